@@ -1,0 +1,91 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ConfigError } from './errors.js';
+import type { TransactionMode } from './review/findings.js';
+
+export const SUPPORTED_PG_VERSIONS = [12, 13, 14, 15, 16, 17, 18] as const;
+export const DEFAULT_PG_VERSION = 18;
+
+/** The settings `review-migration` needs, after flags, config file and defaults are merged. */
+export interface ReviewConfig {
+  pgVersion: number;
+  /** the TimeZone migrations run with; decides whether timestamp ↔ timestamptz rewrites */
+  timezone: string;
+  transactionMode: TransactionMode;
+  /** where the settings came from, for messages */
+  configPath: string | undefined;
+}
+
+interface FileConfig {
+  pgVersion?: unknown;
+  timezone?: unknown;
+  transactionMode?: unknown;
+}
+
+const CONFIG_FILE = 'dbtool.config.json';
+
+/** The nearest dbtool.config.json (or package.json "dbtool" key) from `cwd` upwards. */
+export function findConfig(cwd: string): { path: string; config: FileConfig } | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    const file = join(dir, CONFIG_FILE);
+    if (existsSync(file)) return { path: file, config: readJson(file) as FileConfig };
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      const key = (readJson(pkg) as { dbtool?: FileConfig }).dbtool;
+      if (key) return { path: `${pkg}#dbtool`, config: key };
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid JSON: ${(error as Error).message}`, 'Fix the file or remove it.');
+  }
+}
+
+export interface ReviewFlags {
+  pgVersion?: string;
+  timezone?: string;
+  transactionMode?: string;
+  config?: string;
+}
+
+export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConfig {
+  const found = flags.config ? { path: resolve(cwd, flags.config), config: loadExplicit(resolve(cwd, flags.config)) } : findConfig(cwd);
+  const file = found?.config ?? {};
+  const where = found?.path ?? 'flags';
+  const problems: string[] = [];
+  const pgVersion = parsePgVersion(flags.pgVersion ?? file.pgVersion ?? DEFAULT_PG_VERSION, flags.pgVersion ? '--pg-version' : `${where}: pgVersion`, problems);
+  const timezone = flags.timezone ?? file.timezone ?? 'UTC';
+  if (typeof timezone !== 'string' || timezone.trim() === '') problems.push(`${flags.timezone ? '--timezone' : `${where}: timezone`} must be a time zone name such as "UTC"`);
+  const mode = flags.transactionMode ?? file.transactionMode ?? 'all';
+  if (mode !== 'all' && mode !== 'per-file' && mode !== 'none') problems.push(`${flags.transactionMode ? '--transaction-mode' : `${where}: transactionMode`} must be "all" (drizzle's migrator), "per-file" or "none", not ${JSON.stringify(mode)}`);
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
+  return { pgVersion, timezone: String(timezone), transactionMode: mode as TransactionMode, configPath: found?.path };
+}
+
+function loadExplicit(path: string): FileConfig {
+  if (!existsSync(path)) throw new ConfigError(`${path}: config file not found`);
+  const raw = readJson(path) as FileConfig & { dbtool?: FileConfig };
+  return path.endsWith('package.json') ? (raw.dbtool ?? {}) : raw;
+}
+
+function parsePgVersion(value: unknown, source: string, problems: string[]): number {
+  const n = typeof value === 'number' ? value : Number(String(value));
+  if (!SUPPORTED_PG_VERSIONS.includes(n as (typeof SUPPORTED_PG_VERSIONS)[number])) {
+    problems.push(`${source} must be one of ${SUPPORTED_PG_VERSIONS.join(', ')}, not ${JSON.stringify(value)}`);
+    return DEFAULT_PG_VERSION;
+  }
+  return n;
+}
+
+/** UTC and its aliases: the zones where timestamp and timestamptz store the same instant. */
+export function isUtc(timezone: string): boolean {
+  return /^(utc|etc\/utc|etc\/uct|uct|gmt|etc\/gmt|zulu|etc\/zulu|universal|etc\/universal|z|\+?0+(:00)?)$/i.test(timezone.trim());
+}

@@ -1,0 +1,104 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { UsageError } from '../errors.js';
+import type { FolderSource, InputProblem, SourceFile } from '../review/engine.js';
+import { outOfOrderEntries, outOfOrderProblem, parseJournal } from './journal.js';
+
+export type FolderLayout = 'journal' | 'v1' | 'plain' | 'file' | 'stdin';
+
+export interface LoadedInput extends FolderSource {
+  layout: FolderLayout;
+  path: string;
+}
+
+const V1_FOLDER = /^\d{14}_.+/;
+
+/**
+ * Turns one command-line path into an ordered folder source: a .sql file, a drizzle-kit 0.31 folder
+ * (meta/_journal.json), a drizzle v1 folder (<timestamp>_<name>/migration.sql), or a folder of .sql files.
+ */
+export function loadInput(path: string, cwd: string, readStdin: () => string): LoadedInput {
+  if (path === '-') {
+    return { layout: 'stdin', path, files: [{ path: '<stdin>', migration: 'stdin', text: readStdin(), problems: [], review: true }] };
+  }
+  const full = resolvePath(cwd, path);
+  if (!existsSync(full)) throw new UsageError(`${path}: no such file or directory`, 'Pass a .sql file, a drizzle migrations folder, or - for standard input.');
+  const display = (p: string) => relative(cwd, p) || p;
+  if (statSync(full).isFile()) {
+    return { layout: 'file', path, files: [{ path: display(full), migration: basename(full).replace(/\.sql$/i, ''), text: readFileSync(full, 'utf8'), problems: [], review: true }] };
+  }
+  const journalPath = join(full, 'meta', '_journal.json');
+  if (existsSync(journalPath)) return loadJournalFolder(full, journalPath, path, display);
+  const entries = readdirSync(full, { withFileTypes: true });
+  const v1 = entries.filter((e) => e.isDirectory() && V1_FOLDER.test(e.name) && existsSync(join(full, e.name, 'migration.sql')));
+  if (v1.length > 0) {
+    const files = v1.map((e) => e.name).sort().map((name) => sqlFile(join(full, name, 'migration.sql'), name, display));
+    return { layout: 'v1', path, files };
+  }
+  const sql = entries.filter((e) => e.isFile() && /\.sql$/i.test(e.name)).map((e) => e.name).sort(byNaturalOrder);
+  const nested = sql.length === 0 ? nestedSqlFiles(full) : [];
+  if (sql.length === 0 && nested.length === 0) throw new UsageError(`${path}: no .sql files found`, 'Point at a drizzle out folder (with meta/_journal.json or <timestamp>_<name>/migration.sql folders) or a folder of .sql files.');
+  if (nested.length > 0) return { layout: 'plain', path, files: nested.map((p) => sqlFile(p, relative(full, p).replace(/\.sql$/i, ''), display)) };
+  return { layout: 'plain', path, files: sql.map((name) => sqlFile(join(full, name), name.replace(/\.sql$/i, ''), display)) };
+}
+
+function resolvePath(cwd: string, path: string): string {
+  return path.startsWith('/') ? path : join(cwd, path);
+}
+
+function sqlFile(path: string, migration: string, display: (p: string) => string): SourceFile {
+  return { path: display(path), migration, text: readFileSync(path, 'utf8'), problems: [], review: true };
+}
+
+/** One level of subfolders holding .sql files (e.g. diesel's <version>_<name>/up.sql), in name order. */
+function nestedSqlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => byNaturalOrder(a.name, b.name))) {
+    if (!entry.isDirectory()) continue;
+    const files = readdirSync(join(dir, entry.name)).filter((n) => /\.sql$/i.test(n) && !/down\.sql$/i.test(n)).sort(byNaturalOrder);
+    for (const f of files) out.push(join(dir, entry.name, f));
+  }
+  return out;
+}
+
+function byNaturalOrder(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+function loadJournalFolder(dir: string, journalPath: string, path: string, display: (p: string) => string): LoadedInput {
+  let journal;
+  try {
+    journal = parseJournal(readFileSync(journalPath, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`${display(journalPath)}: not a valid drizzle journal: ${(error as Error).message}`, 'Regenerate it with drizzle-kit, or review the .sql files directly by passing them as paths.');
+  }
+  const late = new Map(outOfOrderEntries(journal).map((o) => [o.entry.tag, outOfOrderProblem(o.entry, o.newerThan)]));
+  const files: SourceFile[] = journal.entries.map((entry) => {
+    const filePath = join(dir, `${entry.tag}.sql`);
+    const problems: InputProblem[] = [];
+    const lateProblem = late.get(entry.tag);
+    if (lateProblem) problems.push(lateProblem);
+    if (!existsSync(filePath)) {
+      problems.push({
+        rule: 'journal-missing-file',
+        message: `The journal lists ${entry.tag} but ${display(filePath)} does not exist: drizzle's migrator fails when it reaches it.`,
+        help: 'Restore the file from version control, or regenerate the journal with drizzle-kit if the migration was deliberately removed.',
+      });
+      return { path: display(filePath), migration: entry.tag, text: undefined, problems, review: true };
+    }
+    return { path: display(filePath), migration: entry.tag, text: readFileSync(filePath, 'utf8'), problems, review: true };
+  });
+  const listed = new Set(journal.entries.map((e) => `${e.tag}.sql`));
+  const unlisted = readdirSync(dir).filter((n) => /\.sql$/i.test(n) && !listed.has(n)).sort(byNaturalOrder);
+  for (const name of unlisted) {
+    files.push({
+      ...sqlFile(join(dir, name), name.replace(/\.sql$/i, ''), display),
+      problems: [{
+        rule: 'journal-unlisted-file',
+        message: `${name} is not listed in meta/_journal.json: drizzle's migrator never applies it.`,
+        help: 'Delete it if it is left over from an abandoned branch; otherwise add it to the journal (drizzle-kit generate --custom creates a listed, empty migration to paste it into).',
+      }],
+    });
+  }
+  return { layout: 'journal', path, files };
+}

@@ -1,0 +1,29 @@
+/** Errors a user can cause. Each carries the exit code the CLI must end with and a hint on what to do. */
+export class DbtoolError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags, arguments or input paths. */
+export class UsageError extends DbtoolError {
+  constructor(message: string, hint?: string) {
+    super(message, 2, hint);
+  }
+}
+
+/** An invalid configuration file or setting. */
+export class ConfigError extends DbtoolError {
+  constructor(message: string, hint?: string) {
+    super(message, 2, hint);
+  }
+}
+
+export function isDbtoolError(error: unknown): error is DbtoolError {
+  return error instanceof DbtoolError;
+}

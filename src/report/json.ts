@@ -1,0 +1,32 @@
+import type { Report } from '../review/engine.js';
+
+/** Bumped only when a field changes meaning or disappears; new fields may appear at any time. */
+export const REVIEW_REPORT_VERSION = 1;
+
+/** The machine-readable review, exactly as ARCHITECTURE.md's "Review JSON" contract describes it. */
+export function reviewToJson(report: Report, toolVersion: string): string {
+  const body = {
+    tool: 'dbtool',
+    version: toolVersion,
+    reportVersion: REVIEW_REPORT_VERSION,
+    pgVersion: report.pgVersion,
+    files: report.files.map((file) => ({
+      path: file.path,
+      migration: file.migration,
+      statements: file.statements.map((s) => ({
+        line: s.line,
+        column: s.column,
+        endLine: s.endLine,
+        sql: s.sql,
+        locks: s.locks,
+        rewrites: s.rewrites,
+        scans: s.scans,
+        transaction: s.transaction,
+        findings: s.findings,
+      })),
+      findings: file.findings,
+    })),
+    summary: report.summary,
+  };
+  return `${JSON.stringify(body, null, 2)}\n`;
+}

@@ -1,0 +1,87 @@
+import type { ChalkInstance } from 'chalk';
+import type { FileReport, Report, StatementReport } from '../review/engine.js';
+import type { Finding } from '../review/findings.js';
+import type { LockMode } from '../review/lock-modes.js';
+import { codeFrame } from './code-frame.js';
+
+/** What each lock mode makes other sessions wait for, in the words a reviewer needs. */
+export const LOCK_IMPACT: Record<LockMode, string> = {
+  AccessShareLock: 'only waits for / blocks ACCESS EXCLUSIVE DDL',
+  RowShareLock: 'blocks EXCLUSIVE and ACCESS EXCLUSIVE locks only',
+  RowExclusiveLock: 'reads and writes continue; blocks index builds and most DDL',
+  ShareUpdateExclusiveLock: 'reads and writes continue; blocks other DDL and VACUUM',
+  ShareLock: 'blocks writes (INSERT/UPDATE/DELETE); reads continue',
+  ShareRowExclusiveLock: 'blocks writes; reads continue',
+  ExclusiveLock: 'blocks writes and row locks; plain reads continue',
+  AccessExclusiveLock: 'blocks all reads and writes',
+};
+
+export interface PrettyOptions {
+  color: ChalkInstance;
+  /** show statements without findings too */
+  verbose: boolean;
+  width: number;
+}
+
+export function reviewToPretty(report: Report, opts: PrettyOptions): string {
+  const c = opts.color;
+  const out: string[] = [];
+  for (const file of report.files) out.push(renderFile(file, opts));
+  const { errors, warnings, infos, files, statements } = report.summary;
+  const verdict = errors > 0 ? c.red.bold('✖') : warnings > 0 ? c.yellow.bold('⚠') : c.green.bold('✔');
+  out.push(`${verdict} ${files} file${files === 1 ? '' : 's'}, ${statements} statement${statements === 1 ? '' : 's'} reviewed for PostgreSQL ${report.pgVersion}: ${c.red(`${errors} error${errors === 1 ? '' : 's'}`)}, ${c.yellow(`${warnings} warning${warnings === 1 ? '' : 's'}`)}, ${infos} info`);
+  return `${out.join('\n')}\n`;
+}
+
+function renderFile(file: FileReport, opts: PrettyOptions): string {
+  const c = opts.color;
+  const lines: string[] = [c.bold.underline(file.path)];
+  for (const finding of file.findings) lines.push(renderFinding(file, finding, opts));
+  let quiet = 0;
+  for (const statement of file.statements) {
+    if (statement.findings.length === 0 && !opts.verbose) {
+      quiet++;
+      continue;
+    }
+    lines.push(renderStatement(file, statement, opts));
+  }
+  if (quiet > 0) lines.push(c.dim(`  ${quiet} statement${quiet === 1 ? '' : 's'} without findings${opts.verbose ? '' : ' (--verbose shows their effects)'}`));
+  if (file.text === undefined && file.findings.length === 0) lines.push(c.dim('  (file missing)'));
+  lines.push('');
+  return lines.join('\n');
+}
+
+function excerpt(sql: string, width: number): string {
+  const flat = sql.replace(/\s+/g, ' ').trim();
+  const max = Math.max(40, width - 12);
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function renderStatement(file: FileReport, s: StatementReport, opts: PrettyOptions): string {
+  const c = opts.color;
+  const lines = [`  ${c.cyan(`${file.path}:${s.line}:${s.column}`)}  ${excerpt(s.sql, opts.width - file.path.length)}`];
+  for (const [relation, mode] of Object.entries(s.locks)) lines.push(`    ${c.dim('lock')}     ${mode} on ${c.bold(relation)} — ${LOCK_IMPACT[mode]}`);
+  if (s.rewrites.length) lines.push(`    ${c.dim('rewrite')}  ${s.rewrites.join(', ')} (the table is copied)`);
+  const scansOnly = s.scans.filter((t) => !s.rewrites.includes(t));
+  if (scansOnly.length) lines.push(`    ${c.dim('scan')}     ${scansOnly.join(', ')} (every row is read)`);
+  if (s.transaction === 'forbidden') lines.push(`    ${c.dim('tx')}       cannot run inside a transaction block`);
+  if (s.unknown && s.findings.every((f) => f.rule !== 'syntax-error')) lines.push(`    ${c.dim('note')}     effects not modelled by dbtool`);
+  for (const note of s.notes) lines.push(`    ${c.dim('why')}      ${note}`);
+  for (const finding of s.findings) lines.push(renderFinding(file, finding, opts));
+  return lines.join('\n');
+}
+
+function renderFinding(file: FileReport, f: Finding, opts: PrettyOptions): string {
+  const c = opts.color;
+  const badge = f.severity === 'error' ? c.red.bold('error') : f.severity === 'warning' ? c.yellow.bold('warning') : c.blue.bold('info');
+  const lines = [`    ${badge} ${c.bold(f.rule)}  ${file.path}:${f.line}:${f.column}`, indent(f.message, 6)];
+  if (file.text !== undefined) lines.push(indent(codeFrame(file.text, f.line, f.column, c), 6));
+  lines.push(indent(`${c.green('help:')} ${f.help}`, 6));
+  if (f.fix) lines.push(indent(`${c.green('fix:')}\n${indent(f.fix, 2)}`, 6));
+  return lines.join('\n');
+}
+
+function indent(text: string, n: number): string {
+  const pad = ' '.repeat(n);
+  return text.split('\n').map((l) => (l ? pad + l : l)).join('\n');
+}

@@ -1,0 +1,57 @@
+import type { Node, RangeVar } from '@pgsql/types';
+
+/** The parser's nodes are one-key objects (`{ AlterTableStmt: {...} }`); this names the key. */
+export function nodeTag(node: unknown): string | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  for (const key in node) return key;
+  return undefined;
+}
+
+/** The body of a node if it has the given tag. */
+export function asNode<T = Record<string, unknown>>(node: unknown, tag: string): T | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  return (node as Record<string, unknown>)[tag] as T | undefined;
+}
+
+export function stringValue(node: unknown): string | undefined {
+  return asNode<{ sval?: string }>(node, 'String')?.sval;
+}
+
+export function names(list: Node[] | undefined): string[] {
+  return (list ?? []).map((n) => stringValue(n) ?? '').filter((s) => s !== '');
+}
+
+export const DEFAULT_SCHEMA = 'public';
+
+/** Catalog key of a relation or type: `schema.name` with the schema PostgreSQL would resolve it to. */
+export function relationKey(rv: RangeVar | undefined): string {
+  return `${rv?.schemaname ?? DEFAULT_SCHEMA}.${rv?.relname ?? ''}`;
+}
+
+export function qualifiedKey(parts: string[]): string {
+  if (parts.length >= 2) return `${parts[parts.length - 2]}.${parts[parts.length - 1]}`;
+  return `${DEFAULT_SCHEMA}.${parts[0] ?? ''}`;
+}
+
+/** How reports name a relation: bare in `public`, `schema.name` elsewhere, as `pg_locks` users expect. */
+export function displayName(key: string): string {
+  return key.startsWith(`${DEFAULT_SCHEMA}.`) ? key.slice(DEFAULT_SCHEMA.length + 1) : key;
+}
+
+/** Calls `visit` for every node below `root` (depth first), with its tag and body. */
+export function walk(root: unknown, visit: (tag: string, body: Record<string, unknown>) => void): void {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (Array.isArray(current)) {
+      for (const item of current) stack.push(item);
+    } else if (current && typeof current === 'object') {
+      for (const [key, value] of Object.entries(current)) {
+        if (value && typeof value === 'object') {
+          if (!Array.isArray(value) && /^[A-Z]/.test(key)) visit(key, value as Record<string, unknown>);
+          stack.push(value);
+        }
+      }
+    }
+  }
+}

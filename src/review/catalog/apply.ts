@@ -1,0 +1,392 @@
+import type {
+  AlterTableCmd, AlterTableStmt, ColumnDef, Constraint as PgConstraint, CreateStmt, Node, RangeVar,
+} from '@pgsql/types';
+import { asNode, names, nodeTag, qualifiedKey, relationKey, stringValue } from '../ast.js';
+import { columnsProvenNotNull } from '../expressions.js';
+import { Catalog, newRelation } from './model.js';
+import type { Column, Constraint, ConstraintKind, Relation } from './model.js';
+import { normalizeType } from './types.js';
+import { viewDependencies } from './view-deps.js';
+
+/** Records what a statement creates, changes or removes, after its effects have been judged. */
+export function applyStatement(catalog: Catalog, node: Node | undefined): void {
+  const tag = nodeTag(node);
+  if (!tag || !node) return;
+  const body = asNode<Record<string, unknown>>(node, tag) ?? {};
+  const handler = APPLY[tag];
+  if (handler) handler(catalog, body);
+}
+
+type Applier = (catalog: Catalog, body: any) => void;
+
+const CONSTRAINT_KIND: Partial<Record<string, ConstraintKind>> = {
+  CONSTR_CHECK: 'check', CONSTR_FOREIGN: 'foreign', CONSTR_UNIQUE: 'unique', CONSTR_PRIMARY: 'primary',
+  CONSTR_EXCLUSION: 'exclusion', CONSTR_NOTNULL: 'notnull',
+};
+
+const APPLY: Record<string, Applier> = {
+  CreateStmt(catalog, stmt: CreateStmt) {
+    const key = relationKey(stmt.relation);
+    if (stmt.if_not_exists && catalog.relations.has(key)) return;
+    const relation = newRelation(key, stmt.partspec ? 'partitioned' : 'table');
+    relation.unlogged = stmt.relation?.relpersistence === 'u';
+    const parents = (stmt.inhRelations ?? []).map((n) => relationKey(asNode<RangeVar>(n, 'RangeVar')));
+    if (stmt.partbound) {
+      relation.partitionOf = parents[0];
+      relation.isDefaultPartition = Boolean(asNode<{ is_default?: boolean }>(stmt.partbound, 'PartitionBoundSpec')?.is_default ?? (stmt.partbound as { is_default?: boolean }).is_default);
+    } else relation.inherits = parents;
+    for (const parentKey of parents) {
+      const parent = catalog.relation(parentKey);
+      for (const col of parent?.columns.values() ?? []) relation.columns.set(col.name, { ...col });
+    }
+    for (const element of stmt.tableElts ?? []) {
+      const column = asNode<ColumnDef>(element, 'ColumnDef');
+      if (column) {
+        addColumn(catalog, relation, column);
+        continue;
+      }
+      const constraint = asNode<PgConstraint>(element, 'Constraint');
+      if (constraint) {
+        addConstraint(relation, constraint, undefined);
+        continue;
+      }
+      const like = asNode<{ relation?: RangeVar }>(element, 'TableLikeClause');
+      const source = like && catalog.relation(relationKey(like.relation));
+      for (const col of source?.columns.values() ?? []) relation.columns.set(col.name, { ...col });
+    }
+    catalog.relations.set(key, relation);
+  },
+
+  CreateTableAsStmt(catalog, stmt: { into?: { rel?: RangeVar; colNames?: Node[] }; objtype?: string; query?: Node; if_not_exists?: boolean }) {
+    const key = relationKey(stmt.into?.rel);
+    if (stmt.if_not_exists && catalog.relations.has(key)) return;
+    const relation = newRelation(key, stmt.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table');
+    relation.dependsOn = viewDependencies(stmt.query, catalog);
+    for (const name of names(stmt.into?.colNames)) relation.columns.set(name, unknownColumn(name));
+    catalog.relations.set(key, relation);
+  },
+
+  ViewStmt(catalog, stmt: { view?: RangeVar; query?: Node; aliases?: Node[] }) {
+    const key = relationKey(stmt.view);
+    const relation = newRelation(key, 'view');
+    relation.dependsOn = viewDependencies(stmt.query, catalog);
+    for (const name of names(stmt.aliases)) relation.columns.set(name, unknownColumn(name));
+    catalog.relations.set(key, relation);
+  },
+
+  AlterTableStmt(catalog, stmt: AlterTableStmt) {
+    const relation = catalog.relation(relationKey(stmt.relation));
+    if (!relation) return;
+    for (const item of stmt.cmds ?? []) {
+      const cmd = asNode<AlterTableCmd>(item, 'AlterTableCmd');
+      if (cmd) applyAlterCommand(catalog, relation, cmd);
+    }
+  },
+
+  RenameStmt(catalog, stmt: { renameType?: string; relation?: RangeVar; subname?: string; newname?: string; object?: Node }) {
+    const newName = stmt.newname ?? '';
+    if (stmt.renameType === 'OBJECT_COLUMN') {
+      const relation = catalog.relation(relationKey(stmt.relation));
+      const column = relation?.columns.get(stmt.subname ?? '');
+      if (!relation || !column) return;
+      relation.columns.delete(column.name);
+      relation.columns.set(newName, { ...column, name: newName });
+      for (const c of relation.constraints) c.columns = c.columns.map((n) => (n === column.name ? newName : n));
+      for (const view of catalog.relations.values()) {
+        for (const dep of view.dependsOn) {
+          if (dep.relation === relation.key && dep.columns.delete(column.name)) dep.columns.add(newName);
+        }
+      }
+    } else if (stmt.renameType === 'OBJECT_TABCONSTRAINT') {
+      const relation = catalog.relation(relationKey(stmt.relation));
+      const constraint = relation?.constraints.find((c) => c.name === stmt.subname);
+      if (constraint) constraint.name = newName;
+    } else if (stmt.renameType === 'OBJECT_INDEX') {
+      renameKey(catalog.indexes, relationKey(stmt.relation), newName, (i, k) => (i.key = k));
+    } else if (['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(stmt.renameType ?? '')) {
+      const oldKey = relationKey(stmt.relation);
+      const newKey = renameKey(catalog.relations, oldKey, newName, (r, k) => (r.key = k));
+      if (newKey) moveReferences(catalog, oldKey, newKey);
+    }
+  },
+
+  AlterObjectSchemaStmt(catalog, stmt: { objectType?: string; relation?: RangeVar; newschema?: string }) {
+    if (!stmt.relation || !stmt.newschema) return;
+    const oldKey = relationKey(stmt.relation);
+    const relation = catalog.relation(oldKey);
+    if (!relation) return;
+    const newKey = `${stmt.newschema}.${stmt.relation.relname}`;
+    catalog.relations.delete(oldKey);
+    relation.key = newKey;
+    catalog.relations.set(newKey, relation);
+    moveReferences(catalog, oldKey, newKey);
+  },
+
+  IndexStmt(catalog, stmt: { idxname?: string; relation?: RangeVar; indexParams?: Node[]; unique?: boolean; if_not_exists?: boolean }) {
+    const table = relationKey(stmt.relation);
+    const schema = table.split('.')[0] ?? 'public';
+    const columns = (stmt.indexParams ?? []).map((p) => asNode<{ name?: string }>(p, 'IndexElem')?.name ?? '').filter(Boolean);
+    const name = stmt.idxname ?? `${stmt.relation?.relname}_${columns.join('_') || 'expr'}_idx`;
+    const key = `${schema}.${name}`;
+    if (stmt.if_not_exists && catalog.indexes.has(key)) return;
+    const relation = catalog.relation(table);
+    const onlyParent = relation?.kind === 'partitioned' && stmt.relation?.inh === false;
+    catalog.indexes.set(key, { key, table, columns, unique: Boolean(stmt.unique), valid: !onlyParent });
+  },
+
+  DropStmt(catalog, stmt: { objects?: Node[]; removeType?: string; behavior?: string }) {
+    const cascade = stmt.behavior === 'DROP_CASCADE';
+    for (const object of stmt.objects ?? []) {
+      const parts = names(asNode<{ items?: Node[] }>(object, 'List')?.items) ;
+      const single = stringValue(object);
+      const key = qualifiedKey(parts.length ? parts : single ? [single] : []);
+      switch (stmt.removeType) {
+        case 'OBJECT_TABLE':
+        case 'OBJECT_VIEW':
+        case 'OBJECT_MATVIEW':
+        case 'OBJECT_FOREIGN_TABLE':
+          dropRelation(catalog, key, cascade);
+          break;
+        case 'OBJECT_INDEX':
+          catalog.indexes.delete(key);
+          break;
+        case 'OBJECT_SEQUENCE':
+          catalog.sequences.delete(key);
+          break;
+        case 'OBJECT_TYPE':
+          catalog.enums.delete(typeKey(parts));
+          catalog.domains.delete(typeKey(parts));
+          break;
+        case 'OBJECT_DOMAIN':
+          catalog.domains.delete(typeKey(parts));
+          break;
+        case 'OBJECT_SCHEMA': {
+          const schema = single ?? parts[0] ?? '';
+          catalog.schemas.delete(schema);
+          for (const r of [...catalog.relations.keys()]) if (r.startsWith(`${schema}.`)) dropRelation(catalog, r, true);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  },
+
+  CreateEnumStmt(catalog, stmt: { typeName?: Node[]; vals?: Node[] }) {
+    catalog.enums.set(typeKey(names(stmt.typeName)), names(stmt.vals));
+  },
+
+  AlterEnumStmt(catalog, stmt: { typeName?: Node[]; oldVal?: string; newVal?: string; newValNeighbor?: string; newValIsAfter?: boolean }) {
+    const key = typeKey(names(stmt.typeName));
+    const values = catalog.enums.get(key);
+    if (!values || !stmt.newVal) return;
+    if (stmt.oldVal) {
+      const at = values.indexOf(stmt.oldVal);
+      if (at >= 0) values[at] = stmt.newVal;
+    } else if (!values.includes(stmt.newVal)) {
+      const neighbor = stmt.newValNeighbor ? values.indexOf(stmt.newValNeighbor) : -1;
+      if (neighbor < 0) values.push(stmt.newVal);
+      else values.splice(stmt.newValIsAfter ? neighbor + 1 : neighbor, 0, stmt.newVal);
+    }
+  },
+
+  CreateDomainStmt(catalog, stmt: { domainname?: Node[]; typeName?: Node; constraints?: Node[] }) {
+    const hasCheck = (stmt.constraints ?? []).some((c) => ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(asNode<PgConstraint>(c, 'Constraint')?.contype ?? ''));
+    catalog.domains.set(typeKey(names(stmt.domainname)), { base: normalizeType(stmt.typeName as never).type, hasCheck });
+  },
+
+  CreateSeqStmt(catalog, stmt: { sequence?: RangeVar }) {
+    catalog.sequences.add(relationKey(stmt.sequence));
+  },
+
+  CreateSchemaStmt(catalog, stmt: { schemaname?: string }) {
+    if (stmt.schemaname) catalog.schemas.add(stmt.schemaname);
+  },
+
+  CreateFunctionStmt(catalog, stmt: { funcname?: Node[]; options?: Node[] }) {
+    const fn = names(stmt.funcname);
+    const name = (fn[fn.length - 1] ?? '').toLowerCase();
+    let volatility: 'immutable' | 'stable' | 'volatile' = 'volatile';
+    for (const option of stmt.options ?? []) {
+      const def = asNode<{ defname?: string; arg?: Node }>(option, 'DefElem');
+      if (def?.defname === 'volatility') volatility = (stringValue(def.arg) ?? 'volatile') as typeof volatility;
+    }
+    if (name) catalog.functions.set(name, volatility);
+  },
+};
+
+export function typeKey(parts: string[]): string {
+  return qualifiedKey(parts);
+}
+
+function unknownColumn(name: string): Column {
+  return { name, type: { name: 'unknown', mods: [], array: 0 }, notNull: false, hasDefault: false, identity: false };
+}
+
+function renameKey<T>(map: Map<string, T>, oldKey: string, newName: string, setKey: (item: T, key: string) => void): string | undefined {
+  const item = map.get(oldKey);
+  if (!item) return undefined;
+  const newKey = `${oldKey.split('.')[0]}.${newName}`;
+  map.delete(oldKey);
+  setKey(item, newKey);
+  map.set(newKey, item);
+  return newKey;
+}
+
+/** Everything that pointed at a renamed or moved relation follows it, as PostgreSQL's OIDs do. */
+function moveReferences(catalog: Catalog, oldKey: string, newKey: string): void {
+  for (const r of catalog.relations.values()) {
+    if (r.partitionOf === oldKey) r.partitionOf = newKey;
+    r.inherits = r.inherits.map((k) => (k === oldKey ? newKey : k));
+    for (const d of r.dependsOn) if (d.relation === oldKey) d.relation = newKey;
+    for (const c of r.constraints) if (c.references === oldKey) c.references = newKey;
+  }
+  for (const i of catalog.indexes.values()) if (i.table === oldKey) i.table = newKey;
+}
+
+function dropRelation(catalog: Catalog, key: string, cascade: boolean): void {
+  if (!catalog.relations.has(key)) return;
+  const doomed = [key, ...catalog.partitionsOf(key).map((p) => p.key)];
+  if (cascade) doomed.push(...catalog.dependentViews(key).map((v) => v.key));
+  for (const k of doomed) {
+    catalog.relations.delete(k);
+    for (const [ik, index] of catalog.indexes) if (index.table === k) catalog.indexes.delete(ik);
+    for (const r of catalog.relations.values()) {
+      r.constraints = r.constraints.filter((c) => c.references !== k);
+      r.dependsOn = r.dependsOn.filter((d) => d.relation !== k);
+    }
+  }
+}
+
+function addColumn(catalog: Catalog, relation: Relation, def: ColumnDef): Column {
+  const { type, serial } = normalizeType(def.typeName);
+  const column: Column = { name: def.colname ?? '', type, notNull: Boolean(def.is_not_null), hasDefault: serial, identity: false };
+  for (const item of def.constraints ?? []) {
+    const c = asNode<PgConstraint>(item, 'Constraint');
+    if (!c) continue;
+    if (c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY') column.notNull = true;
+    if (c.contype === 'CONSTR_DEFAULT') column.hasDefault = true;
+    if (c.contype === 'CONSTR_IDENTITY') {
+      column.identity = true;
+      column.notNull = true;
+    }
+    if (c.contype === 'CONSTR_GENERATED') column.generated = c.generated_kind === 'v' ? 'virtual' : 'stored';
+    if (c.contype !== 'CONSTR_NOTNULL' && c.contype !== 'CONSTR_DEFAULT') addConstraint(relation, c, column.name);
+  }
+  if (serial) catalog.sequences.add(`${relation.key}_${column.name}_seq`);
+  relation.columns.set(column.name, column);
+  return column;
+}
+
+function addConstraint(relation: Relation, c: PgConstraint, columnName: string | undefined): void {
+  const kind = CONSTRAINT_KIND[c.contype ?? ''];
+  if (!kind || kind === 'notnull') {
+    if (kind === 'notnull') for (const col of constraintColumns(c, columnName)) markNotNull(relation, col);
+    return;
+  }
+  const columns = constraintColumns(c, columnName);
+  const table = relation.key.split('.')[1] ?? '';
+  const suffix = { check: 'check', foreign: 'fkey', unique: 'key', primary: 'pkey', exclusion: 'excl' }[kind];
+  const name = c.conname ?? (kind === 'primary' ? `${table}_pkey` : `${table}_${columns.join('_') || 'expr'}_${suffix}`);
+  const constraint: Constraint = {
+    name,
+    kind,
+    columns,
+    validated: !c.skip_validation,
+  };
+  if (kind === 'foreign') constraint.references = relationKey(c.pktable);
+  if (kind === 'check') constraint.provesNotNull = columnsProvenNotNull(c.raw_expr);
+  if (kind === 'primary') for (const col of columns) markNotNull(relation, col);
+  relation.constraints.push(constraint);
+}
+
+function constraintColumns(c: PgConstraint, columnName: string | undefined): string[] {
+  const listed = names(c.keys ?? c.fk_attrs);
+  if (listed.length) return listed;
+  if (columnName) return [columnName];
+  if (c.contype === 'CONSTR_CHECK') return columnsProvenNotNull(c.raw_expr);
+  return [];
+}
+
+function markNotNull(relation: Relation, column: string): void {
+  const col = relation.columns.get(column);
+  if (col) col.notNull = true;
+}
+
+function applyAlterCommand(catalog: Catalog, relation: Relation, cmd: AlterTableCmd): void {
+  const column = cmd.name ? relation.columns.get(cmd.name) : undefined;
+  switch (cmd.subtype) {
+    case 'AT_AddColumn': {
+      const def = asNode<ColumnDef>(cmd.def, 'ColumnDef');
+      if (def && !(cmd.missing_ok && relation.columns.has(def.colname ?? ''))) addColumn(catalog, relation, def);
+      break;
+    }
+    case 'AT_DropColumn':
+      if (column) {
+        relation.columns.delete(column.name);
+        relation.constraints = relation.constraints.filter((c) => !c.columns.includes(column.name));
+        for (const [k, index] of catalog.indexes) if (index.table === relation.key && index.columns.includes(column.name)) catalog.indexes.delete(k);
+        if (cmd.behavior === 'DROP_CASCADE') for (const v of catalog.dependentViews(relation.key, [column.name])) catalog.relations.delete(v.key);
+      }
+      break;
+    case 'AT_AlterColumnType': {
+      const def = asNode<ColumnDef>(cmd.def, 'ColumnDef');
+      if (column && def) column.type = normalizeType(def.typeName).type;
+      break;
+    }
+    case 'AT_ColumnDefault':
+      if (column) column.hasDefault = cmd.def !== undefined;
+      break;
+    case 'AT_SetNotNull':
+      if (column) column.notNull = true;
+      break;
+    case 'AT_DropNotNull':
+      if (column) column.notNull = false;
+      break;
+    case 'AT_AddIdentity':
+      if (column) column.identity = true;
+      break;
+    case 'AT_DropIdentity':
+      if (column) column.identity = false;
+      break;
+    case 'AT_DropExpression':
+      if (column) delete column.generated;
+      break;
+    case 'AT_AddConstraint': {
+      const c = asNode<PgConstraint>(cmd.def, 'Constraint');
+      if (c) addConstraint(relation, c, undefined);
+      break;
+    }
+    case 'AT_ValidateConstraint': {
+      const c = relation.constraints.find((k) => k.name === cmd.name);
+      if (c) c.validated = true;
+      break;
+    }
+    case 'AT_DropConstraint':
+      relation.constraints = relation.constraints.filter((c) => c.name !== cmd.name);
+      break;
+    case 'AT_SetLogged':
+      relation.unlogged = false;
+      break;
+    case 'AT_SetUnLogged':
+      relation.unlogged = true;
+      break;
+    case 'AT_AttachPartition': {
+      const spec = asNode<{ name?: RangeVar; bound?: { is_default?: boolean } }>(cmd.def, 'PartitionCmd');
+      const child = catalog.relation(relationKey(spec?.name));
+      if (child) {
+        child.partitionOf = relation.key;
+        child.isDefaultPartition = Boolean(spec?.bound?.is_default);
+      }
+      break;
+    }
+    case 'AT_DetachPartition': {
+      const spec = asNode<{ name?: RangeVar }>(cmd.def, 'PartitionCmd');
+      const child = catalog.relation(relationKey(spec?.name));
+      if (child) delete child.partitionOf;
+      break;
+    }
+    default:
+      break;
+  }
+}

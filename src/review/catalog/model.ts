@@ -1,0 +1,138 @@
+import type { TypeRef } from './types.js';
+import type { Volatility } from '../expressions.js';
+
+export interface Column {
+  name: string;
+  type: TypeRef;
+  notNull: boolean;
+  hasDefault: boolean;
+  identity: boolean;
+  generated?: 'stored' | 'virtual';
+}
+
+export type ConstraintKind = 'check' | 'foreign' | 'unique' | 'primary' | 'exclusion' | 'notnull';
+
+export interface Constraint {
+  name: string;
+  kind: ConstraintKind;
+  columns: string[];
+  validated: boolean;
+  /** foreign keys: the referenced relation's key */
+  references?: string;
+  /** CHECK constraints of the form `col IS NOT NULL`: the columns they prove non-null */
+  provesNotNull?: string[];
+}
+
+export type RelationKind = 'table' | 'partitioned' | 'view' | 'matview' | 'foreign';
+
+export interface ViewDependency {
+  relation: string;
+  /** the referenced columns; `*` when the view selects all of them */
+  columns: Set<string>;
+}
+
+export interface Relation {
+  key: string;
+  kind: RelationKind;
+  columns: Map<string, Column>;
+  constraints: Constraint[];
+  /** partitions: the parent's key */
+  partitionOf?: string;
+  isDefaultPartition?: boolean;
+  /** plain inheritance parents */
+  inherits: string[];
+  /** views and materialized views: what they read */
+  dependsOn: ViewDependency[];
+  unlogged: boolean;
+}
+
+export interface Index {
+  key: string;
+  table: string;
+  columns: string[];
+  unique: boolean;
+  /** false for an index made with ON ONLY on a partitioned table until all partitions attach */
+  valid: boolean;
+}
+
+/** The schema the earlier migrations built, as far as static analysis can know it. */
+export class Catalog {
+  readonly relations = new Map<string, Relation>();
+  readonly indexes = new Map<string, Index>();
+  readonly enums = new Map<string, string[]>();
+  readonly domains = new Map<string, { base: TypeRef; hasCheck: boolean }>();
+  readonly sequences = new Set<string>();
+  readonly schemas = new Set<string>(['public']);
+  readonly functions = new Map<string, Volatility>();
+
+  relation(key: string): Relation | undefined {
+    return this.relations.get(key);
+  }
+
+  partitionsOf(key: string): Relation[] {
+    const out: Relation[] = [];
+    for (const r of this.relations.values()) {
+      if (r.partitionOf === key) out.push(r, ...this.partitionsOf(r.key));
+    }
+    return out;
+  }
+
+  /** Views and materialized views that read `key` (optionally: one of `columns`), transitively. */
+  dependentViews(key: string, columns?: readonly string[]): Relation[] {
+    const found = new Map<string, Relation>();
+    const visit = (target: string, cols: readonly string[] | undefined) => {
+      for (const r of this.relations.values()) {
+        if (found.has(r.key)) continue;
+        const dep = r.dependsOn.find((d) => d.relation === target);
+        if (!dep) continue;
+        if (cols && !dep.columns.has('*') && !cols.some((c) => dep.columns.has(c))) continue;
+        found.set(r.key, r);
+        visit(r.key, undefined);
+      }
+    };
+    visit(key, columns);
+    return [...found.values()];
+  }
+
+  /** Tables whose foreign keys reference `key`. */
+  referencingTables(key: string): Relation[] {
+    return [...this.relations.values()].filter((r) => r.key !== key && r.constraints.some((c) => c.kind === 'foreign' && c.references === key));
+  }
+
+  indexesOf(table: string): Index[] {
+    return [...this.indexes.values()].filter((i) => i.table === table);
+  }
+
+  findConstraint(name: string): { relation: Relation; constraint: Constraint } | undefined {
+    for (const relation of this.relations.values()) {
+      const constraint = relation.constraints.find((c) => c.name === name);
+      if (constraint) return { relation, constraint };
+    }
+    return undefined;
+  }
+
+  /** An independent copy, so one folder's history never leaks into another's. */
+  clone(): Catalog {
+    const copy = new Catalog();
+    for (const [k, r] of this.relations) {
+      copy.relations.set(k, {
+        ...r,
+        columns: new Map([...r.columns].map(([n, c]) => [n, { ...c }])),
+        constraints: r.constraints.map((c) => ({ ...c })),
+        inherits: [...r.inherits],
+        dependsOn: r.dependsOn.map((d) => ({ relation: d.relation, columns: new Set(d.columns) })),
+      });
+    }
+    for (const [k, i] of this.indexes) copy.indexes.set(k, { ...i });
+    for (const [k, v] of this.enums) copy.enums.set(k, [...v]);
+    for (const [k, v] of this.domains) copy.domains.set(k, { ...v });
+    for (const s of this.sequences) copy.sequences.add(s);
+    for (const s of this.schemas) copy.schemas.add(s);
+    for (const [k, v] of this.functions) copy.functions.set(k, v);
+    return copy;
+  }
+}
+
+export function newRelation(key: string, kind: RelationKind): Relation {
+  return { key, kind, columns: new Map(), constraints: [], inherits: [], dependsOn: [], unlogged: false };
+}

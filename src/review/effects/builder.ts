@@ -1,0 +1,128 @@
+import { displayName } from '../ast.js';
+import type { Catalog } from '../catalog/model.js';
+import { strongerLock } from '../lock-modes.js';
+import type { LockMode, StatementEffects } from '../lock-modes.js';
+
+export interface EffectContext {
+  /** the schema as it was before this statement */
+  catalog: Catalog;
+  pgVersion: number;
+  /** the session TimeZone the migration runs with is UTC (timestamp ↔ timestamptz then needs no rewrite) */
+  timezoneIsUtc: boolean;
+}
+
+/** A reason PostgreSQL will refuse the statement, known without running it. */
+export interface StaticFailure {
+  message: string;
+  /** the SQLSTATE PostgreSQL raises */
+  sqlstate: string;
+  hint?: string;
+}
+
+export interface AnalyzedEffects extends StatementEffects {
+  /** knowledge-table entries that decided the result, for explanations and docs */
+  facts: string[];
+  /** why a rewrite or scan happens (or does not), in words */
+  notes: string[];
+  failures: StaticFailure[];
+  /** the statement kind is not modelled: its effects are unknown rather than none */
+  unknown: boolean;
+}
+
+/** Collects one statement's effects; keys are catalog keys, reports use display names. */
+export class EffectsBuilder {
+  private readonly locks = new Map<string, LockMode>();
+  private readonly rewrites = new Set<string>();
+  private readonly scans = new Set<string>();
+  private forbiddenInTransaction = false;
+  readonly facts: string[] = [];
+  readonly notes: string[] = [];
+  readonly failures: StaticFailure[] = [];
+  unknown = false;
+
+  constructor(readonly ctx: EffectContext) {}
+
+  lock(key: string, mode: LockMode): this {
+    this.locks.set(key, strongerLock(this.locks.get(key), mode));
+    return this;
+  }
+
+  rewrite(key: string, why?: string): this {
+    this.rewrites.add(key);
+    this.scans.add(key);
+    if (why) this.notes.push(why);
+    return this;
+  }
+
+  scan(key: string, why?: string): this {
+    this.scans.add(key);
+    if (why) this.notes.push(why);
+    return this;
+  }
+
+  forbidden(): this {
+    this.forbiddenInTransaction = true;
+    return this;
+  }
+
+  fact(id: string): this {
+    if (!this.facts.includes(id)) this.facts.push(id);
+    return this;
+  }
+
+  fail(failure: StaticFailure): this {
+    this.failures.push(failure);
+    return this;
+  }
+
+  requireVersion(min: number, feature: string): boolean {
+    if (this.ctx.pgVersion >= min) return true;
+    this.fail({ message: `${feature} requires PostgreSQL ${min} or later (reviewing for ${this.ctx.pgVersion})`, sqlstate: '42601' });
+    return false;
+  }
+
+  merge(other: EffectsBuilder): void {
+    for (const [k, m] of other.locks) this.lock(k, m);
+    for (const k of other.rewrites) this.rewrites.add(k);
+    for (const k of other.scans) this.scans.add(k);
+    if (other.forbiddenInTransaction) this.forbiddenInTransaction = true;
+    for (const f of other.facts) this.fact(f);
+    this.notes.push(...other.notes);
+    this.failures.push(...other.failures);
+    if (other.unknown) this.unknown = true;
+  }
+
+  /** A partitioned table stores nothing itself: its rewrite or scan happens in each partition. */
+  moveStorageEffects(parent: string, partitions: string[]): void {
+    const rewritten = this.rewrites.delete(parent);
+    const scanned = this.scans.delete(parent);
+    for (const p of partitions) {
+      if (rewritten) this.rewrites.add(p);
+      if (rewritten || scanned) this.scans.add(p);
+    }
+  }
+
+  /** Relation keys this statement locks, for rules that need the catalog entries. */
+  lockedKeys(): string[] {
+    return [...this.locks.keys()];
+  }
+
+  lockOf(key: string): LockMode | undefined {
+    return this.locks.get(key);
+  }
+
+  build(): AnalyzedEffects {
+    const locks: Record<string, LockMode> = {};
+    for (const [k, m] of [...this.locks].sort(([a], [b]) => a.localeCompare(b))) locks[displayName(k)] = m;
+    return {
+      locks,
+      rewrites: [...this.rewrites].sort().map(displayName),
+      scans: [...this.scans].sort().map(displayName),
+      transaction: this.forbiddenInTransaction ? 'forbidden' : 'allowed',
+      facts: this.facts,
+      notes: this.notes,
+      failures: this.failures,
+      unknown: this.unknown,
+    };
+  }
+}

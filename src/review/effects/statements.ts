@@ -1,0 +1,493 @@
+import type { AlterTableCmd, ColumnDef, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
+import { parsePlPgSQLSync, parseSync } from 'libpg-query';
+import { asNode, names, nodeTag, qualifiedKey, relationKey, stringValue, walk } from '../ast.js';
+import { LOCK_MODES } from '../lock-modes.js';
+import type { LockMode } from '../lock-modes.js';
+import { alterTableEffects } from './alter-table.js';
+import { EffectsBuilder } from './builder.js';
+import type { AnalyzedEffects, EffectContext } from './builder.js';
+
+type Body = any;
+
+interface StatementFact {
+  /** one line for docs: what PostgreSQL locks and does */
+  summary: string;
+  effect: (body: Body, out: EffectsBuilder) => void;
+}
+
+const AEL: LockMode = 'AccessExclusiveLock';
+
+/** Statements that change nothing on existing relations: no relation lock, allowed in a transaction. */
+const CATALOG_ONLY = [
+  'CreateSchemaStmt', 'CreateEnumStmt', 'CreateDomainStmt', 'CompositeTypeStmt', 'CreateRangeStmt',
+  'CreateFunctionStmt', 'CreateSeqStmt', 'AlterSeqStmt', 'CreateExtensionStmt', 'AlterExtensionStmt',
+  'VariableSetStmt', 'VariableShowStmt', 'CreateRoleStmt', 'AlterRoleStmt', 'DropRoleStmt', 'GrantRoleStmt',
+  'AlterDefaultPrivilegesStmt', 'CreateCastStmt', 'CreateOpClassStmt', 'DefineStmt', 'AlterFunctionStmt',
+  'CreateEventTrigStmt', 'AlterEventTrigStmt', 'CreateConversionStmt', 'AlterDomainStmt', 'AlterOwnerStmt',
+  'CreateForeignServerStmt', 'CreateFdwStmt', 'CreateUserMappingStmt', 'CreatePublicationStmt',
+  'AlterPublicationStmt', 'CreateStatsStmt', 'NotifyStmt', 'ListenStmt', 'CallStmt', 'DeallocateStmt',
+  'PrepareStmt', 'CheckPointStmt', 'DiscardStmt', 'AlterCollationStmt', 'CreateTransformStmt',
+  'CreatePLangStmt', 'AlterTSDictionaryStmt', 'AlterTSConfigurationStmt', 'ReassignOwnedStmt', 'DropOwnedStmt',
+  'AlterOperatorStmt', 'AlterTypeStmt', 'ImportForeignSchemaStmt', 'SecLabelStmt', 'AlterStatsStmt',
+  'AlterObjectDependsStmt', 'AlterDatabaseSetStmt', 'AlterDatabaseStmt', 'AlterDatabaseRefreshCollStmt',
+  'TransactionStmt', 'ConstraintsSetStmt', 'GrantStmt',
+] as const;
+
+/** Statements PostgreSQL refuses inside a transaction block whatever their options. */
+const NEVER_IN_TRANSACTION = ['CreatedbStmt', 'DropdbStmt', 'AlterSystemStmt', 'CreateTableSpaceStmt', 'DropTableSpaceStmt', 'CreateSubscriptionStmt', 'DropSubscriptionStmt'] as const;
+
+type CatalogOnlyKind = (typeof CATALOG_ONLY)[number];
+type NeverInTransactionKind = (typeof NEVER_IN_TRANSACTION)[number];
+type ModelledKind =
+  | 'CreateStmt' | 'AlterTableStmt' | 'DropStmt' | 'IndexStmt' | 'ReindexStmt' | 'ViewStmt' | 'CreateTableAsStmt'
+  | 'RefreshMatViewStmt' | 'TruncateStmt' | 'LockStmt' | 'VacuumStmt' | 'ClusterStmt' | 'RenameStmt'
+  | 'AlterObjectSchemaStmt' | 'CreateTrigStmt' | 'CreatePolicyStmt' | 'AlterPolicyStmt' | 'RuleStmt' | 'CommentStmt'
+  | 'InsertStmt' | 'UpdateStmt' | 'DeleteStmt' | 'MergeStmt' | 'SelectStmt' | 'DoStmt' | 'ExplainStmt' | 'CopyStmt'
+  | 'AlterEnumStmt';
+
+function factsFor<K extends string>(kinds: readonly K[], make: (kind: K) => StatementFact): Record<K, StatementFact> {
+  return Object.fromEntries(kinds.map((k) => [k, make(k)])) as Record<K, StatementFact>;
+}
+
+/**
+ * THE table for whole statements: every statement kind dbtool models, with what PostgreSQL 12–18 does.
+ * Kinds missing here are reported as unknown rather than guessed.
+ */
+export const STATEMENT_FACTS: Record<ModelledKind | CatalogOnlyKind | NeverInTransactionKind, StatementFact> = {
+  ...factsFor(CATALOG_ONLY, (k) => ({ summary: `${k}: catalog only, no lock on existing tables`, effect: () => undefined })),
+  ...factsFor(NEVER_IN_TRANSACTION, (k) => ({ summary: `${k}: cannot run inside a transaction block`, effect: (_b, out) => out.forbidden() })),
+  AlterEnumStmt: { summary: 'ALTER TYPE … ADD VALUE / RENAME VALUE: no table lock; allowed in a transaction since PG 12, but a new value cannot be used before commit', effect: () => undefined },
+  CreateStmt: { summary: 'CREATE TABLE: new table; locks FK-referenced tables (ShareRowExclusive) and a partitioned parent (AccessExclusive)', effect: createTableEffect },
+  AlterTableStmt: { summary: 'ALTER TABLE: see the subcommand table', effect: alterTableStatementEffect },
+  DropStmt: { summary: 'DROP: AccessExclusive on the object, its partitions, FK-linked tables and (CASCADE) dependent views', effect: dropEffect },
+  IndexStmt: { summary: 'CREATE INDEX: ShareLock (blocks writes) and a full scan; CONCURRENTLY: ShareUpdateExclusive, not in a transaction', effect: createIndexEffect },
+  ReindexStmt: { summary: 'REINDEX: ShareLock on the table while the index is rebuilt; CONCURRENTLY: ShareUpdateExclusive, not in a transaction', effect: reindexEffect },
+  ViewStmt: { summary: 'CREATE VIEW: AccessShare on what it reads; OR REPLACE: AccessExclusive on the view', effect: viewEffect },
+  CreateTableAsStmt: { summary: 'CREATE MATERIALIZED VIEW / TABLE AS: runs the query, reading its sources in full', effect: createTableAsEffect },
+  RefreshMatViewStmt: { summary: 'REFRESH MATERIALIZED VIEW: AccessExclusive and a rewrite; CONCURRENTLY: ExclusiveLock (reads continue)', effect: refreshEffect },
+  TruncateStmt: { summary: 'TRUNCATE: AccessExclusive and new storage', effect: truncateEffect },
+  LockStmt: { summary: 'LOCK TABLE: the named mode', effect: lockEffect },
+  VacuumStmt: { summary: 'VACUUM: not in a transaction; FULL rewrites under AccessExclusive; ANALYZE: ShareUpdateExclusive', effect: vacuumEffect },
+  ClusterStmt: { summary: 'CLUSTER: AccessExclusive and a rewrite', effect: clusterEffect },
+  RenameStmt: { summary: 'RENAME: AccessExclusive on the table (ShareUpdateExclusive for an index)', effect: renameEffect },
+  AlterObjectSchemaStmt: { summary: 'SET SCHEMA: AccessExclusive', effect: (b, out) => b.relation && out.lock(relationKey(b.relation), AEL) },
+  CreateTrigStmt: { summary: 'CREATE TRIGGER: ShareRowExclusive (blocks writes)', effect: (b, out) => out.lock(relationKey(b.relation), 'ShareRowExclusiveLock') },
+  CreatePolicyStmt: { summary: 'CREATE POLICY: AccessExclusive', effect: (b, out) => out.lock(relationKey(b.table), AEL) },
+  AlterPolicyStmt: { summary: 'ALTER POLICY: AccessExclusive', effect: (b, out) => out.lock(relationKey(b.table), AEL) },
+  RuleStmt: { summary: 'CREATE RULE: AccessExclusive', effect: (b, out) => out.lock(relationKey(b.relation), AEL) },
+  CommentStmt: { summary: 'COMMENT ON: ShareUpdateExclusive on the table', effect: commentEffect },
+  InsertStmt: { summary: 'INSERT: RowExclusive on the target; reads its sources', effect: (b, out) => dmlEffect(b, out, false) },
+  UpdateStmt: { summary: 'UPDATE: RowExclusive; a backfill without an indexed WHERE reads the whole table', effect: (b, out) => dmlEffect(b, out, true) },
+  DeleteStmt: { summary: 'DELETE: RowExclusive; reads the whole table without an indexed WHERE', effect: (b, out) => dmlEffect(b, out, true) },
+  MergeStmt: { summary: 'MERGE: RowExclusive on the target (PG 15+)', effect: (b, out) => out.requireVersion(15, 'MERGE') && dmlEffect(b, out, false) },
+  SelectStmt: { summary: 'SELECT: AccessShare on what it reads', effect: selectEffect },
+  DoStmt: { summary: 'DO: the effects of the SQL its body runs', effect: doEffect },
+  ExplainStmt: { summary: 'EXPLAIN: the effects of the explained statement when ANALYZE runs it', effect: (b, out) => selectEffect(b.query, out) },
+  CopyStmt: { summary: 'COPY: RowExclusive (FROM) or AccessShare (TO)', effect: (b, out) => b.relation && out.lock(relationKey(b.relation), b.is_from ? 'RowExclusiveLock' : 'AccessShareLock') },
+};
+
+/** What one parsed statement does to the relations that exist before it runs. */
+export function analyzeEffects(node: Node | undefined, ctx: EffectContext): AnalyzedEffects {
+  const out = new EffectsBuilder(ctx);
+  statementEffect(node, out);
+  return out.build();
+}
+
+function statementEffect(node: Node | undefined, out: EffectsBuilder): void {
+  const tag = nodeTag(node);
+  if (!tag || !node) return;
+  const fact = (STATEMENT_FACTS as Record<string, StatementFact | undefined>)[tag];
+  if (!fact) {
+    out.unknown = true;
+    out.notes.push(`dbtool does not model ${tag} yet: its locks are unknown`);
+    return;
+  }
+  out.fact(`statement:${tag}`);
+  fact.effect(asNode(node, tag) ?? {}, out);
+}
+
+function createTableEffect(stmt: Body, out: EffectsBuilder): void {
+  const key = relationKey(stmt.relation);
+  if (stmt.if_not_exists && out.ctx.catalog.relation(key)) {
+    out.notes.push(`${key.split('.')[1]} already exists: IF NOT EXISTS makes this a no-op`);
+    return;
+  }
+  const parents: string[] = (stmt.inhRelations ?? []).map((n: Node) => relationKey(asNode<RangeVar>(n, 'RangeVar')));
+  if (stmt.partbound) {
+    const parent = parents[0] ?? '';
+    out.lock(parent, AEL);
+    const existingDefault = out.ctx.catalog.partitionsOf(parent).find((p) => p.isDefaultPartition && p.partitionOf === parent);
+    if (existingDefault) {
+      out.lock(existingDefault.key, AEL);
+      out.scan(existingDefault.key, `the default partition ${existingDefault.key.split('.')[1]} is scanned for rows that belong to the new partition`);
+    }
+  } else {
+    for (const parent of parents) out.lock(parent, 'ShareUpdateExclusiveLock');
+  }
+  walk(stmt.tableElts, (tag, body) => {
+    if (tag === 'Constraint' && (body as PgConstraint).contype === 'CONSTR_FOREIGN') {
+      const referenced = relationKey((body as PgConstraint).pktable);
+      if (referenced !== key) out.lock(referenced, 'ShareRowExclusiveLock');
+    } else if (tag === 'TableLikeClause') {
+      out.lock(relationKey((body as { relation?: RangeVar }).relation), 'AccessShareLock');
+    }
+  });
+}
+
+function alterTableStatementEffect(stmt: Body, out: EffectsBuilder): void {
+  const target = relationKey(stmt.relation);
+  const cmds = (stmt.cmds ?? []).map((c: Node) => asNode<AlterTableCmd>(c, 'AlterTableCmd')).filter(Boolean) as AlterTableCmd[];
+  if (stmt.missing_ok && !out.ctx.catalog.relation(target) && out.ctx.catalog.relations.size > 0) {
+    out.notes.push(`${target.split('.')[1]} does not exist: IF EXISTS makes this a no-op`);
+    return;
+  }
+  if (stmt.objtype === 'OBJECT_INDEX') {
+    alterIndexEffect(target, cmds, out);
+    return;
+  }
+  alterTableEffects(target, cmds, out);
+}
+
+function alterIndexEffect(indexKey: string, cmds: AlterTableCmd[], out: EffectsBuilder): void {
+  const index = out.ctx.catalog.indexes.get(indexKey);
+  for (const cmd of cmds) {
+    out.fact(`alter-index:${cmd.subtype}`);
+    if (cmd.subtype === 'AT_AttachPartition') {
+      const child = out.ctx.catalog.indexes.get(relationKey(asNode<{ name?: RangeVar }>(cmd.def, 'PartitionCmd')?.name));
+      if (index) out.lock(index.table, 'AccessShareLock');
+      if (child) out.lock(child.table, 'AccessShareLock');
+    }
+  }
+}
+
+function dropEffect(stmt: Body, out: EffectsBuilder): void {
+  const catalog = out.ctx.catalog;
+  const cascade = stmt.behavior === 'DROP_CASCADE';
+  for (const object of stmt.objects ?? []) {
+    const parts = names(asNode<{ items?: Node[] }>(object, 'List')?.items);
+    const single = stringValue(object);
+    const key = qualifiedKey(parts.length ? parts : single ? [single] : []);
+    switch (stmt.removeType) {
+      case 'OBJECT_TABLE':
+      case 'OBJECT_VIEW':
+      case 'OBJECT_MATVIEW':
+      case 'OBJECT_FOREIGN_TABLE':
+        dropRelationEffect(key, cascade, Boolean(stmt.missing_ok), out);
+        break;
+      case 'OBJECT_INDEX': {
+        const index = catalog.indexes.get(key);
+        if (stmt.concurrent) {
+          out.forbidden().fact('drop-index-concurrently');
+          if (index) out.lock(index.table, 'ShareUpdateExclusiveLock');
+        } else if (index) out.lock(index.table, AEL);
+        break;
+      }
+      case 'OBJECT_TRIGGER':
+      case 'OBJECT_POLICY':
+      case 'OBJECT_RULE':
+        // the object's table is named by all but the last part
+        out.lock(qualifiedKey(parts.slice(0, -1)), AEL);
+        break;
+      case 'OBJECT_SCHEMA':
+        if (cascade) {
+          const schema = single ?? parts[0] ?? '';
+          for (const r of catalog.relations.keys()) if (r.startsWith(`${schema}.`)) dropRelationEffect(r, true, true, out);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function dropRelationEffect(key: string, cascade: boolean, missingOk: boolean, out: EffectsBuilder): void {
+  const catalog = out.ctx.catalog;
+  const relation = catalog.relation(key);
+  if (!relation && missingOk && catalog.relations.size > 0) return;
+  out.lock(key, AEL);
+  for (const p of catalog.partitionsOf(key)) out.lock(p.key, AEL);
+  if (relation?.partitionOf) out.lock(relation.partitionOf, AEL);
+  for (const c of relation?.constraints ?? []) if (c.kind === 'foreign' && c.references && c.references !== key) out.lock(c.references, AEL);
+  const referencing = catalog.referencingTables(key);
+  const views = catalog.dependentViews(key);
+  if (cascade) {
+    for (const r of referencing) out.lock(r.key, AEL);
+    for (const v of views) out.lock(v.key, AEL);
+  } else if (views.length > 0 || referencing.length > 0) {
+    const names = [...views, ...referencing].map((r) => r.key.split('.')[1]);
+    out.fail({ message: `cannot drop ${key.split('.')[1]} because other objects depend on it (${names.join(', ')})`, sqlstate: '2BP01', hint: 'drop the dependent objects first, or use CASCADE knowingly' });
+  }
+}
+
+function createIndexEffect(stmt: Body, out: EffectsBuilder): void {
+  const table = relationKey(stmt.relation);
+  const catalog = out.ctx.catalog;
+  const relation = catalog.relation(table);
+  const indexKey = `${table.split('.')[0]}.${stmt.idxname ?? ''}`;
+  if (stmt.if_not_exists && stmt.idxname && catalog.indexes.has(indexKey)) {
+    out.notes.push(`${stmt.idxname} already exists: IF NOT EXISTS makes this a no-op`);
+    return;
+  }
+  if (stmt.nulls_not_distinct) out.requireVersion(15, 'NULLS NOT DISTINCT');
+  const partitioned = relation?.kind === 'partitioned';
+  if (stmt.concurrent) {
+    out.forbidden().fact('create-index-concurrently');
+    if (partitioned) {
+      out.fail({ message: 'cannot create index on partitioned table concurrently', sqlstate: '0A000', hint: 'create the index ON ONLY the parent, build each partition\'s index CONCURRENTLY, then ALTER INDEX … ATTACH PARTITION' });
+    }
+    out.lock(table, 'ShareUpdateExclusiveLock');
+    out.scan(table, 'CREATE INDEX CONCURRENTLY reads the table twice without blocking writes');
+    return;
+  }
+  out.lock(table, 'ShareLock');
+  if (partitioned) {
+    if (stmt.relation?.inh === false) {
+      out.notes.push('ON ONLY: the parent index stays invalid until every partition index is attached');
+      return;
+    }
+    for (const p of catalog.partitionsOf(table)) {
+      out.lock(p.key, 'ShareLock');
+      if (p.kind === 'table') out.scan(p.key);
+    }
+    out.notes.push('the index is built on every partition while writes to each wait');
+    return;
+  }
+  out.scan(table, 'CREATE INDEX reads the whole table while writes wait');
+}
+
+function reindexEffect(stmt: Body, out: EffectsBuilder): void {
+  const concurrent = (stmt.params ?? []).some((p: Node) => asNode<{ defname?: string }>(p, 'DefElem')?.defname === 'concurrently');
+  const kind: string = stmt.kind;
+  if (kind === 'REINDEX_OBJECT_SCHEMA' || kind === 'REINDEX_OBJECT_SYSTEM' || kind === 'REINDEX_OBJECT_DATABASE') {
+    out.forbidden();
+    return;
+  }
+  const name = relationKey(stmt.relation);
+  const table = kind === 'REINDEX_OBJECT_INDEX' ? out.ctx.catalog.indexes.get(name)?.table : name;
+  if (concurrent) out.forbidden().fact('reindex-concurrently');
+  if (!table) return;
+  out.lock(table, concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
+  out.scan(table, 'REINDEX rebuilds from a full read of the table');
+}
+
+function viewEffect(stmt: Body, out: EffectsBuilder): void {
+  const key = relationKey(stmt.view);
+  if (stmt.replace && out.ctx.catalog.relation(key)) out.lock(key, AEL);
+  readsOf(stmt.query, out, false);
+}
+
+function createTableAsEffect(stmt: Body, out: EffectsBuilder): void {
+  const key = relationKey(stmt.into?.rel);
+  if (stmt.if_not_exists && out.ctx.catalog.relation(key)) return;
+  readsOf(stmt.query, out, !stmt.into?.skipData);
+}
+
+function refreshEffect(stmt: Body, out: EffectsBuilder): void {
+  const key = relationKey(stmt.relation);
+  const view = out.ctx.catalog.relation(key);
+  const sources = view?.dependsOn.map((d) => d.relation) ?? [];
+  if (stmt.concurrent) {
+    out.lock(key, 'ExclusiveLock').fact('refresh-concurrently');
+    out.scan(key, 'REFRESH … CONCURRENTLY compares the new result with the old one row by row');
+  } else {
+    out.lock(key, AEL);
+    out.rewrite(key, 'REFRESH MATERIALIZED VIEW replaces its storage while reads wait');
+  }
+  for (const source of sources) {
+    out.lock(source, 'AccessShareLock');
+    if (!stmt.skipData) out.scan(source);
+  }
+}
+
+function truncateEffect(stmt: Body, out: EffectsBuilder): void {
+  const catalog = out.ctx.catalog;
+  const targets = new Set<string>((stmt.relations ?? []).map((n: Node) => relationKey(asNode<RangeVar>(n, 'RangeVar'))));
+  if (stmt.behavior === 'DROP_CASCADE') {
+    for (const t of [...targets]) for (const r of catalog.referencingTables(t)) targets.add(r.key);
+  }
+  for (const t of targets) {
+    for (const key of [t, ...catalog.partitionsOf(t).map((p) => p.key)]) {
+      out.lock(key, AEL);
+      if (catalog.relation(key)?.kind !== 'partitioned') out.rewrite(key, `TRUNCATE gives ${key.split('.')[1]} new, empty storage`);
+    }
+  }
+  for (const t of targets) {
+    for (const r of catalog.referencingTables(t)) {
+      if (!targets.has(r.key)) out.fail({ message: `cannot truncate a table referenced in a foreign key constraint (${r.key.split('.')[1]} references ${t.split('.')[1]})`, sqlstate: '0A000', hint: 'truncate the referencing tables in the same statement, or use CASCADE knowingly' });
+    }
+  }
+}
+
+function lockEffect(stmt: Body, out: EffectsBuilder): void {
+  const mode = LOCK_MODES[(stmt.mode ?? 8) - 1] ?? AEL;
+  for (const n of stmt.relations ?? []) {
+    const key = relationKey(asNode<RangeVar>(n, 'RangeVar'));
+    out.lock(key, mode);
+    for (const p of out.ctx.catalog.partitionsOf(key)) out.lock(p.key, mode);
+  }
+}
+
+function vacuumEffect(stmt: Body, out: EffectsBuilder): void {
+  const options = (stmt.options ?? []).map((o: Node) => asNode<{ defname?: string }>(o, 'DefElem')?.defname);
+  const full = options.includes('full');
+  if (stmt.is_vacuumcmd) out.forbidden();
+  for (const n of stmt.rels ?? []) {
+    const key = relationKey(asNode<{ relation?: RangeVar }>(n, 'VacuumRelation')?.relation);
+    if (!stmt.is_vacuumcmd) out.lock(key, 'ShareUpdateExclusiveLock');
+    else if (full) out.lock(key, AEL).rewrite(key, 'VACUUM FULL writes a new copy of the table');
+    else out.lock(key, 'ShareUpdateExclusiveLock').scan(key);
+  }
+}
+
+function clusterEffect(stmt: Body, out: EffectsBuilder): void {
+  if (!stmt.relation) {
+    out.forbidden();
+    return;
+  }
+  const key = relationKey(stmt.relation);
+  out.lock(key, AEL).rewrite(key, 'CLUSTER writes a new, sorted copy of the table while reads and writes wait');
+}
+
+function renameEffect(stmt: Body, out: EffectsBuilder): void {
+  switch (stmt.renameType) {
+    case 'OBJECT_TABLE':
+    case 'OBJECT_VIEW':
+    case 'OBJECT_MATVIEW':
+    case 'OBJECT_FOREIGN_TABLE':
+    case 'OBJECT_COLUMN':
+    case 'OBJECT_TABCONSTRAINT':
+      out.lock(relationKey(stmt.relation), AEL);
+      break;
+    case 'OBJECT_TRIGGER':
+    case 'OBJECT_POLICY':
+    case 'OBJECT_RULE':
+      out.lock(relationKey(stmt.relation), AEL);
+      break;
+    default:
+      break;
+  }
+}
+
+function commentEffect(stmt: Body, out: EffectsBuilder): void {
+  const parts = names(asNode<{ items?: Node[] }>(stmt.object, 'List')?.items);
+  if (stmt.objtype === 'OBJECT_TABLE' || stmt.objtype === 'OBJECT_VIEW' || stmt.objtype === 'OBJECT_MATVIEW') {
+    out.lock(qualifiedKey(parts), 'ShareUpdateExclusiveLock');
+  } else if (stmt.objtype === 'OBJECT_COLUMN') {
+    out.lock(qualifiedKey(parts.slice(0, -1)), 'ShareUpdateExclusiveLock');
+  }
+}
+
+/** Relations a query reads (AccessShare), and — optionally — counts them as fully scanned. */
+function readsOf(query: unknown, out: EffectsBuilder, scans: boolean): void {
+  const ctes = new Set<string>();
+  walk(query, (tag, body) => {
+    if (tag === 'CommonTableExpr') ctes.add(String(body.ctename));
+  });
+  walk(query, (tag, body) => {
+    if (tag !== 'RangeVar') return;
+    const rv = body as RangeVar;
+    if (!rv.schemaname && ctes.has(rv.relname ?? '')) return;
+    const key = relationKey(rv);
+    out.lock(key, 'AccessShareLock');
+    for (const p of out.ctx.catalog.partitionsOf(key)) {
+      out.lock(p.key, 'AccessShareLock');
+      if (scans) out.scan(p.key);
+    }
+    if (scans && out.ctx.catalog.relation(key)?.kind !== 'partitioned' && out.ctx.catalog.relation(key)?.kind !== 'view') out.scan(key);
+  });
+}
+
+function selectEffect(stmt: Body, out: EffectsBuilder): void {
+  const locking = (stmt?.lockingClause ?? []).length > 0;
+  readsOf(stmt, out, Boolean(stmt?.fromClause?.length) && !stmt?.whereClause);
+  if (locking) for (const key of out.lockedKeys()) out.lock(key, 'RowShareLock');
+}
+
+function dmlEffect(stmt: Body, out: EffectsBuilder, readsTarget: boolean): boolean {
+  const target = relationKey(stmt.relation);
+  const catalog = out.ctx.catalog;
+  readsOf([stmt.fromClause, stmt.usingClause, stmt.withClause, stmt.whereClause, stmt.sourceRelation], out, false);
+  const select = asNode<Body>(stmt.selectStmt, 'SelectStmt');
+  if (select) readsOf(select, out, Boolean(select.fromClause?.length) && !select.whereClause);
+  out.lock(target, 'RowExclusiveLock');
+  const partitions = catalog.partitionsOf(target);
+  for (const p of partitions) out.lock(p.key, 'RowExclusiveLock');
+  if (readsTarget && !usesIndexedEquality(stmt.whereClause, target, out)) {
+    const storage = partitions.length ? partitions.filter((p) => p.kind === 'table').map((p) => p.key) : [target];
+    const why = stmt.whereClause ? `no index on ${target.split('.')[1]} serves the WHERE clause: every row is read` : `every row of ${target.split('.')[1]} is read`;
+    for (const key of storage) out.scan(key, why);
+  }
+  return true;
+}
+
+/** Whether a WHERE clause pins an indexed column with `=`, `IN` or a range: then no full read is needed. */
+function usesIndexedEquality(where: Node | undefined, table: string, out: EffectsBuilder): boolean {
+  if (!where) return false;
+  const catalog = out.ctx.catalog;
+  const leading = new Set(catalog.indexesOf(table).map((i) => i.columns[0]).filter(Boolean) as string[]);
+  for (const c of catalog.relation(table)?.constraints ?? []) if ((c.kind === 'primary' || c.kind === 'unique') && c.columns[0]) leading.add(c.columns[0]);
+  let found = false;
+  walk(where, (tag, body) => {
+    if (tag !== 'A_Expr' || found) return;
+    const op = stringValue(((body.name as Node[] | undefined) ?? [])[0]);
+    if (!['=', '<', '>', '<=', '>=', '= ANY'].includes(op ?? '') && body.kind !== 'AEXPR_IN' && body.kind !== 'AEXPR_BETWEEN') return;
+    const ref = names(asNode<{ fields?: Node[] }>(body.lexpr, 'ColumnRef')?.fields);
+    const col = ref[ref.length - 1];
+    if (col && leading.has(col)) found = true;
+  });
+  return found;
+}
+
+/**
+ * DO blocks run PL/pgSQL: drizzle-kit wraps foreign keys in them. The body is parsed and every SQL
+ * statement it would execute is analysed as if it stood alone.
+ */
+function doEffect(stmt: Body, out: EffectsBuilder): void {
+  const body = (stmt.args ?? []).map((a: Node) => asNode<{ defname?: string; arg?: Node }>(a, 'DefElem')).find((d: { defname?: string } | undefined) => d?.defname === 'as');
+  const language = (stmt.args ?? []).map((a: Node) => asNode<{ defname?: string; arg?: Node }>(a, 'DefElem')).find((d: { defname?: string } | undefined) => d?.defname === 'language');
+  const source = stringValue(body?.arg);
+  if (!source || (language && stringValue(language.arg) !== 'plpgsql')) {
+    out.unknown = true;
+    return;
+  }
+  let embedded: string[];
+  try {
+    embedded = plpgsqlStatements(source);
+  } catch {
+    out.unknown = true;
+    out.notes.push('the DO body could not be parsed as PL/pgSQL: its effects are unknown');
+    return;
+  }
+  for (const sql of embedded) {
+    try {
+      for (const raw of parseSync(sql).stmts ?? []) statementEffect(raw.stmt, out);
+    } catch {
+      out.unknown = true;
+    }
+  }
+}
+
+function plpgsqlStatements(body: string): string[] {
+  const wrapped = `CREATE FUNCTION dbtool_do_block() RETURNS void LANGUAGE plpgsql AS $dbtool$${body}$dbtool$`;
+  const parsed = parsePlPgSQLSync(wrapped) as unknown;
+  const found: string[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+      return;
+    }
+    if (!value || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value)) {
+      if (key === 'PLpgSQL_stmt_execsql' || key === 'PLpgSQL_stmt_dynexecute') {
+        const query = (child as { sqlstmt?: { PLpgSQL_expr?: { query?: string } }; query?: { PLpgSQL_expr?: { query?: string } } });
+        const text = query.sqlstmt?.PLpgSQL_expr?.query;
+        if (text) found.push(text);
+      }
+      visit(child);
+    }
+  };
+  visit(parsed);
+  return found;
+}
+
+export type { ColumnDef };

@@ -1,0 +1,169 @@
+import { nodeTag, relationKey, asNode } from './ast.js';
+import { applyStatement } from './catalog/apply.js';
+import { Catalog } from './catalog/model.js';
+import { analyzeEffects } from './effects/index.js';
+import type { EffectContext } from './effects/index.js';
+import type { Finding, ReviewSettings, RuleContext, Severity } from './findings.js';
+import { parseSql } from './parse.js';
+import type { ParsedStatement } from './parse.js';
+import { INPUT_RULES, RULES } from './rules/index.js';
+import type { LockMode } from './lock-modes.js';
+import type { RangeVar } from '@pgsql/types';
+
+export type InputRuleId = keyof typeof INPUT_RULES;
+
+/** A problem the folder reader found before any SQL was parsed. */
+export interface InputProblem {
+  rule: InputRuleId;
+  message: string;
+  help: string;
+  line?: number;
+  column?: number;
+}
+
+export interface SourceFile {
+  path: string;
+  migration: string;
+  /** undefined when the file is missing */
+  text: string | undefined;
+  problems: InputProblem[];
+  /** false: only feeds the schema history (an earlier migration that is not under review) */
+  review: boolean;
+}
+
+/** The files of one folder, in the order the runner applies them. */
+export interface FolderSource {
+  files: SourceFile[];
+}
+
+export interface StatementReport {
+  line: number;
+  column: number;
+  endLine: number;
+  sql: string;
+  locks: Record<string, LockMode>;
+  rewrites: string[];
+  scans: string[];
+  transaction: 'allowed' | 'forbidden';
+  findings: Finding[];
+  /** why: the effects model's explanations (pretty output; not part of the JSON contract) */
+  notes: string[];
+  kind: string;
+  unknown: boolean;
+}
+
+export interface FileReport {
+  path: string;
+  migration: string;
+  statements: StatementReport[];
+  /** findings about the file itself rather than one statement (journal problems) */
+  findings: Finding[];
+  /** the file text, for code frames */
+  text: string | undefined;
+}
+
+export interface Summary {
+  files: number;
+  statements: number;
+  errors: number;
+  warnings: number;
+  infos: number;
+}
+
+export interface Report {
+  pgVersion: number;
+  files: FileReport[];
+  summary: Summary;
+}
+
+/** Reviews folders: each file against the schema its folder's earlier files built. Pure: no IO. */
+export function review(folders: FolderSource[], settings: ReviewSettings): Report {
+  const files: FileReport[] = [];
+  for (const folder of folders) {
+    const catalog = new Catalog();
+    for (const file of folder.files) {
+      const report = reviewFile(file, catalog, settings);
+      if (file.review) files.push(report);
+    }
+  }
+  return { pgVersion: settings.pgVersion, files, summary: summarize(files) };
+}
+
+function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings): FileReport {
+  const fileFindings = file.problems.map((p) => inputFinding(p));
+  const report: FileReport = { path: file.path, migration: file.migration, statements: [], findings: fileFindings, text: file.text };
+  if (file.text === undefined) return report;
+  const parsed = parseSql(file.text);
+  const createdInFile = new Set<string>();
+  const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc };
+  for (const statement of parsed.statements) {
+    report.statements.push(reviewStatement(statement, { catalog, createdInFile, settings, effectContext }, file.review));
+    applyStatement(catalog, statement.node);
+    const created = createdRelation(statement);
+    if (created) createdInFile.add(created);
+  }
+  return report;
+}
+
+function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>, runRules: boolean): StatementReport {
+  const kind = nodeTag(statement.node) ?? 'unknown';
+  const head = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, kind };
+  if (statement.syntaxError) {
+    const { message, line, column } = statement.syntaxError;
+    const finding: Finding = {
+      rule: 'syntax-error', severity: 'error', message: `Syntax error: ${message}.`, line, column, fix: null,
+      help: 'Fix the SQL: PostgreSQL would reject this statement and the migration would stop here. Templated SQL must be rendered before review.',
+    };
+    return { ...head, locks: {}, rewrites: [], scans: [], transaction: 'allowed', findings: [finding], notes: [], unknown: true };
+  }
+  const effects = analyzeEffects(statement.node, base.effectContext);
+  const findings: Finding[] = [];
+  if (runRules) {
+    const ctx: RuleContext = { ...base, statement, effects };
+    for (const rule of RULES) {
+      for (const found of rule.check(ctx)) {
+        findings.push({ rule: rule.id, severity: rule.severity, line: found.line ?? statement.line, column: found.column ?? statement.column, message: found.message, help: found.help, fix: found.fix });
+      }
+    }
+  }
+  return { ...head, locks: effects.locks, rewrites: effects.rewrites, scans: effects.scans, transaction: effects.transaction, findings, notes: effects.notes, unknown: effects.unknown };
+}
+
+/** The catalog key of the relation a statement creates, if it creates one. */
+function createdRelation(statement: ParsedStatement): string | undefined {
+  const node = statement.node;
+  const create = asNode<{ relation?: RangeVar }>(node, 'CreateStmt');
+  if (create) return relationKey(create.relation);
+  const ctas = asNode<{ into?: { rel?: RangeVar } }>(node, 'CreateTableAsStmt');
+  if (ctas) return relationKey(ctas.into?.rel);
+  const view = asNode<{ view?: RangeVar }>(node, 'ViewStmt');
+  if (view) return relationKey(view.view);
+  return undefined;
+}
+
+function inputFinding(problem: InputProblem): Finding {
+  return {
+    rule: problem.rule,
+    severity: INPUT_RULES[problem.rule].severity as Severity,
+    message: problem.message,
+    help: problem.help,
+    line: problem.line ?? 1,
+    column: problem.column ?? 1,
+    fix: null,
+  };
+}
+
+export function allFindings(file: FileReport): Finding[] {
+  return [...file.findings, ...file.statements.flatMap((s) => s.findings)];
+}
+
+function summarize(files: FileReport[]): Summary {
+  const findings = files.flatMap(allFindings);
+  return {
+    files: files.length,
+    statements: files.reduce((n, f) => n + f.statements.length, 0),
+    errors: findings.filter((f) => f.severity === 'error').length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+    infos: findings.filter((f) => f.severity === 'info').length,
+  };
+}

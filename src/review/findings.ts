@@ -1,0 +1,44 @@
+import type { AnalyzedEffects, EffectContext } from './effects/index.js';
+import type { Catalog } from './catalog/model.js';
+import type { ParsedStatement } from './parse.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  help: string;
+  line: number;
+  column: number;
+  /** SQL to use instead, when there is a concrete one */
+  fix: string | null;
+}
+
+/** How the migration runner wraps statements in transactions. */
+export type TransactionMode = 'all' | 'per-file' | 'none';
+
+export interface ReviewSettings {
+  pgVersion: number;
+  timezoneIsUtc: boolean;
+  /** drizzle's migrator runs every pending file in one transaction: 'all' */
+  transactionMode: TransactionMode;
+}
+
+export interface RuleContext {
+  statement: ParsedStatement;
+  effects: AnalyzedEffects;
+  /** the schema before this statement */
+  catalog: Catalog;
+  /** relations created earlier in the same file: new and empty, so locking them harms nobody */
+  createdInFile: ReadonlySet<string>;
+  settings: ReviewSettings;
+  effectContext: EffectContext;
+}
+
+export interface Rule {
+  id: string;
+  severity: Severity;
+  summary: string;
+  check(ctx: RuleContext): Array<Omit<Finding, 'rule' | 'severity' | 'line' | 'column'> & { line?: number; column?: number }>;
+}

@@ -1,0 +1,89 @@
+import type { Constraint as PgConstraint } from '@pgsql/types';
+import { asNode, nodeTag } from '../ast.js';
+import type { Rule } from '../findings.js';
+import { lockStrength } from '../lock-modes.js';
+import { alterCommands, existingTables, quoteIdent, tableName } from './helpers.js';
+
+const SHARE = lockStrength('ShareLock');
+
+export const blockingFullScan: Rule = {
+  id: 'blocking-full-scan',
+  severity: 'error',
+  summary: 'A full table scan (validation or index build) on an existing table while writes are blocked',
+  check(ctx) {
+    const rewritten = new Set(ctx.effects.rewrites);
+    const tables = existingTables(ctx, ctx.effects.scans).filter((t) => {
+      const mode = ctx.effects.locks[t];
+      return !rewritten.has(t) && mode !== undefined && lockStrength(mode) >= SHARE;
+    });
+    if (tables.length === 0 || addsNotNullColumnWithoutDefault(ctx.statement.node)) return [];
+    const blocks = tables.some((t) => ctx.effects.locks[t] === 'AccessExclusiveLock') ? 'reads and writes' : 'writes';
+    const { help, fix } = saferAlternative(ctx.statement.sql, ctx.statement.node);
+    return [{
+      message: `Reads every row of ${tables.join(', ')} while ${blocks} to it wait (${tables.map((t) => ctx.effects.locks[t]).join(', ')}).`,
+      help,
+      fix,
+    }];
+  },
+};
+
+/** That scan is only the NOT NULL check; not-null-column-without-default reports it with a better fix. */
+function addsNotNullColumnWithoutDefault(node: Parameters<typeof nodeTag>[0]): boolean {
+  const alter = alterCommands(node as never);
+  return Boolean(alter?.cmds.some((cmd) => {
+    if (cmd.subtype !== 'AT_AddColumn') return false;
+    const kinds = (asNode<{ constraints?: unknown[] }>(cmd.def, 'ColumnDef')?.constraints ?? []).map((c) => asNode<PgConstraint>(c, 'Constraint')?.contype);
+    return kinds.includes('CONSTR_NOTNULL') && !kinds.includes('CONSTR_DEFAULT') && !kinds.some((k) => k === 'CONSTR_CHECK' || k === 'CONSTR_UNIQUE' || k === 'CONSTR_PRIMARY' || k === 'CONSTR_FOREIGN');
+  }));
+}
+
+function saferAlternative(sql: string, node: Parameters<typeof nodeTag>[0]): { help: string; fix: string | null } {
+  if (nodeTag(node) === 'IndexStmt') {
+    return {
+      help: 'Build the index with CREATE INDEX CONCURRENTLY, in a migration of its own that runs outside a transaction (dbtool migrate does this).',
+      fix: `${sql.replace(/^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX)\s+/i, '$1 CONCURRENTLY ')};`,
+    };
+  }
+  const alter = alterCommands(node as never);
+  const cmd = alter?.cmds[0];
+  if (alter && cmd && alter.cmds.length === 1) {
+    const table = tableName(alter.target.replace(/^public\./, ''));
+    if (cmd.subtype === 'AT_SetNotNull') {
+      const column = cmd.name ?? '';
+      const check = quoteIdent(`${alter.target.split('.')[1]}_${column}_not_null`);
+      return {
+        help: 'Prove the column non-null first with a CHECK constraint added NOT VALID and validated separately (which allows reads and writes); SET NOT NULL then needs no scan.',
+        fix: [
+          `ALTER TABLE ${table} ADD CONSTRAINT ${check} CHECK (${quoteIdent(column)} IS NOT NULL) NOT VALID;`,
+          `ALTER TABLE ${table} VALIDATE CONSTRAINT ${check};`,
+          `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(column)} SET NOT NULL;`,
+          `ALTER TABLE ${table} DROP CONSTRAINT ${check};`,
+        ].join('\n'),
+      };
+    }
+    const constraint = asNode<PgConstraint>(cmd.def, 'Constraint');
+    if (cmd.subtype === 'AT_AddConstraint' && constraint && (constraint.contype === 'CONSTR_CHECK' || constraint.contype === 'CONSTR_FOREIGN')) {
+      const name = constraint.conname;
+      return {
+        help: 'Add the constraint NOT VALID (only new rows are checked, brief lock) and VALIDATE it in a separate transaction, which scans under a lock that lets reads and writes continue.',
+        fix: name ? `${sql.replace(/;?\s*$/, '')} NOT VALID;\nALTER TABLE ${table} VALIDATE CONSTRAINT ${quoteIdent(name)};` : null,
+      };
+    }
+    if (cmd.subtype === 'AT_AddConstraint' && constraint && (constraint.contype === 'CONSTR_UNIQUE' || constraint.contype === 'CONSTR_PRIMARY')) {
+      const columns = (constraint.keys ?? []).map((k) => asNode<{ sval?: string }>(k, 'String')?.sval ?? '').map(quoteIdent).join(', ');
+      const name = constraint.conname ?? `${alter.target.split('.')[1]}_${constraint.contype === 'CONSTR_PRIMARY' ? 'pkey' : 'key'}`;
+      const kind = constraint.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
+      return {
+        help: `Build the unique index CONCURRENTLY first, then attach it with ADD CONSTRAINT … ${kind} USING INDEX, which only takes a brief lock.`,
+        fix: `CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(name)} ON ${table} (${columns});\nALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(name)} ${kind} USING INDEX ${quoteIdent(name)};`,
+      };
+    }
+    if (cmd.subtype === 'AT_AttachPartition') {
+      return {
+        help: 'Before attaching, add a CHECK constraint on the partition that matches its bound (NOT VALID, then VALIDATE): ATTACH PARTITION then skips the scan.',
+        fix: null,
+      };
+    }
+  }
+  return { help: 'Split the change so the full read happens under a lock that lets writes continue, or run it when the table is small or traffic is paused.', fix: null };
+}

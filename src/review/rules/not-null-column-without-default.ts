@@ -1,0 +1,37 @@
+import type { ColumnDef, Constraint as PgConstraint } from '@pgsql/types';
+import { asNode, displayName } from '../ast.js';
+import type { Rule } from '../findings.js';
+import { alterCommands, quoteIdent, tableName } from './helpers.js';
+
+export const notNullColumnWithoutDefault: Rule = {
+  id: 'not-null-column-without-default',
+  severity: 'error',
+  summary: 'ADD COLUMN … NOT NULL without a default on an existing table',
+  check(ctx) {
+    const alter = alterCommands(ctx.statement.node);
+    if (!alter || ctx.createdInFile.has(alter.target)) return [];
+    const findings = [];
+    for (const cmd of alter.cmds) {
+      if (cmd.subtype !== 'AT_AddColumn') continue;
+      const def = asNode<ColumnDef>(cmd.def, 'ColumnDef');
+      const kinds = (def?.constraints ?? []).map((c) => asNode<PgConstraint>(c, 'Constraint')?.contype);
+      const notNull = kinds.includes('CONSTR_NOTNULL') || kinds.includes('CONSTR_PRIMARY');
+      const filled = kinds.includes('CONSTR_DEFAULT') || kinds.includes('CONSTR_IDENTITY') || kinds.includes('CONSTR_GENERATED') || /serial/i.test(JSON.stringify(def?.typeName ?? {}));
+      if (!notNull || filled) continue;
+      const table = tableName(displayName(alter.target));
+      const column = quoteIdent(def?.colname ?? '');
+      findings.push({
+        message: `Adds NOT NULL column ${def?.colname} to existing table ${displayName(alter.target)} without a default: it fails with "column contains null values" (SQLSTATE 23502) as soon as the table has a row.`,
+        help: 'Add the column as nullable (or with a constant default), backfill it, then make it NOT NULL through a validated CHECK constraint.',
+        fix: [
+          `ALTER TABLE ${table} ADD COLUMN ${column} <type>;`,
+          `-- backfill ${column} in batches`,
+          `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(`${def?.colname}_not_null`)} CHECK (${column} IS NOT NULL) NOT VALID;`,
+          `ALTER TABLE ${table} VALIDATE CONSTRAINT ${quoteIdent(`${def?.colname}_not_null`)};`,
+          `ALTER TABLE ${table} ALTER COLUMN ${column} SET NOT NULL;`,
+        ].join('\n'),
+      });
+    }
+    return findings;
+  },
+};
