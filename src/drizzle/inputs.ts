@@ -35,7 +35,7 @@ export function loadInput(path: string, cwd: string, readStdin: () => string): L
     const files = v1.map((e) => e.name).sort().map((name) => sqlFile(join(full, name, 'migration.sql'), name, display));
     return { layout: 'v1', path, files };
   }
-  const sql = entries.filter((e) => e.isFile() && /\.sql$/i.test(e.name)).map((e) => e.name).sort(byNaturalOrder);
+  const sql = withoutDownMigrations(entries.filter((e) => e.isFile() && /\.sql$/i.test(e.name)).map((e) => e.name)).sort(byNaturalOrder);
   const nested = sql.length === 0 ? nestedSqlFiles(full) : [];
   if (sql.length === 0 && nested.length === 0) throw new UsageError(`${path}: no .sql files found`, 'Point at a drizzle out folder (with meta/_journal.json or <timestamp>_<name>/migration.sql folders) or a folder of .sql files.');
   if (nested.length > 0) return { layout: 'plain', path, files: nested.map((p) => sqlFile(p, relative(full, p).replace(/\.sql$/i, ''), display)) };
@@ -55,10 +55,15 @@ function nestedSqlFiles(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => byNaturalOrder(a.name, b.name))) {
     if (!entry.isDirectory()) continue;
-    const files = readdirSync(join(dir, entry.name)).filter((n) => /\.sql$/i.test(n) && !/down\.sql$/i.test(n)).sort(byNaturalOrder);
+    const files = withoutDownMigrations(readdirSync(join(dir, entry.name)).filter((n) => /\.sql$/i.test(n))).sort(byNaturalOrder);
     for (const f of files) out.push(join(dir, entry.name, f));
   }
   return out;
+}
+
+/** golang-migrate and friends keep `x.up.sql` next to `x.down.sql`; only the up side builds the schema. */
+function withoutDownMigrations(names: string[]): string[] {
+  return names.filter((n) => !/[._-]down\.sql$/i.test(n));
 }
 
 function byNaturalOrder(a: string, b: string): number {

@@ -130,7 +130,7 @@ const APPLY: Record<string, Applier> = {
     const key = `${schema}.${name}`;
     if (stmt.if_not_exists && catalog.indexes.has(key)) return;
     const relation = catalog.relation(table);
-    const onlyParent = relation?.kind === 'partitioned' && stmt.relation?.inh === false;
+    const onlyParent = relation?.kind === 'partitioned' && !stmt.relation?.inh;
     catalog.indexes.set(key, { key, table, columns, unique: Boolean(stmt.unique), valid: !onlyParent });
   },
 

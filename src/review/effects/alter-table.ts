@@ -285,7 +285,8 @@ function addConstraintEffect(cmd: AlterTableCmd, target: string, relation: Relat
     default:
       break;
   }
-  if (c.is_enforced === false) out.requireVersion(18, 'NOT ENFORCED constraints');
+  // the PG 18 parser marks enforced CHECK/FOREIGN KEY constraints explicitly; NOT ENFORCED leaves the flag out
+  if ((c.contype === 'CONSTR_CHECK' || c.contype === 'CONSTR_FOREIGN') && !c.is_enforced) out.requireVersion(18, 'NOT ENFORCED constraints');
 }
 
 function usingIndexEffect(cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder): void {
@@ -352,7 +353,7 @@ function detachPartitionEffect(cmd: AlterTableCmd, _target: string, _relation: R
 }
 
 /** ALTER TABLE … with its subcommands: the strongest lock of any subcommand, the union of the rest. */
-export function alterTableEffects(target: string, cmds: AlterTableCmd[], out: EffectsBuilder): void {
+export function alterTableEffects(target: string, cmds: AlterTableCmd[], recurse: boolean, out: EffectsBuilder): void {
   const relation = out.ctx.catalog.relation(target);
   for (const cmd of cmds) {
     const subtype = cmd.subtype ?? 'AT_AddColumn';
@@ -363,7 +364,7 @@ export function alterTableEffects(target: string, cmds: AlterTableCmd[], out: Ef
   }
   // Most ALTER TABLE forms recurse into partitions with the same lock; a partitioned parent has no
   // storage of its own, so what would be rewritten or scanned is each partition.
-  const recursing = cmds.filter((c) => c.recurse !== false && !NON_RECURSING.has(c.subtype ?? 'AT_AddColumn'));
+  const recursing = recurse ? cmds.filter((c) => !NON_RECURSING.has(c.subtype ?? 'AT_AddColumn')) : [];
   if (recursing.length === 0 || !relation) return;
   const partitions = out.ctx.catalog.partitionsOf(target);
   for (const part of partitions) for (const cmd of recursing) out.lock(part.key, alterCommandLock(cmd));

@@ -145,7 +145,7 @@ function alterTableStatementEffect(stmt: Body, out: EffectsBuilder): void {
     alterIndexEffect(target, cmds, out);
     return;
   }
-  alterTableEffects(target, cmds, out);
+  alterTableEffects(target, cmds, Boolean(stmt.relation?.inh), out);
 }
 
 function alterIndexEffect(indexKey: string, cmds: AlterTableCmd[], out: EffectsBuilder): void {
@@ -241,7 +241,7 @@ function createIndexEffect(stmt: Body, out: EffectsBuilder): void {
   }
   out.lock(table, 'ShareLock');
   if (partitioned) {
-    if (stmt.relation?.inh === false) {
+    if (!stmt.relation?.inh) {
       out.notes.push('ON ONLY: the parent index stays invalid until every partition index is attached');
       return;
     }

@@ -1,0 +1,51 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadParser, parseSql } from '../../src/review/parse.js';
+
+beforeAll(loadParser);
+
+describe('parseSql', () => {
+  it('gives 1-based positions of each statement, skipping comments and breakpoints', () => {
+    const sql = '-- header\nCREATE TABLE a (id int);\n--> statement-breakpoint\n  ALTER TABLE a ADD COLUMN b text;\n';
+    const { statements } = parseSql(sql);
+    expect(statements.map((s) => [s.line, s.column, s.endLine])).toEqual([[2, 1], [4, 3]].map(([l, c]) => [l, c, l]));
+    expect(statements[1]?.sql).toBe('ALTER TABLE a ADD COLUMN b text');
+    expect(statements[1]?.leading).toContain('statement-breakpoint');
+  });
+
+  it('counts characters, not UTF-8 bytes, after non-ASCII text', () => {
+    const { statements } = parseSql("INSERT INTO t VALUES ('héllo wörld');\nSELECT 1;");
+    expect(statements[1]).toMatchObject({ line: 2, column: 1, sql: 'SELECT 1' });
+  });
+
+  it('keeps dollar-quoted bodies and DO blocks whole', () => {
+    const sql = "DO $$ BEGIN PERFORM 1; EXCEPTION WHEN others THEN null; END $$;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $fn$ SELECT 1; $fn$;";
+    const { statements } = parseSql(sql);
+    expect(statements).toHaveLength(2);
+    expect(Object.keys(statements[0]?.node ?? {})).toEqual(['DoStmt']);
+  });
+
+  it('reports a syntax error at the parser position and still parses the rest of the file', () => {
+    const sql = 'CREATE TABLE a (id int);\n--> statement-breakpoint\nALTER TABLE a ADD COLUMN;\n--> statement-breakpoint\nDROP TABLE a;';
+    const { statements } = parseSql(sql);
+    expect(statements).toHaveLength(3);
+    expect(statements[1]?.syntaxError).toMatchObject({ line: 3, column: 25 });
+    expect(statements[1]?.node).toBeUndefined();
+    expect(Object.keys(statements[2]?.node ?? {})).toEqual(['DropStmt']);
+  });
+
+  it('falls back to semicolons when there are no breakpoints', () => {
+    const { statements } = parseSql("SELECT 'a;b';\nSELEC 2;\nSELECT 3;");
+    expect(statements.map((s) => s.syntaxError === undefined)).toEqual([true, false, true]);
+    expect(statements[1]?.syntaxError?.line).toBe(2);
+  });
+
+  it('accepts a statement missing its semicolon before a breakpoint, as drizzle does', () => {
+    const { statements } = parseSql('CREATE TABLE a (id int)\n--> statement-breakpoint\nCREATE TABLE b (id int)');
+    expect(statements.map((s) => s.syntaxError)).toEqual([undefined, undefined]);
+  });
+
+  it('reports templated SQL as a syntax error rather than failing', () => {
+    const { statements } = parseSql('CREATE TABLE {{ index .Options "Namespace" }}.users (id int);');
+    expect(statements[0]?.syntaxError?.message).toMatch(/syntax error/);
+  });
+});
