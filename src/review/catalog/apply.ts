@@ -61,7 +61,8 @@ const APPLY: Record<string, Applier> = {
     const key = relationKey(stmt.into?.rel);
     if (stmt.if_not_exists && catalog.relations.has(key)) return;
     const relation = newRelation(key, stmt.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table');
-    relation.dependsOn = viewDependencies(stmt.query, catalog);
+    // CREATE TABLE AS copies the rows once; only a materialized view keeps depending on its query
+    if (relation.kind === 'matview') relation.dependsOn = viewDependencies(stmt.query, catalog);
     for (const name of names(stmt.into?.colNames)) relation.columns.set(name, unknownColumn(name));
     catalog.relations.set(key, relation);
   },

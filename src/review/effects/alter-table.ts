@@ -263,10 +263,7 @@ function addConstraintEffect(cmd: AlterTableCmd, target: string, relation: Relat
     case 'CONSTR_FOREIGN': {
       const referenced = relationKey(c.pktable);
       out.lock(referenced, SREL);
-      if (validate) {
-        out.scan(target, `FOREIGN KEY${name} is validated against every row`);
-        out.scan(referenced);
-      }
+      if (validate) out.scan(target, `FOREIGN KEY${name} is validated against every row`);
       break;
     }
     case 'CONSTR_PRIMARY':

@@ -24,6 +24,7 @@ export interface AnalyzedEffects extends StatementEffects {
   facts: string[];
   /** why a rewrite or scan happens (or does not), in words */
   notes: string[];
+  rewriteReasons: string[];
   failures: StaticFailure[];
   /** the statement kind is not modelled: its effects are unknown rather than none */
   unknown: boolean;
@@ -37,6 +38,8 @@ export class EffectsBuilder {
   private forbiddenInTransaction = false;
   readonly facts: string[] = [];
   readonly notes: string[] = [];
+  /** the notes that explain a rewrite, for rule messages */
+  readonly rewriteReasons: string[] = [];
   readonly failures: StaticFailure[] = [];
   unknown = false;
 
@@ -50,7 +53,10 @@ export class EffectsBuilder {
   rewrite(key: string, why?: string): this {
     this.rewrites.add(key);
     this.scans.add(key);
-    if (why) this.notes.push(why);
+    if (why) {
+      this.notes.push(why);
+      this.rewriteReasons.push(why);
+    }
     return this;
   }
 
@@ -88,6 +94,7 @@ export class EffectsBuilder {
     if (other.forbiddenInTransaction) this.forbiddenInTransaction = true;
     for (const f of other.facts) this.fact(f);
     this.notes.push(...other.notes);
+    this.rewriteReasons.push(...other.rewriteReasons);
     this.failures.push(...other.failures);
     if (other.unknown) this.unknown = true;
   }
@@ -121,6 +128,7 @@ export class EffectsBuilder {
       transaction: this.forbiddenInTransaction ? 'forbidden' : 'allowed',
       facts: this.facts,
       notes: this.notes,
+      rewriteReasons: this.rewriteReasons,
       failures: this.failures,
       unknown: this.unknown,
     };

@@ -163,16 +163,22 @@ function alterIndexEffect(indexKey: string, cmds: AlterTableCmd[], out: EffectsB
 function dropEffect(stmt: Body, out: EffectsBuilder): void {
   const catalog = out.ctx.catalog;
   const cascade = stmt.behavior === 'DROP_CASCADE';
+  const objectKey = (object: Node) => {
+    const parts = names(asNode<{ items?: Node[] }>(object, 'List')?.items);
+    const single = stringValue(object);
+    return qualifiedKey(parts.length ? parts : single ? [single] : []);
+  };
+  const droppedTogether = new Set<string>((stmt.objects ?? []).map(objectKey));
   for (const object of stmt.objects ?? []) {
     const parts = names(asNode<{ items?: Node[] }>(object, 'List')?.items);
     const single = stringValue(object);
-    const key = qualifiedKey(parts.length ? parts : single ? [single] : []);
+    const key = objectKey(object);
     switch (stmt.removeType) {
       case 'OBJECT_TABLE':
       case 'OBJECT_VIEW':
       case 'OBJECT_MATVIEW':
       case 'OBJECT_FOREIGN_TABLE':
-        dropRelationEffect(key, cascade, Boolean(stmt.missing_ok), out);
+        dropRelationEffect(key, cascade, Boolean(stmt.missing_ok), droppedTogether, out);
         break;
       case 'OBJECT_INDEX': {
         const index = catalog.indexes.get(key);
@@ -191,7 +197,7 @@ function dropEffect(stmt: Body, out: EffectsBuilder): void {
       case 'OBJECT_SCHEMA':
         if (cascade) {
           const schema = single ?? parts[0] ?? '';
-          for (const r of catalog.relations.keys()) if (r.startsWith(`${schema}.`)) dropRelationEffect(r, true, true, out);
+          for (const r of catalog.relations.keys()) if (r.startsWith(`${schema}.`)) dropRelationEffect(r, true, true, droppedTogether, out);
         }
         break;
       default:
@@ -200,7 +206,7 @@ function dropEffect(stmt: Body, out: EffectsBuilder): void {
   }
 }
 
-function dropRelationEffect(key: string, cascade: boolean, missingOk: boolean, out: EffectsBuilder): void {
+function dropRelationEffect(key: string, cascade: boolean, missingOk: boolean, droppedTogether: ReadonlySet<string>, out: EffectsBuilder): void {
   const catalog = out.ctx.catalog;
   const relation = catalog.relation(key);
   if (!relation && missingOk && catalog.relations.size > 0) return;
@@ -208,8 +214,9 @@ function dropRelationEffect(key: string, cascade: boolean, missingOk: boolean, o
   for (const p of catalog.partitionsOf(key)) out.lock(p.key, AEL);
   if (relation?.partitionOf) out.lock(relation.partitionOf, AEL);
   for (const c of relation?.constraints ?? []) if (c.kind === 'foreign' && c.references && c.references !== key) out.lock(c.references, AEL);
-  const referencing = catalog.referencingTables(key);
-  const views = catalog.dependentViews(key);
+  // objects dropped by the same statement do not block each other
+  const referencing = catalog.referencingTables(key).filter((r) => !droppedTogether.has(r.key));
+  const views = catalog.dependentViews(key).filter((v) => !droppedTogether.has(v.key));
   if (cascade) {
     for (const r of referencing) out.lock(r.key, AEL);
     for (const v of views) out.lock(v.key, AEL);

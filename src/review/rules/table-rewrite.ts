@@ -10,7 +10,7 @@ export const tableRewrite: Rule = {
   check(ctx) {
     const tables = existingTables(ctx, ctx.effects.rewrites).filter((t) => ctx.effects.locks[t] === 'AccessExclusiveLock');
     if (tables.length === 0) return [];
-    const why = ctx.effects.notes.find((n) => /rewrite|volatile|serial|identity|generated|converted|recomputed|checked against the new length|copies|scale|precision/i.test(n));
+    const why = ctx.effects.rewriteReasons.join('; ');
     const alter = alterCommands(ctx.statement.node);
     const addColumn = alter?.cmds.find((c) => c.subtype === 'AT_AddColumn');
     const typeChange = alter?.cmds.find((c) => c.subtype === 'AT_AlterColumnType');
