@@ -83,7 +83,7 @@ function parseRange(source: SourceText, from: number, to: number, out: ParsedSta
   if (skipTrivia(text, 0) >= text.length) return;
   const result = tryParse(text);
   if ('stmts' in result) {
-    const local = new SourceText(text);
+    const local = from === 0 && to === source.text.length ? source : new SourceText(text);
     for (const raw of result.stmts) {
       const startByte = raw.stmt_location ?? 0;
       const start = local.charIndex(startByte);

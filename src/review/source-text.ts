@@ -9,28 +9,36 @@ export interface Position {
 
 export class SourceText {
   readonly text: string;
-  private readonly lineStarts: number[];
-  /** char index of each byte offset boundary, only built when the text is not pure ASCII */
-  private byteToChar: Uint32Array | undefined;
+  private starts: number[] | undefined;
+  /** char index of each UTF-8 byte offset; null once the text is known to be pure ASCII */
+  private byteToChar: Uint32Array | null | undefined;
 
   constructor(text: string) {
     this.text = text;
-    this.lineStarts = [0];
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+  }
+
+  /** Offsets where lines start, built on first use: most statements never need a position twice. */
+  private get lineStarts(): number[] {
+    if (!this.starts) {
+      const starts = [0];
+      let at = this.text.indexOf('\n');
+      while (at !== -1) {
+        starts.push(at + 1);
+        at = this.text.indexOf('\n', at + 1);
+      }
+      this.starts = starts;
     }
-    // eslint-disable-next-line no-control-regex
-    if (/[^\x00-\x7f]/.test(text)) this.byteToChar = buildByteToChar(text);
+    return this.starts;
   }
 
   charIndex(byteOffset: number): number {
-    if (!this.byteToChar) return byteOffset;
+    if (this.byteToChar === undefined) {
+      // eslint-disable-next-line no-control-regex
+      this.byteToChar = /[^\x00-\x7f]/.test(this.text) ? buildByteToChar(this.text) : null;
+    }
+    if (this.byteToChar === null) return byteOffset;
     const clamped = Math.max(0, Math.min(byteOffset, this.byteToChar.length - 1));
     return this.byteToChar[clamped] ?? this.text.length;
-  }
-
-  byteLength(): number {
-    return this.byteToChar ? this.byteToChar.length - 1 : this.text.length;
   }
 
   position(charIndex: number): Position {
