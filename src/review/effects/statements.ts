@@ -30,7 +30,7 @@ const CATALOG_ONLY = [
   'CreatePLangStmt', 'AlterTSDictionaryStmt', 'AlterTSConfigurationStmt', 'ReassignOwnedStmt', 'DropOwnedStmt',
   'AlterOperatorStmt', 'AlterTypeStmt', 'ImportForeignSchemaStmt', 'SecLabelStmt', 'AlterStatsStmt',
   'AlterObjectDependsStmt', 'AlterDatabaseSetStmt', 'AlterDatabaseStmt', 'AlterDatabaseRefreshCollStmt',
-  'TransactionStmt', 'ConstraintsSetStmt', 'GrantStmt',
+  'TransactionStmt', 'ConstraintsSetStmt', 'GrantStmt', 'AlterRoleSetStmt',
 ] as const;
 
 /** Statements PostgreSQL refuses inside a transaction block whatever their options. */

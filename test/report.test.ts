@@ -1,0 +1,45 @@
+import { Chalk } from 'chalk';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { reviewToJson } from '../src/report/json.js';
+import { reviewToPretty } from '../src/report/pretty.js';
+import { loadParser } from '../src/review/parse.js';
+import { reviewAfter } from './review/helpers.js';
+
+beforeAll(loadParser);
+
+const HISTORY = 'CREATE TABLE users (id bigint PRIMARY KEY, email text);';
+const CHANGE = 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();\nCREATE INDEX users_email ON users (email);\nALTER TABLE users ADD COLUMN nick text;';
+
+describe('pretty report', () => {
+  it('explains locks, rewrites and findings with a code frame, without colour at level 0', () => {
+    const text = reviewToPretty(reviewAfter(HISTORY, CHANGE), { color: new Chalk({ level: 0 }), verbose: false, width: 100 });
+    expect(text).not.toMatch(/\u001b\[/);
+    expect(text).toContain('0001_change.sql:1:1');
+    expect(text).toContain('lock     AccessExclusiveLock on users — blocks all reads and writes');
+    expect(text).toContain('rewrite  users (the table is copied)');
+    expect(text).toContain('error table-rewrite');
+    expect(text).toContain('> 2 | CREATE INDEX users_email ON users (email);');
+    expect(text).toContain('CREATE INDEX CONCURRENTLY users_email ON users (email);');
+    expect(text).toContain('1 statement without findings (--verbose shows their effects)');
+    expect(text).toMatch(/1 file, 3 statements reviewed for PostgreSQL 18: 2 errors, 0 warnings, 0 info/);
+  });
+
+  it('shows every statement with --verbose', () => {
+    const text = reviewToPretty(reviewAfter(HISTORY, CHANGE), { color: new Chalk({ level: 0 }), verbose: true, width: 100 });
+    expect(text).toContain('0001_change.sql:3:1  ALTER TABLE users ADD COLUMN nick text');
+  });
+});
+
+describe('json report', () => {
+  it('keeps the contract fields and nothing internal', () => {
+    const body = JSON.parse(reviewToJson(reviewAfter(HISTORY, CHANGE), '9.9.9'));
+    expect(body).toMatchObject({ tool: 'dbtool', version: '9.9.9', reportVersion: 1, pgVersion: 18 });
+    expect(body.summary).toEqual({ files: 1, statements: 3, errors: 2, warnings: 0, infos: 0 });
+    const first = body.files[0].statements[0];
+    expect(first).toEqual({
+      line: 1, column: 1, endLine: 1, sql: 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()',
+      locks: { users: 'AccessExclusiveLock' }, rewrites: ['users'], scans: ['users'], transaction: 'allowed',
+      findings: [expect.objectContaining({ rule: 'table-rewrite', severity: 'error', line: 1, column: 1, fix: expect.stringContaining('SET DEFAULT gen_random_uuid()') })],
+    });
+  });
+});
