@@ -52,6 +52,19 @@ describe('dbtool review-migration', () => {
     expect(stdout).toMatch(/2 files, 2 statements reviewed for PostgreSQL 18: 0 errors/);
   });
 
+  it('reviews one file of a drizzle folder against the schema of the migrations before it', () => {
+    const dir = journalFolder({
+      '0000_init': INIT,
+      '0001_widen': 'ALTER TABLE "users" ALTER COLUMN "email" SET DATA TYPE varchar(50);',
+      '0002_later': 'DROP TABLE "users";',
+    });
+    const report = JSON.parse(dbtool(['review-migration', join(dir, '0001_widen.sql'), '--format', 'json']).stdout);
+    expect(report.files.map((f: { migration: string }) => f.migration)).toEqual(['0001_widen']);
+    // varchar(20) -> varchar(50) is only known to be safe because 0000_init is read first
+    expect(report.files[0].statements[0].rewrites).toEqual([]);
+    expect(report.summary.errors).toBe(0);
+  });
+
   it('reports journal problems as findings instead of crashing', () => {
     const dir = journalFolder({ '0000_init': INIT, '0001_late': 'SELECT 1;', '0002_gone': '' }, [1700000000002, 1700000000001, 1700000000003]);
     writeFileSync(join(dir, '0003_orphan.sql'), 'SELECT 2;');

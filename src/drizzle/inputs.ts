@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { FolderSource, InputProblem, SourceFile } from '../review/engine.js';
 import { outOfOrderEntries, outOfOrderProblem, parseJournal } from './journal.js';
@@ -25,7 +25,11 @@ export function loadInput(path: string, cwd: string, readStdin: () => string): L
   if (!existsSync(full)) throw new UsageError(`${path}: no such file or directory`, 'Pass a .sql file, a drizzle migrations folder, or - for standard input.');
   const display = (p: string) => relative(cwd, p) || p;
   if (statSync(full).isFile()) {
-    return { layout: 'file', path, files: [{ path: display(full), migration: basename(full).replace(/\.sql$/i, ''), text: readFileSync(full, 'utf8'), problems: [], review: true }] };
+    return withFolderHistory(full, path, cwd, readStdin) ?? {
+      layout: 'file',
+      path,
+      files: [{ path: display(full), migration: basename(full).replace(/\.sql$/i, ''), text: readFileSync(full, 'utf8'), problems: [], review: true }],
+    };
   }
   const journalPath = join(full, 'meta', '_journal.json');
   if (existsSync(journalPath)) return loadJournalFolder(full, journalPath, path, display);
@@ -40,6 +44,22 @@ export function loadInput(path: string, cwd: string, readStdin: () => string): L
   if (sql.length === 0 && nested.length === 0) throw new UsageError(`${path}: no .sql files found`, 'Point at a drizzle out folder (with meta/_journal.json or <timestamp>_<name>/migration.sql folders) or a folder of .sql files.');
   if (nested.length > 0) return { layout: 'plain', path, files: nested.map((p) => sqlFile(p, relative(full, p).replace(/\.sql$/i, ''), display)) };
   return { layout: 'plain', path, files: sql.map((name) => sqlFile(join(full, name), name.replace(/\.sql$/i, ''), display)) };
+}
+
+/**
+ * A file inside a drizzle folder is reviewed against the schema its earlier migrations built: the
+ * folder is read, files before it only feed the catalog, files after it are left out.
+ */
+function withFolderHistory(file: string, path: string, cwd: string, readStdin: () => string): LoadedInput | undefined {
+  const parent = dirname(file);
+  const folder = basename(file) === 'migration.sql' && V1_FOLDER.test(basename(parent)) ? dirname(parent) : parent;
+  const isDrizzle = existsSync(join(folder, 'meta', '_journal.json')) || folder !== parent;
+  if (!isDrizzle) return undefined;
+  const whole = loadInput(folder, cwd, readStdin);
+  const target = whole.files.findIndex((f) => resolvePath(cwd, f.path) === file);
+  if (target < 0) return undefined;
+  const files = whole.files.slice(0, target + 1).map((f, i) => ({ ...f, review: i === target, problems: i === target ? f.problems : [] }));
+  return { layout: 'file', path, files };
 }
 
 function resolvePath(cwd: string, path: string): string {

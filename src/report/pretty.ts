@@ -53,13 +53,17 @@ function renderFile(file: FileReport, opts: PrettyOptions): string {
 
 function excerpt(sql: string, width: number): string {
   const flat = sql.replace(/\s+/g, ' ').trim();
-  const max = Math.max(40, width - 12);
+  const max = Math.max(40, width);
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 function renderStatement(file: FileReport, s: StatementReport, opts: PrettyOptions): string {
   const c = opts.color;
-  const lines = [`  ${c.cyan(`${file.path}:${s.line}:${s.column}`)}  ${excerpt(s.sql, opts.width - file.path.length)}`];
+  const location = `${file.path}:${s.line}:${s.column}`;
+  const inline = location.length + 4 + Math.min(s.sql.length, 60) <= opts.width;
+  const lines = inline
+    ? [`  ${c.cyan(location)}  ${excerpt(s.sql, opts.width - location.length - 4)}`]
+    : [`  ${c.cyan(location)}`, `    ${excerpt(s.sql, opts.width - 4)}`];
   for (const [relation, mode] of Object.entries(s.locks)) lines.push(`    ${c.dim('lock')}     ${mode} on ${c.bold(relation)} — ${LOCK_IMPACT[mode]}`);
   if (s.rewrites.length) lines.push(`    ${c.dim('rewrite')}  ${s.rewrites.join(', ')} (the table is copied)`);
   const scansOnly = s.scans.filter((t) => !s.rewrites.includes(t));
