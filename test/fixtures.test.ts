@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadInput } from '../src/drizzle/inputs.js';
+import { review } from '../src/review/engine.js';
+import type { ReviewSettings } from '../src/review/findings.js';
+import { loadParser } from '../src/review/parse.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+const DRIZZLE: ReviewSettings = { pgVersion: 18, timezoneIsUtc: true, transactionMode: 'all' };
+
+/** Every finding of a fixture folder as `migration:line rule` (file-level findings have no line). */
+function findings(name: string, settings: ReviewSettings = DRIZZLE): string[] {
+  const report = review([loadInput(join(FIXTURES, name), '/', () => '')], settings);
+  return report.files.flatMap((f) => [
+    ...f.findings.map((x) => `${f.migration} ${x.rule}`),
+    ...f.statements.flatMap((s) => s.findings.map((x) => `${f.migration}:${x.line} ${x.rule}`)),
+  ]);
+}
+
+// What each scenario must report, as fixtures/README.md explains statement by statement.
+const EXPECTED: Record<string, string[]> = {
+  'drizzle-safe-additions': [],
+  'drizzle-add-not-null-column': ['0001_users_tenant_id:1 not-null-column-without-default'],
+  'drizzle-volatile-default': ['0001_orders_defaults:1 table-rewrite', '0001_orders_defaults:2 table-rewrite'],
+  'drizzle-type-changes': ['0001_products_types:3 table-rewrite', '0001_products_types:5 table-rewrite'],
+  'drizzle-index-on-existing-table': ['0001_orders_created_at_idx:1 blocking-full-scan', '0002_users_name_idx:1 transaction-forbidden'],
+  'drizzle-foreign-key-existing-tables': ['0001_orders_user_fk:1 blocking-full-scan', '0002_order_items_order_fk:1 blocking-full-scan'],
+  'drizzle-drop-column-and-table': ['0001_drop_legacy:1 drop-table', '0001_drop_legacy:2 drop-column'],
+  'drizzle-view-dependency': ['0001_users_email_320:1 statement-will-fail', '0002_users_drop_display_name:1 statement-will-fail', '0002_users_drop_display_name:1 drop-column'],
+  'drizzle-set-not-null': ['0001_orders_currency_not_null:1 blocking-full-scan', '0002_users_phone_not_null:2 blocking-full-scan'],
+  'drizzle-journal-problems': ['0002_coupons journal-missing-file', '0004_users_locale journal-out-of-order', '0005_hotfix_orders_refund journal-unlisted-file'],
+  'drizzle-syntax-error': ['0001_shipping:7 syntax-error'],
+  'drizzle-partitioned': ['0002_events_attach_and_index:2 blocking-full-scan', '0002_events_attach_and_index:4 blocking-full-scan', '0002_events_attach_and_index:6 blocking-full-scan'],
+  'plain-sql-folder': ['002_add_index:2 blocking-full-scan', '004_orders_total_bigint:1 table-rewrite', '005_created_at_index_concurrently:1 transaction-forbidden'],
+  'drizzle-v1-add-index': ['20250107093905_orders_currency_and_index:2 blocking-full-scan'],
+};
+
+describe('bundled fixtures', () => {
+  beforeAll(loadParser);
+
+  it.each(Object.entries(EXPECTED))('%s reports exactly what its README says', (name, expected) => {
+    expect(findings(name).sort()).toEqual([...expected].sort());
+  });
+
+  it('timestamp → timestamptz rewrites when migrations run outside UTC', () => {
+    expect(findings('drizzle-type-changes', { ...DRIZZLE, timezoneIsUtc: false })).toContain('0001_products_types:4 table-rewrite');
+  });
+
+  it('CONCURRENTLY is fine when the runner uses no transaction', () => {
+    expect(findings('plain-sql-folder', { ...DRIZZLE, transactionMode: 'none' })).not.toContain('005_created_at_index_concurrently:1 transaction-forbidden');
+  });
+
+  it('the syntax error does not stop the review of the statements after it', () => {
+    const report = review([loadInput(join(FIXTURES, 'drizzle-syntax-error'), '/', () => '')], DRIZZLE);
+    const file = report.files.find((f) => f.migration === '0001_shipping');
+    const after = file?.statements.filter((s) => s.line > 7) ?? [];
+    expect(after.length).toBeGreaterThanOrEqual(3);
+    expect(after.every((s) => s.kind !== 'unknown')).toBe(true);
+  });
+
+  it('the partitioned parent index locks every partition', () => {
+    const report = review([loadInput(join(FIXTURES, 'drizzle-partitioned'), '/', () => '')], DRIZZLE);
+    const index = report.files[2]?.statements.find((s) => s.sql.startsWith('CREATE INDEX "events_kind_idx"'));
+    expect(Object.keys(index?.locks ?? {}).sort()).toEqual(['events', 'events_2024', 'events_2025_01', 'events_2025_02', 'events_2025_03', 'events_default']);
+  });
+});
