@@ -49,7 +49,7 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_DropNotNull: { lock: AEL, summary: 'DROP NOT NULL: catalog only' },
   AT_SetNotNull: { lock: AEL, summary: 'SET NOT NULL: scans the table unless a valid CHECK (col IS NOT NULL) proves it', effect: setNotNullEffect },
   AT_SetExpression: { lock: AEL, summary: 'SET EXPRESSION: recomputes a stored generated column (PG 17+)', effect: setExpressionEffect },
-  AT_DropExpression: { lock: AEL, summary: 'DROP EXPRESSION: catalog only (PG 13+)' },
+  AT_DropExpression: { lock: AEL, summary: 'DROP EXPRESSION: catalog only (PG 13+)', effect: (_c, _t, _r, out) => out.requireVersion(13, 'ALTER COLUMN … DROP EXPRESSION') },
   AT_SetStatistics: { lock: SUEL, summary: 'SET STATISTICS: catalog only' },
   AT_SetOptions: { lock: SUEL, summary: 'ALTER COLUMN SET (options): catalog only' },
   AT_ResetOptions: { lock: SUEL, summary: 'ALTER COLUMN RESET (options): catalog only' },

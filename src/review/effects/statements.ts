@@ -273,6 +273,15 @@ function reindexEffect(stmt: Body, out: EffectsBuilder): void {
   const table = kind === 'REINDEX_OBJECT_INDEX' ? out.ctx.catalog.indexes.get(name)?.table : name;
   if (concurrent) out.forbidden().fact('reindex-concurrently');
   if (!table) return;
+  if (out.ctx.catalog.relation(table)?.kind === 'partitioned') {
+    if (!out.requireVersion(14, 'REINDEX of a partitioned table or index')) return;
+    if (!concurrent) out.forbidden();
+    for (const p of out.ctx.catalog.partitionsOf(table)) {
+      out.lock(p.key, concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
+      if (p.kind === 'table') out.scan(p.key);
+    }
+    return;
+  }
   out.lock(table, concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
   out.scan(table, 'REINDEX rebuilds from a full read of the table');
 }
