@@ -95,7 +95,7 @@ function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings
   if (file.text === undefined) return report;
   const parsed = parseSql(file.text);
   const createdInFile = new Set<string>();
-  const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc };
+  const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc, newTables: createdInFile };
   for (const statement of parsed.statements) {
     report.statements.push(reviewStatement(statement, { catalog, createdInFile, settings, effectContext }, file.review));
     applyStatement(catalog, statement.node);

@@ -30,6 +30,7 @@ const APPLY: Record<string, Applier> = {
     if (stmt.if_not_exists && catalog.relations.has(key)) return;
     const relation = newRelation(key, stmt.partspec ? 'partitioned' : 'table');
     relation.unlogged = stmt.relation?.relpersistence === 'u';
+    if (stmt.accessMethod) relation.accessMethod = stmt.accessMethod;
     const parents = (stmt.inhRelations ?? []).map((n) => relationKey(asNode<RangeVar>(n, 'RangeVar')));
     if (stmt.partbound) {
       relation.partitionOf = parents[0];
@@ -371,6 +372,9 @@ function applyAlterCommand(catalog: Catalog, relation: Relation, cmd: AlterTable
       break;
     case 'AT_SetUnLogged':
       relation.unlogged = true;
+      break;
+    case 'AT_SetAccessMethod':
+      relation.accessMethod = cmd.name ?? 'heap';
       break;
     case 'AT_AttachPartition': {
       const spec = asNode<{ name?: RangeVar; bound?: { is_default?: boolean } }>(cmd.def, 'PartitionCmd');

@@ -44,6 +44,8 @@ export interface Relation {
   /** views and materialized views: what they read */
   dependsOn: ViewDependency[];
   unlogged: boolean;
+  /** the table access method (CREATE TABLE … USING, SET ACCESS METHOD); heap unless said otherwise */
+  accessMethod?: string;
 }
 
 export interface Index {

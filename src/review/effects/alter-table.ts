@@ -159,8 +159,9 @@ function addColumnEffect(cmd: AlterTableCmd, target: string, relation: Relation 
     if (c.contype === 'CONSTR_CHECK' && !c.skip_validation) out.scan(target, `the CHECK constraint on ${col} is validated against every row`);
     if (c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY') out.scan(target, `the ${c.contype === 'CONSTR_PRIMARY' ? 'primary key' : 'unique'} index on ${col} is built from the whole table`);
     if (c.contype === 'CONSTR_FOREIGN') {
+      // the new column is NULL in every existing row unless a default fills it: nothing to validate
       out.lock(relationKey(c.pktable), SREL);
-      out.scan(target, `the foreign key on ${col} is validated against every row`);
+      if (defaultExpr) out.scan(target, `the foreign key on ${col} is validated against every row`);
     }
   }
 }
@@ -232,13 +233,9 @@ function alterTypeEffect(cmd: AlterTableCmd, target: string, relation: Relation 
     return;
   }
   const verdict = typeChangeVerdict(column.type, to, { timezoneIsUtc: out.ctx.timezoneIsUtc });
+  // without a rewrite PostgreSQL keeps the column's indexes as they are (same operator class)
   if (verdict.rewrite) out.rewrite(target, verdict.reason);
-  else {
-    out.notes.push(verdict.reason);
-    if (out.ctx.catalog.indexesOf(target).some((i) => i.columns.includes(col)) && column.type.name !== to.name) {
-      out.scan(target, `indexes on ${col} are rebuilt for the new type`);
-    }
-  }
+  else out.notes.push(verdict.reason);
 }
 
 function isPlainColumnRef(node: Node, col: string): boolean {
@@ -263,7 +260,7 @@ function addConstraintEffect(cmd: AlterTableCmd, target: string, relation: Relat
     case 'CONSTR_FOREIGN': {
       const referenced = relationKey(c.pktable);
       out.lock(referenced, SREL);
-      if (validate) out.scan(target, `FOREIGN KEY${name} is validated against every row`);
+      if (validate) foreignKeyValidationScans(target, referenced, `FOREIGN KEY${name} is validated against every row`, out);
       break;
     }
     case 'CONSTR_PRIMARY':
@@ -286,6 +283,16 @@ function addConstraintEffect(cmd: AlterTableCmd, target: string, relation: Relat
   if ((c.contype === 'CONSTR_CHECK' || c.contype === 'CONSTR_FOREIGN') && !c.is_enforced) out.requireVersion(18, 'NOT ENFORCED constraints');
 }
 
+/**
+ * PostgreSQL validates a foreign key with one anti-join of the referencing table against the referenced
+ * one, which hashes the referenced table in full; only when the referencing table is empty (created in
+ * the same migration) does the join stop before reading it.
+ */
+function foreignKeyValidationScans(target: string, referenced: string, why: string, out: EffectsBuilder): void {
+  out.scan(target, why);
+  if (!out.ctx.newTables.has(target) && referenced !== target) out.scan(referenced, `the referenced table ${referenced.split('.')[1]} is read in full by the validation join`);
+}
+
 function usingIndexEffect(cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder): void {
   const c = asNode<PgConstraint>(cmd.def, 'Constraint');
   if (c?.contype !== 'CONSTR_PRIMARY') return;
@@ -300,10 +307,10 @@ function validateEffect(cmd: AlterTableCmd, target: string, relation: Relation |
     out.notes.push(`${cmd.name} is already valid: nothing to check`);
     return;
   }
-  out.scan(target, `VALIDATE CONSTRAINT ${cmd.name ?? ''} reads every row, but reads and writes continue`);
+  if (constraint?.kind !== 'foreign') out.scan(target, `VALIDATE CONSTRAINT ${cmd.name ?? ''} reads every row, but reads and writes continue`);
   if (constraint?.kind === 'foreign' && constraint.references) {
     out.lock(constraint.references, 'RowShareLock');
-    out.scan(constraint.references);
+    foreignKeyValidationScans(target, constraint.references, `VALIDATE CONSTRAINT ${cmd.name ?? ''} reads every row, but reads and writes continue`, out);
   }
 }
 
@@ -317,8 +324,11 @@ function inheritEffect(cmd: AlterTableCmd, _target: string, _relation: Relation 
   if (parent) out.lock(relationKey(parent), AEL);
 }
 
-function setAccessMethodEffect(cmd: AlterTableCmd, target: string, _relation: Relation | undefined, out: EffectsBuilder): void {
-  if (out.requireVersion(15, 'SET ACCESS METHOD')) out.rewrite(target, `SET ACCESS METHOD ${cmd.name ?? ''} rewrites the table`);
+function setAccessMethodEffect(cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder): void {
+  if (!out.requireVersion(15, 'SET ACCESS METHOD')) return;
+  const current = relation?.accessMethod ?? 'heap';
+  if ((cmd.name ?? 'heap') === current) out.notes.push(`${target.split('.')[1]} already uses ${current}: nothing to rewrite`);
+  else out.rewrite(target, `SET ACCESS METHOD ${cmd.name ?? ''} rewrites the table`);
 }
 
 function attachPartitionEffect(cmd: AlterTableCmd, target: string, _relation: Relation | undefined, out: EffectsBuilder): void {

@@ -9,6 +9,8 @@ export interface EffectContext {
   pgVersion: number;
   /** the session TimeZone the migration runs with is UTC (timestamp ↔ timestamptz then needs no rewrite) */
   timezoneIsUtc: boolean;
+  /** tables created earlier in the same migration file: known to be empty */
+  newTables: ReadonlySet<string>;
 }
 
 /** A reason PostgreSQL will refuse the statement, known without running it. */

@@ -30,7 +30,7 @@ const CATALOG_ONLY = [
   'CreatePLangStmt', 'AlterTSDictionaryStmt', 'AlterTSConfigurationStmt', 'ReassignOwnedStmt', 'DropOwnedStmt',
   'AlterOperatorStmt', 'AlterTypeStmt', 'ImportForeignSchemaStmt', 'SecLabelStmt', 'AlterStatsStmt',
   'AlterObjectDependsStmt', 'AlterDatabaseSetStmt', 'AlterDatabaseStmt', 'AlterDatabaseRefreshCollStmt',
-  'TransactionStmt', 'ConstraintsSetStmt', 'GrantStmt', 'AlterRoleSetStmt',
+  'TransactionStmt', 'ConstraintsSetStmt', 'AlterRoleSetStmt',
 ] as const;
 
 /** Statements PostgreSQL refuses inside a transaction block whatever their options. */
@@ -43,7 +43,7 @@ type ModelledKind =
   | 'RefreshMatViewStmt' | 'TruncateStmt' | 'LockStmt' | 'VacuumStmt' | 'ClusterStmt' | 'RenameStmt'
   | 'AlterObjectSchemaStmt' | 'CreateTrigStmt' | 'CreatePolicyStmt' | 'AlterPolicyStmt' | 'RuleStmt' | 'CommentStmt'
   | 'InsertStmt' | 'UpdateStmt' | 'DeleteStmt' | 'MergeStmt' | 'SelectStmt' | 'DoStmt' | 'ExplainStmt' | 'CopyStmt'
-  | 'AlterEnumStmt';
+  | 'AlterEnumStmt' | 'GrantStmt';
 
 function factsFor<K extends string>(kinds: readonly K[], make: (kind: K) => StatementFact): Record<K, StatementFact> {
   return Object.fromEntries(kinds.map((k) => [k, make(k)])) as Record<K, StatementFact>;
@@ -83,6 +83,7 @@ export const STATEMENT_FACTS: Record<ModelledKind | CatalogOnlyKind | NeverInTra
   SelectStmt: { summary: 'SELECT: AccessShare on what it reads', effect: selectEffect },
   DoStmt: { summary: 'DO: the effects of the SQL its body runs', effect: doEffect },
   ExplainStmt: { summary: 'EXPLAIN: the effects of the explained statement when ANALYZE runs it', effect: (b, out) => selectEffect(b.query, out) },
+  GrantStmt: { summary: 'GRANT/REVOKE on tables: AccessShare on each table while its ACL is updated', effect: grantEffect },
   CopyStmt: { summary: 'COPY: RowExclusive (FROM) or AccessShare (TO)', effect: (b, out) => b.relation && out.lock(relationKey(b.relation), b.is_from ? 'RowExclusiveLock' : 'AccessShareLock') },
 };
 
@@ -382,6 +383,11 @@ function renameEffect(stmt: Body, out: EffectsBuilder): void {
     default:
       break;
   }
+}
+
+function grantEffect(stmt: Body, out: EffectsBuilder): void {
+  if (stmt.targtype !== 'ACL_TARGET_OBJECT' || !['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(stmt.objtype)) return;
+  for (const n of stmt.objects ?? []) out.lock(relationKey(asNode<RangeVar>(n, 'RangeVar')), 'AccessShareLock');
 }
 
 function commentEffect(stmt: Body, out: EffectsBuilder): void {

@@ -1,0 +1,192 @@
+/** One statement the knowledge table makes a claim about, on a populated schema. */
+export interface KnowledgeCase {
+  id: string;
+  /** builds and fills the schema (run outside the observed transaction) */
+  setup: string;
+  sql: string;
+  minVersion?: number;
+  /** session TimeZone for the statement (default UTC) */
+  timezone?: string;
+  /** PostgreSQL must reject the statement, and the reviewer must say so */
+  fails?: boolean;
+}
+
+const USERS = `
+CREATE TABLE users (id bigint PRIMARY KEY, email varchar(20), name text, amount numeric(10,2), seen timestamp, age int, bio text);
+INSERT INTO users SELECT g, 'u' || g, 'n' || g, g, timestamp '2024-01-01' + g * interval '1 hour', g % 90, NULL FROM generate_series(1, 2000) g;
+CREATE INDEX users_email_idx ON users (email);`;
+
+const ORDERS = `${USERS}
+CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total int, note text);
+INSERT INTO orders SELECT g, (g % 2000) + 1, g, NULL FROM generate_series(1, 4000) g;`;
+
+const FK = `${ORDERS}
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);`;
+
+const FK_NOT_VALID = `${ORDERS}
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;`;
+
+const VIEW = `${USERS}
+CREATE VIEW user_emails AS SELECT id, email FROM users;`;
+
+const MATVIEW = `${USERS}
+CREATE MATERIALIZED VIEW user_ages AS SELECT age, count(*) AS n FROM users GROUP BY age;
+CREATE UNIQUE INDEX user_ages_age ON user_ages (age);`;
+
+const PARTITIONED = `
+CREATE TABLE events (id bigint, at date NOT NULL, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+INSERT INTO events SELECT g, date '2024-01-01' + (g % 700), 'k' FROM generate_series(1, 3000) g;
+CREATE TABLE events_2023 (id bigint, at date NOT NULL, kind text);
+INSERT INTO events_2023 SELECT g, date '2023-01-01' + (g % 300), 'k' FROM generate_series(1, 500) g;`;
+
+const PARTITIONED_WITH_DEFAULT = `${PARTITIONED}
+CREATE TABLE events_default PARTITION OF events DEFAULT;`;
+
+const ENUM = `${USERS}
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+ALTER TABLE users ADD COLUMN mood mood;`;
+
+/**
+ * Representative statements for every row of the knowledge table (src/review/effects). Each runs on
+ * real engines and the observed locks, rewrites, scans and transaction rule must equal the prediction.
+ */
+export const KNOWLEDGE_CASES: KnowledgeCase[] = [
+  // ADD COLUMN
+  { id: 'add-column-nullable', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c text' },
+  { id: 'add-column-constant-default', setup: USERS, sql: "ALTER TABLE users ADD COLUMN c text DEFAULT 'x'" },
+  { id: 'add-column-constant-default-not-null', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c int NOT NULL DEFAULT 0' },
+  { id: 'add-column-stable-default', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c timestamptz DEFAULT now()' },
+  { id: 'add-column-volatile-uuid', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c uuid DEFAULT gen_random_uuid()' },
+  { id: 'add-column-volatile-clock', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c timestamptz DEFAULT clock_timestamp()' },
+  { id: 'add-column-volatile-random', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c float8 DEFAULT random()' },
+  { id: 'add-column-serial', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c serial' },
+  { id: 'add-column-bigserial', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c bigserial' },
+  { id: 'add-column-identity', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c bigint GENERATED ALWAYS AS IDENTITY' },
+  { id: 'add-column-stored-generated', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c int GENERATED ALWAYS AS (age * 2) STORED' },
+  { id: 'add-column-virtual-generated', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c int GENERATED ALWAYS AS (age * 2) VIRTUAL', minVersion: 18 },
+  { id: 'add-column-not-null-no-default-fails', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c text NOT NULL', fails: true },
+  { id: 'add-column-check', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c int CHECK (c > 0)' },
+  { id: 'add-column-unique', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c int UNIQUE' },
+  { id: 'add-column-references', setup: ORDERS, sql: 'ALTER TABLE orders ADD COLUMN buyer_id bigint REFERENCES users (id)' },
+  // DROP COLUMN
+  { id: 'drop-column', setup: USERS, sql: 'ALTER TABLE users DROP COLUMN bio' },
+  { id: 'drop-column-used-by-view-fails', setup: VIEW, sql: 'ALTER TABLE users DROP COLUMN email', fails: true },
+  { id: 'drop-column-cascade-view', setup: VIEW, sql: 'ALTER TABLE users DROP COLUMN email CASCADE' },
+  // ALTER COLUMN TYPE
+  { id: 'type-varchar-widen', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN email TYPE varchar(50)' },
+  { id: 'type-varchar-narrow', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN email TYPE varchar(15)' },
+  { id: 'type-varchar-to-text', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN email TYPE text' },
+  { id: 'type-text-to-varchar-n', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN name TYPE varchar(100)' },
+  { id: 'type-text-to-varchar', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN name TYPE varchar' },
+  { id: 'type-int-to-bigint', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN age TYPE bigint' },
+  { id: 'type-numeric-precision', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN amount TYPE numeric(12,2)' },
+  { id: 'type-numeric-scale', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN amount TYPE numeric(10,4)' },
+  { id: 'type-numeric-unconstrained', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN amount TYPE numeric' },
+  { id: 'type-timestamp-to-timestamptz-utc', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN seen TYPE timestamptz' },
+  { id: 'type-timestamp-to-timestamptz-berlin', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN seen TYPE timestamptz', timezone: 'Europe/Berlin' },
+  { id: 'type-int-to-text-using', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN age TYPE text USING age::text' },
+  { id: 'type-column-used-by-view-fails', setup: VIEW, sql: 'ALTER TABLE users ALTER COLUMN email TYPE varchar(50)', fails: true },
+  // defaults and NOT NULL
+  { id: 'set-default', setup: USERS, sql: "ALTER TABLE users ALTER COLUMN name SET DEFAULT 'x'" },
+  { id: 'drop-default', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN name DROP DEFAULT' },
+  { id: 'set-not-null', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN name SET NOT NULL' },
+  { id: 'set-not-null-after-valid-check', setup: `${USERS}\nALTER TABLE users ADD CONSTRAINT name_nn CHECK (name IS NOT NULL);`, sql: 'ALTER TABLE users ALTER COLUMN name SET NOT NULL' },
+  { id: 'set-not-null-after-not-valid-check', setup: `${USERS}\nALTER TABLE users ADD CONSTRAINT name_nn CHECK (name IS NOT NULL) NOT VALID;`, sql: 'ALTER TABLE users ALTER COLUMN name SET NOT NULL' },
+  { id: 'drop-not-null', setup: `${USERS}\nALTER TABLE users ALTER COLUMN name SET NOT NULL;`, sql: 'ALTER TABLE users ALTER COLUMN name DROP NOT NULL' },
+  // constraints
+  { id: 'add-check', setup: USERS, sql: 'ALTER TABLE users ADD CONSTRAINT age_ok CHECK (age >= 0)' },
+  { id: 'add-check-not-valid', setup: USERS, sql: 'ALTER TABLE users ADD CONSTRAINT age_ok CHECK (age >= 0) NOT VALID' },
+  { id: 'validate-check', setup: `${USERS}\nALTER TABLE users ADD CONSTRAINT age_ok CHECK (age >= 0) NOT VALID;`, sql: 'ALTER TABLE users VALIDATE CONSTRAINT age_ok' },
+  { id: 'add-foreign-key', setup: ORDERS, sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)' },
+  { id: 'add-foreign-key-not-valid', setup: ORDERS, sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID' },
+  { id: 'validate-foreign-key', setup: FK_NOT_VALID, sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk' },
+  { id: 'drop-check', setup: `${USERS}\nALTER TABLE users ADD CONSTRAINT age_ok CHECK (age >= 0);`, sql: 'ALTER TABLE users DROP CONSTRAINT age_ok' },
+  { id: 'drop-foreign-key', setup: FK, sql: 'ALTER TABLE orders DROP CONSTRAINT orders_user_fk' },
+  { id: 'add-unique', setup: USERS, sql: 'ALTER TABLE users ADD CONSTRAINT users_name_key UNIQUE (name)' },
+  { id: 'add-primary-key-using-index', setup: `${ORDERS}\nALTER TABLE orders DROP CONSTRAINT orders_pkey;\nCREATE UNIQUE INDEX orders_id_idx ON orders (id);`, sql: 'ALTER TABLE orders ADD CONSTRAINT orders_pkey PRIMARY KEY USING INDEX orders_id_idx' },
+  { id: 'add-unique-using-index', setup: `${USERS}\nCREATE UNIQUE INDEX users_name_idx ON users (name);`, sql: 'ALTER TABLE users ADD CONSTRAINT users_name_key UNIQUE USING INDEX users_name_idx' },
+  // other ALTER TABLE forms
+  { id: 'set-logged', setup: `${USERS}\nALTER TABLE users SET UNLOGGED;`, sql: 'ALTER TABLE users SET LOGGED' },
+  { id: 'set-unlogged', setup: USERS, sql: 'ALTER TABLE users SET UNLOGGED' },
+  { id: 'set-access-method', setup: USERS, sql: 'ALTER TABLE users SET ACCESS METHOD heap', minVersion: 15 },
+  { id: 'set-fillfactor', setup: USERS, sql: 'ALTER TABLE users SET (fillfactor = 70)' },
+  { id: 'set-autovacuum', setup: USERS, sql: 'ALTER TABLE users SET (autovacuum_enabled = false)' },
+  { id: 'set-statistics', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN age SET STATISTICS 500' },
+  { id: 'set-storage', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN bio SET STORAGE EXTERNAL' },
+  { id: 'enable-rls', setup: USERS, sql: 'ALTER TABLE users ENABLE ROW LEVEL SECURITY' },
+  { id: 'replica-identity-full', setup: USERS, sql: 'ALTER TABLE users REPLICA IDENTITY FULL' },
+  { id: 'cluster-on', setup: USERS, sql: 'ALTER TABLE users CLUSTER ON users_email_idx' },
+  { id: 'add-identity-to-column', setup: `${USERS}\nALTER TABLE users ALTER COLUMN age SET NOT NULL;`, sql: 'ALTER TABLE users ALTER COLUMN age ADD GENERATED BY DEFAULT AS IDENTITY' },
+  { id: 'disable-trigger', setup: `${USERS}\nCREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION noop();`, sql: 'ALTER TABLE users DISABLE TRIGGER t' },
+  { id: 'rename-table', setup: USERS, sql: 'ALTER TABLE users RENAME TO people' },
+  { id: 'rename-column', setup: USERS, sql: 'ALTER TABLE users RENAME COLUMN bio TO about' },
+  // partitions
+  { id: 'attach-partition', setup: PARTITIONED, sql: "ALTER TABLE events ATTACH PARTITION events_2023 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')" },
+  { id: 'attach-partition-with-default', setup: PARTITIONED_WITH_DEFAULT, sql: "ALTER TABLE events ATTACH PARTITION events_2023 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')" },
+  { id: 'detach-partition', setup: PARTITIONED, sql: 'ALTER TABLE events DETACH PARTITION events_2025' },
+  { id: 'detach-partition-concurrently', setup: PARTITIONED, sql: 'ALTER TABLE events DETACH PARTITION events_2025 CONCURRENTLY', minVersion: 14 },
+  { id: 'create-partition', setup: PARTITIONED, sql: "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')" },
+  { id: 'create-partition-with-default', setup: PARTITIONED_WITH_DEFAULT, sql: "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')" },
+  { id: 'create-index-partitioned', setup: PARTITIONED, sql: 'CREATE INDEX events_at_idx ON events (at)' },
+  { id: 'create-index-on-only-partitioned', setup: PARTITIONED, sql: 'CREATE INDEX events_at_idx ON ONLY events (at)' },
+  { id: 'add-column-partitioned-volatile', setup: PARTITIONED, sql: 'ALTER TABLE events ADD COLUMN u uuid DEFAULT gen_random_uuid()' },
+  // CREATE / DROP TABLE
+  { id: 'create-table', setup: USERS, sql: 'CREATE TABLE t (id int)' },
+  { id: 'create-table-references', setup: USERS, sql: 'CREATE TABLE t (id int, user_id bigint REFERENCES users (id))' },
+  { id: 'create-table-like', setup: USERS, sql: 'CREATE TABLE t (LIKE users)' },
+  { id: 'drop-table', setup: USERS, sql: 'DROP TABLE users' },
+  { id: 'drop-table-referencing', setup: FK, sql: 'DROP TABLE orders' },
+  { id: 'drop-table-referenced-fails', setup: FK, sql: 'DROP TABLE users', fails: true },
+  { id: 'drop-table-referenced-cascade', setup: FK, sql: 'DROP TABLE users CASCADE' },
+  { id: 'drop-table-with-view-cascade', setup: VIEW, sql: 'DROP TABLE users CASCADE' },
+  { id: 'drop-partitioned-table', setup: PARTITIONED, sql: 'DROP TABLE events' },
+  { id: 'truncate', setup: USERS, sql: 'TRUNCATE users' },
+  { id: 'truncate-referenced-fails', setup: FK, sql: 'TRUNCATE users', fails: true },
+  { id: 'truncate-cascade', setup: FK, sql: 'TRUNCATE users CASCADE' },
+  // indexes
+  { id: 'create-index', setup: USERS, sql: 'CREATE INDEX users_name_idx ON users (name)' },
+  { id: 'create-unique-index', setup: USERS, sql: 'CREATE UNIQUE INDEX users_name_idx ON users (name)' },
+  { id: 'create-index-concurrently', setup: USERS, sql: 'CREATE INDEX CONCURRENTLY users_name_idx ON users (name)' },
+  { id: 'drop-index', setup: USERS, sql: 'DROP INDEX users_email_idx' },
+  { id: 'drop-index-concurrently', setup: USERS, sql: 'DROP INDEX CONCURRENTLY users_email_idx' },
+  { id: 'reindex-index', setup: USERS, sql: 'REINDEX INDEX users_email_idx' },
+  { id: 'reindex-table', setup: USERS, sql: 'REINDEX TABLE users' },
+  { id: 'reindex-index-concurrently', setup: USERS, sql: 'REINDEX INDEX CONCURRENTLY users_email_idx' },
+  // views
+  { id: 'create-view', setup: USERS, sql: 'CREATE VIEW v AS SELECT id, name FROM users' },
+  { id: 'replace-view', setup: VIEW, sql: 'CREATE OR REPLACE VIEW user_emails AS SELECT id, email FROM users WHERE id > 0' },
+  { id: 'drop-view', setup: VIEW, sql: 'DROP VIEW user_emails' },
+  { id: 'create-materialized-view', setup: USERS, sql: 'CREATE MATERIALIZED VIEW mv AS SELECT id, name FROM users' },
+  { id: 'create-materialized-view-no-data', setup: USERS, sql: 'CREATE MATERIALIZED VIEW mv AS SELECT id, name FROM users WITH NO DATA' },
+  { id: 'refresh-materialized-view', setup: MATVIEW, sql: 'REFRESH MATERIALIZED VIEW user_ages' },
+  { id: 'refresh-materialized-view-concurrently', setup: MATVIEW, sql: 'REFRESH MATERIALIZED VIEW CONCURRENTLY user_ages' },
+  // types, sequences, functions, misc
+  { id: 'create-enum', setup: USERS, sql: "CREATE TYPE status AS ENUM ('a', 'b')" },
+  { id: 'alter-enum-add-value', setup: ENUM, sql: "ALTER TYPE mood ADD VALUE 'happy'" },
+  { id: 'alter-enum-add-value-before', setup: ENUM, sql: "ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok'" },
+  { id: 'alter-enum-rename-value', setup: ENUM, sql: "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'" },
+  { id: 'create-sequence', setup: USERS, sql: 'CREATE SEQUENCE s' },
+  { id: 'create-function', setup: USERS, sql: 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$' },
+  { id: 'create-trigger', setup: `${USERS}\nCREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;`, sql: 'CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION noop()' },
+  { id: 'create-policy', setup: USERS, sql: 'CREATE POLICY p ON users USING (id > 0)' },
+  { id: 'comment-on-table', setup: USERS, sql: "COMMENT ON TABLE users IS 'people'" },
+  { id: 'comment-on-column', setup: USERS, sql: "COMMENT ON COLUMN users.name IS 'name'" },
+  { id: 'grant-select', setup: USERS, sql: 'GRANT SELECT ON users TO PUBLIC' },
+  { id: 'create-schema', setup: USERS, sql: 'CREATE SCHEMA app' },
+  { id: 'lock-table', setup: USERS, sql: 'LOCK TABLE users' },
+  { id: 'lock-table-share', setup: USERS, sql: 'LOCK TABLE users IN SHARE MODE' },
+  { id: 'vacuum', setup: USERS, sql: 'VACUUM users' },
+  { id: 'vacuum-full', setup: USERS, sql: 'VACUUM FULL users' },
+  { id: 'analyze', setup: USERS, sql: 'ANALYZE users' },
+  { id: 'cluster', setup: USERS, sql: 'CLUSTER users USING users_email_idx' },
+  // DML
+  { id: 'update-all', setup: USERS, sql: "UPDATE users SET bio = 'x'" },
+  { id: 'update-by-primary-key', setup: USERS, sql: "UPDATE users SET bio = 'x' WHERE id = 5" },
+  { id: 'delete-all', setup: USERS, sql: 'DELETE FROM users WHERE age > 1000' },
+  { id: 'insert-values', setup: USERS, sql: "INSERT INTO users (id, email) VALUES (100000, 'x')" },
+  { id: 'insert-select', setup: ORDERS, sql: 'INSERT INTO orders (id, user_id, total) SELECT id + 100000, id, 0 FROM users' },
+  { id: 'select', setup: USERS, sql: 'SELECT count(*) FROM users' },
+  { id: 'do-block-foreign-key', setup: ORDERS, sql: 'DO $$ BEGIN ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id); EXCEPTION WHEN duplicate_object THEN null; END $$' },
+];
