@@ -5,6 +5,9 @@ export interface KnowledgeCase {
   setup: string;
   sql: string;
   minVersion?: number;
+  maxVersion?: number;
+  /** needs something PGlite does not ship (contrib extensions) */
+  serverOnly?: boolean;
   /** session TimeZone for the statement (default UTC) */
   timezone?: string;
   /** PostgreSQL must reject the statement, and the reviewer must say so */
@@ -58,7 +61,9 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'add-column-constant-default', setup: USERS, sql: "ALTER TABLE users ADD COLUMN c text DEFAULT 'x'" },
   { id: 'add-column-constant-default-not-null', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c int NOT NULL DEFAULT 0' },
   { id: 'add-column-stable-default', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c timestamptz DEFAULT now()' },
-  { id: 'add-column-volatile-uuid', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c uuid DEFAULT gen_random_uuid()' },
+  { id: 'add-column-volatile-uuid', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c uuid DEFAULT gen_random_uuid()', minVersion: 13 },
+  { id: 'add-column-gen-random-uuid-before-13-fails', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c uuid DEFAULT gen_random_uuid()', maxVersion: 12, fails: true },
+  { id: 'add-column-gen-random-uuid-pgcrypto', setup: `${USERS}\nCREATE EXTENSION IF NOT EXISTS pgcrypto;`, sql: 'ALTER TABLE users ADD COLUMN c uuid DEFAULT gen_random_uuid()', serverOnly: true },
   { id: 'add-column-volatile-clock', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c timestamptz DEFAULT clock_timestamp()' },
   { id: 'add-column-volatile-random', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c float8 DEFAULT random()' },
   { id: 'add-column-serial', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN c serial' },
@@ -131,7 +136,7 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'create-partition-with-default', setup: PARTITIONED_WITH_DEFAULT, sql: "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')" },
   { id: 'create-index-partitioned', setup: PARTITIONED, sql: 'CREATE INDEX events_at_idx ON events (at)' },
   { id: 'create-index-on-only-partitioned', setup: PARTITIONED, sql: 'CREATE INDEX events_at_idx ON ONLY events (at)' },
-  { id: 'add-column-partitioned-volatile', setup: PARTITIONED, sql: 'ALTER TABLE events ADD COLUMN u uuid DEFAULT gen_random_uuid()' },
+  { id: 'add-column-partitioned-volatile', setup: PARTITIONED, sql: 'ALTER TABLE events ADD COLUMN r float8 DEFAULT random()' },
   // CREATE / DROP TABLE
   { id: 'create-table', setup: USERS, sql: 'CREATE TABLE t (id int)' },
   { id: 'create-table-references', setup: USERS, sql: 'CREATE TABLE t (id int, user_id bigint REFERENCES users (id))' },

@@ -153,3 +153,24 @@ END $$;`);
     expect(s.locks).toEqual({ orders: 'ShareRowExclusiveLock', users: 'ShareRowExclusiveLock' });
   });
 });
+
+describe('facts that differ between PostgreSQL versions (found on real servers)', () => {
+  const PARTITIONED = "CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
+
+  it('DETACH PARTITION locks the partition ShareUpdateExclusive on 12–13 and AccessExclusive from 14', () => {
+    expect(lastStatement(PARTITIONED, 'ALTER TABLE ev DETACH PARTITION ev_2024;', { pgVersion: 13 }).locks.ev_2024).toBe('ShareUpdateExclusiveLock');
+    expect(lastStatement(PARTITIONED, 'ALTER TABLE ev DETACH PARTITION ev_2024;', { pgVersion: 14 }).locks.ev_2024).toBe('AccessExclusiveLock');
+  });
+
+  it('GRANT locks the table only on 18', () => {
+    expect(lastStatement(USERS, 'GRANT SELECT ON users TO PUBLIC;', { pgVersion: 17 }).locks).toEqual({});
+    expect(lastStatement(USERS, 'GRANT SELECT ON users TO PUBLIC;', { pgVersion: 18 }).locks).toEqual({ users: 'AccessShareLock' });
+  });
+
+  it('gen_random_uuid() needs pgcrypto before 13', () => {
+    const sql = 'ALTER TABLE users ADD COLUMN u uuid DEFAULT gen_random_uuid();';
+    expect(rulesOf(reviewAfter(USERS, sql, { pgVersion: 12 }))).toContain('statement-will-fail');
+    expect(rulesOf(reviewAfter(`${USERS}\nCREATE EXTENSION pgcrypto;`, sql, { pgVersion: 12 }))).not.toContain('statement-will-fail');
+    expect(rulesOf(reviewAfter(USERS, sql, { pgVersion: 13 }))).not.toContain('statement-will-fail');
+  });
+});

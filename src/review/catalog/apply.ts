@@ -205,6 +205,10 @@ const APPLY: Record<string, Applier> = {
     if (stmt.schemaname) catalog.schemas.add(stmt.schemaname);
   },
 
+  CreateExtensionStmt(catalog, stmt: { extname?: string }) {
+    if (stmt.extname) catalog.extensions.add(stmt.extname);
+  },
+
   CreateFunctionStmt(catalog, stmt: { funcname?: Node[]; options?: Node[] }) {
     const fn = names(stmt.funcname);
     const name = (fn[fn.length - 1] ?? '').toLowerCase();

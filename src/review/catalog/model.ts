@@ -66,6 +66,7 @@ export class Catalog {
   readonly sequences = new Set<string>();
   readonly schemas = new Set<string>(['public']);
   readonly functions = new Map<string, Volatility>();
+  readonly extensions = new Set<string>();
 
   relation(key: string): Relation | undefined {
     return this.relations.get(key);
@@ -131,6 +132,7 @@ export class Catalog {
     for (const s of this.sequences) copy.sequences.add(s);
     for (const s of this.schemas) copy.schemas.add(s);
     for (const [k, v] of this.functions) copy.functions.set(k, v);
+    for (const e of this.extensions) copy.extensions.add(e);
     return copy;
   }
 }

@@ -146,6 +146,7 @@ function addColumnEffect(cmd: AlterTableCmd, target: string, relation: Relation 
       if (out.requireVersion(18, 'virtual generated columns')) out.notes.push(`${col} is a virtual generated column: computed on read, no rewrite`);
     } else out.rewrite(target, `${col} is a stored generated column: computed and stored for every row`);
   } else if (defaultExpr) {
+    requireBuiltinFunctions(defaultExpr, out);
     const volatility = expressionVolatility(defaultExpr, out.ctx.catalog.functions);
     if (volatility === 'volatile') out.rewrite(target, `the default of ${col} is volatile: it is evaluated for every existing row`);
     else out.notes.push(`the default of ${col} is ${volatility}: stored once in the catalog, no rewrite`);
@@ -163,6 +164,19 @@ function addColumnEffect(cmd: AlterTableCmd, target: string, relation: Relation 
       out.lock(relationKey(c.pktable), SREL);
       if (defaultExpr) out.scan(target, `the foreign key on ${col} is validated against every row`);
     }
+  }
+}
+
+/** Functions that became built in with a given major; before it they come from an extension. */
+const BUILTIN_SINCE: Record<string, { version: number; extension: string }> = {
+  gen_random_uuid: { version: 13, extension: 'pgcrypto' },
+};
+
+function requireBuiltinFunctions(expr: Node, out: EffectsBuilder): void {
+  const json = JSON.stringify(expr);
+  for (const [fn, { version, extension }] of Object.entries(BUILTIN_SINCE)) {
+    if (out.ctx.pgVersion >= version || out.ctx.catalog.extensions.has(extension) || !json.includes(`"sval":"${fn}"`)) continue;
+    out.fail({ message: `function ${fn}() does not exist before PostgreSQL ${version} unless the ${extension} extension is installed`, sqlstate: '42883', hint: `add CREATE EXTENSION IF NOT EXISTS ${extension}; to an earlier migration` });
   }
 }
 
@@ -356,7 +370,10 @@ function detachPartitionEffect(cmd: AlterTableCmd, _target: string, _relation: R
     if (!out.requireVersion(14, 'DETACH PARTITION … CONCURRENTLY')) return;
     out.forbidden().fact('detach-partition-concurrently');
     out.lock(child, SUEL);
-  } else out.lock(child, AEL);
+  } else {
+    // observed on real servers: 12 and 13 lock the detached partition ShareUpdateExclusive, 14+ AccessExclusive
+    out.lock(child, out.ctx.pgVersion >= 14 ? AEL : SUEL);
+  }
 }
 
 /** ALTER TABLE … with its subcommands: the strongest lock of any subcommand, the union of the rest. */

@@ -83,7 +83,7 @@ export const STATEMENT_FACTS: Record<ModelledKind | CatalogOnlyKind | NeverInTra
   SelectStmt: { summary: 'SELECT: AccessShare on what it reads', effect: selectEffect },
   DoStmt: { summary: 'DO: the effects of the SQL its body runs', effect: doEffect },
   ExplainStmt: { summary: 'EXPLAIN: the effects of the explained statement when ANALYZE runs it', effect: (b, out) => selectEffect(b.query, out) },
-  GrantStmt: { summary: 'GRANT/REVOKE on tables: AccessShare on each table while its ACL is updated', effect: grantEffect },
+  GrantStmt: { summary: 'GRANT/REVOKE on tables: no table lock before PG 18; AccessShare on each table from PG 18', effect: grantEffect },
   CopyStmt: { summary: 'COPY: RowExclusive (FROM) or AccessShare (TO)', effect: (b, out) => b.relation && out.lock(relationKey(b.relation), b.is_from ? 'RowExclusiveLock' : 'AccessShareLock') },
 };
 
@@ -386,6 +386,8 @@ function renameEffect(stmt: Body, out: EffectsBuilder): void {
 }
 
 function grantEffect(stmt: Body, out: EffectsBuilder): void {
+  // observed on real servers: only PostgreSQL 18 locks the tables whose privileges change
+  if (out.ctx.pgVersion < 18) return;
   if (stmt.targtype !== 'ACL_TARGET_OBJECT' || !['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(stmt.objtype)) return;
   for (const n of stmt.objects ?? []) out.lock(relationKey(asNode<RangeVar>(n, 'RangeVar')), 'AccessShareLock');
 }
