@@ -86,8 +86,10 @@ function withoutDownMigrations(names: string[]): string[] {
   return names.filter((n) => !/(^|[._-])down\.sql$/i.test(n));
 }
 
+const NATURAL = new Intl.Collator('en', { numeric: true });
+
 function byNaturalOrder(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return NATURAL.compare(a, b);
 }
 
 function loadJournalFolder(dir: string, journalPath: string, path: string, display: (p: string) => string): LoadedInput {

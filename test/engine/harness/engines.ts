@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import pg from 'pg';
 import type { DbClient } from '../../../src/db/client.js';
 
@@ -38,7 +39,8 @@ async function versionMajor(client: DbClient): Promise<number> {
 
 export async function startPglite(): Promise<Engine> {
   const started = Date.now();
-  const db = await PGlite.create();
+  // servers ship pgcrypto; PGlite only has the extensions handed to it here
+  const db = await PGlite.create({ extensions: { pgcrypto } });
   await db.exec("SET TimeZone = 'UTC'");
   const base: DbClient = {
     query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await db.query<T>(sql, params)).rows }),
@@ -173,9 +175,15 @@ export function requestedMajor(): number {
 
 /**
  * Empties an engine between cases. Dropping the schemas is much cheaper than a database per case and works
- * on PGlite too; roles and session settings are the only state that survives it, so those are reset here.
+ * on PGlite too. Databases (CREATE DATABASE runs for real: it is refused in a transaction block), roles and
+ * session settings are the only state outside them; databases and settings are reset here, roles are
+ * created idempotently by the cases that need them.
  */
 export async function resetEngine(client: DbClient): Promise<void> {
+  const databases = (await client.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')",
+  )).rows;
+  for (const { datname } of databases) await client.exec(`DROP DATABASE "${datname}"`);
   const schemas = (await client.query<{ nspname: string }>(
     "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND nspname NOT LIKE 'pg\\_%'",
   )).rows.map((r) => `DROP SCHEMA "${r.nspname}" CASCADE;`);
