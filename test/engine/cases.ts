@@ -45,11 +45,45 @@ CREATE TABLE events_2023 (id bigint, at date NOT NULL, kind text);
 INSERT INTO events_2023 SELECT g, date '2023-01-01' + (g % 300), 'k' FROM generate_series(1, 500) g;`;
 
 const PARTITIONED_WITH_DEFAULT = `${PARTITIONED}
-CREATE TABLE events_default PARTITION OF events DEFAULT;`;
+CREATE TABLE events_default PARTITION OF events DEFAULT;
+INSERT INTO events VALUES (0, '2030-06-01', 'late');`;
 
 const ENUM = `${USERS}
 CREATE TYPE mood AS ENUM ('sad', 'ok');
 ALTER TABLE users ADD COLUMN mood mood;`;
+
+const TRIGGERS = `${USERS}
+CREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION noop();`;
+
+const RULE = `${USERS}
+CREATE RULE users_no_delete AS ON DELETE TO users DO INSTEAD NOTHING;`;
+
+const FOREIGN = `${USERS}
+CREATE FOREIGN DATA WRAPPER w;
+CREATE SERVER s FOREIGN DATA WRAPPER w;
+CREATE FOREIGN TABLE remote_users (id bigint, name text) SERVER s;`;
+
+const INHERITANCE = `${USERS}
+CREATE TABLE base (id bigint);
+CREATE TABLE child (id bigint);
+CREATE TABLE heir (id bigint) INHERITS (base);`;
+
+const MISC = `${USERS}
+CREATE SEQUENCE s;
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE TYPE comp AS (a int);
+CREATE TABLE typed (a int);
+CREATE DOMAIN positive AS int;
+ALTER TABLE users ADD COLUMN score positive;
+CREATE STATISTICS users_stats ON age, name FROM users;
+CREATE POLICY pol ON users USING (true);
+CREATE COLLATION coll FROM "C";
+CREATE OPERATOR === (LEFTARG = int4, RIGHTARG = int4, FUNCTION = int4eq);
+CREATE TEXT SEARCH DICTIONARY dict (TEMPLATE = simple);
+CREATE TEXT SEARCH CONFIGURATION cfg (COPY = simple);
+CREATE SCHEMA app;`;
 
 /**
  * Representative statements for every row of the knowledge table (src/review/effects). Each runs on
@@ -194,4 +228,112 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'insert-select', setup: ORDERS, sql: 'INSERT INTO orders (id, user_id, total) SELECT id + 100000, id, 0 FROM users' },
   { id: 'select', setup: USERS, sql: 'SELECT count(*) FROM users' },
   { id: 'do-block-foreign-key', setup: ORDERS, sql: 'DO $$ BEGIN ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id); EXCEPTION WHEN duplicate_object THEN null; END $$' },
+  // remaining ALTER TABLE subcommands
+  { id: 'set-tablespace-same', setup: USERS, sql: 'ALTER TABLE users SET TABLESPACE pg_default' },
+  { id: 'owner-to', setup: USERS, sql: 'ALTER TABLE users OWNER TO CURRENT_USER' },
+  { id: 'alter-constraint-deferrable', setup: FK, sql: 'ALTER TABLE orders ALTER CONSTRAINT orders_user_fk DEFERRABLE' },
+  { id: 'set-without-cluster', setup: USERS, sql: 'ALTER TABLE users SET WITHOUT CLUSTER' },
+  { id: 'set-without-oids', setup: USERS, sql: 'ALTER TABLE users SET WITHOUT OIDS' },
+  { id: 'reset-fillfactor', setup: USERS, sql: 'ALTER TABLE users RESET (fillfactor)' },
+  { id: 'column-set-options', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN age SET (n_distinct = 100)' },
+  { id: 'column-reset-options', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN age RESET (n_distinct)' },
+  { id: 'set-compression', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN bio SET COMPRESSION pglz', minVersion: 14 },
+  { id: 'disable-rls', setup: USERS, sql: 'ALTER TABLE users DISABLE ROW LEVEL SECURITY' },
+  { id: 'force-rls', setup: USERS, sql: 'ALTER TABLE users FORCE ROW LEVEL SECURITY' },
+  { id: 'no-force-rls', setup: USERS, sql: 'ALTER TABLE users NO FORCE ROW LEVEL SECURITY' },
+  { id: 'enable-trigger', setup: TRIGGERS, sql: 'ALTER TABLE users ENABLE TRIGGER t' },
+  { id: 'enable-always-trigger', setup: TRIGGERS, sql: 'ALTER TABLE users ENABLE ALWAYS TRIGGER t' },
+  { id: 'enable-replica-trigger', setup: TRIGGERS, sql: 'ALTER TABLE users ENABLE REPLICA TRIGGER t' },
+  { id: 'enable-trigger-all', setup: TRIGGERS, sql: 'ALTER TABLE users ENABLE TRIGGER ALL' },
+  { id: 'disable-trigger-all', setup: TRIGGERS, sql: 'ALTER TABLE users DISABLE TRIGGER ALL' },
+  { id: 'enable-trigger-user', setup: TRIGGERS, sql: 'ALTER TABLE users ENABLE TRIGGER USER' },
+  { id: 'disable-trigger-user', setup: TRIGGERS, sql: 'ALTER TABLE users DISABLE TRIGGER USER' },
+  { id: 'enable-rule', setup: RULE, sql: 'ALTER TABLE users ENABLE RULE users_no_delete' },
+  { id: 'enable-always-rule', setup: RULE, sql: 'ALTER TABLE users ENABLE ALWAYS RULE users_no_delete' },
+  { id: 'enable-replica-rule', setup: RULE, sql: 'ALTER TABLE users ENABLE REPLICA RULE users_no_delete' },
+  { id: 'disable-rule', setup: RULE, sql: 'ALTER TABLE users DISABLE RULE users_no_delete' },
+  { id: 'inherit', setup: INHERITANCE, sql: 'ALTER TABLE child INHERIT base' },
+  { id: 'no-inherit', setup: INHERITANCE, sql: 'ALTER TABLE heir NO INHERIT base' },
+  { id: 'of-type', setup: MISC, sql: 'ALTER TABLE typed OF comp' },
+  { id: 'not-of-type', setup: `${MISC}\nALTER TABLE typed OF comp;`, sql: 'ALTER TABLE typed NOT OF' },
+  { id: 'foreign-table-options', setup: FOREIGN, sql: "ALTER FOREIGN TABLE remote_users OPTIONS (ADD schema_name 'public')" },
+  { id: 'foreign-column-options', setup: FOREIGN, sql: "ALTER FOREIGN TABLE remote_users ALTER COLUMN name OPTIONS (ADD column_name 'full_name')" },
+  { id: 'drop-expression', setup: `${USERS}\nALTER TABLE users ADD COLUMN twice int GENERATED ALWAYS AS (age * 2) STORED;`, sql: 'ALTER TABLE users ALTER COLUMN twice DROP EXPRESSION', minVersion: 13 },
+  { id: 'set-expression', setup: `${USERS}\nALTER TABLE users ADD COLUMN twice int GENERATED ALWAYS AS (age * 2) STORED;`, sql: 'ALTER TABLE users ALTER COLUMN twice SET EXPRESSION AS (age * 3)', minVersion: 17 },
+  { id: 'set-identity', setup: `${USERS}\nALTER TABLE users ADD COLUMN n bigint GENERATED BY DEFAULT AS IDENTITY;`, sql: 'ALTER TABLE users ALTER COLUMN n SET INCREMENT BY 2' },
+  { id: 'drop-identity', setup: `${USERS}\nALTER TABLE users ADD COLUMN n bigint GENERATED BY DEFAULT AS IDENTITY;`, sql: 'ALTER TABLE users ALTER COLUMN n DROP IDENTITY' },
+  { id: 'add-not-null-constraint-not-valid', setup: USERS, sql: 'ALTER TABLE users ADD CONSTRAINT name_nn NOT NULL name NOT VALID', minVersion: 18 },
+  // remaining statement kinds
+  { id: 'alter-index-attach-partition', setup: `${PARTITIONED}\nCREATE INDEX events_at_idx ON ONLY events (at);\nCREATE INDEX events_2024_at_idx ON events_2024 (at);`, sql: 'ALTER INDEX events_at_idx ATTACH PARTITION events_2024_at_idx' },
+  { id: 'set-schema', setup: MISC, sql: 'ALTER TABLE users SET SCHEMA app' },
+  { id: 'create-rule', setup: USERS, sql: 'CREATE RULE users_no_delete AS ON DELETE TO users DO INSTEAD NOTHING' },
+  { id: 'alter-policy', setup: MISC, sql: 'ALTER POLICY pol ON users USING (id > 0)' },
+  { id: 'drop-policy', setup: MISC, sql: 'DROP POLICY pol ON users' },
+  { id: 'drop-trigger', setup: TRIGGERS, sql: 'DROP TRIGGER t ON users' },
+  { id: 'explain', setup: USERS, sql: 'EXPLAIN SELECT * FROM users' },
+  { id: 'explain-analyze-update', setup: USERS, sql: "EXPLAIN ANALYZE UPDATE users SET bio = 'x'" },
+  { id: 'copy-to-file', setup: USERS, sql: "COPY users TO '/dev/null'", serverOnly: true },
+  { id: 'merge', setup: ORDERS, sql: "MERGE INTO orders o USING users u ON o.id = u.id WHEN MATCHED THEN UPDATE SET note = 'x'", minVersion: 15 },
+  { id: 'select-for-update', setup: USERS, sql: 'SELECT * FROM users WHERE id = 1 FOR UPDATE' },
+  { id: 'create-table-as', setup: USERS, sql: 'CREATE TABLE copy AS SELECT * FROM users' },
+  { id: 'create-table-inherits', setup: USERS, sql: 'CREATE TABLE vip (level int) INHERITS (users)' },
+  { id: 'truncate-partitioned', setup: PARTITIONED, sql: 'TRUNCATE events' },
+  { id: 'refresh-materialized-view-no-data', setup: MATVIEW, sql: 'REFRESH MATERIALIZED VIEW user_ages WITH NO DATA' },
+  { id: 'drop-schema-cascade', setup: `${MISC}\nCREATE TABLE app.things (id int);`, sql: 'DROP SCHEMA app CASCADE' },
+  { id: 'reindex-partitioned-table', setup: `${PARTITIONED}\nCREATE INDEX events_at_idx ON events (at);`, sql: 'REINDEX TABLE events', minVersion: 14 },
+  { id: 'create-domain', setup: USERS, sql: 'CREATE DOMAIN email AS text' },
+  { id: 'alter-domain-add-check', setup: MISC, sql: 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0)' },
+  { id: 'create-composite-type', setup: USERS, sql: 'CREATE TYPE pair AS (a int, b int)' },
+  { id: 'create-range-type', setup: USERS, sql: 'CREATE TYPE intr AS RANGE (subtype = int4)' },
+  { id: 'alter-sequence', setup: MISC, sql: 'ALTER SEQUENCE s RESTART WITH 10' },
+  { id: 'create-extension', setup: USERS, sql: 'CREATE EXTENSION IF NOT EXISTS plpgsql' },
+  { id: 'alter-extension', setup: USERS, sql: 'ALTER EXTENSION plpgsql UPDATE' },
+  { id: 'set-search-path', setup: USERS, sql: 'SET search_path = public' },
+  { id: 'show', setup: USERS, sql: 'SHOW TimeZone' },
+  { id: 'create-role', setup: USERS, sql: 'CREATE ROLE dbtool_probe_role' },
+  { id: 'alter-role', setup: USERS, sql: 'ALTER ROLE CURRENT_USER WITH CONNECTION LIMIT -1' },
+  { id: 'alter-role-set', setup: USERS, sql: "ALTER ROLE CURRENT_USER SET work_mem = '8MB'" },
+  { id: 'drop-role', setup: USERS, sql: 'DROP ROLE IF EXISTS dbtool_absent_role' },
+  { id: 'grant-role', setup: USERS, sql: 'GRANT pg_monitor TO CURRENT_USER' },
+  { id: 'alter-default-privileges', setup: USERS, sql: 'ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC' },
+  { id: 'create-cast', setup: ENUM, sql: 'CREATE CAST (int8 AS mood) WITH INOUT' },
+  { id: 'create-operator-class', setup: USERS, sql: 'CREATE OPERATOR CLASS int4_ops_copy FOR TYPE int4 USING btree AS OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 btint4cmp(int4, int4)' },
+  { id: 'create-operator', setup: USERS, sql: 'CREATE OPERATOR ~~~ (LEFTARG = int4, RIGHTARG = int4, FUNCTION = int4eq)' },
+  { id: 'alter-function', setup: MISC, sql: 'ALTER FUNCTION f() STABLE' },
+  { id: 'create-event-trigger', setup: `${USERS}\nCREATE FUNCTION evt() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;`, sql: 'CREATE EVENT TRIGGER et ON ddl_command_start EXECUTE FUNCTION evt()', serverOnly: true },
+  { id: 'alter-event-trigger', setup: `${USERS}\nCREATE FUNCTION evt() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;\nCREATE EVENT TRIGGER et ON ddl_command_start EXECUTE FUNCTION evt();`, sql: 'ALTER EVENT TRIGGER et DISABLE', serverOnly: true },
+  { id: 'create-conversion', setup: USERS, sql: "CREATE CONVERSION conv FOR 'UTF8' TO 'LATIN1' FROM utf8_to_iso8859_1", serverOnly: true },
+  { id: 'alter-owner', setup: MISC, sql: 'ALTER FUNCTION f() OWNER TO CURRENT_USER' },
+  { id: 'create-fdw', setup: USERS, sql: 'CREATE FOREIGN DATA WRAPPER w2' },
+  { id: 'create-server', setup: FOREIGN, sql: 'CREATE SERVER s2 FOREIGN DATA WRAPPER w' },
+  { id: 'create-user-mapping', setup: FOREIGN, sql: 'CREATE USER MAPPING FOR CURRENT_USER SERVER s' },
+  { id: 'create-publication', setup: USERS, sql: 'CREATE PUBLICATION pub FOR TABLE users', serverOnly: true },
+  { id: 'alter-publication', setup: `${ORDERS}\nCREATE PUBLICATION pub FOR TABLE users;`, sql: 'ALTER PUBLICATION pub ADD TABLE orders', serverOnly: true },
+  { id: 'create-statistics', setup: USERS, sql: 'CREATE STATISTICS users_age_name ON age, name FROM users' },
+  { id: 'alter-statistics', setup: MISC, sql: 'ALTER STATISTICS users_stats SET STATISTICS 100', minVersion: 13 },
+  { id: 'notify', setup: USERS, sql: "NOTIFY dbtool_channel, 'hi'" },
+  { id: 'listen', setup: USERS, sql: 'LISTEN dbtool_channel', serverOnly: true },
+  { id: 'call', setup: MISC, sql: 'CALL p()' },
+  { id: 'prepare', setup: USERS, sql: 'PREPARE q AS SELECT 1' },
+  { id: 'deallocate', setup: USERS, sql: 'DEALLOCATE ALL' },
+  { id: 'checkpoint', setup: USERS, sql: 'CHECKPOINT' },
+  { id: 'discard-plans', setup: USERS, sql: 'DISCARD PLANS' },
+  { id: 'discard-all', setup: USERS, sql: 'DISCARD ALL' },
+  { id: 'alter-collation', setup: MISC, sql: 'ALTER COLLATION coll REFRESH VERSION' },
+  { id: 'create-language', setup: USERS, sql: 'CREATE OR REPLACE LANGUAGE plpgsql' },
+  { id: 'alter-ts-dictionary', setup: MISC, sql: 'ALTER TEXT SEARCH DICTIONARY dict (Accept = false)' },
+  { id: 'alter-ts-configuration', setup: MISC, sql: 'ALTER TEXT SEARCH CONFIGURATION cfg DROP MAPPING IF EXISTS FOR word' },
+  { id: 'alter-operator', setup: MISC, sql: 'ALTER OPERATOR === (int4, int4) SET (RESTRICT = eqsel)' },
+  { id: 'alter-function-depends', setup: MISC, sql: 'ALTER FUNCTION f() DEPENDS ON EXTENSION plpgsql' },
+  { id: 'alter-database-set', setup: USERS, sql: "ALTER DATABASE postgres SET work_mem = '8MB'", serverOnly: true },
+  { id: 'alter-database', setup: USERS, sql: 'ALTER DATABASE postgres WITH CONNECTION LIMIT 100', serverOnly: true },
+  { id: 'alter-database-refresh-collation', setup: USERS, sql: 'ALTER DATABASE postgres REFRESH COLLATION VERSION', minVersion: 15, serverOnly: true },
+  { id: 'set-constraints', setup: USERS, sql: 'SET CONSTRAINTS ALL DEFERRED' },
+  { id: 'create-database', setup: USERS, sql: 'CREATE DATABASE dbtool_probe_db', serverOnly: true },
+  { id: 'drop-database', setup: USERS, sql: 'DROP DATABASE IF EXISTS dbtool_absent_db', serverOnly: true },
+  { id: 'alter-system', setup: USERS, sql: "ALTER SYSTEM SET work_mem = '4MB'", serverOnly: true },
+  { id: 'drop-tablespace', setup: USERS, sql: 'DROP TABLESPACE IF EXISTS dbtool_absent_ts', serverOnly: true },
+  // {{tablespace_dir}}: an empty directory the server user owns, made by the test
+  { id: 'create-tablespace', setup: USERS, sql: "CREATE TABLESPACE dbtool_ts LOCATION '{{tablespace_dir}}'", serverOnly: true },
+  { id: 'create-subscription-without-connecting', setup: USERS, sql: "CREATE SUBSCRIPTION dbtool_sub CONNECTION 'host=127.0.0.1 dbname=none' PUBLICATION pub WITH (connect = false)", serverOnly: true },
 ];

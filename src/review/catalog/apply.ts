@@ -31,6 +31,7 @@ const APPLY: Record<string, Applier> = {
     const relation = newRelation(key, stmt.partspec ? 'partitioned' : 'table');
     relation.unlogged = stmt.relation?.relpersistence === 'u';
     if (stmt.accessMethod) relation.accessMethod = stmt.accessMethod;
+    if (stmt.tablespacename) relation.tablespace = stmt.tablespacename;
     const parents = (stmt.inhRelations ?? []).map((n) => relationKey(asNode<RangeVar>(n, 'RangeVar')));
     if (stmt.partbound) {
       relation.partitionOf = parents[0];
@@ -376,6 +377,9 @@ function applyAlterCommand(catalog: Catalog, relation: Relation, cmd: AlterTable
       break;
     case 'AT_SetUnLogged':
       relation.unlogged = true;
+      break;
+    case 'AT_SetTableSpace':
+      relation.tablespace = cmd.name ?? 'pg_default';
       break;
     case 'AT_SetAccessMethod':
       relation.accessMethod = cmd.name ?? 'heap';

@@ -46,6 +46,8 @@ export interface Relation {
   unlogged: boolean;
   /** the table access method (CREATE TABLE … USING, SET ACCESS METHOD); heap unless said otherwise */
   accessMethod?: string;
+  /** CREATE TABLE … TABLESPACE, SET TABLESPACE; pg_default unless said otherwise */
+  tablespace?: string;
 }
 
 export interface Index {

@@ -12,6 +12,10 @@ interface AlterFact {
   lock: LockMode | ((cmd: AlterTableCmd) => LockMode);
   /** one line for docs and explanations */
   summary: string;
+  /** produced only inside PostgreSQL (never by parsing SQL), so no migration can contain it */
+  internal?: boolean;
+  /** why no engine case can observe this entry (the coverage test accepts nothing else) */
+  unobservable?: string;
   effect?: (cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder) => void;
 }
 
@@ -43,9 +47,9 @@ function constraintLock(cmd: AlterTableCmd): LockMode {
  */
 export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_AddColumn: { lock: AEL, summary: 'ADD COLUMN: rewrites the table when the new values must be computed per row', effect: addColumnEffect },
-  AT_AddColumnToView: { lock: AEL, summary: 'CREATE OR REPLACE VIEW adding columns' },
+  AT_AddColumnToView: { lock: AEL, internal: true, summary: 'CREATE OR REPLACE VIEW adding columns' },
   AT_ColumnDefault: { lock: AEL, summary: 'SET/DROP DEFAULT: catalog only' },
-  AT_CookedColumnDefault: { lock: AEL, summary: 'internal default' },
+  AT_CookedColumnDefault: { lock: AEL, internal: true, summary: 'internal default' },
   AT_DropNotNull: { lock: AEL, summary: 'DROP NOT NULL: catalog only' },
   AT_SetNotNull: { lock: AEL, summary: 'SET NOT NULL: scans the table unless a valid CHECK (col IS NOT NULL) proves it', effect: setNotNullEffect },
   AT_SetExpression: { lock: AEL, summary: 'SET EXPRESSION: recomputes a stored generated column (PG 17+)', effect: setExpressionEffect },
@@ -56,16 +60,16 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_SetStorage: { lock: AEL, summary: 'SET STORAGE: catalog only, applies to new rows' },
   AT_SetCompression: { lock: AEL, summary: 'SET COMPRESSION: applies to new values only' },
   AT_DropColumn: { lock: AEL, summary: 'DROP COLUMN: catalog only; fails when a view uses the column unless CASCADE', effect: dropColumnEffect },
-  AT_AddIndex: { lock: AEL, summary: 'internal index add', effect: (_c, t, _r, out) => out.scan(t) },
-  AT_ReAddIndex: { lock: AEL, summary: 'internal index rebuild' },
+  AT_AddIndex: { lock: AEL, internal: true, summary: 'internal index add', effect: (_c, t, _r, out) => out.scan(t) },
+  AT_ReAddIndex: { lock: AEL, internal: true, summary: 'internal index rebuild' },
   AT_AddConstraint: { lock: constraintLock, summary: 'ADD CONSTRAINT: CHECK/FOREIGN KEY validate with a full scan unless NOT VALID; PRIMARY KEY/UNIQUE build an index', effect: addConstraintEffect },
-  AT_ReAddConstraint: { lock: constraintLock, summary: 'internal constraint re-add' },
-  AT_ReAddDomainConstraint: { lock: AEL, summary: 'internal domain constraint re-add' },
+  AT_ReAddConstraint: { lock: constraintLock, internal: true, summary: 'internal constraint re-add' },
+  AT_ReAddDomainConstraint: { lock: AEL, internal: true, summary: 'internal domain constraint re-add' },
   AT_AlterConstraint: { lock: AEL, summary: 'ALTER CONSTRAINT: deferrability, catalog only' },
   AT_ValidateConstraint: { lock: SUEL, summary: 'VALIDATE CONSTRAINT: full scan under a lock that allows reads and writes', effect: validateEffect },
-  AT_AddIndexConstraint: { lock: AEL, summary: 'ADD CONSTRAINT … USING INDEX: reuses a built index', effect: usingIndexEffect },
+  AT_AddIndexConstraint: { lock: AEL, internal: true, summary: 'ADD CONSTRAINT … USING INDEX: reuses a built index', effect: usingIndexEffect },
   AT_DropConstraint: { lock: AEL, summary: 'DROP CONSTRAINT: catalog only; a foreign key also locks the referenced table', effect: dropConstraintEffect },
-  AT_ReAddComment: { lock: AEL, summary: 'internal comment re-add' },
+  AT_ReAddComment: { lock: AEL, internal: true, summary: 'internal comment re-add' },
   AT_AlterColumnType: { lock: AEL, summary: 'ALTER COLUMN TYPE: rewrites unless the cast is binary coercible or a proven-safe length change', effect: alterTypeEffect },
   AT_AlterColumnGenericOptions: { lock: AEL, summary: 'foreign table column options' },
   AT_ChangeOwner: { lock: AEL, summary: 'OWNER TO: catalog only' },
@@ -75,10 +79,10 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_SetUnLogged: { lock: AEL, summary: 'SET UNLOGGED: rewrites the table', effect: (_c, t, _r, out) => out.rewrite(t, 'SET UNLOGGED copies the whole table') },
   AT_DropOids: { lock: AEL, summary: 'SET WITHOUT OIDS: no-op' },
   AT_SetAccessMethod: { lock: AEL, summary: 'SET ACCESS METHOD: rewrites the table (PG 15+)', effect: setAccessMethodEffect },
-  AT_SetTableSpace: { lock: AEL, summary: 'SET TABLESPACE: copies every block of the table', effect: (_c, t, _r, out) => out.rewrite(t, 'SET TABLESPACE copies the table files') },
+  AT_SetTableSpace: { lock: AEL, summary: 'SET TABLESPACE: copies every block of the table (nothing when it is already there)', effect: setTablespaceEffect },
   AT_SetRelOptions: { lock: relOptionsLock, summary: 'SET (storage parameters): catalog only' },
   AT_ResetRelOptions: { lock: relOptionsLock, summary: 'RESET (storage parameters): catalog only' },
-  AT_ReplaceRelOptions: { lock: AEL, summary: 'internal options replace' },
+  AT_ReplaceRelOptions: { lock: AEL, internal: true, summary: 'internal options replace' },
   AT_EnableTrig: { lock: SREL, summary: 'ENABLE TRIGGER' },
   AT_EnableAlwaysTrig: { lock: SREL, summary: 'ENABLE ALWAYS TRIGGER' },
   AT_EnableReplicaTrig: { lock: SREL, summary: 'ENABLE REPLICA TRIGGER' },
@@ -91,8 +95,8 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_EnableAlwaysRule: { lock: AEL, summary: 'ENABLE ALWAYS RULE' },
   AT_EnableReplicaRule: { lock: AEL, summary: 'ENABLE REPLICA RULE' },
   AT_DisableRule: { lock: AEL, summary: 'DISABLE RULE' },
-  AT_AddInherit: { lock: AEL, summary: 'INHERIT: also locks the parent', effect: inheritEffect },
-  AT_DropInherit: { lock: AEL, summary: 'NO INHERIT: also locks the parent', effect: inheritEffect },
+  AT_AddInherit: { lock: AEL, summary: 'INHERIT: ShareUpdateExclusive on the parent', effect: (cmd, _t, _r, out) => inheritEffect(cmd, 'ShareUpdateExclusiveLock', out) },
+  AT_DropInherit: { lock: AEL, summary: 'NO INHERIT: AccessShare on the parent', effect: (cmd, _t, _r, out) => inheritEffect(cmd, 'AccessShareLock', out) },
   AT_AddOf: { lock: AEL, summary: 'OF type' },
   AT_DropOf: { lock: AEL, summary: 'NOT OF' },
   AT_ReplicaIdentity: { lock: AEL, summary: 'REPLICA IDENTITY: catalog only' },
@@ -107,11 +111,11 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
     summary: 'DETACH PARTITION: AccessExclusive on parent and partition; CONCURRENTLY (PG 14+) only ShareUpdateExclusive but not in a transaction',
     effect: detachPartitionEffect,
   },
-  AT_DetachPartitionFinalize: { lock: SUEL, summary: 'DETACH PARTITION … FINALIZE', effect: (_c, _t, _r, out) => out.requireVersion(14, 'DETACH PARTITION … FINALIZE') },
+  AT_DetachPartitionFinalize: { lock: SUEL, unobservable: 'only exists after a DETACH … CONCURRENTLY was interrupted', summary: 'DETACH PARTITION … FINALIZE', effect: (_c, _t, _r, out) => out.requireVersion(14, 'DETACH PARTITION … FINALIZE') },
   AT_AddIdentity: { lock: AEL, summary: 'ADD GENERATED … AS IDENTITY on an existing column: catalog only' },
   AT_SetIdentity: { lock: AEL, summary: 'SET identity options: catalog only' },
   AT_DropIdentity: { lock: AEL, summary: 'DROP IDENTITY: catalog only' },
-  AT_ReAddStatistics: { lock: SUEL, summary: 'internal statistics re-add' },
+  AT_ReAddStatistics: { lock: SUEL, internal: true, summary: 'internal statistics re-add' },
 };
 
 export function alterCommandLock(cmd: AlterTableCmd): LockMode {
@@ -333,9 +337,15 @@ function dropConstraintEffect(cmd: AlterTableCmd, target: string, relation: Rela
   if (constraint?.kind === 'foreign' && constraint.references) out.lock(constraint.references, AEL);
 }
 
-function inheritEffect(cmd: AlterTableCmd, _target: string, _relation: Relation | undefined, out: EffectsBuilder): void {
+function inheritEffect(cmd: AlterTableCmd, parentLock: LockMode, out: EffectsBuilder): void {
   const parent = asNode<RangeVar>(cmd.def, 'RangeVar');
-  if (parent) out.lock(relationKey(parent), AEL);
+  if (parent) out.lock(relationKey(parent), parentLock);
+}
+
+function setTablespaceEffect(cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder): void {
+  const current = relation?.tablespace ?? 'pg_default';
+  if ((cmd.name ?? '') === current) out.notes.push(`${target.split('.')[1]} is already in ${current}: nothing is copied`);
+  else out.rewrite(target, `SET TABLESPACE ${cmd.name ?? ''} copies every block of the table`);
 }
 
 function setAccessMethodEffect(cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder): void {

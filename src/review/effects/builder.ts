@@ -62,6 +62,16 @@ export class EffectsBuilder {
     return this;
   }
 
+  /** New, empty storage without reading the old (TRUNCATE): a rewrite that scans nothing. */
+  replaceStorage(key: string, why?: string): this {
+    this.rewrites.add(key);
+    if (why) {
+      this.notes.push(why);
+      this.rewriteReasons.push(why);
+    }
+    return this;
+  }
+
   scan(key: string, why?: string): this {
     this.scans.add(key);
     if (why) this.notes.push(why);
@@ -107,7 +117,7 @@ export class EffectsBuilder {
     const scanned = this.scans.delete(parent);
     for (const p of partitions) {
       if (rewritten) this.rewrites.add(p);
-      if (rewritten || scanned) this.scans.add(p);
+      if (scanned) this.scans.add(p);
     }
   }
 
