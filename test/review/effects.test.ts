@@ -174,3 +174,16 @@ describe('facts that differ between PostgreSQL versions (found on real servers)'
     expect(rulesOf(reviewAfter(USERS, sql, { pgVersion: 13 }))).not.toContain('statement-will-fail');
   });
 });
+
+describe('rewrites that are and are not copies', () => {
+  it('TRUNCATE gives new storage without reading the table and is not reported as a rewrite finding', () => {
+    const s = lastStatement(USERS, 'TRUNCATE users;');
+    expect(s).toMatchObject({ rewrites: ['users'], scans: [], locks: { users: 'AccessExclusiveLock' } });
+    expect(s.findings.map((f) => f.rule)).not.toContain('table-rewrite');
+  });
+
+  it('REFRESH MATERIALIZED VIEW is a blocking rewrite whose fix is CONCURRENTLY', () => {
+    const s = lastStatement(`${USERS}\nCREATE MATERIALIZED VIEW mv AS SELECT id FROM users;`, 'REFRESH MATERIALIZED VIEW mv;');
+    expect(s.findings[0]).toMatchObject({ rule: 'table-rewrite', fix: 'REFRESH MATERIALIZED VIEW CONCURRENTLY mv;' });
+  });
+});

@@ -8,7 +8,9 @@ export const tableRewrite: Rule = {
   severity: 'error',
   summary: 'A statement that rewrites an existing table while holding a lock that blocks reads and writes',
   check(ctx) {
-    const tables = existingTables(ctx, ctx.effects.rewrites).filter((t) => ctx.effects.locks[t] === 'AccessExclusiveLock');
+    // a rewrite copies what it scans; TRUNCATE's new empty storage copies nothing and is not this rule's concern
+    const scanned = new Set(ctx.effects.scans);
+    const tables = existingTables(ctx, ctx.effects.rewrites).filter((t) => ctx.effects.locks[t] === 'AccessExclusiveLock' && scanned.has(t));
     if (tables.length === 0) return [];
     const why = ctx.effects.rewriteReasons.join('; ');
     const alter = alterCommands(ctx.statement.node);
@@ -34,6 +36,9 @@ export const tableRewrite: Rule = {
       } else {
         help = 'Serial, identity and stored generated columns fill every existing row. Add a plain nullable column, backfill it in batches, then attach the default or sequence.';
       }
+    } else if (asNode(ctx.statement.node, 'RefreshMatViewStmt')) {
+      help = 'REFRESH MATERIALIZED VIEW CONCURRENTLY lets reads continue (it needs a unique index on the view); run it outside the migration if it is slow.';
+      fix = `${ctx.statement.sql.replace(/^(\s*REFRESH\s+MATERIALIZED\s+VIEW)\s+/i, '$1 CONCURRENTLY ')};`;
     } else if (typeChange) {
       help = 'Change the type without a rewrite: add a new column of the new type, keep both in sync (trigger or application code), backfill in batches, switch reads, then drop the old column in a later migration. Some changes need no rewrite at all, e.g. widening varchar(n) or varchar → text.';
     }
