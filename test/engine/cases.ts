@@ -272,7 +272,8 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'drop-trigger', setup: TRIGGERS, sql: 'DROP TRIGGER t ON users' },
   { id: 'explain', setup: USERS, sql: 'EXPLAIN SELECT * FROM users' },
   { id: 'explain-analyze-update', setup: USERS, sql: "EXPLAIN ANALYZE UPDATE users SET bio = 'x'" },
-  { id: 'copy-to-file', setup: USERS, sql: "COPY users TO '/dev/null'", serverOnly: true },
+  // PostgreSQL 12 releases COPY TO's AccessShareLock when the statement ends, before pg_locks can be read
+  { id: 'copy-to-file', setup: USERS, sql: "COPY users TO '/dev/null'", serverOnly: true, minVersion: 13 },
   { id: 'merge', setup: ORDERS, sql: "MERGE INTO orders o USING users u ON o.id = u.id WHEN MATCHED THEN UPDATE SET note = 'x'", minVersion: 15 },
   { id: 'select-for-update', setup: USERS, sql: 'SELECT * FROM users WHERE id = 1 FOR UPDATE' },
   { id: 'create-table-as', setup: USERS, sql: 'CREATE TABLE copy AS SELECT * FROM users' },
