@@ -95,12 +95,14 @@ function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings
   if (file.text === undefined) return report;
   const parsed = parseSql(file.text);
   const createdInFile = new Set<string>();
-  const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc, newTables: createdInFile };
+  const nullColumns = new Set<string>();
+  const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc, newTables: createdInFile, nullColumns };
   for (const statement of parsed.statements) {
     report.statements.push(reviewStatement(statement, { catalog, createdInFile, settings, effectContext }, file.review));
     applyStatement(catalog, statement.node);
     const created = createdRelation(statement);
     if (created) createdInFile.add(created);
+    for (const column of addedNullColumns(statement)) nullColumns.add(column);
   }
   return report;
 }
@@ -139,6 +141,23 @@ function createdRelation(statement: ParsedStatement): string | undefined {
   const view = asNode<{ view?: RangeVar }>(node, 'ViewStmt');
   if (view) return relationKey(view.view);
   return undefined;
+}
+
+/** Columns an ALTER TABLE adds with no default (and no identity/serial/generated): NULL in every row. */
+function addedNullColumns(statement: ParsedStatement): string[] {
+  const alter = asNode<{ relation?: RangeVar; cmds?: Array<{ AlterTableCmd?: { subtype?: string; def?: unknown } }> }>(statement.node, 'AlterTableStmt');
+  if (!alter) return [];
+  const table = relationKey(alter.relation);
+  const out: string[] = [];
+  for (const item of alter.cmds ?? []) {
+    const cmd = item.AlterTableCmd;
+    if (cmd?.subtype !== 'AT_AddColumn') continue;
+    const def = asNode<{ colname?: string; typeName?: { names?: unknown[] }; constraints?: unknown[] }>(cmd.def, 'ColumnDef');
+    const kinds = (def?.constraints ?? []).map((c) => asNode<{ contype?: string }>(c, 'Constraint')?.contype);
+    const serial = /serial/i.test(JSON.stringify(def?.typeName ?? {}));
+    if (def?.colname && !serial && !kinds.some((k) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_GENERATED')) out.push(`${table}.${def.colname}`);
+  }
+  return out;
 }
 
 function inputFinding(problem: InputProblem): Finding {

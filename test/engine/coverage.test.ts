@@ -10,7 +10,7 @@ function exercisedFacts(): Set<string> {
   const facts = new Set<string>();
   for (const c of KNOWLEDGE_CASES) {
     for (const s of parseSql(c.sql).statements) {
-      const effects = analyzeEffects(s.node, { catalog: new Catalog(), pgVersion: 18, timezoneIsUtc: true, newTables: new Set() });
+      const effects = analyzeEffects(s.node, { catalog: new Catalog(), pgVersion: 18, timezoneIsUtc: true, newTables: new Set(), nullColumns: new Set() });
       for (const f of effects.facts) facts.add(f);
     }
   }

@@ -50,7 +50,8 @@ function tablespaceDir(): string {
 }
 
 function predict(c: KnowledgeCase, pgVersion: number) {
-  const report = reviewAfter(c.setup, c.sql, { pgVersion, timezoneIsUtc: c.timezone === undefined });
+  const file = c.sameFile ? `${c.sameFile}\n${c.sql};` : c.sql;
+  const report = reviewAfter(c.setup, file, { pgVersion, timezoneIsUtc: c.timezone === undefined });
   const statements = report.files[0]?.statements ?? [];
   const statement = statements[statements.length - 1];
   if (!statement) throw new Error(`no statement parsed in ${c.id}`);
@@ -70,6 +71,7 @@ describe.each(ENGINES)('the knowledge table agrees with $label', ({ start, major
   it.each(cases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
     await reset(engine);
     await engine.client.exec(c.setup);
+    if (c.sameFile) await engine.client.exec(c.sameFile);
     await engine.client.exec('ANALYZE');
     if (c.timezone) await engine.client.exec(`SET TimeZone = '${c.timezone}'`);
     const sql = c.sql.includes('{{tablespace_dir}}') ? c.sql.replace('{{tablespace_dir}}', tablespaceDir()) : c.sql;

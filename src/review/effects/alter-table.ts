@@ -278,7 +278,7 @@ function addConstraintEffect(cmd: AlterTableCmd, target: string, relation: Relat
     case 'CONSTR_FOREIGN': {
       const referenced = relationKey(c.pktable);
       out.lock(referenced, SREL);
-      if (validate) foreignKeyValidationScans(target, referenced, `FOREIGN KEY${name} is validated against every row`, out);
+      if (validate) foreignKeyValidationScans(target, referenced, names(c.fk_attrs), `FOREIGN KEY${name} is validated against every row`, out);
       break;
     }
     case 'CONSTR_PRIMARY':
@@ -303,12 +303,13 @@ function addConstraintEffect(cmd: AlterTableCmd, target: string, relation: Relat
 
 /**
  * PostgreSQL validates a foreign key with one anti-join of the referencing table against the referenced
- * one, which hashes the referenced table in full; only when the referencing table is empty (created in
- * the same migration) does the join stop before reading it.
+ * one, which hashes the referenced table in full; when no referencing row has a key (the table was created
+ * in the same migration, or the key columns were just added without a default) the join stops first.
  */
-function foreignKeyValidationScans(target: string, referenced: string, why: string, out: EffectsBuilder): void {
+function foreignKeyValidationScans(target: string, referenced: string, columns: string[], why: string, out: EffectsBuilder): void {
   out.scan(target, why);
-  if (!out.ctx.newTables.has(target) && referenced !== target) out.scan(referenced, `the referenced table ${referenced.split('.')[1]} is read in full by the validation join`);
+  const noKeys = out.ctx.newTables.has(target) || (columns.length > 0 && columns.every((c) => out.ctx.nullColumns.has(`${target}.${c}`)));
+  if (!noKeys && referenced !== target) out.scan(referenced, `the referenced table ${referenced.split('.')[1]} is read in full by the validation join`);
 }
 
 function usingIndexEffect(cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder): void {
@@ -328,7 +329,7 @@ function validateEffect(cmd: AlterTableCmd, target: string, relation: Relation |
   if (constraint?.kind !== 'foreign') out.scan(target, `VALIDATE CONSTRAINT ${cmd.name ?? ''} reads every row, but reads and writes continue`);
   if (constraint?.kind === 'foreign' && constraint.references) {
     out.lock(constraint.references, 'RowShareLock');
-    foreignKeyValidationScans(target, constraint.references, `VALIDATE CONSTRAINT ${cmd.name ?? ''} reads every row, but reads and writes continue`, out);
+    foreignKeyValidationScans(target, constraint.references, constraint.columns, `VALIDATE CONSTRAINT ${cmd.name ?? ''} reads every row, but reads and writes continue`, out);
   }
 }
 

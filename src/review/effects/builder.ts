@@ -11,6 +11,8 @@ export interface EffectContext {
   timezoneIsUtc: boolean;
   /** tables created earlier in the same migration file: known to be empty */
   newTables: ReadonlySet<string>;
+  /** `table.column` added earlier in the same file without a default: NULL in every existing row */
+  nullColumns: ReadonlySet<string>;
 }
 
 /** A reason PostgreSQL will refuse the statement, known without running it. */

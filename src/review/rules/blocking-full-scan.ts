@@ -44,6 +44,12 @@ function saferAlternative(sql: string, node: Parameters<typeof nodeTag>[0]): { h
       fix: `${sql.replace(/^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX)\s+/i, '$1 CONCURRENTLY ')};`,
     };
   }
+  if (nodeTag(node) === 'DoStmt' && /FOREIGN\s+KEY/i.test(sql) && !/NOT\s+VALID/i.test(sql)) {
+    return {
+      help: 'Inside the DO block, add the foreign key NOT VALID (only new rows are checked) and VALIDATE it in a later statement or migration, which scans under a lock that lets reads and writes continue.',
+      fix: null,
+    };
+  }
   const alter = alterCommands(node as never);
   const cmd = alter?.cmds[0];
   if (alter && cmd && alter.cmds.length === 1) {
