@@ -127,6 +127,8 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'type-numeric-unconstrained', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN amount TYPE numeric' },
   { id: 'type-timestamp-to-timestamptz-utc', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN seen TYPE timestamptz' },
   { id: 'type-timestamp-to-timestamptz-berlin', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN seen TYPE timestamptz', timezone: 'Europe/Berlin' },
+  { id: 'type-change-foreign-key-column', setup: FK, sql: 'ALTER TABLE orders ALTER COLUMN user_id TYPE int' },
+  { id: 'type-change-referenced-column', setup: FK, sql: 'ALTER TABLE users ALTER COLUMN id TYPE numeric' },
   { id: 'type-int-to-text-using', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN age TYPE text USING age::text' },
   { id: 'type-column-used-by-view-fails', setup: VIEW, sql: 'ALTER TABLE users ALTER COLUMN email TYPE varchar(50)', fails: true },
   // defaults and NOT NULL
@@ -190,6 +192,8 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   // indexes
   { id: 'create-index', setup: USERS, sql: 'CREATE INDEX users_name_idx ON users (name)' },
   { id: 'create-unique-index', setup: USERS, sql: 'CREATE UNIQUE INDEX users_name_idx ON users (name)' },
+  { id: 'create-index-if-not-exists-existing', setup: USERS, sql: 'CREATE INDEX IF NOT EXISTS users_email_idx ON users (email)' },
+  { id: 'add-column-if-not-exists-existing', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN IF NOT EXISTS bio text' },
   { id: 'create-index-concurrently', setup: USERS, sql: 'CREATE INDEX CONCURRENTLY users_name_idx ON users (name)' },
   { id: 'drop-index', setup: USERS, sql: 'DROP INDEX users_email_idx' },
   { id: 'drop-index-concurrently', setup: USERS, sql: 'DROP INDEX CONCURRENTLY users_email_idx' },
@@ -211,6 +215,9 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'alter-enum-rename-value', setup: ENUM, sql: "ALTER TYPE mood RENAME VALUE 'ok' TO 'fine'" },
   { id: 'create-sequence', setup: USERS, sql: 'CREATE SEQUENCE s' },
   { id: 'create-function', setup: USERS, sql: 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$' },
+  { id: 'create-sql-function-reading-table', setup: USERS, sql: 'CREATE FUNCTION adults() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM users WHERE age >= 18 $$' },
+  { id: 'create-sql-function-atomic-body', setup: USERS, sql: 'CREATE FUNCTION adults() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM users WHERE age >= 18; END', minVersion: 14 },
+  { id: 'create-plpgsql-function', setup: USERS, sql: 'CREATE FUNCTION g() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT count(*) FROM users); END $$' },
   { id: 'create-trigger', setup: `${USERS}\nCREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;`, sql: 'CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION noop()' },
   { id: 'create-policy', setup: USERS, sql: 'CREATE POLICY p ON users USING (id > 0)' },
   { id: 'comment-on-table', setup: USERS, sql: "COMMENT ON TABLE users IS 'people'" },

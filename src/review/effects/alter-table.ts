@@ -254,6 +254,24 @@ function alterTypeEffect(cmd: AlterTableCmd, target: string, relation: Relation 
   // without a rewrite PostgreSQL keeps the column's indexes as they are (same operator class)
   if (verdict.rewrite) out.rewrite(target, verdict.reason);
   else out.notes.push(verdict.reason);
+  if (verdict.rewrite) revalidatedForeignKeys(target, col, relation, out);
+}
+
+/**
+ * Foreign keys on a column whose type changes are dropped and re-added: the other table of each is
+ * locked ACCESS EXCLUSIVE and the constraint is validated again, reading both tables.
+ */
+function revalidatedForeignKeys(target: string, col: string, relation: Relation | undefined, out: EffectsBuilder): void {
+  for (const fk of relation?.constraints ?? []) {
+    if (fk.kind !== 'foreign' || !fk.references || !fk.columns.includes(col)) continue;
+    out.lock(fk.references, AEL).scan(fk.references, `foreign key ${fk.name} is validated again against ${fk.references.split('.')[1]}`);
+  }
+  for (const other of out.ctx.catalog.referencingTables(target)) {
+    for (const fk of other.constraints) {
+      if (fk.kind !== 'foreign' || fk.references !== target) continue;
+      out.lock(other.key, AEL).scan(other.key, `foreign key ${fk.name} of ${other.key.split('.')[1]} is validated again`);
+    }
+  }
 }
 
 function isPlainColumnRef(node: Node, col: string): boolean {
@@ -379,8 +397,9 @@ function detachPartitionEffect(cmd: AlterTableCmd, _target: string, _relation: R
   const child = relationKey(spec?.name);
   if (spec?.concurrent) {
     if (!out.requireVersion(14, 'DETACH PARTITION … CONCURRENTLY')) return;
+    // the second of its two transactions takes ACCESS EXCLUSIVE on the partition (observed on 14–18)
     out.forbidden().fact('detach-partition-concurrently');
-    out.lock(child, SUEL);
+    out.lock(child, AEL);
   } else {
     // observed on real servers: 12 and 13 lock the detached partition ShareUpdateExclusive, 14+ AccessExclusive
     out.lock(child, out.ctx.pgVersion >= 14 ? AEL : SUEL);

@@ -22,7 +22,7 @@ const AEL: LockMode = 'AccessExclusiveLock';
 /** Statements that change nothing on existing relations: no relation lock, allowed in a transaction. */
 const CATALOG_ONLY = [
   'CreateSchemaStmt', 'CreateEnumStmt', 'CreateDomainStmt', 'CompositeTypeStmt', 'CreateRangeStmt',
-  'CreateFunctionStmt', 'CreateSeqStmt', 'AlterSeqStmt', 'CreateExtensionStmt', 'AlterExtensionStmt',
+'CreateSeqStmt', 'AlterSeqStmt', 'CreateExtensionStmt', 'AlterExtensionStmt',
   'VariableSetStmt', 'VariableShowStmt', 'CreateRoleStmt', 'AlterRoleStmt', 'DropRoleStmt', 'GrantRoleStmt',
   'AlterDefaultPrivilegesStmt', 'CreateCastStmt', 'CreateOpClassStmt', 'DefineStmt', 'AlterFunctionStmt',
   'CreateEventTrigStmt', 'AlterEventTrigStmt', 'CreateConversionStmt', 'AlterOwnerStmt',
@@ -43,7 +43,7 @@ type ModelledKind =
   | 'AlterObjectSchemaStmt' | 'CreateTrigStmt' | 'CreatePolicyStmt' | 'AlterPolicyStmt' | 'RuleStmt' | 'CommentStmt'
   | 'InsertStmt' | 'UpdateStmt' | 'DeleteStmt' | 'MergeStmt' | 'SelectStmt' | 'DoStmt' | 'ExplainStmt' | 'CopyStmt'
   | 'AlterEnumStmt' | 'GrantStmt' | 'CreateStatsStmt' | 'CreatePublicationStmt' | 'AlterPublicationStmt' | 'DiscardStmt'
-  | 'AlterDomainStmt' | 'CreateSubscriptionStmt' | 'DropSubscriptionStmt' | 'TransactionStmt';
+  | 'AlterDomainStmt' | 'CreateSubscriptionStmt' | 'DropSubscriptionStmt' | 'TransactionStmt' | 'CreateFunctionStmt';
 
 function factsFor<K extends string>(kinds: readonly K[], make: (kind: K) => StatementFact): Record<K, StatementFact> {
   return Object.fromEntries(kinds.map((k) => [k, make(k)])) as Record<K, StatementFact>;
@@ -74,6 +74,7 @@ export const STATEMENT_FACTS: Record<ModelledKind | CatalogOnlyKind | NeverInTra
     unobservable: 'PostgreSQL contacts the publisher before it checks the transaction block, so this needs a second cluster',
     effect: (_b, out) => void out.forbidden(),
   },
+  CreateFunctionStmt: { summary: 'CREATE FUNCTION: LANGUAGE sql bodies are checked, taking AccessShare on the tables they read', effect: createFunctionEffect },
   AlterEnumStmt: { summary: 'ALTER TYPE … ADD VALUE / RENAME VALUE: no table lock; allowed in a transaction since PG 12, but a new value cannot be used before commit', effect: () => undefined },
   CreateStmt: { summary: 'CREATE TABLE: new table; locks FK-referenced tables (ShareRowExclusive) and a partitioned parent (AccessExclusive)', effect: createTableEffect },
   AlterTableStmt: { summary: 'ALTER TABLE: see the subcommand table', effect: alterTableStatementEffect },
@@ -256,7 +257,10 @@ function createIndexEffect(stmt: Body, out: EffectsBuilder): void {
   const relation = catalog.relation(table);
   const indexKey = `${table.split('.')[0]}.${stmt.idxname ?? ''}`;
   if (stmt.if_not_exists && stmt.idxname && catalog.indexes.has(indexKey)) {
-    out.notes.push(`${stmt.idxname} already exists: IF NOT EXISTS makes this a no-op`);
+    // the table is locked before PostgreSQL notices the index exists
+    out.lock(table, stmt.concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
+    if (stmt.concurrent) out.forbidden();
+    out.notes.push(`${stmt.idxname} already exists: IF NOT EXISTS skips the build`);
     return;
   }
   if (stmt.nulls_not_distinct) out.requireVersion(15, 'NULLS NOT DISTINCT');
@@ -405,6 +409,24 @@ function renameEffect(stmt: Body, out: EffectsBuilder): void {
       break;
     default:
       break;
+  }
+}
+
+function createFunctionEffect(stmt: Body, out: EffectsBuilder): void {
+  const options = (stmt.options ?? []).map((o: Node) => asNode<{ defname?: string; arg?: Node }>(o, 'DefElem'));
+  const language = stringValue(options.find((o: { defname?: string } | undefined) => o?.defname === 'language')?.arg);
+  if (stmt.sql_body) {
+    readsOf(stmt.sql_body, out, false);
+    return;
+  }
+  if (language !== 'sql') return;
+  const as = options.find((o: { defname?: string } | undefined) => o?.defname === 'as')?.arg;
+  const body = stringValue(as) ?? names(asNode<{ items?: Node[] }>(as, 'List')?.items)[0];
+  if (!body) return;
+  try {
+    for (const raw of parseSync(body).stmts ?? []) readsOf(raw.stmt, out, false);
+  } catch {
+    // a body that does not parse fails CREATE FUNCTION itself; the parser reports that separately
   }
 }
 
