@@ -351,7 +351,7 @@ function validateEffect(cmd: AlterTableCmd, target: string, relation: Relation |
   }
 }
 
-function dropConstraintEffect(cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder): void {
+function dropConstraintEffect(cmd: AlterTableCmd, _target: string, relation: Relation | undefined, out: EffectsBuilder): void {
   const constraint = relation?.constraints.find((c) => c.name === cmd.name);
   if (constraint?.kind === 'foreign' && constraint.references) out.lock(constraint.references, AEL);
 }

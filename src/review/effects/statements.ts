@@ -1,4 +1,4 @@
-import type { AlterTableCmd, ColumnDef, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
+import type { AlterTableCmd, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
 import { parsePlPgSQLSync, parseSync } from 'libpg-query';
 import { asNode, names, nodeTag, qualifiedKey, relationKey, stringValue, walk } from '../ast.js';
 import { LOCK_MODES } from '../lock-modes.js';
@@ -609,4 +609,3 @@ function plpgsqlStatements(body: string): string[] {
   return found;
 }
 
-export type { ColumnDef };
