@@ -1,4 +1,4 @@
-import { Chalk } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import { Command, CommanderError } from 'commander';
 import * as reviewMigration from './commands/review-migration.js';
 import type { Io } from './commands/io.js';
@@ -13,12 +13,13 @@ function colorLevel(argv: string[], stream: NodeJS.WriteStream): 0 | 1 | 2 | 3 {
 
 /** Runs the CLI and returns the exit code; the only place that decides it. */
 export async function main(argv: string[]): Promise<number> {
-  const color = new Chalk({ level: colorLevel(argv, process.stdout) });
+  let chalk: Promise<ChalkInstance> | undefined;
+  const palette = () => (chalk ??= import('chalk').then(({ Chalk }) => new Chalk({ level: colorLevel(argv, process.stdout) })));
   const io: Io = {
     cwd: process.cwd(),
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
-    color,
+    palette,
     width: process.stdout.columns || 100,
   };
   let exitCode = 0;
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
     }
+    const color = await palette();
     if (isDbtoolError(error)) {
       io.stderr(`${color.red('error:')} ${error.message}\n${error.hint ? `${color.dim('hint:')} ${error.hint}\n` : ''}`);
       return error.exitCode;

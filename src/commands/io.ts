@@ -5,6 +5,7 @@ export interface Io {
   cwd: string;
   stdout(text: string): void;
   stderr(text: string): void;
-  color: ChalkInstance;
+  /** chalk at the right colour level, loaded on first use: machine-readable output never needs it */
+  palette(): Promise<ChalkInstance>;
   width: number;
 }

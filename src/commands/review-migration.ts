@@ -28,7 +28,7 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io): Promise
     transactionMode: config.transactionMode,
   });
   if (opts.format === 'json') io.stdout(reviewToJson(report, VERSION));
-  else io.stdout(reviewToPretty(report, { color: io.color, verbose: Boolean(opts.verbose), width: io.width }));
+  else io.stdout(reviewToPretty(report, { color: await io.palette(), verbose: Boolean(opts.verbose), width: io.width }));
   return report.summary.errors > 0 ? 1 : 0;
 }
 
