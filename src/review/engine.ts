@@ -94,6 +94,13 @@ function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings
   const report: FileReport = { path: file.path, migration: file.migration, statements: [], findings: fileFindings, text: file.text };
   if (file.text === undefined) return report;
   const parsed = parseSql(file.text);
+  if (parsed.byteOrderMark) {
+    report.findings.push({
+      rule: 'syntax-error', severity: 'error', line: 1, column: 1, fix: null,
+      message: 'The file starts with a UTF-8 byte order mark: migration runners send it to PostgreSQL, which rejects the first statement.',
+      help: 'Save the file as UTF-8 without BOM (most editors have the option; or strip the first three bytes).',
+    });
+  }
   const createdInFile = new Set<string>();
   const nullColumns = new Set<string>();
   const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc, newTables: createdInFile, nullColumns };

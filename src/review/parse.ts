@@ -29,6 +29,8 @@ export interface ParsedStatement {
 export interface ParsedFile {
   source: SourceText;
   statements: ParsedStatement[];
+  /** the text starts with a UTF-8 byte order mark, which PostgreSQL's lexer rejects */
+  byteOrderMark: boolean;
 }
 
 const BREAKPOINT = /^[ \t]*-->[ \t]*statement-breakpoint[ \t]*$/gm;
@@ -68,12 +70,15 @@ function tryParse(text: string): { stmts: RawStatement[] } | { error: ParserFail
  * reviewed: it is cut at drizzle's breakpoints and then at top-level semicolons, every piece that
  * parses is kept, and every piece that does not becomes a statement carrying its syntax error.
  */
-export function parseSql(text: string): ParsedFile {
+export function parseSql(original: string): ParsedFile {
+  // a space keeps every offset where it was, so positions still match the file
+  const byteOrderMark = original.charCodeAt(0) === 0xfeff;
+  const text = byteOrderMark ? ` ${original.slice(1)}` : original;
   const source = new SourceText(text);
   const statements: ParsedStatement[] = [];
   parseRange(source, 0, text.length, statements, 'breakpoints');
   statements.forEach((s, i) => (s.index = i));
-  return { source, statements };
+  return { source, statements, byteOrderMark };
 }
 
 type SplitStage = 'breakpoints' | 'semicolons' | 'none';

@@ -37,3 +37,13 @@ describe('engine cases cover the knowledge table', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('what the parser reports matches what PostgreSQL does', () => {
+  it('PostgreSQL rejects a leading byte order mark, as the reviewer reports', async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = await PGlite.create();
+    await expect(db.exec('\uFEFFCREATE TABLE a (id int);')).rejects.toThrow(/syntax error/);
+    await db.close();
+    expect(parseSql('\uFEFFCREATE TABLE a (id int);').byteOrderMark).toBe(true);
+  });
+});

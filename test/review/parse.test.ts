@@ -49,3 +49,11 @@ describe('parseSql', () => {
     expect(statements[0]?.syntaxError?.message).toMatch(/syntax error/);
   });
 });
+
+describe('byte order marks', () => {
+  it('are reported and do not shift positions', () => {
+    const parsed = parseSql('\uFEFFCREATE TABLE a (id int);\r\nALTER TABLE a ADD COLUMN b int;');
+    expect(parsed.byteOrderMark).toBe(true);
+    expect(parsed.statements.map((s) => [s.line, s.column, s.syntaxError])).toEqual([[1, 2, undefined], [2, 1, undefined]]);
+  });
+});
