@@ -118,6 +118,14 @@ describe('dbtool review-migration', () => {
     expect(bad.stderr).toContain('transactionMode must be');
   });
 
+  it('--timezone decides whether timestamp -> timestamptz rewrites', () => {
+    const fixture = join(import.meta.dirname, '..', 'fixtures', 'drizzle-type-changes');
+    const rewritten = (args: string[]) => JSON.parse(dbtool(['review-migration', fixture, '--format', 'json', ...args]).stdout).files[1].statements[3].rewrites;
+    expect(rewritten([])).toEqual([]);
+    expect(rewritten(['--timezone', 'Europe/Berlin'])).toEqual(['products']);
+    expect(rewritten(['--timezone', 'Etc/UTC'])).toEqual([]);
+  });
+
   it('prints help with examples', () => {
     const { code, stdout } = dbtool(['review-migration', '--help']);
     expect(code).toBe(0);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INPUT_RULES, RULES } from '../src/review/rules/index.js';
@@ -24,7 +24,8 @@ describe('README', () => {
   it('opens with the install + test and install + review commands CI and newcomers run', () => {
     const firstBlock = README.slice(README.indexOf('```sh'), README.indexOf('```', README.indexOf('```sh') + 5));
     expect(firstBlock).toContain('npm install && npm test');
-    expect(firstBlock).toMatch(/npm install && npx dbtool review-migration fixtures\/[a-z0-9-]+/);
+    const fixture = firstBlock.match(/npx dbtool review-migration (fixtures\/[a-z0-9-]+)/)?.[1] ?? '';
+    expect(existsSync(join(import.meta.dirname, '..', fixture, 'meta', '_journal.json'))).toBe(true);
     expect(readFileSync(join(import.meta.dirname, '..', '.ci', 'run'), 'utf8')).toMatch(/npm install\nnpm test/);
   });
 });
