@@ -237,6 +237,8 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'insert-values', setup: USERS, sql: "INSERT INTO users (id, email) VALUES (100000, 'x')" },
   { id: 'insert-select', setup: ORDERS, sql: 'INSERT INTO orders (id, user_id, total) SELECT id + 100000, id, 0 FROM users' },
   { id: 'select', setup: USERS, sql: 'SELECT count(*) FROM users' },
+  { id: 'do-block-foreign-key-already-there', setup: FK, sql: 'DO $$ BEGIN ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id); EXCEPTION WHEN duplicate_object THEN null; END $$' },
+  { id: 'do-block-enum-already-there', setup: ENUM, sql: "DO $$ BEGIN CREATE TYPE mood AS ENUM ('sad', 'ok'); EXCEPTION WHEN duplicate_object THEN null; END $$" },
   { id: 'do-block-foreign-key', setup: ORDERS, sql: 'DO $$ BEGIN ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id); EXCEPTION WHEN duplicate_object THEN null; END $$' },
   // remaining ALTER TABLE subcommands
   { id: 'set-tablespace-same', setup: USERS, sql: 'ALTER TABLE users SET TABLESPACE pg_default' },

@@ -187,3 +187,21 @@ describe('rewrites that are and are not copies', () => {
     expect(s.findings[0]).toMatchObject({ rule: 'table-rewrite', fix: 'REFRESH MATERIALIZED VIEW CONCURRENTLY mv;' });
   });
 });
+
+describe('idempotent DO blocks', () => {
+  const ADD_FK = `DO $$ BEGIN
+  ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);
+EXCEPTION WHEN duplicate_object THEN null;
+END $$;`;
+
+  it('take no locks when the constraint already exists: the handler rolls the block back', () => {
+    const s = lastStatement(`${USERS}\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);`, ADD_FK);
+    expect(s.locks).toEqual({});
+    expect(s.notes.join(' ')).toContain('already exists');
+  });
+
+  it('but do when the handler catches something else', () => {
+    const history = `${USERS}\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);`;
+    expect(lastStatement(history, ADD_FK.replace('duplicate_object', 'undefined_table')).locks).toEqual({ orders: 'ShareRowExclusiveLock', users: 'ShareRowExclusiveLock' });
+  });
+});

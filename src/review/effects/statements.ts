@@ -559,53 +559,111 @@ function usesIndexedEquality(where: Node | undefined, table: string, out: Effect
 
 /**
  * DO blocks run PL/pgSQL: drizzle-kit wraps foreign keys in them. The body is parsed and every SQL
- * statement it would execute is analysed as if it stood alone.
+ * statement it would execute is analysed as if it stood alone. A block whose handler catches
+ * duplicate_object (drizzle's idempotency guard) undoes all of its work, locks included, when one of its
+ * statements would create something the catalog already has.
  */
 function doEffect(stmt: Body, out: EffectsBuilder): void {
-  const body = (stmt.args ?? []).map((a: Node) => asNode<{ defname?: string; arg?: Node }>(a, 'DefElem')).find((d: { defname?: string } | undefined) => d?.defname === 'as');
-  const language = (stmt.args ?? []).map((a: Node) => asNode<{ defname?: string; arg?: Node }>(a, 'DefElem')).find((d: { defname?: string } | undefined) => d?.defname === 'language');
-  const source = stringValue(body?.arg);
+  const option = (name: string) => (stmt.args ?? []).map((a: Node) => asNode<{ defname?: string; arg?: Node }>(a, 'DefElem')).find((d: { defname?: string } | undefined) => d?.defname === name);
+  const source = stringValue(option('as')?.arg);
+  const language = option('language');
   if (!source || (language && stringValue(language.arg) !== 'plpgsql')) {
     out.unknown = true;
     return;
   }
-  let embedded: string[];
+  let blocks: PlpgsqlBlock[];
   try {
-    embedded = plpgsqlStatements(source);
+    blocks = plpgsqlBlocks(source);
   } catch {
     out.unknown = true;
     out.notes.push('the DO body could not be parsed as PL/pgSQL: its effects are unknown');
     return;
   }
-  for (const sql of embedded) {
-    try {
-      for (const raw of parseSync(sql).stmts ?? []) statementEffect(raw.stmt, out);
-    } catch {
-      out.unknown = true;
+  for (const block of blocks) {
+    const inner = new EffectsBuilder(out.ctx);
+    let duplicate = false;
+    for (const sql of block.statements) {
+      try {
+        for (const raw of parseSync(sql).stmts ?? []) {
+          duplicate ||= createsExistingObject(raw.stmt, out.ctx.catalog);
+          statementEffect(raw.stmt, inner);
+        }
+      } catch {
+        inner.unknown = true;
+      }
     }
+    if (duplicate && (block.catches.has('duplicate_object') || block.catches.has('others'))) {
+      out.notes.push('the object already exists: the block fails with duplicate_object, its handler rolls the block back, and nothing stays locked');
+      continue;
+    }
+    out.merge(inner);
   }
 }
 
-function plpgsqlStatements(body: string): string[] {
+interface PlpgsqlBlock {
+  /** SQL the block's own statements execute (nested blocks are separate entries) */
+  statements: string[];
+  /** condition names its EXCEPTION clause handles */
+  catches: Set<string>;
+}
+
+/** Whether a statement would fail with duplicate_object because the catalog already has what it creates. */
+function createsExistingObject(node: Node | undefined, catalog: EffectsBuilder['ctx']['catalog']): boolean {
+  const alter = asNode<{ relation?: RangeVar; cmds?: Node[] }>(node, 'AlterTableStmt');
+  if (alter) {
+    const relation = catalog.relation(relationKey(alter.relation));
+    return (alter.cmds ?? []).some((c) => {
+      const name = asNode<PgConstraint>(asNode<AlterTableCmd>(c, 'AlterTableCmd')?.def, 'Constraint')?.conname;
+      return name !== undefined && (relation?.constraints.some((k) => k.name === name) ?? false);
+    });
+  }
+  const enumType = asNode<{ typeName?: Node[] }>(node, 'CreateEnumStmt');
+  if (enumType) return catalog.enums.has(qualifiedKey(names(enumType.typeName)));
+  return false;
+}
+
+function plpgsqlBlocks(body: string): PlpgsqlBlock[] {
   const wrapped = `CREATE FUNCTION dbtool_do_block() RETURNS void LANGUAGE plpgsql AS $dbtool$${body}$dbtool$`;
-  const parsed = parsePlPgSQLSync(wrapped) as unknown;
-  const found: string[] = [];
-  const visit = (value: unknown): void => {
+  const blocks: PlpgsqlBlock[] = [];
+  const visit = (value: unknown, block: PlpgsqlBlock): void => {
     if (Array.isArray(value)) {
-      value.forEach(visit);
+      for (const item of value) visit(item, block);
       return;
     }
     if (!value || typeof value !== 'object') return;
     for (const [key, child] of Object.entries(value)) {
-      if (key === 'PLpgSQL_stmt_execsql' || key === 'PLpgSQL_stmt_dynexecute') {
-        const query = (child as { sqlstmt?: { PLpgSQL_expr?: { query?: string } }; query?: { PLpgSQL_expr?: { query?: string } } });
-        const text = query.sqlstmt?.PLpgSQL_expr?.query;
-        if (text) found.push(text);
+      if (key === 'PLpgSQL_stmt_block') {
+        const catches = new Set<string>();
+        walkPlpgsql((child as { exceptions?: unknown }).exceptions, (k, v) => {
+          if (k === 'PLpgSQL_condition') catches.add(String((v as { condname?: string }).condname));
+        });
+        const nested: PlpgsqlBlock = { statements: [], catches };
+        blocks.push(nested);
+        visit((child as { body?: unknown }).body, nested);
+        visit((child as { exceptions?: unknown }).exceptions, nested);
+        continue;
       }
-      visit(child);
+      if (key === 'PLpgSQL_stmt_execsql' || key === 'PLpgSQL_stmt_dynexecute') {
+        const stmt = child as { sqlstmt?: { PLpgSQL_expr?: { query?: string } }; query?: { PLpgSQL_expr?: { query?: string } } };
+        const text = stmt.sqlstmt?.PLpgSQL_expr?.query ?? stmt.query?.PLpgSQL_expr?.query;
+        if (text) block.statements.push(text);
+      }
+      visit(child, block);
     }
   };
-  visit(parsed);
-  return found;
+  visit(parsePlPgSQLSync(wrapped) as unknown, { statements: [], catches: new Set() });
+  return blocks;
+}
+
+function walkPlpgsql(value: unknown, visit: (key: string, value: unknown) => void): void {
+  if (Array.isArray(value)) {
+    for (const item of value) walkPlpgsql(item, visit);
+    return;
+  }
+  if (!value || typeof value !== 'object') return;
+  for (const [key, child] of Object.entries(value)) {
+    visit(key, child);
+    walkPlpgsql(child, visit);
+  }
 }
 
