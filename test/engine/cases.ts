@@ -180,6 +180,7 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'create-table', setup: USERS, sql: 'CREATE TABLE t (id int)' },
   { id: 'create-table-references', setup: USERS, sql: 'CREATE TABLE t (id int, user_id bigint REFERENCES users (id))' },
   { id: 'create-table-like', setup: USERS, sql: 'CREATE TABLE t (LIKE users)' },
+  { id: 'create-table-if-not-exists-existing', setup: ORDERS, sql: 'CREATE TABLE IF NOT EXISTS orders (id bigint, user_id bigint REFERENCES users (id))' },
   { id: 'drop-table', setup: USERS, sql: 'DROP TABLE users' },
   { id: 'drop-table-referencing', setup: FK, sql: 'DROP TABLE orders' },
   { id: 'drop-table-referenced-fails', setup: FK, sql: 'DROP TABLE users', fails: true },
