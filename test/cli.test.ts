@@ -126,6 +126,17 @@ describe('dbtool review-migration', () => {
     expect(rewritten(['--timezone', 'Etc/UTC'])).toEqual([]);
   });
 
+  it('a justified dbtool-ignore turns an error into exit 0; one without a reason keeps exit 1', () => {
+    const ok = journalFolder({ '0000_init': INIT, '0001_index': '-- dbtool-ignore blocking-full-scan: users is tiny\nCREATE INDEX "users_email_idx" ON "users" ("email");' });
+    const silenced = dbtool(['review-migration', ok]);
+    expect(silenced.code).toBe(0);
+    expect(silenced.stdout).toContain('1 silenced by dbtool-ignore');
+    const bad = journalFolder({ '0000_init': INIT, '0001_index': '-- dbtool-ignore blocking-full-scan\nCREATE INDEX "users_email_idx" ON "users" ("email");' });
+    const result = dbtool(['review-migration', bad]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('invalid-ignore');
+  });
+
   it('prints help with examples', () => {
     const { code, stdout } = dbtool(['review-migration', '--help']);
     expect(code).toBe(0);

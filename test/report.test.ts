@@ -34,7 +34,7 @@ describe('json report', () => {
   it('keeps the contract fields and nothing internal', () => {
     const body = JSON.parse(reviewToJson(reviewAfter(HISTORY, CHANGE), '9.9.9'));
     expect(body).toMatchObject({ tool: 'dbtool', version: '9.9.9', reportVersion: 1, pgVersion: 18 });
-    expect(body.summary).toEqual({ files: 1, statements: 3, errors: 2, warnings: 0, infos: 0 });
+    expect(body.summary).toEqual({ files: 1, statements: 3, errors: 2, warnings: 0, infos: 0, suppressed: 0 });
     const first = body.files[0].statements[0];
     expect(first).toEqual({
       line: 1, column: 1, endLine: 1, sql: 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()',

@@ -27,9 +27,9 @@ export function reviewToPretty(report: Report, opts: PrettyOptions): string {
   const c = opts.color;
   const out: string[] = [];
   for (const file of report.files) out.push(renderFile(file, opts));
-  const { errors, warnings, infos, files, statements } = report.summary;
+  const { errors, warnings, infos, files, statements, suppressed } = report.summary;
   const verdict = errors > 0 ? c.red.bold('✖') : warnings > 0 ? c.yellow.bold('⚠') : c.green.bold('✔');
-  out.push(`${verdict} ${files} file${files === 1 ? '' : 's'}, ${statements} statement${statements === 1 ? '' : 's'} reviewed for PostgreSQL ${report.pgVersion}: ${c.red(`${errors} error${errors === 1 ? '' : 's'}`)}, ${c.yellow(`${warnings} warning${warnings === 1 ? '' : 's'}`)}, ${infos} info`);
+  out.push(`${verdict} ${files} file${files === 1 ? '' : 's'}, ${statements} statement${statements === 1 ? '' : 's'} reviewed for PostgreSQL ${report.pgVersion}: ${c.red(`${errors} error${errors === 1 ? '' : 's'}`)}, ${c.yellow(`${warnings} warning${warnings === 1 ? '' : 's'}`)}, ${infos} info${suppressed ? `, ${suppressed} silenced by dbtool-ignore` : ''}`);
   return `${out.join('\n')}\n`;
 }
 

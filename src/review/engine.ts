@@ -4,6 +4,8 @@ import { Catalog } from './catalog/model.js';
 import { analyzeEffects } from './effects/index.js';
 import type { EffectContext } from './effects/index.js';
 import type { Finding, ReviewSettings, RuleContext, Severity } from './findings.js';
+import { findDirectives, invalidDirective, unusedDirective } from './ignore.js';
+import type { IgnoreDirective } from './ignore.js';
 import { parseSql } from './parse.js';
 import type { ParsedStatement } from './parse.js';
 import { INPUT_RULES, RULES } from './rules/index.js';
@@ -60,6 +62,8 @@ export interface FileReport {
   findings: Finding[];
   /** the file text, for code frames */
   text: string | undefined;
+  /** findings silenced by dbtool-ignore comments */
+  suppressed: number;
 }
 
 export interface Summary {
@@ -68,6 +72,8 @@ export interface Summary {
   errors: number;
   warnings: number;
   infos: number;
+  /** findings silenced by dbtool-ignore comments */
+  suppressed: number;
 }
 
 export interface Report {
@@ -91,7 +97,7 @@ export function review(folders: FolderSource[], settings: ReviewSettings): Repor
 
 function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings): FileReport {
   const fileFindings = file.problems.map((p) => inputFinding(p));
-  const report: FileReport = { path: file.path, migration: file.migration, statements: [], findings: fileFindings, text: file.text };
+  const report: FileReport = { path: file.path, migration: file.migration, statements: [], findings: fileFindings, text: file.text, suppressed: 0 };
   if (file.text === undefined) return report;
   const parsed = parseSql(file.text);
   if (parsed.byteOrderMark) {
@@ -104,15 +110,36 @@ function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings
   const createdInFile = new Set<string>();
   const nullColumns = new Set<string>();
   const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc, newTables: createdInFile, nullColumns };
+  const fileDirectives = findDirectives(parsed.source, parsed.source.text, 0, 'file');
+  const directives: IgnoreDirective[] = [...fileDirectives];
   for (const statement of parsed.statements) {
-    report.statements.push(reviewStatement(statement, { catalog, createdInFile, settings, effectContext }, file.review));
+    const reviewed = reviewStatement(statement, { catalog, createdInFile, settings, effectContext }, file.review);
+    const own = findDirectives(parsed.source, statement.leading, statement.leadingStart, 'statement');
+    directives.push(...own);
+    reviewed.findings = reviewed.findings.filter((finding) => {
+      const silencer = [...own, ...fileDirectives].find((d) => d.rules.includes(finding.rule));
+      if (!silencer) return true;
+      silencer.used.add(finding.rule);
+      report.suppressed++;
+      return false;
+    });
+    report.statements.push(reviewed);
     applyStatement(catalog, statement.node);
     const created = createdRelation(statement);
     if (created) createdInFile.add(created);
     for (const column of addedNullColumns(statement)) nullColumns.add(column);
   }
+  if (file.review) {
+    for (const directive of directives) {
+      for (const problem of [...invalidDirective(directive, KNOWN_RULES), ...unusedDirective(directive, KNOWN_RULES)]) {
+        report.findings.push({ ...problem, severity: INPUT_RULES[problem.rule].severity as Severity, fix: null });
+      }
+    }
+  }
   return report;
 }
+
+const KNOWN_RULES: ReadonlySet<string> = new Set([...RULES.map((r) => r.id), ...Object.keys(INPUT_RULES)]);
 
 function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>, runRules: boolean): StatementReport {
   const kind = nodeTag(statement.node) ?? 'unknown';
@@ -191,5 +218,6 @@ function summarize(files: FileReport[]): Summary {
     errors: findings.filter((f) => f.severity === 'error').length,
     warnings: findings.filter((f) => f.severity === 'warning').length,
     infos: findings.filter((f) => f.severity === 'info').length,
+    suppressed: files.reduce((n, f) => n + f.suppressed, 0),
   };
 }

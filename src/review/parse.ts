@@ -23,6 +23,8 @@ export interface ParsedStatement {
   node: Node | undefined;
   /** comments and blank space before the statement, where `-- dbtool-ignore` directives live */
   leading: string;
+  /** char offset of `leading` in the file */
+  leadingStart: number;
   syntaxError?: SyntaxProblem;
 }
 
@@ -132,6 +134,7 @@ function pushStatement(source: SourceText, rawStart: number, rawEnd: number, nod
     endLine: source.position(Math.max(start, end - 1)).line,
     node,
     leading: text.slice(Math.min(previousEnd, start), start),
+    leadingStart: Math.min(previousEnd, start),
   };
   out.push(statement);
   return statement;

@@ -23,4 +23,6 @@ export const INPUT_RULES = {
   'journal-missing-file': { severity: 'error', summary: 'The drizzle journal lists a migration whose file is missing' },
   'journal-unlisted-file': { severity: 'warning', summary: 'A migration file the drizzle journal does not list: drizzle never applies it' },
   'journal-out-of-order': { severity: 'error', summary: "A journal entry older than the one before it: drizzle's migrator silently skips it" },
+  'invalid-ignore': { severity: 'error', summary: 'A dbtool-ignore comment without a rule, with an unknown rule, or without a reason' },
+  'unused-ignore': { severity: 'warning', summary: 'A dbtool-ignore comment that silenced nothing' },
 } as const;
