@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
-import type { TransactionMode } from './review/findings.js';
+import { KNOWN_RULE_IDS } from './review/engine.js';
+import type { Severity, TransactionMode } from './review/findings.js';
 
 export const SUPPORTED_PG_VERSIONS = [12, 13, 14, 15, 16, 17, 18] as const;
 export const DEFAULT_PG_VERSION = 18;
@@ -12,6 +13,8 @@ export interface ReviewConfig {
   /** the TimeZone migrations run with; decides whether timestamp ↔ timestamptz rewrites */
   timezone: string;
   transactionMode: TransactionMode;
+  /** per-rule severity or 'off' */
+  rules: Record<string, Severity | 'off'>;
   /** where the settings came from, for messages */
   configPath: string | undefined;
 }
@@ -20,7 +23,11 @@ interface FileConfig {
   pgVersion?: unknown;
   timezone?: unknown;
   transactionMode?: unknown;
+  rules?: unknown;
 }
+
+const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'rules'];
+const RULE_SETTINGS = ['error', 'warning', 'info', 'off'];
 
 const CONFIG_FILE = 'dbtool.config.json';
 
@@ -66,8 +73,25 @@ export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConf
   if (typeof timezone !== 'string' || timezone.trim() === '') problems.push(`${flags.timezone ? '--timezone' : `${where}: timezone`} must be a time zone name such as "UTC"`);
   const mode = flags.transactionMode ?? file.transactionMode ?? 'all';
   if (mode !== 'all' && mode !== 'per-file' && mode !== 'none') problems.push(`${flags.transactionMode ? '--transaction-mode' : `${where}: transactionMode`} must be "all" (drizzle's migrator), "per-file" or "none", not ${JSON.stringify(mode)}`);
+  for (const key of Object.keys(file)) if (!KNOWN_KEYS.includes(key)) problems.push(`${where}: unknown setting "${key}" (known: ${KNOWN_KEYS.join(', ')})`);
+  const rules = parseRules(file.rules, where, problems);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
-  return { pgVersion, timezone: String(timezone), transactionMode: mode as TransactionMode, configPath: found?.path };
+  return { pgVersion, timezone: String(timezone), transactionMode: mode as TransactionMode, rules, configPath: found?.path };
+}
+
+function parseRules(value: unknown, where: string, problems: string[]): Record<string, Severity | 'off'> {
+  if (value === undefined) return {};
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(`${where}: rules must be an object of rule id → "error" | "warning" | "info" | "off"`);
+    return {};
+  }
+  const rules: Record<string, Severity | 'off'> = {};
+  for (const [id, setting] of Object.entries(value)) {
+    if (!KNOWN_RULE_IDS.has(id)) problems.push(`${where}: rules: "${id}" is not a dbtool rule`);
+    else if (typeof setting !== 'string' || !RULE_SETTINGS.includes(setting)) problems.push(`${where}: rules.${id} must be one of ${RULE_SETTINGS.join(', ')}, not ${JSON.stringify(setting)}`);
+    else rules[id] = setting as Severity | 'off';
+  }
+  return rules;
 }
 
 function loadExplicit(path: string): FileConfig {

@@ -137,6 +137,21 @@ describe('dbtool review-migration', () => {
     expect(result.stdout).toContain('invalid-ignore');
   });
 
+  it('rule severities come from the config; unknown rules and settings are config errors', () => {
+    const project = journalFolder({ '0000_init': INIT, '0001_index': 'CREATE INDEX "users_email_idx" ON "users" ("email");' });
+    writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ rules: { 'blocking-full-scan': 'warning' } }));
+    const warned = JSON.parse(dbtool(['review-migration', '.', '--format', 'json'], { cwd: project }).stdout);
+    expect(warned.summary).toMatchObject({ errors: 0, warnings: 1 });
+    writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ rules: { 'blocking-full-scan': 'off' } }));
+    expect(dbtool(['review-migration', '.'], { cwd: project }).code).toBe(0);
+    writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ rules: { 'no-such-rule': 'off', 'drop-table': 'loud' }, colour: true }));
+    const bad = dbtool(['review-migration', '.'], { cwd: project });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"no-such-rule" is not a dbtool rule');
+    expect(bad.stderr).toContain('rules.drop-table must be one of error, warning, info, off');
+    expect(bad.stderr).toContain('unknown setting "colour"');
+  });
+
   it('prints help with examples', () => {
     const { code, stdout } = dbtool(['review-migration', '--help']);
     expect(code).toBe(0);

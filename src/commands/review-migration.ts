@@ -26,6 +26,7 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io): Promise
     pgVersion: config.pgVersion,
     timezoneIsUtc: isUtc(config.timezone),
     transactionMode: config.transactionMode,
+    rules: config.rules,
   });
   if (opts.format === 'json') io.stdout(reviewToJson(report, VERSION));
   else io.stdout(reviewToPretty(report, { color: await io.palette(), verbose: Boolean(opts.verbose), width: io.width }));

@@ -92,6 +92,7 @@ export function review(folders: FolderSource[], settings: ReviewSettings): Repor
       if (file.review) files.push(report);
     }
   }
+  if (settings.rules) applyRuleSettings(files, settings.rules);
   return { pgVersion: settings.pgVersion, files, summary: summarize(files) };
 }
 
@@ -131,15 +132,13 @@ function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings
   }
   if (file.review) {
     for (const directive of directives) {
-      for (const problem of [...invalidDirective(directive, KNOWN_RULES), ...unusedDirective(directive, KNOWN_RULES)]) {
+      for (const problem of [...invalidDirective(directive, KNOWN_RULE_IDS), ...unusedDirective(directive, KNOWN_RULE_IDS)]) {
         report.findings.push({ ...problem, severity: INPUT_RULES[problem.rule].severity as Severity, fix: null });
       }
     }
   }
   return report;
 }
-
-const KNOWN_RULES: ReadonlySet<string> = new Set([...RULES.map((r) => r.id), ...Object.keys(INPUT_RULES)]);
 
 function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>, runRules: boolean): StatementReport {
   const kind = nodeTag(statement.node) ?? 'unknown';
@@ -205,6 +204,23 @@ function inputFinding(problem: InputProblem): Finding {
     fix: null,
   };
 }
+
+/** Configured severities replace the defaults; rules set to 'off' report nothing. */
+function applyRuleSettings(files: FileReport[], rules: Readonly<Record<string, Severity | 'off'>>): void {
+  const adjust = (findings: Finding[]) =>
+    findings.flatMap((f) => {
+      const setting = rules[f.rule];
+      if (setting === 'off') return [];
+      return [setting ? { ...f, severity: setting } : f];
+    });
+  for (const file of files) {
+    file.findings = adjust(file.findings);
+    for (const statement of file.statements) statement.findings = adjust(statement.findings);
+  }
+}
+
+/** Every rule id dbtool can report: statement rules and input rules. */
+export const KNOWN_RULE_IDS: ReadonlySet<string> = new Set([...RULES.map((r) => r.id), ...Object.keys(INPUT_RULES)]);
 
 export function allFindings(file: FileReport): Finding[] {
   return [...file.findings, ...file.statements.flatMap((s) => s.findings)];

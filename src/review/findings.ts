@@ -23,6 +23,8 @@ export interface ReviewSettings {
   timezoneIsUtc: boolean;
   /** drizzle's migrator runs every pending file in one transaction: 'all' */
   transactionMode: TransactionMode;
+  /** per-rule severity from the configuration; 'off' drops the rule's findings */
+  rules?: Readonly<Record<string, Severity | 'off'>>;
 }
 
 export interface RuleContext {
