@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { Command, CommanderError } from 'commander';
 import * as reviewMigration from './commands/review-migration.js';
+import * as rules from './commands/rules.js';
 import type { Io } from './commands/io.js';
 import { isDbtoolError } from './errors.js';
 import { VERSION } from './version.js';
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
   reviewMigration.register(program, io, (code) => (exitCode = code));
+  rules.register(program, io, (code) => (exitCode = code));
   try {
     await program.parseAsync(argv);
     return exitCode;

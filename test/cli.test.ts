@@ -152,6 +152,15 @@ describe('dbtool review-migration', () => {
     expect(bad.stderr).toContain('unknown setting "colour"');
   });
 
+  it('dbtool rules lists every rule with its default severity', () => {
+    const { code, stdout } = dbtool(['rules', '--format', 'json']);
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout) as Array<{ id: string; severity: string }>;
+    expect(rows.find((r) => r.id === 'transaction-forbidden')?.severity).toBe('error');
+    expect(rows.find((r) => r.id === 'unused-ignore')?.severity).toBe('warning');
+    expect(dbtool(['rules']).stdout).toMatch(/^drop-column\s+warning\s+/m);
+  });
+
   it('prints help with examples', () => {
     const { code, stdout } = dbtool(['review-migration', '--help']);
     expect(code).toBe(0);
