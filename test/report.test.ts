@@ -43,3 +43,22 @@ describe('json report', () => {
     });
   });
 });
+
+describe('github and markdown reports', () => {
+  it('emit one escaped workflow command per finding', async () => {
+    const { reviewToGithub } = await import('../src/report/github.js');
+    const text = reviewToGithub(reviewAfter(HISTORY, CHANGE));
+    const commands = text.split('\n').filter((l) => l.startsWith('::'));
+    expect(commands).toHaveLength(2);
+    expect(commands[1]).toMatch(/^::error file=0001_change\.sql,line=2,col=1,title=dbtool blocking-full-scan::Reads every row of users/);
+    expect(commands[1]).toContain('%0ACREATE INDEX CONCURRENTLY');
+    expect(commands.every((c) => !c.includes('\n'))).toBe(true);
+  });
+
+  it('render a table per file with the safer SQL folded away', async () => {
+    const { reviewToMarkdown } = await import('../src/report/markdown.js');
+    const text = reviewToMarkdown(reviewAfter(HISTORY, CHANGE));
+    expect(text).toContain('| 2:1 | 🔴 error | `blocking-full-scan` |');
+    expect(text).toContain('```sql\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n```');
+  });
+});

@@ -4,7 +4,9 @@ import { Option } from 'commander';
 import { isUtc, resolveReviewConfig } from '../config.js';
 import type { ReviewFlags } from '../config.js';
 import { loadInput } from '../drizzle/inputs.js';
+import { reviewToGithub } from '../report/github.js';
 import { reviewToJson } from '../report/json.js';
+import { reviewToMarkdown } from '../report/markdown.js';
 import { reviewToPretty } from '../report/pretty.js';
 import { review } from '../review/engine.js';
 import type { Report } from '../review/engine.js';
@@ -13,7 +15,7 @@ import { VERSION } from '../version.js';
 import type { Io } from './io.js';
 
 export interface ReviewOptions extends ReviewFlags {
-  format: 'pretty' | 'json';
+  format: 'pretty' | 'json' | 'github' | 'markdown';
   verbose?: boolean;
 }
 
@@ -29,6 +31,8 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io): Promise
     rules: config.rules,
   });
   if (opts.format === 'json') io.stdout(reviewToJson(report, VERSION));
+  else if (opts.format === 'github') io.stdout(reviewToGithub(report));
+  else if (opts.format === 'markdown') io.stdout(reviewToMarkdown(report));
   else io.stdout(reviewToPretty(report, { color: await io.palette(), verbose: Boolean(opts.verbose), width: io.width }));
   return report.summary.errors > 0 ? 1 : 0;
 }
@@ -38,7 +42,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .command('review-migration')
     .description('statically review migration SQL: locks, rewrites, scans and transaction rules per statement')
     .argument('<paths...>', '.sql files, drizzle migration folders, folders of .sql files, or - for stdin')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'github', 'markdown']).default('pretty'))
     .option('--pg-version <major>', 'PostgreSQL major version the migrations run on (12-18; default 18 or config pgVersion)')
     .option('--timezone <zone>', 'session TimeZone the migrations run with (default UTC); decides whether timestamp -> timestamptz rewrites')
     .addOption(new Option('--transaction-mode <mode>', "how the runner wraps migrations: all (drizzle's migrator), per-file, none").choices(['all', 'per-file', 'none']))

@@ -40,7 +40,7 @@ function addsNotNullColumnWithoutDefault(node: Parameters<typeof nodeTag>[0]): b
 function saferAlternative(sql: string, node: Parameters<typeof nodeTag>[0]): { help: string; fix: string | null } {
   if (nodeTag(node) === 'IndexStmt') {
     return {
-      help: 'Build the index with CREATE INDEX CONCURRENTLY, in a migration of its own that runs outside a transaction (dbtool migrate does this).',
+      help: 'Build the index with CREATE INDEX CONCURRENTLY, in a migration of its own that runs outside a transaction.',
       fix: `${sql.replace(/^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX)\s+/i, '$1 CONCURRENTLY ')};`,
     };
   }

@@ -11,7 +11,7 @@ export const transactionForbidden: Rule = {
       : 'the runner wraps each migration file in a transaction';
     return [{
       message: `This statement cannot run inside a transaction block (SQLSTATE 25001), and ${runner}: the migration fails here.`,
-      help: 'Apply it with `dbtool migrate`, which runs such statements outside the transaction, or put it alone in a migration your runner applies without a transaction.',
+      help: "Put it in a migration of its own and apply that one without a transaction (drizzle's migrator cannot: run it with psql, or with a runner that executes such statements outside its transaction).",
       fix: null,
     }];
   },
