@@ -15,6 +15,10 @@ export interface ReviewConfig {
   transactionMode: TransactionMode;
   /** per-rule severity or 'off' */
   rules: Record<string, Severity | 'off'>;
+  /** glob patterns (relative to `root`) of migration files that are read for history but not reviewed */
+  exclude: string[];
+  /** the folder of the config file, or the working directory without one */
+  root: string;
   /** where the settings came from, for messages */
   configPath: string | undefined;
 }
@@ -24,9 +28,10 @@ interface FileConfig {
   timezone?: unknown;
   transactionMode?: unknown;
   rules?: unknown;
+  exclude?: unknown;
 }
 
-const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'rules'];
+const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'rules', 'exclude'];
 const RULE_SETTINGS = ['error', 'warning', 'info', 'off'];
 
 const CONFIG_FILE = 'dbtool.config.json';
@@ -75,8 +80,11 @@ export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConf
   if (mode !== 'all' && mode !== 'per-file' && mode !== 'none') problems.push(`${flags.transactionMode ? '--transaction-mode' : `${where}: transactionMode`} must be "all" (drizzle's migrator), "per-file" or "none", not ${JSON.stringify(mode)}`);
   for (const key of Object.keys(file)) if (!KNOWN_KEYS.includes(key)) problems.push(`${where}: unknown setting "${key}" (known: ${KNOWN_KEYS.join(', ')})`);
   const rules = parseRules(file.rules, where, problems);
+  const exclude = file.exclude ?? [];
+  if (!Array.isArray(exclude) || exclude.some((p) => typeof p !== 'string' || p.trim() === '')) problems.push(`${where}: exclude must be a list of glob patterns such as "drizzle/0000_*.sql"`);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
-  return { pgVersion, timezone: String(timezone), transactionMode: mode as TransactionMode, rules, configPath: found?.path };
+  const root = found ? dirname(found.path.replace(/#dbtool$/, '')) : resolve(cwd);
+  return { pgVersion, timezone: String(timezone), transactionMode: mode as TransactionMode, rules, exclude: exclude as string[], root, configPath: found?.path };
 }
 
 function parseRules(value: unknown, where: string, problems: string[]): Record<string, Severity | 'off'> {

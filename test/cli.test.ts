@@ -152,6 +152,16 @@ describe('dbtool review-migration', () => {
     expect(bad.stderr).toContain('unknown setting "colour"');
   });
 
+  it('exclude patterns in the config skip files but keep them as history', () => {
+    const project = journalFolder({ '0000_init': INIT, '0001_index': 'CREATE INDEX "users_email_idx" ON "users" ("email");', '0002_widen': 'ALTER TABLE "users" ALTER COLUMN "email" SET DATA TYPE varchar(50);' });
+    writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ exclude: ['0001_*.sql'] }));
+    const report = JSON.parse(dbtool(['review-migration', '.', '--format', 'json'], { cwd: project }).stdout);
+    expect(report.files.map((f: { migration: string }) => f.migration)).toEqual(['0000_init', '0002_widen']);
+    // varchar(20) -> varchar(50) is known safe only because the excluded-from-review files were still read
+    expect(report.files[1].statements[0].rewrites).toEqual([]);
+    expect(report.summary.errors).toBe(0);
+  });
+
   it('dbtool rules lists every rule with its default severity', () => {
     const { code, stdout } = dbtool(['rules', '--format', 'json']);
     expect(code).toBe(0);

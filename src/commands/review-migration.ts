@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import picomatch from 'picomatch';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { isUtc, resolveReviewConfig } from '../config.js';
@@ -23,6 +25,15 @@ export interface ReviewOptions extends ReviewFlags {
 export async function run(paths: string[], opts: ReviewOptions, io: Io): Promise<number> {
   const config = resolveReviewConfig(opts, io.cwd);
   const inputs = paths.map((p) => loadInput(p, io.cwd, () => readFileSync(0, 'utf8')));
+  if (config.exclude.length > 0) {
+    // excluded files still build the schema the later files are reviewed against
+    const excluded = picomatch(config.exclude, { dot: true });
+    for (const input of inputs) {
+      for (const file of input.files) {
+        if (file.path !== '<stdin>' && excluded(relative(config.root, resolve(io.cwd, file.path)))) file.review = false;
+      }
+    }
+  }
   await loadParser();
   const report: Report = review(inputs, {
     pgVersion: config.pgVersion,
