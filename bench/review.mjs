@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,15 +17,9 @@ const folders = readdirSync(corpus)
   .filter((p) => statSync(join(corpus, p)).isDirectory())
   .flatMap((p) => readdirSync(join(corpus, p)).map((inner) => join(corpus, p, inner)));
 
-/** The files dbtool reviews in those folders: every .sql file but down migrations. */
-function sqlFiles(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'meta' ? [] : sqlFiles(path);
-    return /\.sql$/i.test(e.name) && !/(^|[._-])down\.sql$/i.test(e.name) ? [path] : [];
-  });
-}
-const files = folders.flatMap(sqlFiles);
+// exactly the files dbtool reviews (journal order, down migrations left out), taken from its own reader
+const { loadInput } = await import(join(root, 'dist', 'drizzle', 'inputs.js'));
+const files = folders.flatMap((folder) => loadInput(folder, '/', () => '').files.filter((f) => f.text !== undefined).map((f) => resolve('/', f.path)));
 
 function squawkBinary() {
   const require = createRequire(join(root, 'package.json'));

@@ -55,3 +55,12 @@ export function walk(root: unknown, visit: (tag: string, body: Record<string, un
     }
   }
 }
+
+/** The `name` option of a statement's DefElem list (`WITH (…)`, function options, DO arguments); null when absent. */
+export function option(list: Node[] | undefined, name: string): { arg?: Node } | null {
+  for (const item of list ?? []) {
+    const def = asNode<{ defname?: string; arg?: Node }>(item, 'DefElem');
+    if (def?.defname === name) return def;
+  }
+  return null;
+}

@@ -10,7 +10,8 @@ import { parseSql } from './parse.js';
 import type { ParsedStatement } from './parse.js';
 import { INPUT_RULES, RULES } from './rules/index.js';
 import type { LockMode } from './lock-modes.js';
-import type { RangeVar } from '@pgsql/types';
+import type { AlterTableCmd, AlterTableStmt, ColumnDef, RangeVar } from '@pgsql/types';
+import { columnDefFacts } from './column-def.js';
 
 export type InputRuleId = keyof typeof INPUT_RULES;
 
@@ -101,6 +102,11 @@ function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings
   const report: FileReport = { path: file.path, migration: file.migration, statements: [], findings: fileFindings, text: file.text, suppressed: 0 };
   if (file.text === undefined) return report;
   const parsed = parseSql(file.text);
+  if (!file.review) {
+    // an earlier migration only builds the schema the reviewed ones are judged against
+    for (const statement of parsed.statements) applyStatement(catalog, statement.node);
+    return report;
+  }
   if (parsed.byteOrderMark) {
     report.findings.push({
       rule: 'syntax-error', severity: 'error', line: 1, column: 1, fix: null,
@@ -114,11 +120,12 @@ function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings
   const fileDirectives = findDirectives(parsed.source, parsed.source.text, 0, 'file');
   const directives: IgnoreDirective[] = [...fileDirectives];
   for (const statement of parsed.statements) {
-    const reviewed = reviewStatement(statement, { catalog, createdInFile, settings, effectContext }, file.review);
+    const reviewed = reviewStatement(statement, { settings, effectContext });
     const own = findDirectives(parsed.source, statement.leading, statement.leadingStart, 'statement');
     directives.push(...own);
+    const silencers = [...own, ...fileDirectives];
     reviewed.findings = reviewed.findings.filter((finding) => {
-      const silencer = [...own, ...fileDirectives].find((d) => d.rules.includes(finding.rule));
+      const silencer = silencers.find((d) => d.rules.includes(finding.rule));
       if (!silencer) return true;
       silencer.used.add(finding.rule);
       report.suppressed++;
@@ -130,17 +137,15 @@ function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings
     if (created) createdInFile.add(created);
     for (const column of addedNullColumns(statement)) nullColumns.add(column);
   }
-  if (file.review) {
-    for (const directive of directives) {
-      for (const problem of [...invalidDirective(directive, KNOWN_RULE_IDS), ...unusedDirective(directive, KNOWN_RULE_IDS)]) {
-        report.findings.push({ ...problem, severity: INPUT_RULES[problem.rule].severity as Severity, fix: null });
-      }
+  for (const directive of directives) {
+    for (const problem of [...invalidDirective(directive, KNOWN_RULE_IDS), ...unusedDirective(directive, KNOWN_RULE_IDS)]) {
+      report.findings.push({ ...problem, severity: INPUT_RULES[problem.rule].severity as Severity, fix: null });
     }
   }
   return report;
 }
 
-function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>, runRules: boolean): StatementReport {
+function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>): StatementReport {
   const kind = nodeTag(statement.node) ?? 'unknown';
   const head = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, kind };
   if (statement.syntaxError) {
@@ -153,12 +158,10 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
   }
   const effects = analyzeEffects(statement.node, base.effectContext);
   const findings: Finding[] = [];
-  if (runRules) {
-    const ctx: RuleContext = { ...base, statement, effects };
-    for (const rule of RULES) {
-      for (const found of rule.check(ctx)) {
-        findings.push({ rule: rule.id, severity: rule.severity, line: found.line ?? statement.line, column: found.column ?? statement.column, message: found.message, help: found.help, fix: found.fix });
-      }
+  const ctx: RuleContext = { ...base, statement, effects };
+  for (const rule of RULES) {
+    for (const found of rule.check(ctx)) {
+      findings.push({ rule: rule.id, severity: rule.severity, line: found.line ?? statement.line, column: found.column ?? statement.column, message: found.message, help: found.help, fix: found.fix });
     }
   }
   return { ...head, locks: effects.locks, rewrites: effects.rewrites, scans: effects.scans, transaction: effects.transaction, findings, notes: effects.notes, unknown: effects.unknown };
@@ -176,21 +179,17 @@ function createdRelation(statement: ParsedStatement): string | undefined {
   return undefined;
 }
 
-/** Columns an ALTER TABLE adds with no default (and no identity/serial/generated): NULL in every row. */
+/** Columns an ALTER TABLE adds with nothing to fill them: NULL in every existing row. */
 function addedNullColumns(statement: ParsedStatement): string[] {
-  const alter = asNode<{ relation?: RangeVar; cmds?: Array<{ AlterTableCmd?: { subtype?: string; def?: unknown } }> }>(statement.node, 'AlterTableStmt');
+  const alter = asNode<AlterTableStmt>(statement.node, 'AlterTableStmt');
   if (!alter) return [];
   const table = relationKey(alter.relation);
-  const out: string[] = [];
-  for (const item of alter.cmds ?? []) {
-    const cmd = item.AlterTableCmd;
-    if (cmd?.subtype !== 'AT_AddColumn') continue;
-    const def = asNode<{ colname?: string; typeName?: { names?: unknown[] }; constraints?: unknown[] }>(cmd.def, 'ColumnDef');
-    const kinds = (def?.constraints ?? []).map((c) => asNode<{ contype?: string }>(c, 'Constraint')?.contype);
-    const serial = /serial/i.test(JSON.stringify(def?.typeName ?? {}));
-    if (def?.colname && !serial && !kinds.some((k) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_GENERATED')) out.push(`${table}.${def.colname}`);
-  }
-  return out;
+  return (alter.cmds ?? [])
+    .map((item) => asNode<AlterTableCmd>(item, 'AlterTableCmd'))
+    .filter((cmd) => cmd?.subtype === 'AT_AddColumn')
+    .map((cmd) => asNode<ColumnDef>(cmd?.def, 'ColumnDef'))
+    .filter((def): def is ColumnDef => def?.colname !== undefined && !columnDefFacts(def).filled)
+    .map((def) => `${table}.${def.colname}`);
 }
 
 function inputFinding(problem: InputProblem): Finding {

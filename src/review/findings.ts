@@ -1,5 +1,4 @@
 import type { AnalyzedEffects, EffectContext } from './effects/index.js';
-import type { Catalog } from './catalog/model.js';
 import type { ParsedStatement } from './parse.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -30,11 +29,8 @@ export interface ReviewSettings {
 export interface RuleContext {
   statement: ParsedStatement;
   effects: AnalyzedEffects;
-  /** the schema before this statement */
-  catalog: Catalog;
-  /** relations created earlier in the same file: new and empty, so locking them harms nobody */
-  createdInFile: ReadonlySet<string>;
   settings: ReviewSettings;
+  /** the schema before this statement, and what the file created so far (new and empty) */
   effectContext: EffectContext;
 }
 

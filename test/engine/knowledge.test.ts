@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { reviewAfter } from '../review/helpers.js';
 import { KNOWLEDGE_CASES } from './cases.js';
 import type { KnowledgeCase } from './cases.js';
 import { observe } from './observe.js';
-import { binariesFor, requestedMajor, startPglite, startServer } from './server.js';
+import { binariesFor, requestedMajor, serverUser, startPglite, startServer } from './server.js';
 import type { Engine } from './server.js';
 
 /** Rules that say "PostgreSQL will reject this statement". */
@@ -42,10 +41,8 @@ async function reset(engine: Engine): Promise<void> {
 /** An empty directory the server's user owns, for CREATE TABLESPACE. */
 function tablespaceDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'dbtool-ts-'));
-  if (process.getuid?.() === 0) {
-    const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
-    chownSync(dir, id('-u'), id('-g'));
-  }
+  const owner = serverUser();
+  if (owner) chownSync(dir, owner.uid, owner.gid);
   return dir;
 }
 

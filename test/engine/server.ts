@@ -42,7 +42,7 @@ export function binariesFor(major: number): string | undefined {
 }
 
 /** PostgreSQL refuses to run as root; tests (and CI) often are root, so servers run as `postgres`. */
-function serverUser(): { uid: number; gid: number } | undefined {
+export function serverUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const lookup = () => spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   if (lookup().status !== 0) {

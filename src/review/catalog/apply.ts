@@ -1,8 +1,9 @@
 import type {
   AlterTableCmd, AlterTableStmt, ColumnDef, Constraint as PgConstraint, CreateStmt, Node, RangeVar,
 } from '@pgsql/types';
-import { asNode, names, nodeTag, qualifiedKey, relationKey, stringValue } from '../ast.js';
+import { asNode, names, nodeTag, option, qualifiedKey, relationKey, stringValue } from '../ast.js';
 import { columnsProvenNotNull } from '../expressions.js';
+import type { Volatility } from '../expressions.js';
 import { Catalog, newRelation } from './model.js';
 import type { Column, Constraint, ConstraintKind, Relation } from './model.js';
 import { normalizeType } from './types.js';
@@ -157,11 +158,11 @@ const APPLY: Record<string, Applier> = {
           catalog.sequences.delete(key);
           break;
         case 'OBJECT_TYPE':
-          catalog.enums.delete(typeKey(parts));
-          catalog.domains.delete(typeKey(parts));
+          catalog.enums.delete(qualifiedKey(parts));
+          catalog.domains.delete(qualifiedKey(parts));
           break;
         case 'OBJECT_DOMAIN':
-          catalog.domains.delete(typeKey(parts));
+          catalog.domains.delete(qualifiedKey(parts));
           break;
         case 'OBJECT_SCHEMA': {
           const schema = single ?? parts[0] ?? '';
@@ -176,11 +177,11 @@ const APPLY: Record<string, Applier> = {
   },
 
   CreateEnumStmt(catalog, stmt: { typeName?: Node[]; vals?: Node[] }) {
-    catalog.enums.set(typeKey(names(stmt.typeName)), names(stmt.vals));
+    catalog.enums.set(qualifiedKey(names(stmt.typeName)), names(stmt.vals));
   },
 
   AlterEnumStmt(catalog, stmt: { typeName?: Node[]; oldVal?: string; newVal?: string; newValNeighbor?: string; newValIsAfter?: boolean }) {
-    const key = typeKey(names(stmt.typeName));
+    const key = qualifiedKey(names(stmt.typeName));
     const values = catalog.enums.get(key);
     if (!values || !stmt.newVal) return;
     if (stmt.oldVal) {
@@ -195,7 +196,7 @@ const APPLY: Record<string, Applier> = {
 
   CreateDomainStmt(catalog, stmt: { domainname?: Node[]; typeName?: Node; constraints?: Node[] }) {
     const hasCheck = (stmt.constraints ?? []).some((c) => ['CONSTR_CHECK', 'CONSTR_NOTNULL'].includes(asNode<PgConstraint>(c, 'Constraint')?.contype ?? ''));
-    catalog.domains.set(typeKey(names(stmt.domainname)), { base: normalizeType(stmt.typeName as never).type, hasCheck });
+    catalog.domains.set(qualifiedKey(names(stmt.domainname)), { base: normalizeType(stmt.typeName as never).type, hasCheck });
   },
 
   CreateSeqStmt(catalog, stmt: { sequence?: RangeVar }) {
@@ -213,18 +214,10 @@ const APPLY: Record<string, Applier> = {
   CreateFunctionStmt(catalog, stmt: { funcname?: Node[]; options?: Node[] }) {
     const fn = names(stmt.funcname);
     const name = (fn[fn.length - 1] ?? '').toLowerCase();
-    let volatility: 'immutable' | 'stable' | 'volatile' = 'volatile';
-    for (const option of stmt.options ?? []) {
-      const def = asNode<{ defname?: string; arg?: Node }>(option, 'DefElem');
-      if (def?.defname === 'volatility') volatility = (stringValue(def.arg) ?? 'volatile') as typeof volatility;
-    }
+    const volatility = (stringValue(option(stmt.options, 'volatility')?.arg) ?? 'volatile') as Volatility;
     if (name) catalog.functions.set(name, volatility);
   },
 };
-
-export function typeKey(parts: string[]): string {
-  return qualifiedKey(parts);
-}
 
 function unknownColumn(name: string): Column {
   return { name, type: { name: 'unknown', mods: [], array: 0 }, notNull: false, hasDefault: false, identity: false };

@@ -107,36 +107,6 @@ export class Catalog {
   indexesOf(table: string): Index[] {
     return [...this.indexes.values()].filter((i) => i.table === table);
   }
-
-  findConstraint(name: string): { relation: Relation; constraint: Constraint } | undefined {
-    for (const relation of this.relations.values()) {
-      const constraint = relation.constraints.find((c) => c.name === name);
-      if (constraint) return { relation, constraint };
-    }
-    return undefined;
-  }
-
-  /** An independent copy, so one folder's history never leaks into another's. */
-  clone(): Catalog {
-    const copy = new Catalog();
-    for (const [k, r] of this.relations) {
-      copy.relations.set(k, {
-        ...r,
-        columns: new Map([...r.columns].map(([n, c]) => [n, { ...c }])),
-        constraints: r.constraints.map((c) => ({ ...c })),
-        inherits: [...r.inherits],
-        dependsOn: r.dependsOn.map((d) => ({ relation: d.relation, columns: new Set(d.columns) })),
-      });
-    }
-    for (const [k, i] of this.indexes) copy.indexes.set(k, { ...i });
-    for (const [k, v] of this.enums) copy.enums.set(k, [...v]);
-    for (const [k, v] of this.domains) copy.domains.set(k, { ...v });
-    for (const s of this.sequences) copy.sequences.add(s);
-    for (const s of this.schemas) copy.schemas.add(s);
-    for (const [k, v] of this.functions) copy.functions.set(k, v);
-    for (const e of this.extensions) copy.extensions.add(e);
-    return copy;
-  }
 }
 
 export function newRelation(key: string, kind: RelationKind): Relation {

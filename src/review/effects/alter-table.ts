@@ -2,6 +2,7 @@ import type { AlterTableCmd, AlterTableType, ColumnDef, Constraint as PgConstrai
 import { asNode, names, relationKey } from '../ast.js';
 import type { Relation } from '../catalog/model.js';
 import { normalizeType, typeChangeVerdict, typeLabel } from '../catalog/types.js';
+import { columnDefFacts } from '../column-def.js';
 import { expressionVolatility } from '../expressions.js';
 import type { LockMode } from '../lock-modes.js';
 import type { EffectsBuilder } from './builder.js';
@@ -123,10 +124,6 @@ export function alterCommandLock(cmd: AlterTableCmd): LockMode {
   return typeof fact.lock === 'function' ? fact.lock(cmd) : fact.lock;
 }
 
-function columnConstraints(def: ColumnDef): PgConstraint[] {
-  return (def.constraints ?? []).map((c) => asNode<PgConstraint>(c, 'Constraint')).filter((c): c is PgConstraint => c !== undefined);
-}
-
 function addColumnEffect(cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder): void {
   const def = asNode<ColumnDef>(cmd.def, 'ColumnDef');
   if (!def) return;
@@ -134,12 +131,8 @@ function addColumnEffect(cmd: AlterTableCmd, target: string, relation: Relation 
     out.notes.push(`column ${def.colname} already exists: IF NOT EXISTS makes this a no-op`);
     return;
   }
-  const { type, serial } = normalizeType(def.typeName);
-  const constraints = columnConstraints(def);
-  const defaultExpr = constraints.find((c) => c.contype === 'CONSTR_DEFAULT')?.raw_expr;
-  const generated = constraints.find((c) => c.contype === 'CONSTR_GENERATED');
-  const identity = constraints.some((c) => c.contype === 'CONSTR_IDENTITY');
-  const notNull = constraints.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
+  const { type } = normalizeType(def.typeName);
+  const { constraints, defaultExpr, generated, identity, serial, notNull } = columnDefFacts(def);
   const domain = out.ctx.catalog.domains.get(type.name);
   const col = def.colname ?? '?';
   if (serial) out.rewrite(target, `${col} is ${typeLabel(type)} from a serial type: its nextval() default is volatile, so every row gets its own value`);

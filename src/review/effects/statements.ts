@@ -1,6 +1,6 @@
 import type { AlterTableCmd, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
 import { parsePlPgSQLSync, parseSync } from 'libpg-query';
-import { asNode, names, nodeTag, qualifiedKey, relationKey, stringValue, walk } from '../ast.js';
+import { asNode, names, nodeTag, option, qualifiedKey, relationKey, stringValue, walk } from '../ast.js';
 import { LOCK_MODES } from '../lock-modes.js';
 import type { LockMode } from '../lock-modes.js';
 import { alterTableEffects } from './alter-table.js';
@@ -64,8 +64,7 @@ export const STATEMENT_FACTS: Record<ModelledKind | CatalogOnlyKind | NeverInTra
   CreateSubscriptionStmt: {
     summary: 'CREATE SUBSCRIPTION: cannot run inside a transaction block when it creates the replication slot (the default)',
     effect: (b, out) => {
-      const option = (name: string) => (b.options ?? []).map((o: Node) => asNode<{ defname?: string; arg?: Node }>(o, 'DefElem')).find((d: { defname?: string } | undefined) => d?.defname === name);
-      const off = (name: string) => ['false', 'off', '0'].includes(String(stringValue(option(name)?.arg) ?? '').toLowerCase());
+      const off = (name: string) => ['false', 'off', '0'].includes(String(stringValue(option(b.options, name)?.arg) ?? '').toLowerCase());
       if (!off('connect') && !off('create_slot')) out.forbidden();
     },
   },
@@ -291,7 +290,7 @@ function createIndexEffect(stmt: Body, out: EffectsBuilder): void {
 }
 
 function reindexEffect(stmt: Body, out: EffectsBuilder): void {
-  const concurrent = (stmt.params ?? []).some((p: Node) => asNode<{ defname?: string }>(p, 'DefElem')?.defname === 'concurrently');
+  const concurrent = option(stmt.params, 'concurrently') !== null;
   const kind: string = stmt.kind;
   if (kind === 'REINDEX_OBJECT_SCHEMA' || kind === 'REINDEX_OBJECT_SYSTEM' || kind === 'REINDEX_OBJECT_DATABASE') {
     out.forbidden();
@@ -372,8 +371,7 @@ function lockEffect(stmt: Body, out: EffectsBuilder): void {
 }
 
 function vacuumEffect(stmt: Body, out: EffectsBuilder): void {
-  const options = (stmt.options ?? []).map((o: Node) => asNode<{ defname?: string }>(o, 'DefElem')?.defname);
-  const full = options.includes('full');
+  const full = option(stmt.options, 'full') !== null;
   if (stmt.is_vacuumcmd) out.forbidden();
   for (const n of stmt.rels ?? []) {
     const key = relationKey(asNode<{ relation?: RangeVar }>(n, 'VacuumRelation')?.relation);
@@ -413,14 +411,13 @@ function renameEffect(stmt: Body, out: EffectsBuilder): void {
 }
 
 function createFunctionEffect(stmt: Body, out: EffectsBuilder): void {
-  const options = (stmt.options ?? []).map((o: Node) => asNode<{ defname?: string; arg?: Node }>(o, 'DefElem'));
-  const language = stringValue(options.find((o: { defname?: string } | undefined) => o?.defname === 'language')?.arg);
+  const language = stringValue(option(stmt.options, 'language')?.arg);
   if (stmt.sql_body) {
     readsOf(stmt.sql_body, out, false);
     return;
   }
   if (language !== 'sql') return;
-  const as = options.find((o: { defname?: string } | undefined) => o?.defname === 'as')?.arg;
+  const as = option(stmt.options, 'as')?.arg;
   const body = stringValue(as) ?? names(asNode<{ items?: Node[] }>(as, 'List')?.items)[0];
   if (!body) return;
   try {
@@ -431,7 +428,7 @@ function createFunctionEffect(stmt: Body, out: EffectsBuilder): void {
 }
 
 function explainEffect(stmt: Body, out: EffectsBuilder): void {
-  const analyze = (stmt.options ?? []).some((o: Node) => asNode<{ defname?: string }>(o, 'DefElem')?.defname === 'analyze');
+  const analyze = option(stmt.options, 'analyze') !== null;
   if (analyze) {
     statementEffect(stmt.query, out);
     return;
@@ -516,7 +513,7 @@ function selectEffect(stmt: Body, out: EffectsBuilder): void {
   if (locking) for (const key of out.lockedKeys()) out.lock(key, 'RowShareLock');
 }
 
-function dmlEffect(stmt: Body, out: EffectsBuilder, readsTarget: boolean): boolean {
+function dmlEffect(stmt: Body, out: EffectsBuilder, readsTarget: boolean): void {
   const target = relationKey(stmt.relation);
   const catalog = out.ctx.catalog;
   readsOf([stmt.fromClause, stmt.usingClause, stmt.withClause, stmt.whereClause, stmt.sourceRelation], out, false);
@@ -530,7 +527,6 @@ function dmlEffect(stmt: Body, out: EffectsBuilder, readsTarget: boolean): boole
     const why = stmt.whereClause ? `no index on ${target.split('.')[1]} serves the WHERE clause: every row is read` : `every row of ${target.split('.')[1]} is read`;
     for (const key of storage) out.scan(key, why);
   }
-  return true;
 }
 
 function mergeEffect(stmt: Body, out: EffectsBuilder): void {
@@ -564,9 +560,8 @@ function usesIndexedEquality(where: Node | undefined, table: string, out: Effect
  * statements would create something the catalog already has.
  */
 function doEffect(stmt: Body, out: EffectsBuilder): void {
-  const option = (name: string) => (stmt.args ?? []).map((a: Node) => asNode<{ defname?: string; arg?: Node }>(a, 'DefElem')).find((d: { defname?: string } | undefined) => d?.defname === name);
-  const source = stringValue(option('as')?.arg);
-  const language = option('language');
+  const source = stringValue(option(stmt.args, 'as')?.arg);
+  const language = option(stmt.args, 'language');
   if (!source || (language && stringValue(language.arg) !== 'plpgsql')) {
     out.unknown = true;
     return;

@@ -1,4 +1,5 @@
-import type { Constraint as PgConstraint } from '@pgsql/types';
+import type { ColumnDef, Constraint as PgConstraint } from '@pgsql/types';
+import { columnDefFacts } from '../column-def.js';
 import { asNode, nodeTag } from '../ast.js';
 import type { Rule } from '../findings.js';
 import { lockStrength } from '../lock-modes.js';
@@ -29,11 +30,12 @@ export const blockingFullScan: Rule = {
 
 /** That scan is only the NOT NULL check; not-null-column-without-default reports it with a better fix. */
 function addsNotNullColumnWithoutDefault(node: Parameters<typeof nodeTag>[0]): boolean {
-  const alter = alterCommands(node as never);
-  return Boolean(alter?.cmds.some((cmd) => {
-    if (cmd.subtype !== 'AT_AddColumn') return false;
-    const kinds = (asNode<{ constraints?: unknown[] }>(cmd.def, 'ColumnDef')?.constraints ?? []).map((c) => asNode<PgConstraint>(c, 'Constraint')?.contype);
-    return kinds.includes('CONSTR_NOTNULL') && !kinds.includes('CONSTR_DEFAULT') && !kinds.some((k) => k === 'CONSTR_CHECK' || k === 'CONSTR_UNIQUE' || k === 'CONSTR_PRIMARY' || k === 'CONSTR_FOREIGN');
+  return Boolean(alterCommands(node as never)?.cmds.some((cmd) => {
+    const def = cmd.subtype === 'AT_AddColumn' ? asNode<ColumnDef>(cmd.def, 'ColumnDef') : undefined;
+    if (!def) return false;
+    const facts = columnDefFacts(def);
+    const scansForOtherReasons = facts.constraints.some((c) => c.contype === 'CONSTR_CHECK' || c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_FOREIGN');
+    return facts.notNull && facts.defaultExpr === undefined && !scansForOtherReasons;
   }));
 }
 

@@ -11,7 +11,7 @@ export const dropTable: Rule = {
     const stmt = asNode<{ removeType?: string; objects?: Node[] }>(ctx.statement.node, 'DropStmt');
     if (stmt?.removeType !== 'OBJECT_TABLE') return [];
     const dropped = (stmt.objects ?? []).map((o) => names(asNode<{ items?: Node[] }>(o, 'List')?.items).join('.'));
-    const existing = dropped.filter((d) => !ctx.createdInFile.has(d.includes('.') ? d : `public.${d}`));
+    const existing = dropped.filter((d) => !ctx.effectContext.newTables.has(d.includes('.') ? d : `public.${d}`));
     if (existing.length === 0) return [];
     return [{
       message: `Drops ${existing.join(', ')}: its data is gone, and application instances still running the previous release fail on their next query to it.`,
@@ -27,7 +27,7 @@ export const dropColumn: Rule = {
   summary: 'DROP COLUMN on an existing table: data loss, and running code that selects it fails',
   check(ctx) {
     const alter = alterCommands(ctx.statement.node);
-    if (!alter || ctx.createdInFile.has(alter.target)) return [];
+    if (!alter || ctx.effectContext.newTables.has(alter.target)) return [];
     return alter.cmds.filter((c) => c.subtype === 'AT_DropColumn').map((c) => ({
       message: `Drops column ${c.name} of ${displayName(alter.target)}: its data is gone, and instances still running the previous release fail when they select or insert it.`,
       help: 'Stop using the column in application code (in Drizzle: remove it from the schema and deploy) before the migration that drops it.',

@@ -1,5 +1,5 @@
 import type { AlterTableCmd, AlterTableStmt, Node } from '@pgsql/types';
-import { asNode, displayName, nodeTag, relationKey } from '../ast.js';
+import { asNode, displayName, relationKey } from '../ast.js';
 import type { RuleContext } from '../findings.js';
 
 export function alterCommands(node: Node | undefined): { target: string; cmds: AlterTableCmd[] } | undefined {
@@ -9,13 +9,9 @@ export function alterCommands(node: Node | undefined): { target: string; cmds: A
   return { target: relationKey(stmt.relation), cmds };
 }
 
-export function statementKind(ctx: RuleContext): string {
-  return nodeTag(ctx.statement.node) ?? 'unknown';
-}
-
 /** Display names of relations that existed before this file and that the statement touches in `list`. */
 export function existingTables(ctx: RuleContext, list: readonly string[]): string[] {
-  const created = new Set([...ctx.createdInFile].map(displayName));
+  const created = new Set([...ctx.effectContext.newTables].map(displayName));
   return list.filter((name) => !created.has(name));
 }
 

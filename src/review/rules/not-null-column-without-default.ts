@@ -1,4 +1,5 @@
-import type { ColumnDef, Constraint as PgConstraint } from '@pgsql/types';
+import type { ColumnDef } from '@pgsql/types';
+import { columnDefFacts } from '../column-def.js';
 import { asNode, displayName } from '../ast.js';
 import type { Rule } from '../findings.js';
 import { alterCommands, quoteIdent, tableName } from './helpers.js';
@@ -9,15 +10,13 @@ export const notNullColumnWithoutDefault: Rule = {
   summary: 'ADD COLUMN … NOT NULL without a default on an existing table',
   check(ctx) {
     const alter = alterCommands(ctx.statement.node);
-    if (!alter || ctx.createdInFile.has(alter.target)) return [];
+    if (!alter || ctx.effectContext.newTables.has(alter.target)) return [];
     const findings = [];
     for (const cmd of alter.cmds) {
       if (cmd.subtype !== 'AT_AddColumn') continue;
       const def = asNode<ColumnDef>(cmd.def, 'ColumnDef');
-      const kinds = (def?.constraints ?? []).map((c) => asNode<PgConstraint>(c, 'Constraint')?.contype);
-      const notNull = kinds.includes('CONSTR_NOTNULL') || kinds.includes('CONSTR_PRIMARY');
-      const filled = kinds.includes('CONSTR_DEFAULT') || kinds.includes('CONSTR_IDENTITY') || kinds.includes('CONSTR_GENERATED') || /serial/i.test(JSON.stringify(def?.typeName ?? {}));
-      if (!notNull || filled) continue;
+      const facts = def && columnDefFacts(def);
+      if (!facts?.notNull || facts.filled) continue;
       const table = tableName(displayName(alter.target));
       const column = quoteIdent(def?.colname ?? '');
       findings.push({
