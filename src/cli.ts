@@ -1,7 +1,9 @@
 import type { ChalkInstance } from 'chalk';
 import { Command, CommanderError } from 'commander';
+import * as migrate from './commands/migrate.js';
 import * as reviewMigration from './commands/review-migration.js';
 import * as rules from './commands/rules.js';
+import * as status from './commands/status.js';
 import type { Io } from './commands/io.js';
 import { isDbtoolError } from './errors.js';
 import { VERSION } from './version.js';
@@ -18,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   const palette = () => (chalk ??= import('chalk').then(({ Chalk }) => new Chalk({ level: colorLevel(argv, process.stdout) })));
   const io: Io = {
     cwd: process.cwd(),
+    env: process.env,
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
     palette,
@@ -33,6 +36,8 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)');
   reviewMigration.register(program, io, (code) => (exitCode = code));
   rules.register(program, io, (code) => (exitCode = code));
+  migrate.register(program, io, (code) => (exitCode = code));
+  status.register(program, io, (code) => (exitCode = code));
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -27,3 +27,10 @@ export class ConfigError extends DbtoolError {
 export function isDbtoolError(error: unknown): error is DbtoolError {
   return error instanceof DbtoolError;
 }
+
+/** The database could not be reached or refused the session (not a failed migration statement). */
+export class DatabaseError extends DbtoolError {
+  constructor(message: string, hint?: string) {
+    super(message, 2, hint);
+  }
+}

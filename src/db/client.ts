@@ -9,3 +9,30 @@ export interface DbClient {
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What PostgreSQL said when it refused a statement (pg and PGlite report the same fields). */
+export interface ServerError {
+  code: string;
+  message: string;
+  /** 1-based character position in the statement text, when the server gives one */
+  position?: number;
+  detail?: string;
+  hint?: string;
+}
+
+export function asServerError(error: unknown): ServerError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { code?: unknown; message?: unknown; position?: unknown; detail?: unknown; hint?: unknown };
+  if (typeof e.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code) || typeof e.message !== 'string') return undefined;
+  const position = Number(e.position);
+  return {
+    code: e.code,
+    message: e.message,
+    ...(Number.isFinite(position) && position > 0 ? { position } : {}),
+    ...(typeof e.detail === 'string' && e.detail ? { detail: e.detail } : {}),
+    ...(typeof e.hint === 'string' && e.hint ? { hint: e.hint } : {}),
+  };
+}
+
+/** SQLSTATE 55P03: lock_timeout expired (or NOWAIT could not get the lock). */
+export const LOCK_NOT_AVAILABLE = '55P03';

@@ -7,7 +7,7 @@ import type { Finding, ReviewSettings, RuleContext, Severity } from './findings.
 import { findDirectives, invalidDirective, unusedDirective } from './ignore.js';
 import type { IgnoreDirective } from './ignore.js';
 import { parseSql } from './parse.js';
-import type { ParsedStatement } from './parse.js';
+import type { ParsedFile, ParsedStatement } from './parse.js';
 import { INPUT_RULES, RULES } from './rules/index.js';
 import type { LockMode } from './lock-modes.js';
 import type { AlterTableCmd, AlterTableStmt, ColumnDef, RangeVar } from '@pgsql/types';
@@ -32,6 +32,8 @@ export interface SourceFile {
   problems: InputProblem[];
   /** false: only feeds the schema history (an earlier migration that is not under review) */
   review: boolean;
+  /** the text already parsed by the caller, so it is not parsed twice */
+  parsed?: ParsedFile;
 }
 
 /** The files of one folder, in the order the runner applies them. */
@@ -101,7 +103,7 @@ function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings
   const fileFindings = file.problems.map((p) => inputFinding(p));
   const report: FileReport = { path: file.path, migration: file.migration, statements: [], findings: fileFindings, text: file.text, suppressed: 0 };
   if (file.text === undefined) return report;
-  const parsed = parseSql(file.text);
+  const parsed = file.parsed ?? parseSql(file.text);
   if (!file.review) {
     // an earlier migration only builds the schema the reviewed ones are judged against
     for (const statement of parsed.statements) applyStatement(catalog, statement.node);

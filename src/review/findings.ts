@@ -22,6 +22,8 @@ export interface ReviewSettings {
   timezoneIsUtc: boolean;
   /** drizzle's migrator runs every pending file in one transaction: 'all' */
   transactionMode: TransactionMode;
+  /** the runner (dbtool migrate) runs statements that refuse a transaction block outside it, in order */
+  forbiddenRunOutside?: boolean;
   /** per-rule severity from the configuration; 'off' drops the rule's findings */
   rules?: Readonly<Record<string, Severity | 'off'>>;
 }

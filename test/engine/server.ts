@@ -15,6 +15,8 @@ export interface Engine {
   client: DbClient;
   /** a second session, for engines that have more than one (real servers) */
   connect?: () => Promise<DbClient & { pid: number }>;
+  /** connection URL of the server's `postgres` database (real servers) */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export async function startServer(bin: string): Promise<Engine> {
     name: `postgres-${Math.floor(Number(version.rows[0].server_version_num) / 10000)}`,
     major: Math.floor(Number(version.rows[0].server_version_num) / 10000),
     client: wrap(first),
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     connect: async () => {
       const c = await connectTo(port);
       extra.push(c);

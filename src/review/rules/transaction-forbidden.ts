@@ -5,7 +5,7 @@ export const transactionForbidden: Rule = {
   severity: 'error',
   summary: 'A statement PostgreSQL refuses inside a transaction block, in a migration the runner wraps in one',
   check(ctx) {
-    if (ctx.effects.transaction !== 'forbidden' || ctx.settings.transactionMode === 'none') return [];
+    if (ctx.effects.transaction !== 'forbidden' || ctx.settings.transactionMode === 'none' || ctx.settings.forbiddenRunOutside) return [];
     const runner = ctx.settings.transactionMode === 'all'
       ? "drizzle's migrator runs every pending migration inside one transaction"
       : 'the runner wraps each migration file in a transaction';

