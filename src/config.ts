@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
+import { durationMs } from './migrate/durations.js';
 import { KNOWN_RULE_IDS } from './review/engine.js';
 import type { Severity, TransactionMode } from './review/findings.js';
 
@@ -29,9 +30,10 @@ interface FileConfig {
   transactionMode?: unknown;
   rules?: unknown;
   exclude?: unknown;
+  migrate?: unknown;
 }
 
-const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'rules', 'exclude'];
+const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'rules', 'exclude', 'migrate'];
 const RULE_SETTINGS = ['error', 'warning', 'info', 'off'];
 
 const CONFIG_FILE = 'dbtool.config.json';
@@ -120,4 +122,46 @@ function parsePgVersion(value: unknown, source: string, problems: string[]): num
 /** UTC and its aliases: the zones where timestamp and timestamptz store the same instant. */
 export function isUtc(timezone: string): boolean {
   return /^(utc|etc\/utc|etc\/uct|uct|gmt|etc\/gmt|zulu|etc\/zulu|universal|etc\/universal|z|\+?0+(:00)?)$/i.test(timezone.trim());
+}
+
+/** How `dbtool migrate` runs, after flags, the config file's "migrate" section and defaults. */
+export interface MigrateConfig {
+  transaction: 'per-file' | 'all';
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+  retries: number;
+}
+
+export interface MigrateFlags {
+  transaction?: string;
+  lockTimeout?: string;
+  statementTimeout?: string;
+  retries?: string;
+  config?: string;
+}
+
+const MIGRATE_DEFAULTS = { transaction: 'per-file', lockTimeout: '5s', statementTimeout: 0, retries: 5 };
+const MIGRATE_KEYS = Object.keys(MIGRATE_DEFAULTS);
+
+export function resolveMigrateConfig(flags: MigrateFlags, cwd: string): MigrateConfig {
+  const found = flags.config ? { path: resolve(cwd, flags.config), config: loadExplicit(resolve(cwd, flags.config)) } : findConfig(cwd);
+  const where = `${found?.path ?? 'config'}: migrate`;
+  const section = found?.config.migrate ?? {};
+  const problems: string[] = [];
+  if (!section || typeof section !== 'object' || Array.isArray(section)) throw new ConfigError(`${where} must be an object such as {"lockTimeout": "5s", "retries": 5}`);
+  const file = section as Record<string, unknown>;
+  for (const key of Object.keys(file)) if (!MIGRATE_KEYS.includes(key)) problems.push(`${where}: unknown setting "${key}" (known: ${MIGRATE_KEYS.join(', ')})`);
+  const transaction = flags.transaction ?? file.transaction ?? MIGRATE_DEFAULTS.transaction;
+  if (transaction !== 'per-file' && transaction !== 'all') problems.push(`${flags.transaction ? '--transaction' : `${where}.transaction`} must be "per-file" or "all", not ${JSON.stringify(transaction)}`);
+  const retries = Number(flags.retries ?? file.retries ?? MIGRATE_DEFAULTS.retries);
+  if (!Number.isInteger(retries) || retries < 0) problems.push(`${flags.retries ? '--retries' : `${where}.retries`} must be a whole number (0 gives up at the first lock timeout)`);
+  const duration = (value: unknown, source: string): number => {
+    const ms = durationMs(value);
+    if (ms === undefined) problems.push(`${source}: ${JSON.stringify(value)} is not a duration (use e.g. 500ms, 5s, 2min; 0 disables the timeout)`);
+    return ms ?? 0;
+  };
+  const lockTimeoutMs = duration(flags.lockTimeout ?? file.lockTimeout ?? MIGRATE_DEFAULTS.lockTimeout, flags.lockTimeout ? '--lock-timeout' : `${where}.lockTimeout`);
+  const statementTimeoutMs = duration(flags.statementTimeout ?? file.statementTimeout ?? MIGRATE_DEFAULTS.statementTimeout, flags.statementTimeout ? '--statement-timeout' : `${where}.statementTimeout`);
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
+  return { transaction: transaction as MigrateConfig['transaction'], lockTimeoutMs, statementTimeoutMs, retries };
 }

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { isUtc, resolveReviewConfig } from '../config.js';
+import { isUtc, resolveMigrateConfig, resolveReviewConfig } from '../config.js';
+import type { MigrateFlags as RunnerFlags } from '../config.js';
 import { describeTarget, withSession } from '../db/connect.js';
-import { UsageError } from '../errors.js';
-import { parseDuration } from '../migrate/durations.js';
 import { readDrizzleFolder } from '../migrate/local.js';
 import { migrate } from '../migrate/migrate.js';
 import type { MigrateOutcome } from '../migrate/migrate.js';
@@ -14,24 +13,18 @@ import type { Io } from './io.js';
 import { resolveProject } from './project.js';
 import type { ProjectFlags } from './project.js';
 
-export interface MigrateFlags extends ProjectFlags {
+export interface MigrateFlags extends ProjectFlags, RunnerFlags {
   format: 'pretty' | 'json';
   dryRun?: boolean;
   allowUnsafe?: boolean;
   allowOutOfOrder?: boolean;
-  transaction: 'per-file' | 'all';
-  lockTimeout: string;
-  statementTimeout: string;
-  retries: string;
-  config?: string;
 }
 
 /** Applies pending migrations; 0 when all applied, 1 when something failed or was refused. */
 export async function run(flags: MigrateFlags, io: Io): Promise<number> {
   const project = await resolveProject(flags, io);
   const reviewConfig = resolveReviewConfig({ config: flags.config }, io.cwd);
-  const retries = Number(flags.retries);
-  if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`--retries: "${flags.retries}" is not a whole number`, 'e.g. --retries 5 (0 gives up at the first lock timeout).');
+  const runner = resolveMigrateConfig(flags, io.cwd);
   const folder = readDrizzleFolder(project.folder, io.cwd);
   const database = describeTarget(project.target);
   const c = await io.palette();
@@ -42,10 +35,10 @@ export async function run(flags: MigrateFlags, io: Io): Promise<number> {
   }
   await loadParser();
   const outcome: MigrateOutcome = await withSession(project.target, (session) => migrate(session, folder, project.bookkeeping, {
-    transaction: flags.transaction,
-    lockTimeoutMs: parseDuration(flags.lockTimeout, '--lock-timeout'),
-    statementTimeoutMs: parseDuration(flags.statementTimeout, '--statement-timeout'),
-    retries,
+    transaction: runner.transaction,
+    lockTimeoutMs: runner.lockTimeoutMs,
+    statementTimeoutMs: runner.statementTimeoutMs,
+    retries: runner.retries,
     backoffMs: 250,
     dryRun: Boolean(flags.dryRun),
     allowUnsafe: Boolean(flags.allowUnsafe),
@@ -68,10 +61,10 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('--url <postgres-url>', 'database to migrate (default: DATABASE_URL, then the drizzle config dbCredentials, then the embedded PGlite database)')
     .option('--dir <folder>', 'drizzle migrations folder (default: the drizzle config "out", or ./drizzle)')
     .option('--config <file>', 'path to dbtool.config.json (rule settings for the review)')
-    .addOption(new Option('--transaction <mode>', 'per-file: each migration in its own transaction; all: one transaction for the run, like drizzle').choices(['per-file', 'all']).default('per-file'))
-    .option('--lock-timeout <duration>', 'how long a statement may wait for a lock before it is retried (e.g. 5s, 500ms)', '5s')
-    .option('--retries <n>', 'retries after a lock timeout, with doubling back-off', '5')
-    .option('--statement-timeout <duration>', 'cancel a statement running longer than this (0: no limit)', '0')
+    .addOption(new Option('--transaction <mode>', 'per-file (default): each migration in its own transaction; all: one transaction for the run, like drizzle').choices(['per-file', 'all']))
+    .option('--lock-timeout <duration>', 'how long a statement may wait for a lock before it is retried (default 5s)')
+    .option('--retries <n>', 'retries after a lock timeout, with doubling back-off (default 5)')
+    .option('--statement-timeout <duration>', 'cancel a statement running longer than this (default 0: no limit)')
     .option('--dry-run', 'print what would run, in which transaction, with the review findings; change nothing')
     .option('--allow-unsafe', 'apply even when the review reports error-level findings')
     .option('--allow-out-of-order', "apply journal entries older than the newest applied one (drizzle's migrator skips them)")

@@ -238,6 +238,20 @@ describe('dbtool migrate on PostgreSQL 18', { timeout: 60_000 }, () => {
     ]);
   });
 
+  it('reads lock timeout and retries from the config file, and lists every bad setting', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'dbtool-config-'));
+    const dir = journalFolder({ '0000_init': INIT }, { parent: project });
+    writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ migrate: { retries: 'many', lockTimeout: '5 parsecs', bogus: 1 } }));
+    const bad = await dbtool(['migrate', '--dir', dir, '--url', 'postgres://nobody@127.0.0.1:1/none'], { cwd: project });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('migrate: unknown setting "bogus"');
+    expect(bad.stderr).toContain('migrate.retries must be a whole number');
+    writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ migrate: { retries: 0, lockTimeout: '5 parsecs' } }));
+    const duration = await dbtool(['migrate', '--dir', dir, '--url', 'postgres://nobody@127.0.0.1:1/none'], { cwd: project });
+    expect(duration.code).toBe(2);
+    expect(duration.stderr).toContain('migrate.lockTimeout: "5 parsecs" is not a duration');
+  });
+
   it('never prints the password of the connection URL', async () => {
     const run = await dbtool(['migrate', '--dir', journalFolder({ '0000_init': INIT }), '--url', 'postgres://app:s3cr3t-pw@127.0.0.1:1/app']);
     expect(run.code).toBe(2);
