@@ -1,5 +1,5 @@
-import type { IndexStmt, TransactionStmt } from '@pgsql/types';
-import { asNode } from '../review/ast.js';
+import type { CallStmt, CreateFunctionStmt, IndexStmt, Node, TransactionStmt } from '@pgsql/types';
+import { asNode, names, option } from '../review/ast.js';
 import type { ParsedFile } from '../review/parse.js';
 import type { LocalMigration } from './local.js';
 
@@ -38,6 +38,7 @@ export function planFile(migration: LocalMigration, parsed: ParsedFile, forbidde
   const units: Unit[] = [];
   const boundaries: FilePlan['boundaries'] = [];
   let open: Unit | undefined;
+  const committing = committingProcedures(parsed);
   for (const statement of parsed.statements) {
     const control = transactionControl(statement.node);
     if (control) {
@@ -53,7 +54,7 @@ export function planFile(migration: LocalMigration, parsed: ParsedFile, forbidde
       column: statement.column,
       ...concurrentIndexOf(statement.node),
     };
-    if (forbidden(statement.index)) {
+    if (forbidden(statement.index) || callsCommittingProcedure(statement.node, committing)) {
       units.push({ inTransaction: false, statements: [planned] });
       open = undefined;
     } else {
@@ -81,4 +82,24 @@ function concurrentIndexOf(node: unknown): Pick<PlannedStatement, 'concurrentInd
   const index = asNode<IndexStmt>(node, 'IndexStmt');
   if (!index?.concurrent || !index.idxname) return {};
   return { concurrentIndex: { schema: index.relation?.schemaname, name: index.idxname } };
+}
+
+/**
+ * Procedures of the file that COMMIT or ROLLBACK (batched backfills): PostgreSQL only allows that when
+ * CALL runs outside a transaction block, so such a CALL becomes a unit of its own.
+ */
+function committingProcedures(parsed: ParsedFile): Set<string> {
+  const found = new Set<string>();
+  for (const statement of parsed.statements) {
+    const fn = asNode<CreateFunctionStmt>(statement.node, 'CreateFunctionStmt');
+    if (!fn?.is_procedure) continue;
+    const body = names(asNode<{ items?: Node[] }>(option(fn.options, 'as')?.arg, 'List')?.items).join('\n');
+    if (/\b(commit|rollback)\b/i.test(body)) found.add(names(fn.funcname).at(-1) ?? '');
+  }
+  return found;
+}
+
+function callsCommittingProcedure(node: unknown, committing: Set<string>): boolean {
+  const call = asNode<CallStmt>(node, 'CallStmt');
+  return call !== undefined && committing.has(names(call.funccall?.funcname).at(-1) ?? '');
 }

@@ -125,6 +125,35 @@ describe('dbtool migrate on PostgreSQL 18', { timeout: 60_000 }, () => {
     expect((await recorded(url)).map((r) => r.hash)).toEqual([drizzleHash(INIT), drizzleHash(SEED), drizzleHash(index)]);
   });
 
+  it("applies a file written to escape drizzle's transaction: COMMIT, a committing batched backfill, concurrent indexes", async () => {
+    const url = await freshDatabase();
+    const setup = `CREATE TYPE "kind" AS ENUM ('a');\n--> statement-breakpoint\n${INIT}\n--> statement-breakpoint\nINSERT INTO "users" ("email") SELECT 'u' || g FROM generate_series(1, 50) g;`;
+    const escape = [
+      'ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "handle" text;',
+      'COMMIT;',
+      "ALTER TYPE \"kind\" ADD VALUE IF NOT EXISTS 'b';",
+      `CREATE OR REPLACE PROCEDURE backfill_handles() LANGUAGE plpgsql AS $$
+DECLARE n integer;
+BEGIN
+  LOOP
+    UPDATE "users" SET "handle" = "email" WHERE "id" IN (SELECT "id" FROM "users" WHERE "handle" IS NULL LIMIT 10);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    EXIT WHEN n = 0;
+    COMMIT;
+  END LOOP;
+END $$;`,
+      'CALL backfill_handles();',
+      'DROP PROCEDURE backfill_handles();',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_handle_idx" ON "users" ("handle");',
+    ].join('\n--> statement-breakpoint\n');
+    const dir = journalFolder({ '0000_setup': setup, '0001_escape': escape });
+    const run = await dbtool(['migrate', '--dir', dir, '--url', url]);
+    expect(run.stdout).toContain('✔ 0001_escape 6 statements');
+    expect(run.code).toBe(0);
+    expect(await withPg(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM users WHERE handle IS NULL')).rows[0].n)).toBe(0);
+    expect((await recorded(url)).length).toBe(2);
+  });
+
   it('applies every migration exactly once when 8 processes migrate the same database at once', async () => {
     const url = await freshDatabase();
     const files: Record<string, string> = { '0000_init': INIT };
