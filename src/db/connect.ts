@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseError } from '../errors.js';
 import type { DbClient } from './client.js';
@@ -17,6 +17,8 @@ export interface Session extends DbClient {
   describe: string;
   /** the extended protocol, which refuses more than one statement in the text even without parameters */
   queryExtended<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<{ rows: T[] }>;
+  /** the simple protocol, for text with $n placeholders the server must not try to bind (EXPLAIN GENERIC_PLAN) */
+  querySimple<T = Record<string, unknown>>(sql: string): Promise<{ rows: T[] }>;
 }
 
 export interface TargetInputs {
@@ -72,6 +74,7 @@ async function openServer(url: string): Promise<Session> {
     exec: async (sql: string) => void (await client.query(sql)),
     // queryMode is honoured by pg 8 but missing from its type definitions
     queryExtended: async <T>(sql: string, params: unknown[]) => ({ rows: (await client.query({ text: sql, values: params, queryMode: 'extended' } as import('pg').QueryConfig)).rows as T[] }),
+    querySimple: async <T>(sql: string) => ({ rows: (await client.query(sql)).rows as T[] }),
     close: () => client.end(),
     another: () => openServer(url),
   };
@@ -112,6 +115,7 @@ async function openPglite(dataDir: string): Promise<Session> {
     exec: async (sql: string) => void (await pglite.exec(sql)),
     // PGlite's query() always uses the extended protocol
     queryExtended: async <T>(sql: string, params: unknown[]) => ({ rows: (await pglite.query<T>(sql, params)).rows }),
+    querySimple: async <T>(sql: string) => ({ rows: ((await pglite.exec(sql)).at(-1)?.rows ?? []) as T[] }),
     close: async () => {
       try {
         await pglite.close();
@@ -148,7 +152,10 @@ async function lockFolder(lockPath: string): Promise<() => void> {
 
 function holderAlive(lockPath: string): boolean {
   try {
-    const pid = Number(readFileSync(lockPath, 'utf8'));
+    const content = readFileSync(lockPath, 'utf8');
+    // created but not yet written by its owner: alive, unless it was left like that long ago
+    if (content === '') return Date.now() - statSync(lockPath).mtimeMs < 10_000;
+    const pid = Number(content);
     if (!Number.isInteger(pid) || pid <= 0) return false;
     process.kill(pid, 0);
     return true;

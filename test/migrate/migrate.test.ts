@@ -302,4 +302,14 @@ describe('dbtool migrate with no database configured', { timeout: 60_000 }, () =
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout).counts).toMatchObject({ applied: 2, pending: 0 });
   });
+
+  it('serialises two processes on the same embedded database instead of corrupting it', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'dbtool-project-'));
+    const dir = journalFolder({ '0000_init': INIT, '0001_seed': SEED }, { parent: project });
+    const runs = await Promise.all([1, 2].map(() => dbtool(['migrate', '--dir', dir, '--format', 'json'], { cwd: project })));
+    expect(runs.map((r) => r.code)).toEqual([0, 0]);
+    const applied = runs.flatMap((r) => JSON.parse(r.stdout).applied.map((a: { name: string }) => a.name)).sort();
+    expect(applied).toEqual(['0000_init', '0001_seed']);
+    expect(existsSync(join(project, '.dbtool', 'pglite.lock'))).toBe(false);
+  });
 });
