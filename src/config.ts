@@ -22,6 +22,8 @@ export interface ReviewConfig {
   root: string;
   /** where the settings came from, for messages */
   configPath: string | undefined;
+  /** the migration runner sets lock_timeout itself, so files need not */
+  runnerLockTimeout: boolean;
 }
 
 interface FileConfig {
@@ -31,9 +33,10 @@ interface FileConfig {
   rules?: unknown;
   exclude?: unknown;
   migrate?: unknown;
+  runnerLockTimeout?: unknown;
 }
 
-const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'rules', 'exclude', 'migrate'];
+const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'runnerLockTimeout', 'rules', 'exclude', 'migrate'];
 const RULE_SETTINGS = ['error', 'warning', 'info', 'off'];
 
 const CONFIG_FILE = 'dbtool.config.json';
@@ -84,9 +87,11 @@ export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConf
   const rules = parseRules(file.rules, where, problems);
   const exclude = file.exclude ?? [];
   if (!Array.isArray(exclude) || exclude.some((p) => typeof p !== 'string' || p.trim() === '')) problems.push(`${where}: exclude must be a list of glob patterns such as "drizzle/0000_*.sql"`);
+  const runnerLockTimeout = file.runnerLockTimeout ?? false;
+  if (typeof runnerLockTimeout !== 'boolean') problems.push(`${where}: runnerLockTimeout must be true (your migration runner sets lock_timeout) or false`);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
   const root = found ? dirname(found.path.replace(/#dbtool$/, '')) : resolve(cwd);
-  return { pgVersion, timezone: String(timezone), transactionMode: mode as TransactionMode, rules, exclude: exclude as string[], root, configPath: found?.path };
+  return { pgVersion, timezone: String(timezone), transactionMode: mode as TransactionMode, rules, exclude: exclude as string[], root, configPath: found?.path, runnerLockTimeout: runnerLockTimeout === true };
 }
 
 function parseRules(value: unknown, where: string, problems: string[]): Record<string, Severity | 'off'> {

@@ -139,7 +139,7 @@ describe('dbtool review-migration', () => {
 
   it('rule severities come from the config; unknown rules and settings are config errors', () => {
     const project = journalFolder({ '0000_init': INIT, '0001_index': 'CREATE INDEX "users_email_idx" ON "users" ("email");' });
-    writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ rules: { 'blocking-full-scan': 'warning' } }));
+    writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ rules: { 'blocking-full-scan': 'warning', 'missing-lock-timeout': 'off' } }));
     const warned = JSON.parse(dbtool(['review-migration', '.', '--format', 'json'], { cwd: project }).stdout);
     expect(warned.summary).toMatchObject({ errors: 0, warnings: 1 });
     writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ rules: { 'blocking-full-scan': 'off' } }));
@@ -150,6 +150,18 @@ describe('dbtool review-migration', () => {
     expect(bad.stderr).toContain('"no-such-rule" is not a dbtool rule');
     expect(bad.stderr).toContain('rules.drop-table must be one of error, warning, info, off');
     expect(bad.stderr).toContain('unknown setting "colour"');
+  });
+
+  it('runnerLockTimeout in the config silences missing-lock-timeout, and must be a boolean', () => {
+    const project = journalFolder({ '0000_init': INIT, '0001_add': 'ALTER TABLE "users" ADD COLUMN "name" text;' });
+    const rules = () => JSON.parse(dbtool(['review-migration', '.', '--format', 'json'], { cwd: project }).stdout).files[1].statements[0].findings.map((f: { rule: string }) => f.rule);
+    expect(rules()).toEqual(['missing-lock-timeout']);
+    writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ runnerLockTimeout: true }));
+    expect(rules()).toEqual([]);
+    writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ runnerLockTimeout: 'yes' }));
+    const bad = dbtool(['review-migration', '.'], { cwd: project });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('runnerLockTimeout must be true');
   });
 
   it('exclude patterns in the config skip files but keep them as history', () => {
@@ -169,6 +181,20 @@ describe('dbtool review-migration', () => {
     expect(rows.find((r) => r.id === 'transaction-forbidden')?.severity).toBe('error');
     expect(rows.find((r) => r.id === 'unused-ignore')?.severity).toBe('warning');
     expect(dbtool(['rules']).stdout).toMatch(/^drop-column\s+warning\s+/m);
+  });
+
+  it('dbtool rules <id> prints the rule page; an unknown id exits 2 naming close ids', () => {
+    const page = dbtool(['rules', 'blocking-full-scan']);
+    expect(page.code).toBe(0);
+    for (const heading of ['Why', 'Bad', 'Good', 'With Drizzle', 'When to ignore']) expect(page.stdout).toMatch(new RegExp(`^${heading}$`, 'm'));
+    expect(page.stdout).toContain('default severity: error');
+    const json = JSON.parse(dbtool(['rules', 'prefer-bigint', '--format', 'json']).stdout);
+    expect(json).toMatchObject({ id: 'prefer-bigint', severity: 'info', enabledByDefault: false });
+    expect(json.docs.bad.length).toBeGreaterThan(0);
+    const unknown = dbtool(['rules', 'blocking-scan']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown rule "blocking-scan"');
+    expect(unknown.stderr).toContain('blocking-full-scan');
   });
 
   it('prints help with examples', () => {

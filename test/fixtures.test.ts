@@ -17,22 +17,105 @@ function findings(name: string, settings: ReviewSettings = DRIZZLE): string[] {
   ]);
 }
 
-// What each scenario must report, as fixtures/README.md explains statement by statement.
+// What each scenario must report, as fixtures/README.md explains statement by statement. Besides the
+// scenario's own finding, a file that locks an existing table without SET lock_timeout gets one
+// missing-lock-timeout, and a foreign key no index covers gets foreign-key-without-index (info).
 const EXPECTED: Record<string, string[]> = {
-  'drizzle-safe-additions': [],
-  'drizzle-add-not-null-column': ['0001_users_tenant_id:1 not-null-column-without-default'],
-  'drizzle-volatile-default': ['0001_orders_defaults:1 table-rewrite', '0001_orders_defaults:2 table-rewrite'],
-  'drizzle-type-changes': ['0001_products_types:3 table-rewrite', '0001_products_types:5 table-rewrite'],
-  'drizzle-index-on-existing-table': ['0001_orders_created_at_idx:1 blocking-full-scan', '0002_users_name_idx:1 transaction-forbidden'],
-  'drizzle-foreign-key-existing-tables': ['0001_orders_user_fk:1 blocking-full-scan', '0002_order_items_order_fk:1 blocking-full-scan'],
-  'drizzle-drop-column-and-table': ['0001_drop_legacy:1 drop-table', '0001_drop_legacy:2 drop-column'],
-  'drizzle-view-dependency': ['0001_users_email_320:1 statement-will-fail', '0002_users_drop_display_name:1 statement-will-fail', '0002_users_drop_display_name:1 drop-column'],
-  'drizzle-set-not-null': ['0001_orders_currency_not_null:1 blocking-full-scan', '0002_users_phone_not_null:2 blocking-full-scan'],
-  'drizzle-journal-problems': ['0002_coupons journal-missing-file', '0004_users_locale journal-out-of-order', '0005_hotfix_orders_refund journal-unlisted-file'],
-  'drizzle-syntax-error': ['0001_shipping:7 syntax-error'],
-  'drizzle-partitioned': ['0002_events_attach_and_index:2 blocking-full-scan', '0002_events_attach_and_index:4 blocking-full-scan', '0002_events_attach_and_index:6 blocking-full-scan'],
-  'plain-sql-folder': ['002_add_index:2 blocking-full-scan', '004_orders_total_bigint:1 table-rewrite', '005_created_at_index_concurrently:1 transaction-forbidden'],
-  'drizzle-v1-add-index': ['20250107093905_orders_currency_and_index:2 blocking-full-scan'],
+  'drizzle-add-not-null-column': [
+    '0000_init:17 foreign-key-without-index',
+    '0001_users_tenant_id:1 not-null-column-without-default',
+    '0001_users_tenant_id:1 missing-lock-timeout',
+  ],
+  'drizzle-drop-column-and-table': [
+    '0000_init:24 foreign-key-without-index',
+    '0001_drop_legacy:1 missing-lock-timeout',
+    '0001_drop_legacy:1 drop-table',
+    '0001_drop_legacy:2 drop-column',
+  ],
+  'drizzle-enum-add-value': [
+    '0000_init:17 foreign-key-without-index',
+    '0002_mark_refunded:3 enum-value-used-in-same-transaction',
+    '0002_mark_refunded:3 unbatched-backfill',
+  ],
+  'drizzle-foreign-key-existing-tables': [
+    '0001_orders_user_fk:1 blocking-full-scan',
+    '0001_orders_user_fk:1 missing-lock-timeout',
+    '0001_orders_user_fk:1 foreign-key-without-index',
+    '0002_order_items_order_fk:1 blocking-full-scan',
+    '0002_order_items_order_fk:1 missing-lock-timeout',
+  ],
+  'drizzle-index-on-existing-table': [
+    '0000_init:17 foreign-key-without-index',
+    '0001_orders_created_at_idx:1 blocking-full-scan',
+    '0001_orders_created_at_idx:1 missing-lock-timeout',
+    '0002_users_name_idx:1 transaction-forbidden',
+  ],
+  'drizzle-journal-problems': [
+    '0000_init:15 foreign-key-without-index',
+    '0001_users_phone:1 missing-lock-timeout',
+    '0002_coupons journal-missing-file',
+    '0003_orders_note:1 missing-lock-timeout',
+    '0004_users_locale journal-out-of-order',
+    '0004_users_locale:1 missing-lock-timeout',
+    '0005_hotfix_orders_refund journal-unlisted-file',
+    '0005_hotfix_orders_refund:1 missing-lock-timeout',
+  ],
+  'drizzle-partitioned': [
+    '0002_events_attach_and_index:2 blocking-full-scan',
+    '0002_events_attach_and_index:2 missing-lock-timeout',
+    '0002_events_attach_and_index:4 blocking-full-scan',
+    '0002_events_attach_and_index:4 stacked-exclusive-locks',
+    '0002_events_attach_and_index:6 blocking-full-scan',
+  ],
+  'drizzle-safe-additions': [
+    '0000_init:17 foreign-key-without-index',
+    '0001_safe_additions:8 missing-lock-timeout',
+  ],
+  'drizzle-set-not-null': [
+    '0000_init:17 foreign-key-without-index',
+    '0001_orders_currency_not_null:1 blocking-full-scan',
+    '0001_orders_currency_not_null:1 missing-lock-timeout',
+    '0002_users_phone_not_null:1 unbatched-backfill',
+    '0002_users_phone_not_null:2 blocking-full-scan',
+    '0002_users_phone_not_null:2 missing-lock-timeout',
+  ],
+  'drizzle-syntax-error': [
+    '0000_init:15 foreign-key-without-index',
+    '0001_shipping:7 syntax-error',
+    '0001_shipping:8 missing-lock-timeout',
+    '0002_users_locale:1 missing-lock-timeout',
+  ],
+  'drizzle-type-changes': [
+    '0001_products_types:1 missing-lock-timeout',
+    '0001_products_types:3 table-rewrite',
+    '0001_products_types:5 table-rewrite',
+  ],
+  'drizzle-v1-add-index': [
+    '20250107093905_orders_currency_and_index:1 missing-lock-timeout',
+    '20250107093905_orders_currency_and_index:2 blocking-full-scan',
+  ],
+  'drizzle-view-dependency': [
+    '0001_users_email_320:1 statement-will-fail',
+    '0001_users_email_320:1 missing-lock-timeout',
+    '0002_users_drop_display_name:1 statement-will-fail',
+    '0002_users_drop_display_name:1 missing-lock-timeout',
+    '0002_users_drop_display_name:1 drop-column',
+  ],
+  'drizzle-volatile-default': [
+    '0000_init:17 foreign-key-without-index',
+    '0001_orders_defaults:1 table-rewrite',
+    '0001_orders_defaults:1 missing-lock-timeout',
+    '0001_orders_defaults:2 table-rewrite',
+  ],
+  'plain-sql-folder': [
+    '002_add_index:2 blocking-full-scan',
+    '002_add_index:2 missing-lock-timeout',
+    '003_add_status:1 missing-lock-timeout',
+    '003_add_status:5 validate-in-same-transaction',
+    '004_orders_total_bigint:1 table-rewrite',
+    '004_orders_total_bigint:1 missing-lock-timeout',
+    '005_created_at_index_concurrently:1 transaction-forbidden',
+  ],
 };
 
 describe('bundled fixtures', () => {

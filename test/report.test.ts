@@ -3,12 +3,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { reviewToJson } from '../src/report/json.js';
 import { reviewToPretty } from '../src/report/pretty.js';
 import { loadParser } from '../src/review/parse.js';
-import { reviewAfter } from './review/helpers.js';
+import { reviewAfter as reviewWith } from './review/helpers.js';
 
 beforeAll(loadParser);
 
 const HISTORY = 'CREATE TABLE users (id bigint PRIMARY KEY, email text);';
 const CHANGE = 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();\nCREATE INDEX users_email ON users (email);\nALTER TABLE users ADD COLUMN nick text;';
+// the runner sets lock_timeout, so the reports show the two errors and nothing else
+const reviewAfter = (history: string, sql: string) => reviewWith(history, sql, { runnerLockTimeout: true });
 
 describe('pretty report', () => {
   it('explains locks, rewrites and findings with a code frame, without colour at level 0', () => {

@@ -40,6 +40,7 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io): Promise
     timezoneIsUtc: isUtc(config.timezone),
     transactionMode: config.transactionMode,
     rules: config.rules,
+    runnerLockTimeout: config.runnerLockTimeout,
   });
   if (opts.format === 'json') io.stdout(reviewToJson(report, VERSION));
   else if (opts.format === 'github') io.stdout(reviewToGithub(report));

@@ -72,6 +72,8 @@ export async function migrate(session: Session, folder: LocalFolder, bk: Bookkee
       pgVersion: Math.min(18, Math.max(12, serverVersion)),
       transactionMode: opts.transaction === 'all' ? 'all' : 'per-file',
       forbiddenRunOutside: true,
+      // dbtool sets lock_timeout on every statement it runs
+      runnerLockTimeout: true,
       ...opts.review,
     });
     const blocked = report.summary.errors > 0 && !opts.allowUnsafe;

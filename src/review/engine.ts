@@ -2,8 +2,8 @@ import { nodeTag, relationKey, asNode } from './ast.js';
 import { applyStatement } from './catalog/apply.js';
 import { Catalog } from './catalog/model.js';
 import { analyzeEffects } from './effects/index.js';
-import type { EffectContext } from './effects/index.js';
-import type { Finding, ReviewSettings, RuleContext, Severity } from './findings.js';
+import type { AnalyzedEffects, EffectContext } from './effects/index.js';
+import type { Finding, ReviewSettings, Rule, RuleContext, RuleFinding, Severity } from './findings.js';
 import { findDirectives, invalidDirective, unusedDirective } from './ignore.js';
 import type { IgnoreDirective } from './ignore.js';
 import { parseSql } from './parse.js';
@@ -12,6 +12,7 @@ import { INPUT_RULES, RULES } from './rules/index.js';
 import type { LockMode } from './lock-modes.js';
 import type { AlterTableCmd, AlterTableStmt, ColumnDef, RangeVar } from '@pgsql/types';
 import { columnDefFacts } from './column-def.js';
+import { TransactionTracker } from './transaction.js';
 
 export type InputRuleId = keyof typeof INPUT_RULES;
 
@@ -90,16 +91,29 @@ export function review(folders: FolderSource[], settings: ReviewSettings): Repor
   const files: FileReport[] = [];
   for (const folder of folders) {
     const catalog = new Catalog();
+    const folderState: FolderState = { catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [] };
     for (const file of folder.files) {
-      const report = reviewFile(file, catalog, settings);
+      const report = reviewFile(file, folderState, settings);
       if (file.review) files.push(report);
     }
+    // findings a later statement of the folder made moot (an index created after its foreign key)
+    for (const { statement, finding, resolvedBy } of folderState.pending) {
+      if (resolvedBy(catalog)) statement.findings = statement.findings.filter((f) => f !== finding);
+    }
   }
-  if (settings.rules) applyRuleSettings(files, settings.rules);
+  applyRuleSettings(files, settings.rules ?? {});
   return { pgVersion: settings.pgVersion, files, summary: summarize(files) };
 }
 
-function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings): FileReport {
+/** What the review of one folder carries from file to file. */
+interface FolderState {
+  catalog: Catalog;
+  transaction: TransactionTracker;
+  pending: Array<{ statement: StatementReport; finding: Finding; resolvedBy: NonNullable<RuleFinding['resolvedBy']> }>;
+}
+
+function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSettings): FileReport {
+  const { catalog } = folder;
   const fileFindings = file.problems.map((p) => inputFinding(p));
   const report: FileReport = { path: file.path, migration: file.migration, statements: [], findings: fileFindings, text: file.text, suppressed: 0 };
   if (file.text === undefined) return report;
@@ -116,13 +130,21 @@ function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings
       help: 'Save the file as UTF-8 without BOM (most editors have the option; or strip the first three bytes).',
     });
   }
+  folder.transaction.startFile(file.migration);
+  const reportedOnce = new Set<string>();
   const createdInFile = new Set<string>();
   const nullColumns = new Set<string>();
   const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc, newTables: createdInFile, nullColumns };
   const fileDirectives = findDirectives(parsed.source, parsed.source.text, 0, 'file');
   const directives: IgnoreDirective[] = [...fileDirectives];
   for (const statement of parsed.statements) {
-    const reviewed = reviewStatement(statement, { settings, effectContext });
+    const { report: reviewed, effects, resolvers } = reviewStatement(statement, { settings, effectContext, transaction: folder.transaction });
+    reviewed.findings = reviewed.findings.filter((finding) => {
+      if (!ONCE_PER_FILE.has(finding.rule)) return true;
+      if (reportedOnce.has(finding.rule)) return false;
+      reportedOnce.add(finding.rule);
+      return true;
+    });
     const own = findDirectives(parsed.source, statement.leading, statement.leadingStart, 'statement');
     directives.push(...own);
     const silencers = [...own, ...fileDirectives];
@@ -133,7 +155,12 @@ function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings
       report.suppressed++;
       return false;
     });
+    for (const finding of reviewed.findings) {
+      const resolvedBy = resolvers.get(finding);
+      if (resolvedBy) folder.pending.push({ statement: reviewed, finding, resolvedBy });
+    }
     report.statements.push(reviewed);
+    if (effects) folder.transaction.record(statement.node, effects, statement.line, createdInFile);
     applyStatement(catalog, statement.node);
     const created = createdRelation(statement);
     if (created) createdInFile.add(created);
@@ -147,27 +174,48 @@ function reviewFile(file: SourceFile, catalog: Catalog, settings: ReviewSettings
   return report;
 }
 
-function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>): StatementReport {
+interface ReviewedStatement {
+  report: StatementReport;
+  /** undefined when the statement does not parse */
+  effects: AnalyzedEffects | undefined;
+  resolvers: Map<Finding, NonNullable<RuleFinding['resolvedBy']>>;
+}
+
+function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>): ReviewedStatement {
   const kind = nodeTag(statement.node) ?? 'unknown';
   const head = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, kind };
+  const resolvers = new Map<Finding, NonNullable<RuleFinding['resolvedBy']>>();
   if (statement.syntaxError) {
     const { message, line, column } = statement.syntaxError;
     const finding: Finding = {
       rule: 'syntax-error', severity: 'error', message: `Syntax error: ${message}.`, line, column, fix: null,
       help: 'Fix the SQL: PostgreSQL would reject this statement and the migration would stop here. Templated SQL must be rendered before review.',
     };
-    return { ...head, locks: {}, rewrites: [], scans: [], transaction: 'allowed', findings: [finding], notes: [], unknown: true };
+    return { report: { ...head, locks: {}, rewrites: [], scans: [], transaction: 'allowed', findings: [finding], notes: [], unknown: true }, effects: undefined, resolvers };
   }
   const effects = analyzeEffects(statement.node, base.effectContext);
   const findings: Finding[] = [];
   const ctx: RuleContext = { ...base, statement, effects };
   for (const rule of RULES) {
+    if (!ruleEnabled(rule, base.settings)) continue;
     for (const found of rule.check(ctx)) {
-      findings.push({ rule: rule.id, severity: rule.severity, line: found.line ?? statement.line, column: found.column ?? statement.column, message: found.message, help: found.help, fix: found.fix });
+      const finding: Finding = { rule: rule.id, severity: rule.severity, line: found.line ?? statement.line, column: found.column ?? statement.column, message: found.message, help: found.help, fix: found.fix };
+      if (found.resolvedBy) resolvers.set(finding, found.resolvedBy);
+      findings.push(finding);
     }
   }
-  return { ...head, locks: effects.locks, rewrites: effects.rewrites, scans: effects.scans, transaction: effects.transaction, findings, notes: effects.notes, unknown: effects.unknown };
+  const report: StatementReport = { ...head, locks: effects.locks, rewrites: effects.rewrites, scans: effects.scans, transaction: effects.transaction, findings, notes: effects.notes, unknown: effects.unknown };
+  return { report, effects, resolvers };
 }
+
+/** Style rules are off until the configuration names them; any rule can be turned off. */
+function ruleEnabled(rule: Rule, settings: ReviewSettings): boolean {
+  const setting = settings.rules?.[rule.id];
+  if (setting === 'off') return false;
+  return setting !== undefined || rule.defaultEnabled !== false;
+}
+
+const ONCE_PER_FILE: ReadonlySet<string> = new Set(RULES.filter((r) => r.oncePerFile).map((r) => r.id));
 
 /** The catalog key of the relation a statement creates, if it creates one. */
 function createdRelation(statement: ParsedStatement): string | undefined {
@@ -206,7 +254,7 @@ function inputFinding(problem: InputProblem): Finding {
   };
 }
 
-/** Configured severities replace the defaults; rules set to 'off' report nothing. */
+/** Configured severities replace the defaults; rules set to 'off' report nothing (input rules included). */
 function applyRuleSettings(files: FileReport[], rules: Readonly<Record<string, Severity | 'off'>>): void {
   const adjust = (findings: Finding[]) =>
     findings.flatMap((f) => {

@@ -13,7 +13,7 @@ CREATE INDEX users_email
   ON users
   (email);
 CREATE INDEX users_name ON users (name);`;
-    const report = reviewAfter(HISTORY, sql);
+    const report = reviewAfter(HISTORY, sql, { runnerLockTimeout: true });
     expect(report.files[0]?.statements.map((s) => s.findings.map((f) => f.rule))).toEqual([[], ['blocking-full-scan']]);
     expect(report.summary.suppressed).toBe(1);
     expect(rulesOf(report)).toEqual(['blocking-full-scan']);
@@ -25,7 +25,7 @@ CREATE INDEX users_email ON users (email);
 -- dbtool-ignore table-rewrite, drop-column: the column was never written
 ALTER TABLE users DROP COLUMN name, ADD COLUMN token uuid DEFAULT gen_random_uuid();
 CREATE INDEX users_name ON users (name);`;
-    const report = reviewAfter(HISTORY, sql);
+    const report = reviewAfter(HISTORY, sql, { runnerLockTimeout: true });
     expect(rulesOf(report)).toEqual([]);
     expect(report.summary.suppressed).toBe(4);
   });
@@ -36,7 +36,7 @@ CREATE INDEX users_email ON users (email);
 -- dbtool-ignore no-such-rule: because
 -- dbtool-ignore table-rewrite: not a rewrite at all
 ALTER TABLE users ADD COLUMN nick text;`;
-    const report = reviewAfter(HISTORY, sql);
+    const report = reviewAfter(HISTORY, sql, { runnerLockTimeout: true });
     const file = report.files[0];
     expect(file?.findings.map((f) => [f.rule, f.line])).toEqual([
       ['invalid-ignore', 1],

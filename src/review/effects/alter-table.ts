@@ -76,8 +76,8 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_ChangeOwner: { lock: AEL, summary: 'OWNER TO: catalog only' },
   AT_ClusterOn: { lock: SUEL, summary: 'CLUSTER ON: catalog only' },
   AT_DropCluster: { lock: SUEL, summary: 'SET WITHOUT CLUSTER: catalog only' },
-  AT_SetLogged: { lock: AEL, summary: 'SET LOGGED: rewrites the table into the WAL', effect: (_c, t, _r, out) => out.rewrite(t, 'SET LOGGED copies the whole table') },
-  AT_SetUnLogged: { lock: AEL, summary: 'SET UNLOGGED: rewrites the table', effect: (_c, t, _r, out) => out.rewrite(t, 'SET UNLOGGED copies the whole table') },
+  AT_SetLogged: { lock: AEL, summary: 'SET LOGGED: rewrites the table into the WAL (nothing when it is already logged)', effect: (_c, t, r, out) => persistenceEffect(t, r, false, out) },
+  AT_SetUnLogged: { lock: AEL, summary: 'SET UNLOGGED: rewrites the table (nothing when it is already unlogged)', effect: (_c, t, r, out) => persistenceEffect(t, r, true, out) },
   AT_DropOids: { lock: AEL, summary: 'SET WITHOUT OIDS: no-op' },
   AT_SetAccessMethod: { lock: AEL, summary: 'SET ACCESS METHOD: rewrites the table (PG 15+)', effect: setAccessMethodEffect },
   AT_SetTableSpace: { lock: AEL, summary: 'SET TABLESPACE: copies every block of the table (nothing when it is already there)', effect: setTablespaceEffect },
@@ -358,6 +358,13 @@ function setTablespaceEffect(cmd: AlterTableCmd, target: string, relation: Relat
   const current = relation?.tablespace ?? 'pg_default';
   if ((cmd.name ?? '') === current) out.notes.push(`${target.split('.')[1]} is already in ${current}: nothing is copied`);
   else out.rewrite(target, `SET TABLESPACE ${cmd.name ?? ''} copies every block of the table`);
+}
+
+/** PostgreSQL skips the copy when the table already has the requested persistence. */
+function persistenceEffect(target: string, relation: Relation | undefined, unlogged: boolean, out: EffectsBuilder): void {
+  const mode = unlogged ? 'UNLOGGED' : 'LOGGED';
+  if (relation && relation.unlogged === unlogged) out.notes.push(`${target.split('.')[1]} is already ${mode.toLowerCase()}: nothing to rewrite`);
+  else out.rewrite(target, `SET ${mode} copies the whole table${unlogged ? '' : ' into the WAL'}`);
 }
 
 function setAccessMethodEffect(cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder): void {

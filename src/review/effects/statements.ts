@@ -132,6 +132,8 @@ function statementEffect(node: Node | undefined, out: EffectsBuilder): void {
 
 function createTableEffect(stmt: Body, out: EffectsBuilder): void {
   const key = relationKey(stmt.relation);
+  const columns = (stmt.tableElts ?? []).map((e: Node) => asNode<{ colname?: string }>(e, 'ColumnDef')?.colname);
+  for (const name of duplicateNames(columns)) out.fail({ message: `column "${name}" specified more than once`, sqlstate: '42701' });
   if (stmt.if_not_exists && out.ctx.catalog.relation(key)) {
     out.notes.push(`${key.split('.')[1]} already exists: IF NOT EXISTS makes this a no-op`);
     return;
@@ -513,7 +515,41 @@ function selectEffect(stmt: Body, out: EffectsBuilder): void {
   if (locking) for (const key of out.lockedKeys()) out.lock(key, 'RowShareLock');
 }
 
+/** PostgreSQL compares identifiers after truncating them to NAMEDATALEN - 1 bytes. */
+function duplicateNames(list: Array<string | undefined>): string[] {
+  const seen = new Set<string>();
+  const dups = new Set<string>();
+  for (const name of list) {
+    if (name === undefined) continue;
+    const key = Buffer.from(name, 'utf8').subarray(0, 63).toString('utf8');
+    if (seen.has(key)) dups.add(key);
+    seen.add(key);
+  }
+  return [...dups];
+}
+
+/** A column assigned twice (SET a = 1, a = 2; INSERT (a, a)): refused before anything runs. */
+function duplicateAssignments(stmt: Body, out: EffectsBuilder): void {
+  // a.x = 1, a.y = 2 and a[1], a[2] assign different parts: only whole-column targets conflict with anything
+  const whole = (list: Node[] | undefined) => (list ?? []).map((t) => asNode<{ name?: string; indirection?: Node[] }>(t, 'ResTarget'));
+  const check = (targets: Array<{ name?: string; indirection?: Node[] } | undefined>, what: string) => {
+    const plain = targets.filter((t) => !t?.indirection?.length).map((t) => t?.name);
+    const partial = new Set(targets.filter((t) => t?.indirection?.length).map((t) => t?.name));
+    const dups = [...duplicateNames(plain), ...plain.filter((n): n is string => n !== undefined && partial.has(n))];
+    for (const name of new Set(dups)) out.fail({ message: `multiple assignments to same column "${name}" in ${what}`, sqlstate: '42601', hint: 'assign each column once' });
+  };
+  if (stmt.targetList) check(whole(stmt.targetList), 'the SET list');
+  if (stmt.cols) {
+    for (const name of duplicateNames(whole(stmt.cols).map((t) => t?.name))) {
+      out.fail({ message: `column "${name}" specified more than once in the INSERT column list`, sqlstate: '42701', hint: 'list each column once' });
+    }
+  }
+  const conflict = asNode<{ targetList?: Node[] }>(stmt.onConflictClause, 'OnConflictClause') ?? stmt.onConflictClause;
+  if (conflict?.targetList) check(whole(conflict.targetList), 'ON CONFLICT DO UPDATE');
+}
+
 function dmlEffect(stmt: Body, out: EffectsBuilder, readsTarget: boolean): void {
+  duplicateAssignments(stmt, out);
   const target = relationKey(stmt.relation);
   const catalog = out.ctx.catalog;
   readsOf([stmt.fromClause, stmt.usingClause, stmt.withClause, stmt.whereClause, stmt.sourceRelation], out, false);

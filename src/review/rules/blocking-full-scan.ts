@@ -1,9 +1,10 @@
+import { SHOP } from './docs-history.js';
 import type { ColumnDef, Constraint as PgConstraint } from '@pgsql/types';
 import { columnDefFacts } from '../column-def.js';
 import { asNode, nodeTag } from '../ast.js';
 import type { Rule } from '../findings.js';
 import { lockStrength } from '../lock-modes.js';
-import { alterCommands, existingTables, quoteIdent, tableName } from './helpers.js';
+import { alterCommands, existingTables, laterStep, quoteIdent, tableName } from './helpers.js';
 
 const SHARE = lockStrength('ShareLock');
 
@@ -11,6 +12,23 @@ export const blockingFullScan: Rule = {
   id: 'blocking-full-scan',
   severity: 'error',
   summary: 'A full table scan (validation or index build) on an existing table while writes are blocked',
+  docs: {
+    why: 'Building an index, validating a CHECK or FOREIGN KEY constraint, SET NOT NULL and ATTACH PARTITION read every row of an existing table while holding a lock that blocks writes (ShareLock or stronger; AccessExclusiveLock also blocks reads). The statement lasts as long as the scan, and every write to the table queues behind it.',
+    bad: [
+      'CREATE INDEX orders_created_at_idx ON orders (created_at);',
+      'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);',
+      'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fk FOREIGN KEY (user_id) REFERENCES users (id);',
+      'ALTER TABLE orders ALTER COLUMN note SET NOT NULL;',
+    ],
+    good: [
+      'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;',
+      'ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;',
+      'CREATE TABLE coupons (id bigint PRIMARY KEY, code text NOT NULL);\nCREATE INDEX coupons_code_idx ON coupons (code);',
+    ],
+    drizzle: 'drizzle-kit emits plain `CREATE INDEX`, `ADD CONSTRAINT … FOREIGN KEY` and `SET NOT NULL` for schema changes on existing tables. Edit the generated migration: NOT VALID now and VALIDATE in a later migration, CREATE INDEX CONCURRENTLY in a migration applied outside a transaction.',
+    ignoreWhen: 'the table is small enough that the scan takes milliseconds, or writes are paused during the deploy.',
+    history: `${SHOP}\nALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;`,
+  },
   check(ctx) {
     const rewritten = new Set(ctx.effects.rewrites);
     const tables = existingTables(ctx, ctx.effects.scans).filter((t) => {
@@ -19,7 +37,7 @@ export const blockingFullScan: Rule = {
     });
     if (tables.length === 0 || addsNotNullColumnWithoutDefault(ctx.statement.node)) return [];
     const blocks = tables.some((t) => ctx.effects.locks[t] === 'AccessExclusiveLock') ? 'reads and writes' : 'writes';
-    const { help, fix } = saferAlternative(ctx.statement.sql, ctx.statement.node);
+    const { help, fix } = saferAlternative(ctx.statement.sql, ctx.statement.node, laterStep(ctx.settings.transactionMode));
     return [{
       message: `Reads every row of ${tables.join(', ')} while ${blocks} to it wait (${tables.map((t) => ctx.effects.locks[t]).join(', ')}).`,
       help,
@@ -39,7 +57,7 @@ function addsNotNullColumnWithoutDefault(node: Parameters<typeof nodeTag>[0]): b
   }));
 }
 
-function saferAlternative(sql: string, node: Parameters<typeof nodeTag>[0]): { help: string; fix: string | null } {
+function saferAlternative(sql: string, node: Parameters<typeof nodeTag>[0], later: string): { help: string; fix: string | null } {
   if (nodeTag(node) === 'IndexStmt') {
     return {
       help: 'Build the index with CREATE INDEX CONCURRENTLY, in a migration of its own that runs outside a transaction.',
@@ -48,7 +66,7 @@ function saferAlternative(sql: string, node: Parameters<typeof nodeTag>[0]): { h
   }
   if (nodeTag(node) === 'DoStmt' && /FOREIGN\s+KEY/i.test(sql) && !/NOT\s+VALID/i.test(sql)) {
     return {
-      help: 'Inside the DO block, add the foreign key NOT VALID (only new rows are checked) and VALIDATE it in a later statement or migration, which scans under a lock that lets reads and writes continue.',
+      help: 'Inside the DO block, add the foreign key NOT VALID (only new rows are checked) and VALIDATE it in a later migration (committed separately), which scans under a lock that lets reads and writes continue.',
       fix: null,
     };
   }
@@ -63,6 +81,7 @@ function saferAlternative(sql: string, node: Parameters<typeof nodeTag>[0]): { h
         help: 'Prove the column non-null first with a CHECK constraint added NOT VALID and validated separately (which allows reads and writes); SET NOT NULL then needs no scan.',
         fix: [
           `ALTER TABLE ${table} ADD CONSTRAINT ${check} CHECK (${quoteIdent(column)} IS NOT NULL) NOT VALID;`,
+          later,
           `ALTER TABLE ${table} VALIDATE CONSTRAINT ${check};`,
           `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(column)} SET NOT NULL;`,
           `ALTER TABLE ${table} DROP CONSTRAINT ${check};`,
@@ -74,7 +93,7 @@ function saferAlternative(sql: string, node: Parameters<typeof nodeTag>[0]): { h
       const name = constraint.conname;
       return {
         help: 'Add the constraint NOT VALID (only new rows are checked, brief lock) and VALIDATE it in a separate transaction, which scans under a lock that lets reads and writes continue.',
-        fix: name ? `${sql.replace(/;?\s*$/, '')} NOT VALID;\nALTER TABLE ${table} VALIDATE CONSTRAINT ${quoteIdent(name)};` : null,
+        fix: name ? `${sql.replace(/;?\s*$/, '')} NOT VALID;\n${later}\nALTER TABLE ${table} VALIDATE CONSTRAINT ${quoteIdent(name)};` : null,
       };
     }
     if (cmd.subtype === 'AT_AddConstraint' && constraint && (constraint.contype === 'CONSTR_UNIQUE' || constraint.contype === 'CONSTR_PRIMARY')) {

@@ -1,4 +1,5 @@
-import { displayName, names, asNode } from '../ast.js';
+import { SHOP } from './docs-history.js';
+import { displayName, names, asNode, stringValue } from '../ast.js';
 import type { Node } from '@pgsql/types';
 import type { Rule } from '../findings.js';
 import { alterCommands } from './helpers.js';
@@ -7,6 +8,14 @@ export const dropTable: Rule = {
   id: 'drop-table',
   severity: 'warning',
   summary: 'DROP TABLE of an existing table: data loss, and running code that still uses it fails',
+  docs: {
+    why: 'Dropping a table deletes its data, and the application instances still running the previous release during a rolling deploy fail on their next query that touches it. It also takes AccessExclusiveLock on every table its foreign keys link to.',
+    bad: ['DROP TABLE orders;', 'DROP TABLE IF EXISTS orders CASCADE;'],
+    good: ['CREATE TABLE scratch (id bigint);\nDROP TABLE scratch;'],
+    drizzle: 'drizzle-kit emits `DROP TABLE "x" CASCADE;` when a table disappears from the schema. Deploy the code that stops using the table first; let the drop ship in a later release.',
+    ignoreWhen: 'no deployed code uses the table any more and its data is backed up or worthless.',
+    history: SHOP,
+  },
   check(ctx) {
     const stmt = asNode<{ removeType?: string; objects?: Node[] }>(ctx.statement.node, 'DropStmt');
     if (stmt?.removeType !== 'OBJECT_TABLE') return [];
@@ -25,6 +34,14 @@ export const dropColumn: Rule = {
   id: 'drop-column',
   severity: 'warning',
   summary: 'DROP COLUMN on an existing table: data loss, and running code that selects it fails',
+  docs: {
+    why: 'Dropping a column deletes its data, and instances still running the previous release fail when they select or insert it (an ORM that lists columns explicitly, as drizzle does, selects every column it knows).',
+    bad: ['ALTER TABLE orders DROP COLUMN note;'],
+    good: ['CREATE TABLE scratch (id bigint, tmp text);\nALTER TABLE scratch DROP COLUMN tmp;'],
+    drizzle: 'drizzle selects every column of the table schema by name, so the old release breaks the moment the column is gone. Remove the column from the drizzle schema and deploy that first, then generate the drop.',
+    ignoreWhen: 'the column has not been used by any deployed release.',
+    history: SHOP,
+  },
   check(ctx) {
     const alter = alterCommands(ctx.statement.node);
     if (!alter || ctx.effectContext.newTables.has(alter.target)) return [];
@@ -33,5 +50,35 @@ export const dropColumn: Rule = {
       help: 'Stop using the column in application code (in Drizzle: remove it from the schema and deploy) before the migration that drops it.',
       fix: null,
     }));
+  },
+};
+
+export const dropSchemaCascade: Rule = {
+  id: 'drop-schema-cascade',
+  severity: 'warning',
+  summary: 'DROP SCHEMA … CASCADE: drops every object in the schema, named or not',
+  docs: {
+    why: 'CASCADE drops every table, view, function, type and sequence in the schema, and everything elsewhere that depends on them (views, foreign keys), with their data. The statement names none of them, so neither the author nor the reviewer sees what goes — including objects created outside the migrations.',
+    bad: ['DROP SCHEMA billing CASCADE;'],
+    good: ['DROP TABLE billing.invoices;\nDROP SCHEMA billing;', 'CREATE SCHEMA scratch;\nDROP SCHEMA scratch CASCADE;'],
+    drizzle: 'drizzle-kit emits `DROP SCHEMA "x" CASCADE;` when a `pgSchema` disappears from the schema. Drop its tables in earlier releases (each one reviewed on its own), then drop the empty schema without CASCADE.',
+    ignoreWhen: 'the schema only ever held disposable objects and nothing outside it depends on them.',
+    history: `${SHOP}\nCREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id bigint PRIMARY KEY, order_id bigint);`,
+  },
+  check(ctx) {
+    const stmt = asNode<{ removeType?: string; objects?: Node[]; behavior?: string }>(ctx.statement.node, 'DropStmt');
+    if (stmt?.removeType !== 'OBJECT_SCHEMA' || stmt.behavior !== 'DROP_CASCADE') return [];
+    return (stmt.objects ?? []).flatMap((object) => {
+      const schema = stringValue(object) ?? names(asNode<{ items?: Node[] }>(object, 'List')?.items)[0] ?? '';
+      const catalog = ctx.effectContext.catalog;
+      if (ctx.transaction.createdSchemas.has(schema)) return [];
+      const known = [...catalog.relations.keys()].filter((k) => k.startsWith(`${schema}.`)).map(displayName);
+      const what = known.length ? `including ${known.join(', ')} and their data` : 'whatever it holds (the earlier migrations create nothing in it, so anything there was made outside them)';
+      return [{
+        message: `Drops every object in schema ${schema}, ${what}, and everything elsewhere that depends on them; the running release fails on its next query to any of them.`,
+        help: `Drop the schema's objects explicitly, each in a release after the code stopped using it, then DROP SCHEMA ${schema} without CASCADE: it fails if something is left instead of dropping it silently.`,
+        fix: null,
+      }];
+    });
   },
 };

@@ -1,13 +1,28 @@
+import { SHOP } from './docs-history.js';
 import type { ColumnDef } from '@pgsql/types';
 import { columnDefFacts } from '../column-def.js';
 import { asNode, displayName } from '../ast.js';
 import type { Rule } from '../findings.js';
-import { alterCommands, quoteIdent, tableName } from './helpers.js';
+import { alterCommands, laterStep, quoteIdent, tableName } from './helpers.js';
 
 export const notNullColumnWithoutDefault: Rule = {
   id: 'not-null-column-without-default',
   severity: 'error',
   summary: 'ADD COLUMN … NOT NULL without a default on an existing table',
+  docs: {
+    why: 'A NOT NULL column without a default would be NULL in every existing row, so PostgreSQL rejects the statement as soon as the table has one row ("column … contains null values", SQLSTATE 23502). It passes on an empty development database and fails in production.',
+    bad: [
+      'ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;',
+    ],
+    good: [
+      'ALTER TABLE users ADD COLUMN tenant_id bigint;',
+      'ALTER TABLE users ADD COLUMN locale text NOT NULL DEFAULT \'en\';',
+      'CREATE TABLE teams (id bigint PRIMARY KEY);\nALTER TABLE teams ADD COLUMN owner_id bigint NOT NULL;',
+    ],
+    drizzle: 'drizzle-kit emits this for a `.notNull()` column without `.default()` added to an existing table. Add the column nullable first (or with a constant `.default()`), backfill, then add `.notNull()` in a later schema change.',
+    ignoreWhen: 'the table is guaranteed to be empty in every environment the migration runs in.',
+    history: SHOP,
+  },
   check(ctx) {
     const alter = alterCommands(ctx.statement.node);
     if (!alter || ctx.effectContext.newTables.has(alter.target)) return [];
@@ -26,6 +41,7 @@ export const notNullColumnWithoutDefault: Rule = {
           `ALTER TABLE ${table} ADD COLUMN ${column} <type>;`,
           `-- backfill ${column} in batches`,
           `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(`${def?.colname}_not_null`)} CHECK (${column} IS NOT NULL) NOT VALID;`,
+          laterStep(ctx.settings.transactionMode),
           `ALTER TABLE ${table} VALIDATE CONSTRAINT ${quoteIdent(`${def?.colname}_not_null`)};`,
           `ALTER TABLE ${table} ALTER COLUMN ${column} SET NOT NULL;`,
         ].join('\n'),

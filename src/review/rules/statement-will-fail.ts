@@ -1,9 +1,23 @@
+import { SHOP } from './docs-history.js';
 import type { Rule } from '../findings.js';
 
 export const statementWillFail: Rule = {
   id: 'statement-will-fail',
   severity: 'error',
   summary: 'PostgreSQL will reject the statement given the schema built by earlier migrations or the target version',
+  docs: {
+    why: 'Some statements are valid SQL but fail on the schema they meet: a column a view depends on cannot change type or be dropped, a table referenced by a foreign key cannot be truncated alone, a feature needs a newer PostgreSQL. The migration stops there, and with a runner that wraps everything in one transaction nothing of the deploy is applied.',
+    bad: [
+      'ALTER TABLE users ALTER COLUMN email SET DATA TYPE varchar(320);',
+      'ALTER TABLE users DROP COLUMN name;',
+    ],
+    good: [
+      'DROP VIEW active_users;\nALTER TABLE users ALTER COLUMN email SET DATA TYPE varchar(320);\nCREATE VIEW active_users AS SELECT id, email, name FROM users;',
+    ],
+    drizzle: "drizzle-kit does not see dependencies of views written with raw SQL (`pgView(...).as(sql`…`)`), so it emits type changes and column drops the view blocks. Drop and recreate the view in the same migration (edit the generated file).",
+    ignoreWhen: 'dbtool got the schema wrong (an object changed outside the migrations folder); say so in the reason.',
+    history: `${SHOP}\nCREATE VIEW active_users AS SELECT id, email, name FROM users;`,
+  },
   check(ctx) {
     return ctx.effects.failures.map((failure) => ({
       message: `PostgreSQL ${ctx.settings.pgVersion} will reject this statement: ${failure.message} (SQLSTATE ${failure.sqlstate}).`,

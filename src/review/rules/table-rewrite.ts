@@ -1,47 +1,42 @@
-import type { ColumnDef, Constraint as PgConstraint } from '@pgsql/types';
+import { SHOP } from './docs-history.js';
+import type { ColumnDef, Constraint as PgConstraint, Node } from '@pgsql/types';
 import { asNode } from '../ast.js';
-import type { Rule } from '../findings.js';
+import { columnDefFacts } from '../column-def.js';
+import type { Rule, RuleContext } from '../findings.js';
 import { alterCommands, existingTables, tableName } from './helpers.js';
 
 export const tableRewrite: Rule = {
   id: 'table-rewrite',
   severity: 'error',
   summary: 'A statement that rewrites an existing table while holding a lock that blocks reads and writes',
+  docs: {
+    why: 'Some changes make PostgreSQL write a new copy of the whole table (and rebuild its indexes) under AccessExclusiveLock: a volatile default, most column type changes, SET LOGGED/UNLOGGED, SET TABLESPACE, SET ACCESS METHOD, VACUUM FULL, CLUSTER. Nothing can read or write the table until the copy is done, which takes time proportional to its size, and the copy doubles its disk use meanwhile.',
+    bad: [
+      'ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();',
+      'ALTER TABLE orders ALTER COLUMN total SET DATA TYPE bigint;',
+      'ALTER TABLE orders SET UNLOGGED;',
+      'ALTER TABLE import_rows SET LOGGED;',
+      'ALTER TABLE orders SET TABLESPACE archive;',
+    ],
+    good: [
+      "ALTER TABLE orders ADD COLUMN currency text NOT NULL DEFAULT 'EUR';",
+      'ALTER TABLE users ALTER COLUMN name SET DATA TYPE text;',
+      'ALTER TABLE orders ADD COLUMN token uuid;\nALTER TABLE orders ALTER COLUMN token SET DEFAULT gen_random_uuid();',
+      'ALTER TABLE orders SET LOGGED;',
+    ],
+    drizzle: 'drizzle-kit emits `ALTER COLUMN … SET DATA TYPE` without USING for every type change in the schema, and `.defaultRandom()` / `.$defaultFn` defaults that become SQL defaults are volatile. Prefer changes PostgreSQL does without a rewrite (widening varchar, varchar → text), or add a new column and move the data over in batches.',
+    ignoreWhen: 'the table is small (a few thousand rows) or the application is stopped during the deploy.',
+    history: `${SHOP}\nCREATE UNLOGGED TABLE import_rows (id bigint, payload text);`,
+  },
   check(ctx) {
+    // REFRESH and auto-increment columns have rules of their own with better advice
+    if (asNode(ctx.statement.node, 'RefreshMatViewStmt') || addsAutoIncrementColumn(ctx.statement.node)) return [];
     // a rewrite copies what it scans; TRUNCATE's new empty storage copies nothing and is not this rule's concern
     const scanned = new Set(ctx.effects.scans);
     const tables = existingTables(ctx, ctx.effects.rewrites).filter((t) => ctx.effects.locks[t] === 'AccessExclusiveLock' && scanned.has(t));
     if (tables.length === 0) return [];
     const why = ctx.effects.rewriteReasons.join('; ');
-    const alter = alterCommands(ctx.statement.node);
-    const addColumn = alter?.cmds.find((c) => c.subtype === 'AT_AddColumn');
-    const typeChange = alter?.cmds.find((c) => c.subtype === 'AT_AlterColumnType');
-    let help = 'Avoid rewriting a live table: create a new structure next to the old one, backfill it in batches, then switch over in a later deploy.';
-    let fix: string | null = null;
-    if (alter && addColumn) {
-      const def = asNode<ColumnDef>(addColumn.def, 'ColumnDef');
-      const defaultExpr = (def?.constraints ?? []).map((c) => asNode<PgConstraint>(c, 'Constraint')).find((c) => c?.contype === 'CONSTR_DEFAULT')?.raw_expr;
-      const table = tableName(tables[0] ?? '');
-      const parts = def && defaultExpr ? columnDefinitionParts(ctx.statement.sql, def.colname ?? '') : undefined;
-      if (def && parts) {
-        const column = def.colname ?? 'column';
-        const { type, expr } = parts;
-        help = 'Add the column without the volatile default, set the default for new rows, then backfill existing rows in batches.';
-        fix = [
-          `ALTER TABLE ${table} ADD COLUMN "${column}" ${type};`,
-          `ALTER TABLE ${table} ALTER COLUMN "${column}" SET DEFAULT ${expr};`,
-          `-- backfill in batches, each in its own transaction:`,
-          `-- UPDATE ${table} SET "${column}" = ${expr} WHERE "${column}" IS NULL AND id IN (SELECT id FROM ${table} WHERE "${column}" IS NULL LIMIT 10000);`,
-        ].join('\n');
-      } else {
-        help = 'Serial, identity and stored generated columns fill every existing row. Add a plain nullable column, backfill it in batches, then attach the default or sequence.';
-      }
-    } else if (asNode(ctx.statement.node, 'RefreshMatViewStmt')) {
-      help = 'REFRESH MATERIALIZED VIEW CONCURRENTLY lets reads continue (it needs a unique index on the view); run it outside the migration if it is slow.';
-      fix = `${ctx.statement.sql.replace(/^(\s*REFRESH\s+MATERIALIZED\s+VIEW)\s+/i, '$1 CONCURRENTLY ')};`;
-    } else if (typeChange) {
-      help = 'Change the type without a rewrite: add a new column of the new type, keep both in sync (trigger or application code), backfill in batches, switch reads, then drop the old column in a later migration. Some changes need no rewrite at all, e.g. widening varchar(n) or varchar → text.';
-    }
+    const { help, fix } = saferAlternative(ctx, tables[0] ?? '');
     return [{
       message: `Rewrites ${tables.join(', ')} while holding AccessExclusiveLock: every read and write of the table waits until the whole table is copied${why ? ` (${why})` : ''}.`,
       help,
@@ -49,6 +44,54 @@ export const tableRewrite: Rule = {
     }];
   },
 };
+
+const STORAGE_HELP: Partial<Record<string, string>> = {
+  AT_SetUnLogged: 'An unlogged table is also emptied after a crash and is not replicated (replicas see it empty). If that is really wanted, create a new unlogged table and copy the rows over in batches, then swap the names.',
+  AT_SetLogged: 'SET LOGGED also writes the whole table to the WAL, which replicas must replay (replication lag). Create a new logged table, copy the rows in batches and swap the names, or accept the outage on a small table.',
+  AT_SetTableSpace: 'Moving a table copies every block while reads and writes wait. Move it with a tool that copies online (pg_repack --tablespace), or create a new table in the target tablespace and copy in batches.',
+  AT_SetAccessMethod: 'Changing the access method copies the table while reads and writes wait. Create a new table with USING <method>, copy in batches and swap the names.',
+};
+
+function saferAlternative(ctx: RuleContext, display: string): { help: string; fix: string | null } {
+  const alter = alterCommands(ctx.statement.node);
+  const addColumn = alter?.cmds.find((c) => c.subtype === 'AT_AddColumn');
+  const typeChange = alter?.cmds.find((c) => c.subtype === 'AT_AlterColumnType');
+  const storage = alter?.cmds.map((c) => STORAGE_HELP[c.subtype ?? '']).find(Boolean);
+  if (alter && addColumn) {
+    const def = asNode<ColumnDef>(addColumn.def, 'ColumnDef');
+    const defaultExpr = (def?.constraints ?? []).map((c) => asNode<PgConstraint>(c, 'Constraint')).find((c) => c?.contype === 'CONSTR_DEFAULT')?.raw_expr;
+    const table = tableName(display);
+    const parts = def && defaultExpr ? columnDefinitionParts(ctx.statement.sql, def.colname ?? '') : undefined;
+    if (!def || !parts) {
+      return { help: 'Stored generated columns and defaults with constraints fill every existing row. Add a plain nullable column, backfill it in batches, then attach the expression or constraint.', fix: null };
+    }
+    const column = def.colname ?? 'column';
+    const { type, expr } = parts;
+    return {
+      help: 'Add the column without the volatile default, set the default for new rows, then backfill existing rows in batches.',
+      fix: [
+        `ALTER TABLE ${table} ADD COLUMN "${column}" ${type};`,
+        `ALTER TABLE ${table} ALTER COLUMN "${column}" SET DEFAULT ${expr};`,
+        `-- backfill in batches, each in its own transaction:`,
+        `-- UPDATE ${table} SET "${column}" = ${expr} WHERE "${column}" IS NULL AND id IN (SELECT id FROM ${table} WHERE "${column}" IS NULL LIMIT 10000);`,
+      ].join('\n'),
+    };
+  }
+  if (typeChange) {
+    return { help: 'Change the type without a rewrite: add a new column of the new type, keep both in sync (trigger or application code), backfill in batches, switch reads, then drop the old column in a later migration. Some changes need no rewrite at all, e.g. widening varchar(n) or varchar → text.', fix: null };
+  }
+  if (storage) return { help: storage, fix: null };
+  return { help: 'Avoid rewriting a live table: create a new structure next to the old one, backfill it in batches, then switch over in a later deploy.', fix: null };
+}
+
+/** ADD COLUMN of a serial or identity column: add-auto-increment-column reports it. */
+export function addsAutoIncrementColumn(node: Node | undefined): boolean {
+  return Boolean(alterCommands(node)?.cmds.some((cmd) => {
+    const def = cmd.subtype === 'AT_AddColumn' ? asNode<ColumnDef>(cmd.def, 'ColumnDef') : undefined;
+    const facts = def && columnDefFacts(def);
+    return facts !== undefined && (facts.serial || facts.identity);
+  }));
+}
 
 /** The type and DEFAULT texts of an added column, as written, for the suggested rewrite. */
 function columnDefinitionParts(sql: string, column: string): { type: string; expr: string } | undefined {
