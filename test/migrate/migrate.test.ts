@@ -68,6 +68,28 @@ describe('dbtool migrate on PostgreSQL 18', { timeout: 60_000 }, () => {
     expect((await recorded(url)).length).toBe(1);
   });
 
+  it('with --transaction all, a failure rolls back every file of the run, as drizzle would', async () => {
+    const url = await freshDatabase();
+    const dir = journalFolder({ '0000_init': INIT, '0001_ok': 'ALTER TABLE "users" ADD COLUMN "a" text;', '0002_bad': 'ALTER TABLE "users" ADD COLUMN "a" text;' });
+    const run = await dbtool(['migrate', '--dir', dir, '--url', url, '--transaction', 'all', '--format', 'json']);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.failure).toMatchObject({ migration: '0002_bad', sqlstate: '42701', rolledBack: ['0000_init', '0001_ok'], line: 1 });
+    expect(report.applied).toEqual([]);
+    expect(await withPg(url, async (c) => (await c.query("SELECT to_regclass('public.users')::text AS t")).rows[0].t)).toBeNull();
+  });
+
+  it('--dry-run --format json plans without touching the database', async () => {
+    const url = await freshDatabase();
+    const dir = journalFolder({ '0000_init': INIT, '0001_index': 'CREATE INDEX CONCURRENTLY "users_email_idx" ON "users" ("email");' });
+    const run = await dbtool(['migrate', '--dir', dir, '--url', url, '--dry-run', '--format', 'json']);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.dryRun).toBe(true);
+    expect(report.plan.map((p: { migration: string; units: Array<{ inTransaction: boolean }> }) => [p.migration, p.units.map((u) => u.inTransaction)])).toEqual([['0000_init', [true]], ['0001_index', [false]]]);
+    expect(await withPg(url, async (c) => (await c.query("SELECT to_regclass('drizzle.__drizzle_migrations')::text AS t")).rows[0].t)).toBeNull();
+  });
+
   it('retries on lock timeout, then names the blocking session; succeeds when the lock is released mid-way', async () => {
     const url = await freshDatabase();
     const dir = journalFolder({ '0000_init': INIT });
