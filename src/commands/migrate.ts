@@ -60,6 +60,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .description('apply pending drizzle migrations safely: one run at a time, a transaction per file, lock timeouts with retries')
     .option('--url <postgres-url>', 'database to migrate (default: DATABASE_URL, then the drizzle config dbCredentials, then the embedded PGlite database)')
     .option('--dir <folder>', 'drizzle migrations folder (default: the drizzle config "out", or ./drizzle)')
+    .option('--drizzle-config <file>', 'drizzle config (default: drizzle.config.ts, .js or .json in this folder)')
     .option('--config <file>', 'path to dbtool.config.json (rule settings for the review)')
     .addOption(new Option('--transaction <mode>', 'per-file (default): each migration in its own transaction; all: one transaction for the run, like drizzle').choices(['per-file', 'all']))
     .option('--lock-timeout <duration>', 'how long a statement may wait for a lock before it is retried (default 5s)')

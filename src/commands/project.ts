@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { chooseTarget } from '../db/connect.js';
 import type { DbTarget } from '../db/connect.js';
+import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_BOOKKEEPING } from '../migrate/bookkeeping.js';
 import type { Bookkeeping } from '../migrate/bookkeeping.js';
@@ -10,6 +11,7 @@ import type { Io } from './io.js';
 export interface ProjectFlags {
   url?: string;
   dir?: string;
+  drizzleConfig?: string;
 }
 
 /** The migrations folder, drizzle's bookkeeping table and the database a command works on. */
@@ -21,17 +23,22 @@ export interface Project {
   target: DbTarget;
 }
 
-/** Flags win over the environment, which wins over drizzle-kit's defaults. */
+/** Flags win over the environment and the drizzle config, which win over drizzle-kit's defaults. */
 export async function resolveProject(flags: ProjectFlags, io: Io): Promise<Project> {
-  const folder = resolve(io.cwd, flags.dir ?? 'drizzle');
+  const drizzle = await loadDrizzleConfig(io.cwd, flags.drizzleConfig);
+  const folder = flags.dir ? resolve(io.cwd, flags.dir) : drizzle?.out ?? resolve(io.cwd, 'drizzle');
   if (!existsSync(folder)) {
-    throw new UsageError(`migrations folder ${relative(io.cwd, folder) || folder} does not exist`, 'Pass --dir <folder> (the "out" folder drizzle-kit generate writes).');
+    throw new UsageError(`migrations folder ${relative(io.cwd, folder) || folder} does not exist`,
+      drizzle && !flags.dir ? `${relative(io.cwd, drizzle.path)} sets "out" to it: run drizzle-kit generate first.` : 'Pass --dir <folder> (the "out" folder drizzle-kit generate writes).');
   }
   return {
     folder,
     folderDisplay: relative(io.cwd, folder) || '.',
-    bookkeeping: DEFAULT_BOOKKEEPING,
-    target: chooseTarget({ url: flags.url, env: io.env, projectDir: projectRoot(io.cwd) }),
+    bookkeeping: {
+      schema: drizzle?.migrationsSchema ?? DEFAULT_BOOKKEEPING.schema,
+      table: drizzle?.migrationsTable ?? DEFAULT_BOOKKEEPING.table,
+    },
+    target: chooseTarget({ url: flags.url, env: io.env, drizzleUrl: drizzle?.url, projectDir: projectRoot(io.cwd) }),
   };
 }
 

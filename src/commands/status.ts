@@ -34,6 +34,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .description('applied, pending, changed and unknown migrations; exits 1 when anything needs attention')
     .option('--url <postgres-url>', 'database (default: DATABASE_URL, then the drizzle config dbCredentials, then the embedded PGlite database)')
     .option('--dir <folder>', 'drizzle migrations folder (default: the drizzle config "out", or ./drizzle)')
+    .option('--drizzle-config <file>', 'drizzle config (default: drizzle.config.ts, .js or .json in this folder)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .addHelpText('after', `
 Examples:
