@@ -1,0 +1,85 @@
+import { relative } from 'node:path';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { isUtc, resolveReviewConfig } from '../config.js';
+import { loadDrizzleConfig } from '../drizzle/kit-config.js';
+import { createdFiles, findDrizzleKit, migrationFiles, runDrizzleKit } from '../drizzle/kit-runner.js';
+import { loadInput } from '../drizzle/inputs.js';
+import { DbtoolError } from '../errors.js';
+import { reviewToJson } from '../report/json.js';
+import { reviewToPretty } from '../report/pretty.js';
+import { review } from '../review/engine.js';
+import { loadParser } from '../review/parse.js';
+import { VERSION } from '../version.js';
+import type { Io } from './io.js';
+
+export interface GenerateFlags {
+  format: 'pretty' | 'json';
+  config?: string;
+}
+
+/** drizzle-kit generate, then the review of exactly the files it wrote. */
+export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, interactive = false): Promise<number> {
+  const bin = findDrizzleKit(io.cwd);
+  const explicit = configArg(kitArgs);
+  const drizzle = await loadDrizzleConfig(io.cwd, explicit);
+  const out = drizzle?.out ?? `${io.cwd}/drizzle`;
+  const reviewConfig = resolveReviewConfig({ config: flags.config }, io.cwd);
+  const before = migrationFiles(out);
+  // JSON output owns stdout: drizzle-kit's own messages go to stderr then
+  const forward = flags.format === 'json' ? { stdout: io.stderr, stderr: io.stderr } : { stdout: io.stdout, stderr: io.stderr };
+  const kit = await runDrizzleKit(bin, ['generate', ...kitArgs], io.cwd, forward, interactive && flags.format !== 'json');
+  const created = createdFiles(before, migrationFiles(out));
+  if (created.length === 0) {
+    if (kit.code === 0 && /no schema changes/i.test(kit.output)) {
+      io.stdout(flags.format === 'json' ? `${JSON.stringify({ tool: 'dbtool', version: VERSION, command: 'generate', created: [] })}\n` : 'No schema changes: drizzle-kit generated no migration, nothing to review.\n');
+      return 0;
+    }
+    // drizzle-kit 0.31 can print an error and still exit 0: the folder is the truth
+    throw new DbtoolError(`drizzle-kit generate ${kit.code === 0 ? 'exited 0 but wrote' : `failed (exit ${kit.code}) and wrote`} no migration file in ${relative(io.cwd, out) || out}`, 2,
+      'Its output above says why (a schema import error, a config problem, an unanswered rename prompt when not run in a terminal).');
+  }
+  await loadParser();
+  const input = loadInput(out, io.cwd, () => '');
+  const wanted = new Set(created.map((p) => relative(io.cwd, p) || p));
+  for (const file of input.files) file.review = wanted.has(file.path);
+  const report = review([input], {
+    pgVersion: reviewConfig.pgVersion,
+    timezoneIsUtc: isUtc(reviewConfig.timezone),
+    transactionMode: reviewConfig.transactionMode,
+    rules: reviewConfig.rules,
+    runnerLockTimeout: reviewConfig.runnerLockTimeout,
+  });
+  if (flags.format === 'json') io.stdout(reviewToJson(report, VERSION));
+  else {
+    io.stdout(`\nReviewing ${created.length === 1 ? 'the new migration' : `the ${created.length} new migrations`}: ${[...wanted].join(', ')}\n`);
+    io.stdout(reviewToPretty(report, { color: await io.palette(), verbose: false, width: io.width }));
+  }
+  return report.summary.errors > 0 ? 1 : 0;
+}
+
+/** drizzle-kit's own --config, so dbtool looks at the same out folder. */
+function configArg(args: string[]): string | undefined {
+  const i = args.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  if (i < 0) return undefined;
+  return args[i]!.includes('=') ? args[i]!.slice('--config='.length) : args[i + 1];
+}
+
+export function register(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command('generate')
+    .description("run the project's drizzle-kit generate, then review the migrations it wrote")
+    .argument('[drizzle-kit-args...]', 'passed to drizzle-kit generate (--name, --custom, --config, …)')
+    .addOption(new Option('-f, --format <format>', 'output format of the review').choices(['pretty', 'json']).default('pretty'))
+    .option('--review-config <file>', 'path to dbtool.config.json (rule settings for the review)')
+    .allowUnknownOption()
+    .addHelpText('after', `
+Examples:
+  $ dbtool generate
+  $ dbtool generate --name add_user_email
+  $ dbtool generate --custom --name backfill_emails     # an empty migration to write SQL into
+  $ dbtool generate --config drizzle.prod.config.ts`)
+    .action(async (kitArgs: string[], opts: { format: 'pretty' | 'json'; reviewConfig?: string }) => {
+      setExit(await run(kitArgs, { format: opts.format, ...(opts.reviewConfig ? { config: opts.reviewConfig } : {}) }, io, Boolean(process.stdout.isTTY && process.stdin.isTTY)));
+    });
+}
