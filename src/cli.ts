@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { Command, CommanderError } from 'commander';
+import * as explain from './commands/explain.js';
 import * as generate from './commands/generate.js';
 import * as migrate from './commands/migrate.js';
 import * as reviewMigration from './commands/review-migration.js';
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)');
   reviewMigration.register(program, io, (code) => (exitCode = code));
   rules.register(program, io, (code) => (exitCode = code));
+  explain.register(program, io, (code) => (exitCode = code));
   generate.register(program, io, (code) => (exitCode = code));
   migrate.register(program, io, (code) => (exitCode = code));
   status.register(program, io, (code) => (exitCode = code));
