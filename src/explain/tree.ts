@@ -41,6 +41,8 @@ export function renderPlan(plan: PlanMetrics, diagnostics: Diagnostic[], opts: T
     opts.server,
   ].filter(Boolean).join(' · ');
   lines.push(c.bold(head));
+  const settings = Object.entries(plan.settings);
+  if (settings.length > 0) lines.push(c.dim(fit(`non-default settings: ${settings.map(([k, v]) => `${k}=${v}`).join(', ')}`, width)));
   const flagged = new Set(diagnostics.map((d) => d.nodeId));
   const walk = (node: NodeMetrics, prefix: string, childPrefix: string) => {
     lines.push(fit(`${prefix}${nodeLine(node, plan, c, flagged.has(node.id))}`, width + colourOverhead(c)));
