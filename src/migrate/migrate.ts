@@ -74,6 +74,7 @@ export async function migrate(session: Session, folder: LocalFolder, bk: Bookkee
       forbiddenRunOutside: true,
       // dbtool sets lock_timeout on every statement it runs
       runnerLockTimeout: true,
+      newAcrossFiles: true,
       ...opts.review,
     });
     const blocked = report.summary.errors > 0 && !opts.allowUnsafe;

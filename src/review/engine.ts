@@ -91,7 +91,7 @@ export function review(folders: FolderSource[], settings: ReviewSettings): Repor
   const files: FileReport[] = [];
   for (const folder of folders) {
     const catalog = new Catalog();
-    const folderState: FolderState = { catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [] };
+    const folderState: FolderState = { catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set() };
     for (const file of folder.files) {
       const report = reviewFile(file, folderState, settings);
       if (file.review) files.push(report);
@@ -110,6 +110,9 @@ interface FolderState {
   catalog: Catalog;
   transaction: TransactionTracker;
   pending: Array<{ statement: StatementReport; finding: Finding; resolvedBy: NonNullable<RuleFinding['resolvedBy']> }>;
+  /** tables created (and columns added empty) by earlier reviewed files, when they run in the same go */
+  createdInRun: Set<string>;
+  nullColumnsInRun: Set<string>;
 }
 
 function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSettings): FileReport {
@@ -132,8 +135,9 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
   }
   folder.transaction.startFile(file.migration);
   const reportedOnce = new Set<string>();
-  const createdInFile = new Set<string>();
-  const nullColumns = new Set<string>();
+  // a table an earlier file of the same run created is still empty when this one runs
+  const createdInFile = settings.newAcrossFiles ? folder.createdInRun : new Set<string>();
+  const nullColumns = settings.newAcrossFiles ? folder.nullColumnsInRun : new Set<string>();
   const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc, newTables: createdInFile, nullColumns };
   const fileDirectives = findDirectives(parsed.source, parsed.source.text, 0, 'file');
   const directives: IgnoreDirective[] = [...fileDirectives];
@@ -162,7 +166,7 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
     report.statements.push(reviewed);
     if (effects) folder.transaction.record(statement.node, effects, statement.line, createdInFile);
     applyStatement(catalog, statement.node);
-    const created = createdRelation(statement);
+    const created = createdRelation(statement) ?? renamedNewTable(statement, createdInFile);
     if (created) createdInFile.add(created);
     for (const column of addedNullColumns(statement)) nullColumns.add(column);
   }
@@ -227,6 +231,15 @@ function createdRelation(statement: ParsedStatement): string | undefined {
   const view = asNode<{ view?: RangeVar }>(node, 'ViewStmt');
   if (view) return relationKey(view.view);
   return undefined;
+}
+
+/** A new table renamed is still new (drizzle-kit renames tables it just created when asked to). */
+function renamedNewTable(statement: ParsedStatement, created: ReadonlySet<string>): string | undefined {
+  const rename = asNode<{ renameType?: string; relation?: RangeVar; newname?: string }>(statement.node, 'RenameStmt');
+  if (rename?.renameType !== 'OBJECT_TABLE' || !rename.newname || !rename.relation) return undefined;
+  const from = relationKey(rename.relation);
+  if (!created.has(from)) return undefined;
+  return `${from.slice(0, from.lastIndexOf('.'))}.${rename.newname}`;
 }
 
 /** Columns an ALTER TABLE adds with nothing to fill them: NULL in every existing row. */

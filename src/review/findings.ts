@@ -26,6 +26,11 @@ export interface ReviewSettings {
   transactionMode: TransactionMode;
   /** the runner (dbtool migrate) runs statements that refuse a transaction block outside it, in order */
   forbiddenRunOutside?: boolean;
+  /**
+   * the reviewed files run one after another in one go (dbtool migrate's pending files): a table an
+   * earlier one created is new and empty for the later ones too
+   */
+  newAcrossFiles?: boolean;
   /** the runner sets lock_timeout itself (dbtool migrate does): migrations need not */
   runnerLockTimeout?: boolean;
   /** per-rule severity from the configuration; 'off' drops the rule's findings, a severity turns on a rule that is off by default */

@@ -277,6 +277,20 @@ END $$;`,
     expect(forced.stdout).toContain('SQLSTATE 23502');
   });
 
+  it('on a fresh database, tables earlier pending files create (or rename) are new and empty for later ones', async () => {
+    const url = await freshDatabase();
+    const later = 'ALTER TABLE "people" ADD COLUMN "plan" text NOT NULL;\n--> statement-breakpoint\nCREATE INDEX "people_email_idx" ON "people" ("email");';
+    const dir = journalFolder({ '0000_init': INIT, '0001_rename': 'ALTER TABLE "users" RENAME TO "people";', '0002_later': later });
+    const run = await dbtool(['migrate', '--dir', dir, '--url', url]);
+    expect(run.stdout).not.toContain('not-null-column-without-default');
+    expect(run.code).toBe(0);
+    // once applied, the same change against the now existing table is stopped
+    const next = journalFolder({ '0000_init': INIT, '0001_rename': 'ALTER TABLE "users" RENAME TO "people";', '0002_later': later, '0003_more': 'ALTER TABLE "people" ADD COLUMN "tier" text NOT NULL;' });
+    const blocked = await dbtool(['migrate', '--dir', next, '--url', url]);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toContain('not-null-column-without-default');
+  });
+
   it('records the v1 layout with names, as drizzle v1 does', async () => {
     const url = await freshDatabase();
     const dir = v1Folder({ '20250101120000_init': INIT, '20250102120000_seed': SEED });
