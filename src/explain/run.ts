@@ -1,7 +1,7 @@
 import { asServerError } from '../db/client.js';
 import type { ServerError } from '../db/client.js';
 import type { Session } from '../db/connect.js';
-import { UsageError } from '../errors.js';
+import { DatabaseError, UsageError } from '../errors.js';
 import type { Verdict } from './guard.js';
 
 export interface ExplainRequest {
@@ -69,7 +69,7 @@ export async function explainOn(session: Session, req: ExplainRequest): Promise<
     return { ok: true, plan: { json, serverVersion, serverMajor, generic, analyzed: req.analyze, wallMs } };
   } catch (error) {
     const server = asServerError(error);
-    if (!server) throw error;
+    if (!server) throw new DatabaseError(`lost the database connection during EXPLAIN: ${error instanceof Error ? error.message : String(error)}`, 'Check that the server is reachable and run the command again.');
     return { ok: false, error: server, serverMajor };
   } finally {
     await session.exec('ROLLBACK').catch(() => undefined);

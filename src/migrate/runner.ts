@@ -1,4 +1,5 @@
 import { asServerError, LOCK_NOT_AVAILABLE } from '../db/client.js';
+import { DatabaseError } from '../errors.js';
 import type { ServerError } from '../db/client.js';
 import type { Session } from '../db/connect.js';
 import { blockersOf } from './blockers.js';
@@ -165,7 +166,10 @@ class Runner {
     } catch (error) {
       if (inTransaction) await this.session.exec('ROLLBACK').catch(() => undefined);
       const server = asServerError(error);
-      if (!server) throw error;
+      if (!server) {
+        throw new DatabaseError(`lost the database connection while applying ${current.step.plan.migration.name}: ${error instanceof Error ? error.message : String(error)}`,
+          "The server rolls back what was not committed; files already reported as applied are recorded. Run dbtool migrate again when the database is reachable.");
+      }
       const position = server.position === undefined ? undefined : server.position - current.offset;
       const inStatement = current.statement !== undefined && position !== undefined && position >= 1 && position <= current.statement.sql.length + 1;
       const { position: _dropped, ...rest } = server;

@@ -232,6 +232,25 @@ END $$;`,
     expect((await recorded(url)).length).toBe(1);
   });
 
+  it('reports a session terminated mid-migration as a failed migration, without a stack trace', async () => {
+    const url = await freshDatabase();
+    const dir = journalFolder({ '0000_slow': `${INIT}\n--> statement-breakpoint\nSELECT pg_sleep(30);` });
+    const running = dbtool(['migrate', '--dir', dir, '--url', url]);
+    await withPg(url, async (c) => {
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await c.query("SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'");
+        if (rows.length > 0) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('the migration never reached pg_sleep');
+    });
+    const run = await running;
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('SQLSTATE 57P01');
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at /);
+    expect(await withPg(url, async (c) => (await c.query("SELECT to_regclass('public.users')::text AS t")).rows[0].t)).toBeNull();
+  });
+
   it('refuses integrity problems before applying anything: changed, out-of-order, unlisted and missing files', async () => {
     const url = await freshDatabase();
     const dir = journalFolder({ '0000_init': INIT, '0001_b': 'ALTER TABLE "users" ADD COLUMN "b" text;' });
