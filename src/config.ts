@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from './ai/models.js';
 import { ConfigError } from './errors.js';
 import { durationMs } from './migrate/durations.js';
 import { KNOWN_RULE_IDS } from './review/engine.js';
@@ -24,6 +25,17 @@ export interface ReviewConfig {
   configPath: string | undefined;
   /** the migration runner sets lock_timeout itself, so files need not */
   runnerLockTimeout: boolean;
+  /** `--ai`: the second opinion from Claude */
+  ai: AiConfig;
+}
+
+export interface AiConfig {
+  /** false forbids --ai (regulated repositories); --ai-dry-run still works, it sends nothing */
+  enabled: boolean;
+  model: string;
+  maxTokens: number;
+  /** where `enabled: false` was set, for the message */
+  source: string;
 }
 
 interface FileConfig {
@@ -34,9 +46,11 @@ interface FileConfig {
   exclude?: unknown;
   migrate?: unknown;
   runnerLockTimeout?: unknown;
+  ai?: unknown;
 }
 
-const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'runnerLockTimeout', 'rules', 'exclude', 'migrate'];
+const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'runnerLockTimeout', 'rules', 'exclude', 'migrate', 'ai'];
+const AI_KEYS = ['enabled', 'model', 'maxTokens'];
 const RULE_SETTINGS = ['error', 'warning', 'info', 'off'];
 
 const CONFIG_FILE = 'dbtool.config.json';
@@ -71,6 +85,10 @@ export interface ReviewFlags {
   timezone?: string;
   transactionMode?: string;
   config?: string;
+  /** --model */
+  model?: string;
+  /** --ai-max-tokens */
+  aiMaxTokens?: string;
 }
 
 export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConfig {
@@ -89,9 +107,29 @@ export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConf
   if (!Array.isArray(exclude) || exclude.some((p) => typeof p !== 'string' || p.trim() === '')) problems.push(`${where}: exclude must be a list of glob patterns such as "drizzle/0000_*.sql"`);
   const runnerLockTimeout = file.runnerLockTimeout ?? false;
   if (typeof runnerLockTimeout !== 'boolean') problems.push(`${where}: runnerLockTimeout must be true (your migration runner sets lock_timeout) or false`);
+  const ai = parseAi(file.ai, flags, where, problems);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
   const root = found ? dirname(found.path.replace(/#dbtool$/, '')) : resolve(cwd);
-  return { pgVersion, timezone: String(timezone), transactionMode: mode as TransactionMode, rules, exclude: exclude as string[], root, configPath: found?.path, runnerLockTimeout: runnerLockTimeout === true };
+  return { pgVersion, timezone: String(timezone), transactionMode: mode as TransactionMode, rules, exclude: exclude as string[], root, configPath: found?.path, runnerLockTimeout: runnerLockTimeout === true, ai };
+}
+
+function parseAi(value: unknown, flags: ReviewFlags, where: string, problems: string[]): AiConfig {
+  const section = value ?? {};
+  const defaults: AiConfig = { enabled: true, model: DEFAULT_MODEL, maxTokens: DEFAULT_MAX_TOKENS, source: `${where}: ai.enabled` };
+  if (!section || typeof section !== 'object' || Array.isArray(section)) {
+    problems.push(`${where}: ai must be an object such as {"model": "${DEFAULT_MODEL}", "maxTokens": ${DEFAULT_MAX_TOKENS}, "enabled": true}`);
+    return defaults;
+  }
+  const file = section as Record<string, unknown>;
+  for (const key of Object.keys(file)) if (!AI_KEYS.includes(key)) problems.push(`${where}: unknown setting "ai.${key}" (known: ${AI_KEYS.join(', ')})`);
+  const enabled = file.enabled ?? true;
+  if (typeof enabled !== 'boolean') problems.push(`${where}: ai.enabled must be true or false (false forbids --ai in this repository)`);
+  const model = flags.model ?? file.model ?? DEFAULT_MODEL;
+  if (typeof model !== 'string' || !/^[\w.:@/-]+$/.test(model)) problems.push(`${flags.model !== undefined ? '--model' : `${where}: ai.model`} must be a model id such as "${DEFAULT_MODEL}", not ${JSON.stringify(model)}`);
+  const rawTokens = flags.aiMaxTokens ?? file.maxTokens ?? DEFAULT_MAX_TOKENS;
+  const maxTokens = typeof rawTokens === 'number' ? rawTokens : /^\d+$/.test(String(rawTokens)) ? Number(rawTokens) : NaN;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) problems.push(`${flags.aiMaxTokens !== undefined ? '--ai-max-tokens' : `${where}: ai.maxTokens`} must be a positive whole number of output tokens, not ${JSON.stringify(rawTokens)}`);
+  return { enabled: enabled !== false, model: String(model), maxTokens: Number.isInteger(maxTokens) && maxTokens > 0 ? maxTokens : DEFAULT_MAX_TOKENS, source: defaults.source };
 }
 
 function parseRules(value: unknown, where: string, problems: string[]): Record<string, Severity | 'off'> {

@@ -3,15 +3,21 @@ import { relative, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import type { ClientLimits, Connection } from '../ai/client.js';
+import type { MigrationReview } from '../ai/history.js';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from '../ai/models.js';
+import type { TableSizes } from '../ai/tables.js';
 import { isUtc, resolveReviewConfig } from '../config.js';
-import type { ReviewFlags } from '../config.js';
+import type { ReviewConfig, ReviewFlags } from '../config.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { loadInput } from '../drizzle/inputs.js';
 import { reviewToGithub } from '../report/github.js';
 import { reviewToJson } from '../report/json.js';
 import { reviewToMarkdown } from '../report/markdown.js';
 import { reviewToPretty } from '../report/pretty.js';
 import { review } from '../review/engine.js';
-import type { Report } from '../review/engine.js';
+import type { FolderSource, Report } from '../review/engine.js';
+import type { ReviewSettings } from '../review/findings.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
 import type { Io } from './io.js';
@@ -19,11 +25,30 @@ import type { Io } from './io.js';
 export interface ReviewOptions extends ReviewFlags {
   format: 'pretty' | 'json' | 'github' | 'markdown';
   verbose?: boolean;
+  /** --ai: a second opinion from Claude after the deterministic review */
+  ai?: boolean;
+  /** --ai-dry-run: print the request --ai would send, send nothing */
+  aiDryRun?: boolean;
+  /** false with --no-cache */
+  cache?: boolean;
 }
 
-/** Reviews the given paths and returns the exit code: 1 when any error-level finding exists. */
-export async function run(paths: string[], opts: ReviewOptions, io: Io): Promise<number> {
+export interface ReviewDeps {
+  /** the API client's timeout and retries (tests shorten them) */
+  aiLimits?: Partial<ClientLimits>;
+  /** table sizes from the database, when one is reachable */
+  tableSizes?: TableSizes;
+}
+
+/**
+ * Reviews the given paths and returns the exit code: 1 when any error-level finding exists. The AI
+ * second opinion is advisory and never changes it; only a failure to get it (exit 2) does.
+ */
+export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: ReviewDeps = {}): Promise<number> {
   const config = resolveReviewConfig(opts, io.cwd);
+  checkAiFlags(opts, config);
+  // fail on a missing key before any output, not after the report
+  const connection = opts.ai && !opts.aiDryRun ? (await import('../ai/client.js')).connectionFrom(io.env) : undefined;
   const inputs = paths.map((p) => loadInput(p, io.cwd, () => readFileSync(0, 'utf8')));
   if (config.exclude.length > 0) {
     // excluded files still build the schema the later files are reviewed against
@@ -35,18 +60,75 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io): Promise
     }
   }
   await loadParser();
-  const report: Report = review(inputs, {
+  const settings: ReviewSettings = {
     pgVersion: config.pgVersion,
     timezoneIsUtc: isUtc(config.timezone),
     transactionMode: config.transactionMode,
     rules: config.rules,
     runnerLockTimeout: config.runnerLockTimeout,
-  });
+  };
+  const report: Report = review(inputs, settings);
+  const exitCode = report.summary.errors > 0 ? 1 : 0;
+  if (opts.aiDryRun || opts.ai) {
+    await secondOpinion({ folders: inputs as FolderSource[], settings, report }, { opts, config, connection, deps }, io);
+    return exitCode;
+  }
   if (opts.format === 'json') io.stdout(reviewToJson(report, VERSION));
   else if (opts.format === 'github') io.stdout(reviewToGithub(report));
   else if (opts.format === 'markdown') io.stdout(reviewToMarkdown(report));
   else io.stdout(reviewToPretty(report, { color: await io.palette(), verbose: Boolean(opts.verbose), width: io.width }));
-  return report.summary.errors > 0 ? 1 : 0;
+  return exitCode;
+}
+
+interface SecondOpinionContext {
+  opts: ReviewOptions;
+  config: ReviewConfig;
+  /** undefined only for --ai-dry-run */
+  connection: Connection | undefined;
+  deps: ReviewDeps;
+}
+
+/** --ai and --ai-dry-run: the deterministic report first, then the checked verdicts as they stream in. */
+async function secondOpinion(migration: MigrationReview, ctx: SecondOpinionContext, io: Io): Promise<void> {
+  const { opts, config, connection, deps } = ctx;
+  // loaded on demand: the SDK is only needed when asked for
+  const { prepareMigrationRequest, askForSecondOpinion } = await import('../ai/second-opinion.js');
+  const aiSettings = { model: config.ai.model, maxTokens: config.ai.maxTokens, cache: opts.cache !== false, ...(deps.tableSizes ? { sizes: deps.tableSizes } : {}) };
+  const prepared = prepareMigrationRequest(migration, aiSettings);
+  if (opts.aiDryRun || !connection) {
+    io.stdout(`${JSON.stringify(prepared.body, null, 2)}\n`);
+    return;
+  }
+  if (prepared.refs.length === 0) throw new UsageError('--ai: there is no SQL statement to review.', 'Pass migration files that contain SQL.');
+  const { DEFAULT_LIMITS } = await import('../ai/client.js');
+  const { renderFooter, renderHeader, renderVerdict, secondOpinionToJson } = await import('../ai/render.js');
+  const ask = { cwd: io.cwd, connection, limits: { ...DEFAULT_LIMITS, ...deps.aiLimits }, warn: (t: string) => io.stderr(`${t}\n`) };
+  if (opts.format === 'json') {
+    const opinion = await askForSecondOpinion(migration, prepared, aiSettings, ask);
+    const body = JSON.parse(reviewToJson(migration.report, VERSION)) as Record<string, unknown>;
+    io.stdout(`${JSON.stringify({ ...body, ai: secondOpinionToJson(opinion) }, null, 2)}\n`);
+    return;
+  }
+  const color = await io.palette();
+  const renderOptions = { color, width: io.width };
+  io.stdout(reviewToPretty(migration.report, { color, verbose: Boolean(opts.verbose), width: io.width }));
+  io.stdout(`\n${renderHeader(config.ai.model, renderOptions)}`);
+  // each verdict is re-reviewed before it prints, so unsafe advice never shows, not even while streaming
+  const opinion = await askForSecondOpinion(migration, prepared, aiSettings, { ...ask, onVerdict: (v) => io.stdout(renderVerdict(v, renderOptions)) });
+  io.stdout(renderFooter(opinion, renderOptions));
+}
+
+function checkAiFlags(opts: ReviewOptions, config: ReviewConfig): void {
+  const wantsAi = opts.ai || opts.aiDryRun;
+  if (!wantsAi) {
+    const stray = [opts.model !== undefined && '--model', opts.aiMaxTokens !== undefined && '--ai-max-tokens', opts.cache === false && '--no-cache'].filter(Boolean);
+    if (stray.length) throw new UsageError(`${stray.join(', ')} only applies with --ai.`, 'Add --ai (or --ai-dry-run to see the request without sending it).');
+    return;
+  }
+  if (opts.ai && !opts.aiDryRun && !config.ai.enabled) {
+    throw new ConfigError(`--ai is disabled for this repository (${config.ai.source} is false).`, 'The second opinion sends the redacted review to the Anthropic API; this repository forbids that. --ai-dry-run shows what would be sent.');
+  }
+  if (opts.ai && !opts.aiDryRun && (opts.format === 'github' || opts.format === 'markdown')) throw new UsageError(`--ai works with --format pretty or json, not ${opts.format}.`);
 }
 
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -60,11 +142,28 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .addOption(new Option('--transaction-mode <mode>', "how the runner wraps migrations: all (drizzle's migrator), per-file, none").choices(['all', 'per-file', 'none']))
     .option('-v, --verbose', 'show every statement with its effects, not only those with findings')
     .option('--config <file>', 'path to dbtool.config.json')
+    .option('--ai', 'ask Claude for a second opinion after the review (needs ANTHROPIC_API_KEY); never changes the exit code')
+    .option('--ai-dry-run', 'print the exact request --ai would send, send nothing (no key needed)')
+    .option('--model <id>', `Claude model for --ai (default: config ai.model or ${DEFAULT_MODEL})`)
+    .option('--ai-max-tokens <n>', `output token limit for --ai (default: config ai.maxTokens or ${DEFAULT_MAX_TOKENS})`)
+    .option('--no-cache', 'with --ai: ask again even if an identical request was answered before (.dbtool/ai-cache)')
     .addHelpText('after', `
 Examples:
   $ dbtool review-migration drizzle
   $ dbtool review-migration drizzle/0007_add_index.sql --pg-version 14
-  $ cat change.sql | dbtool review-migration - --format json`)
+  $ cat change.sql | dbtool review-migration - --format json
+  $ dbtool review-migration drizzle/0007_add_index.sql --ai
+  $ dbtool review-migration drizzle/0007_add_index.sql --ai-dry-run | less
+
+AI second opinion (--ai):
+  Sends the redacted review to Claude: each statement with its literals replaced by $1, $2, … and comments
+  removed, its locks, rewrites, scans and findings, and the columns, indexes and constraints of the tables it
+  touches. Never sent: literal values, comments, connection strings, credentials, environment.
+  Every SQL the model suggests is parsed and re-reviewed by dbtool; unparseable or unsafe suggestions are
+  withheld. The answer is advisory: the exit code is the deterministic review's, with or without --ai
+  (a failure to reach the API exits 2). Identical requests are answered from .dbtool/ai-cache.
+  Environment: ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN for a gateway), ANTHROPIC_BASE_URL (proxy/gateway).
+  Config: "ai": {"model": "…", "maxTokens": 8192, "enabled": false} — enabled false forbids --ai.`)
     .action(async (paths: string[], opts: ReviewOptions) => {
       setExit(await run(paths, opts, io));
     });

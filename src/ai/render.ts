@@ -1,0 +1,135 @@
+import type { ChalkInstance } from 'chalk';
+import type { CostEstimate, Usage } from './models.js';
+import type { Risk } from './prompt.js';
+import type { CheckedSuggestion, VerifiedAnswer, VerifiedVerdict } from './verify.js';
+
+/** A finished second opinion, whether it came from the API or from the cache. */
+export interface SecondOpinion {
+  model: string;
+  promptVersion: number;
+  /** true: answered from .dbtool/ai-cache without a request; usage and cost are the original call's */
+  cached: boolean;
+  answer: VerifiedAnswer;
+  usage: Usage;
+  cost: CostEstimate | null;
+}
+
+export interface RenderOptions {
+  color: ChalkInstance;
+  width: number;
+}
+
+export function renderHeader(model: string, opts: RenderOptions): string {
+  const c = opts.color;
+  return `${c.bold.underline(`Second opinion (${model})`)}\n${c.dim('  advisory only: it never changes the exit code; dbtool re-reviews every suggested SQL before showing it')}\n`;
+}
+
+const RISK_LABEL: Record<Risk, (c: ChalkInstance) => string> = {
+  none: (c) => c.green('no risk'),
+  low: (c) => c.blue('low risk'),
+  medium: (c) => c.yellow.bold('medium risk'),
+  high: (c) => c.red.bold('HIGH risk'),
+};
+
+export function renderVerdict(v: VerifiedVerdict, opts: RenderOptions): string {
+  const c = opts.color;
+  const lines = [`  ${c.dim(v.statementId)} ${c.cyan(`${v.path}:${v.line}:${v.column}`)}  ${RISK_LABEL[v.risk](c)}`];
+  lines.push(...wrap(plain(v.reasoning), opts.width - 6).map((l) => `      ${l}`));
+  const cited = v.ruleIds.filter((id) => !v.unknownRuleIds.includes(id));
+  if (cited.length) lines.push(`      ${c.dim('rules:')} ${cited.join(', ')}`);
+  if (v.unknownRuleIds.length) lines.push(`      ${c.dim(`cited ids dbtool does not have: ${v.unknownRuleIds.map(plain).join(', ')}`)}`);
+  if (v.suggestion) lines.push(...renderSuggestion(v.suggestion, opts));
+  return `${lines.join('\n')}\n`;
+}
+
+function renderSuggestion(s: CheckedSuggestion, opts: RenderOptions): string[] {
+  const c = opts.color;
+  switch (s.status) {
+    case 'checked': {
+      const lines = [`      ${c.green('suggested instead')} ${c.dim('(re-reviewed by dbtool: no error-level finding; $n stand for your literals)')}`];
+      lines.push(...plain(s.sql).split('\n').map((l) => `        ${l}`));
+      if (s.findings.length) lines.push(`      ${c.dim(`dbtool still notes: ${s.findings.map((f) => `${f.rule} (${f.severity})`).join(', ')}`)}`);
+      return lines;
+    }
+    case 'unsafe':
+      return [`      ${c.red('suggestion withheld')}: dbtool's review of it reports ${unique(s.findings.filter((f) => f.severity === 'error').map((f) => f.rule)).join(', ')} (error) — not safe advice`];
+    case 'unparseable':
+      return [`      ${c.red('suggestion withheld')}: it is not valid SQL (${plain(s.parseError ?? 'parser error')})`];
+    case 'unchanged':
+      return [`      ${c.dim('suggestion omitted: it only restates the statement')}`];
+  }
+}
+
+export function renderFooter(result: SecondOpinion, opts: RenderOptions): string {
+  const c = opts.color;
+  const lines: string[] = [];
+  if (result.answer.summary) lines.push(...wrap(`${c.bold('Summary:')} ${plain(result.answer.summary)}`, opts.width - 2).map((l) => `  ${l}`));
+  if (result.answer.missing.length) lines.push(c.dim(`  no verdict for ${result.answer.missing.join(', ')}`));
+  for (const problem of result.answer.problems) lines.push(c.dim(`  ignored from the answer: ${plain(problem)}`));
+  lines.push(c.dim(`  ${usageLine(result)}`));
+  return `${lines.join('\n')}\n`;
+}
+
+function usageLine(result: SecondOpinion): string {
+  const { inputTokens, outputTokens } = result.usage;
+  const tokens = `${inputTokens.toLocaleString('en-US')} input + ${outputTokens.toLocaleString('en-US')} output tokens`;
+  const cost = result.cost ? `≈ $${result.cost.usd.toFixed(4)} (${result.cost.basis})` : 'no cost estimate for this model';
+  if (result.cached) return `${result.model} · answered from the cache (.dbtool/ai-cache), no request sent · the original call used ${tokens}, ${cost}`;
+  return `${result.model} · ${tokens} · ${cost}`;
+}
+
+/** The `ai` key of `--format json`: every suggestion with its verification status, unsafe ones included but marked. */
+export function secondOpinionToJson(result: SecondOpinion): Record<string, unknown> {
+  return {
+    model: result.model,
+    promptVersion: result.promptVersion,
+    cached: result.cached,
+    summary: result.answer.summary,
+    verdicts: result.answer.verdicts.map((v) => ({
+      statementId: v.statementId,
+      path: v.path,
+      line: v.line,
+      column: v.column,
+      risk: v.risk,
+      reasoning: v.reasoning,
+      ruleIds: v.ruleIds,
+      unknownRuleIds: v.unknownRuleIds,
+      suggestion: v.suggestion ?? null,
+    })),
+    missing: result.answer.missing,
+    problems: result.answer.problems,
+    usage: result.usage,
+    cost: result.cost,
+  };
+}
+
+/** Model text reaches a terminal: control characters (escape sequences) must not. */
+function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+}
+
+function wrap(text: string, width: number): string[] {
+  const max = Math.max(40, width);
+  const out: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      if (line && visibleLength(line) + 1 + visibleLength(word) > max) {
+        out.push(line);
+        line = word;
+      } else line = line ? `${line} ${word}` : word;
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+function visibleLength(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+}
+
+function unique(items: string[]): string[] {
+  return [...new Set(items)];
+}
