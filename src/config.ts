@@ -4,7 +4,7 @@ import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from './ai/models.js';
 import { ConfigError } from './errors.js';
 import { durationMs } from './migrate/durations.js';
 import { KNOWN_RULE_IDS } from './review/engine.js';
-import type { Severity, TransactionMode } from './review/findings.js';
+import type { ReviewSettings, Severity, TransactionMode } from './review/findings.js';
 
 export const SUPPORTED_PG_VERSIONS = [12, 13, 14, 15, 16, 17, 18] as const;
 export const DEFAULT_PG_VERSION = 18;
@@ -92,7 +92,7 @@ export interface ReviewFlags {
 }
 
 export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConfig {
-  const found = flags.config ? { path: resolve(cwd, flags.config), config: loadExplicit(resolve(cwd, flags.config)) } : findConfig(cwd);
+  const found = locateConfig(flags.config, cwd);
   const file = found?.config ?? {};
   const where = found?.path ?? 'flags';
   const problems: string[] = [];
@@ -147,6 +147,13 @@ function parseRules(value: unknown, where: string, problems: string[]): Record<s
   return rules;
 }
 
+/** The config file given with --config, or the nearest one upwards. */
+function locateConfig(explicit: string | undefined, cwd: string): { path: string; config: FileConfig } | undefined {
+  if (!explicit) return findConfig(cwd);
+  const path = resolve(cwd, explicit);
+  return { path, config: loadExplicit(path) };
+}
+
 function loadExplicit(path: string): FileConfig {
   if (!existsSync(path)) throw new ConfigError(`${path}: config file not found`);
   const raw = readJson(path) as FileConfig & { dbtool?: FileConfig };
@@ -187,7 +194,7 @@ const MIGRATE_DEFAULTS = { transaction: 'per-file', lockTimeout: '5s', statement
 const MIGRATE_KEYS = Object.keys(MIGRATE_DEFAULTS);
 
 export function resolveMigrateConfig(flags: MigrateFlags, cwd: string): MigrateConfig {
-  const found = flags.config ? { path: resolve(cwd, flags.config), config: loadExplicit(resolve(cwd, flags.config)) } : findConfig(cwd);
+  const found = locateConfig(flags.config, cwd);
   const where = `${found?.path ?? 'config'}: migrate`;
   const section = found?.config.migrate ?? {};
   const problems: string[] = [];
@@ -207,4 +214,15 @@ export function resolveMigrateConfig(flags: MigrateFlags, cwd: string): MigrateC
   const statementTimeoutMs = duration(flags.statementTimeout ?? file.statementTimeout ?? MIGRATE_DEFAULTS.statementTimeout, flags.statementTimeout ? '--statement-timeout' : `${where}.statementTimeout`);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
   return { transaction: transaction as MigrateConfig['transaction'], lockTimeoutMs, statementTimeoutMs, retries };
+}
+
+/** The reviewer's settings from a resolved configuration: what review-migration and generate review with. */
+export function reviewSettingsOf(config: ReviewConfig): ReviewSettings {
+  return {
+    pgVersion: config.pgVersion,
+    timezoneIsUtc: isUtc(config.timezone),
+    transactionMode: config.transactionMode,
+    rules: config.rules,
+    runnerLockTimeout: config.runnerLockTimeout,
+  };
 }

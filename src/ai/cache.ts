@@ -1,20 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { projectRoot } from '../project-root.js';
 import type { ModelReply } from './client.js';
 
 const FORMAT = 1;
-
-/** The project the command runs in: the nearest folder with a package.json, else the working directory. */
-export function projectRoot(cwd: string): string {
-  let dir = resolve(cwd);
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return resolve(cwd);
-    dir = parent;
-  }
-}
 
 export function cacheDir(cwd: string): string {
   return join(projectRoot(cwd), '.dbtool', 'ai-cache');

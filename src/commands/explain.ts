@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { chooseTarget, describeTarget, withSession } from '../db/connect.js';
+import { describeTarget, withSession } from '../db/connect.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { DbtoolError, UsageError } from '../errors.js';
 import { analyzePlan } from '../explain/analyze.js';
@@ -18,6 +18,7 @@ import { durationMs } from '../migrate/durations.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
 import type { Io } from './io.js';
+import { resolveTarget } from './project.js';
 
 export interface ExplainFlags {
   file?: string;
@@ -58,7 +59,8 @@ export async function run(query: string | undefined, flags: ExplainFlags, io: Io
   const statementTimeoutMs = timeout(flags.statementTimeout, '--statement-timeout');
   const lockTimeoutMs = timeout(flags.lockTimeout, '--lock-timeout');
   const drizzle = await loadDrizzleConfig(io.cwd, flags.drizzleConfig);
-  const target = chooseTarget({ url: flags.url, env: io.env, drizzleUrl: drizzle?.url, projectDir: drizzle?.dir ?? io.cwd });
+  // the same database dbtool migrate uses, the embedded one included
+  const target = resolveTarget(flags, io, drizzle);
   const c = await io.palette();
   if (target.kind === 'pglite') io.stderr(c.yellow(`No database configured: explaining on the embedded PGlite database (${target.dataDir}). Plans on a small local database say little about production; pass --url.\n`));
   if (verdict.writes.length > 0 && flags.analyze) io.stderr(c.yellow(`--allow-write: ${verdict.writes.join(', ')} will run. ${WHAT_ROLLBACK_KEEPS}\n`));

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { isUtc, resolveReviewConfig } from '../config.js';
+import { resolveReviewConfig, reviewSettingsOf } from '../config.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { createdFiles, findDrizzleKit, migrationFiles, runDrizzleKit } from '../drizzle/kit-runner.js';
 import { loadInput } from '../drizzle/inputs.js';
@@ -43,13 +43,7 @@ export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, inter
   const input = loadInput(out, io.cwd, () => '');
   const wanted = new Set(created.map((p) => relative(io.cwd, p) || p));
   for (const file of input.files) file.review = wanted.has(file.path);
-  const report = review([input], {
-    pgVersion: reviewConfig.pgVersion,
-    timezoneIsUtc: isUtc(reviewConfig.timezone),
-    transactionMode: reviewConfig.transactionMode,
-    rules: reviewConfig.rules,
-    runnerLockTimeout: reviewConfig.runnerLockTimeout,
-  });
+  const report = review([input], reviewSettingsOf(reviewConfig));
   if (flags.format === 'json') io.stdout(reviewToJson(report, VERSION));
   else {
     io.stdout(`\nReviewing ${created.length === 1 ? 'the new migration' : `the ${created.length} new migrations`}: ${[...wanted].join(', ')}\n`);

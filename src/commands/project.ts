@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { chooseTarget } from '../db/connect.js';
 import type { DbTarget } from '../db/connect.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
+import type { DrizzleConfig } from '../drizzle/kit-config.js';
+import { projectRoot } from '../project-root.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_BOOKKEEPING } from '../migrate/bookkeeping.js';
 import type { Bookkeeping } from '../migrate/bookkeeping.js';
@@ -23,6 +25,11 @@ export interface Project {
   target: DbTarget;
 }
 
+/** The database: --url, then DATABASE_URL, then the drizzle config's credentials, then the embedded one. */
+export function resolveTarget(flags: { url?: string | undefined }, io: Io, drizzle: DrizzleConfig | undefined): DbTarget {
+  return chooseTarget({ url: flags.url, env: io.env, drizzleUrl: drizzle?.url, projectDir: projectRoot(io.cwd) });
+}
+
 /** Flags win over the environment and the drizzle config, which win over drizzle-kit's defaults. */
 export async function resolveProject(flags: ProjectFlags, io: Io): Promise<Project> {
   const drizzle = await loadDrizzleConfig(io.cwd, flags.drizzleConfig);
@@ -38,14 +45,6 @@ export async function resolveProject(flags: ProjectFlags, io: Io): Promise<Proje
       schema: drizzle?.migrationsSchema ?? DEFAULT_BOOKKEEPING.schema,
       table: drizzle?.migrationsTable ?? DEFAULT_BOOKKEEPING.table,
     },
-    target: chooseTarget({ url: flags.url, env: io.env, drizzleUrl: drizzle?.url, projectDir: projectRoot(io.cwd) }),
+    target: resolveTarget(flags, io, drizzle),
   };
-}
-
-/** The nearest folder upwards with a package.json: where the embedded database (.dbtool/) lives. */
-function projectRoot(cwd: string): string {
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return resolve(cwd);
-  }
 }

@@ -7,7 +7,7 @@ import type { ClientLimits, Connection } from '../ai/client.js';
 import type { MigrationReview } from '../ai/history.js';
 import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from '../ai/models.js';
 import type { TableSizes } from '../ai/tables.js';
-import { isUtc, resolveReviewConfig } from '../config.js';
+import { resolveReviewConfig, reviewSettingsOf } from '../config.js';
 import type { ReviewConfig, ReviewFlags } from '../config.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { loadInput } from '../drizzle/inputs.js';
@@ -60,13 +60,7 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
     }
   }
   await loadParser();
-  const settings: ReviewSettings = {
-    pgVersion: config.pgVersion,
-    timezoneIsUtc: isUtc(config.timezone),
-    transactionMode: config.transactionMode,
-    rules: config.rules,
-    runnerLockTimeout: config.runnerLockTimeout,
-  };
+  const settings: ReviewSettings = reviewSettingsOf(config);
   const report: Report = review(inputs, settings);
   const exitCode = report.summary.errors > 0 ? 1 : 0;
   if (opts.aiDryRun || opts.ai) {
