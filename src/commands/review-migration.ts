@@ -15,6 +15,7 @@ import { reviewToGithub } from '../report/github.js';
 import { reviewToJson } from '../report/json.js';
 import { reviewToMarkdown } from '../report/markdown.js';
 import { reviewToPretty } from '../report/pretty.js';
+import { reviewToSarif } from '../report/sarif.js';
 import { review } from '../review/engine.js';
 import type { FolderSource, Report } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
@@ -23,7 +24,9 @@ import { VERSION } from '../version.js';
 import type { Io } from './io.js';
 
 export interface ReviewOptions extends ReviewFlags {
-  format: 'pretty' | 'json' | 'github' | 'markdown';
+  format: 'pretty' | 'json' | 'sarif' | 'github' | 'markdown';
+  /** exit 1 when there are more warnings than this (errors always fail) */
+  maxWarnings?: string;
   verbose?: boolean;
   /** --ai: a second opinion from Claude after the deterministic review */
   ai?: boolean;
@@ -47,6 +50,7 @@ export interface ReviewDeps {
 export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: ReviewDeps = {}): Promise<number> {
   const config = resolveReviewConfig(opts, io.cwd);
   checkAiFlags(opts, config);
+  const maxWarnings = warningLimit(opts.maxWarnings);
   // fail on a missing key before any output, not after the report
   const connection = opts.ai && !opts.aiDryRun ? (await import('../ai/client.js')).connectionFrom(io.env) : undefined;
   const inputs = paths.map((p) => loadInput(p, io.cwd, () => readFileSync(0, 'utf8')));
@@ -62,16 +66,26 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   await loadParser();
   const settings: ReviewSettings = reviewSettingsOf(config);
   const report: Report = review(inputs, settings);
-  const exitCode = report.summary.errors > 0 ? 1 : 0;
+  const tooManyWarnings = maxWarnings !== undefined && report.summary.warnings > maxWarnings;
+  const exitCode = report.summary.errors > 0 || tooManyWarnings ? 1 : 0;
   if (opts.aiDryRun || opts.ai) {
     await secondOpinion({ folders: inputs as FolderSource[], settings, report }, { opts, config, connection, deps }, io);
     return exitCode;
   }
   if (opts.format === 'json') io.stdout(reviewToJson(report, VERSION));
+  else if (opts.format === 'sarif') io.stdout(reviewToSarif(report, VERSION));
   else if (opts.format === 'github') io.stdout(reviewToGithub(report));
   else if (opts.format === 'markdown') io.stdout(reviewToMarkdown(report));
   else io.stdout(reviewToPretty(report, { color: await io.palette(), verbose: Boolean(opts.verbose), width: io.width }));
+  // on stderr, so machine-readable output stays valid
+  if (tooManyWarnings) io.stderr(`${report.summary.warnings} warnings, more than --max-warnings ${maxWarnings} allows\n`);
   return exitCode;
+}
+
+function warningLimit(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) throw new UsageError(`--max-warnings: "${value}" is not a whole number`, 'e.g. --max-warnings 0 fails on any warning.');
+  return Number(value);
 }
 
 interface SecondOpinionContext {
@@ -122,7 +136,7 @@ function checkAiFlags(opts: ReviewOptions, config: ReviewConfig): void {
   if (opts.ai && !opts.aiDryRun && !config.ai.enabled) {
     throw new ConfigError(`--ai is disabled for this repository (${config.ai.source} is false).`, 'The second opinion sends the redacted review to the Anthropic API; this repository forbids that. --ai-dry-run shows what would be sent.');
   }
-  if (opts.ai && !opts.aiDryRun && (opts.format === 'github' || opts.format === 'markdown')) throw new UsageError(`--ai works with --format pretty or json, not ${opts.format}.`);
+  if (opts.ai && !opts.aiDryRun && opts.format !== 'pretty' && opts.format !== 'json') throw new UsageError(`--ai works with --format pretty or json, not ${opts.format}.`);
 }
 
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -130,7 +144,8 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .command('review-migration')
     .description('statically review migration SQL: locks, rewrites, scans and transaction rules per statement')
     .argument('<paths...>', '.sql files, drizzle migration folders, folders of .sql files, or - for stdin')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'github', 'markdown']).default('pretty'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github', 'markdown']).default('pretty'))
+    .option('--max-warnings <n>', 'exit 1 when there are more than n warnings (errors always exit 1)')
     .option('--pg-version <major>', 'PostgreSQL major version the migrations run on (12-18; default 18 or config pgVersion)')
     .option('--timezone <zone>', 'session TimeZone the migrations run with (default UTC); decides whether timestamp -> timestamptz rewrites')
     .addOption(new Option('--transaction-mode <mode>', "how the runner wraps migrations: all (drizzle's migrator), per-file, none").choices(['all', 'per-file', 'none']))
@@ -146,6 +161,8 @@ Examples:
   $ dbtool review-migration drizzle
   $ dbtool review-migration drizzle/0007_add_index.sql --pg-version 14
   $ cat change.sql | dbtool review-migration - --format json
+  $ dbtool review-migration drizzle --format sarif > dbtool.sarif    # GitHub code scanning
+  $ dbtool review-migration drizzle --max-warnings 0
   $ dbtool review-migration drizzle/0007_add_index.sql --ai
   $ dbtool review-migration drizzle/0007_add_index.sql --ai-dry-run | less
 

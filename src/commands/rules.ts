@@ -1,27 +1,10 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../errors.js';
-import type { InputRuleDocs, RuleDocs, Severity } from '../review/findings.js';
-import { INPUT_RULES, RULES } from '../review/rules/index.js';
+import type { RuleDocs } from '../review/findings.js';
+import { ruleRows } from '../review/rules/rows.js';
+import type { RuleRow } from '../review/rules/rows.js';
 import type { Io } from './io.js';
-
-export interface RuleRow {
-  id: string;
-  severity: Severity;
-  /** false: off until the configuration gives the rule a severity */
-  enabledByDefault: boolean;
-  summary: string;
-  /** statement rules have SQL examples; input rules (journal, parser, ignore comments) only prose */
-  kind: 'statement' | 'input';
-  docs: RuleDocs | InputRuleDocs;
-}
-
-export function ruleRows(): RuleRow[] {
-  return [
-    ...RULES.map((r): RuleRow => ({ id: r.id, severity: r.severity, enabledByDefault: r.defaultEnabled !== false, summary: r.summary, kind: 'statement', docs: r.docs })),
-    ...Object.entries(INPUT_RULES).map(([id, r]): RuleRow => ({ id, severity: r.severity, enabledByDefault: true, summary: r.summary, kind: 'input', docs: r.docs })),
-  ];
-}
 
 /** The README's rule table: generated from the registry, checked by test/readme.test.ts. */
 export function ruleTableMarkdown(): string {
@@ -79,6 +62,7 @@ function rulePage(row: RuleRow, c: Awaited<ReturnType<Io['palette']>>): string {
   }
   heading('When to ignore');
   out.push(indent(row.docs.ignoreWhen));
+  if (row.reference) out.push('', `Reference: ${row.reference}`);
   if (row.kind === 'statement') out.push('', c.dim(`Silence one statement with: -- dbtool-ignore ${row.id}: <reason>`));
   return `${out.join('\n')}\n`;
 }
