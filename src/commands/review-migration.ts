@@ -11,6 +11,8 @@ import { resolveReviewConfig, reviewSettingsOf } from '../config.js';
 import type { ReviewConfig, ReviewFlags } from '../config.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { loadInput } from '../drizzle/inputs.js';
+import { limitToChanges } from '../drizzle/pre-merge.js';
+import { changesSince } from '../git/changes.js';
 import { reviewToGithub } from '../report/github.js';
 import { reviewToJson } from '../report/json.js';
 import { reviewToMarkdown } from '../report/markdown.js';
@@ -27,6 +29,8 @@ export interface ReviewOptions extends ReviewFlags {
   format: 'pretty' | 'json' | 'sarif' | 'github' | 'markdown';
   /** exit 1 when there are more warnings than this (errors always fail) */
   maxWarnings?: string;
+  /** pre-merge mode: review only the migrations added or edited since this git ref */
+  base?: string;
   verbose?: boolean;
   /** --ai: a second opinion from Claude after the deterministic review */
   ai?: boolean;
@@ -54,6 +58,10 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   // fail on a missing key before any output, not after the report
   const connection = opts.ai && !opts.aiDryRun ? (await import('../ai/client.js')).connectionFrom(io.env) : undefined;
   const inputs = paths.map((p) => loadInput(p, io.cwd, () => readFileSync(0, 'utf8')));
+  if (opts.base !== undefined) {
+    limitToChanges(inputs, changesSince(opts.base, io.cwd), io.cwd);
+    if (!inputs.some((input) => input.files.some((f) => f.review))) io.stderr(`No migration was added or edited since ${opts.base}: nothing to review.\n`);
+  }
   if (config.exclude.length > 0) {
     // excluded files still build the schema the later files are reviewed against
     const excluded = picomatch(config.exclude, { dot: true });
@@ -145,6 +153,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .description('statically review migration SQL: locks, rewrites, scans and transaction rules per statement')
     .argument('<paths...>', '.sql files, drizzle migration folders, folders of .sql files, or - for stdin')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github', 'markdown']).default('pretty'))
+    .option('--base <git-ref>', 'pre-merge mode: review only migrations added or edited since this ref (the others are history); editing a merged one is an error')
     .option('--max-warnings <n>', 'exit 1 when there are more than n warnings (errors always exit 1)')
     .option('--pg-version <major>', 'PostgreSQL major version the migrations run on (12-18; default 18 or config pgVersion)')
     .option('--timezone <zone>', 'session TimeZone the migrations run with (default UTC); decides whether timestamp -> timestamptz rewrites')
@@ -163,6 +172,7 @@ Examples:
   $ cat change.sql | dbtool review-migration - --format json
   $ dbtool review-migration drizzle --format sarif > dbtool.sarif    # GitHub code scanning
   $ dbtool review-migration drizzle --max-warnings 0
+  $ dbtool review-migration drizzle --base origin/main                # in a pull request
   $ dbtool review-migration drizzle/0007_add_index.sql --ai
   $ dbtool review-migration drizzle/0007_add_index.sql --ai-dry-run | less
 

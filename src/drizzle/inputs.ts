@@ -82,7 +82,7 @@ function nestedSqlFiles(dir: string): string[] {
 }
 
 /** golang-migrate and friends keep `x.up.sql` next to `x.down.sql`; only the up side builds the schema. */
-function withoutDownMigrations(names: string[]): string[] {
+export function withoutDownMigrations(names: string[]): string[] {
   return names.filter((n) => !/(^|[._-])down\.sql$/i.test(n));
 }
 

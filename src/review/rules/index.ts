@@ -94,6 +94,15 @@ export const INPUT_RULES = {
       ignoreWhen: 'every database already applied the entry (the order no longer matters).',
     },
   },
+  'edited-migration': {
+    severity: 'error',
+    summary: 'A migration that was already merged (it exists at --base) has been edited or deleted',
+    docs: {
+      why: 'Databases that applied the migration will not run it again, so an edit changes only the databases created from now on: environments drift apart silently. Runners that check hashes (dbtool migrate, and drizzle in the future) refuse to continue until the difference is resolved.',
+      drizzle: 'Leave the applied migration as it is and put the change in a new one: change the schema and run `drizzle-kit generate` (or `drizzle-kit generate --custom` for hand-written SQL).',
+      ignoreWhen: 'the migration was never applied anywhere (it was merged but not deployed), or the edit only touches comments and every runner involved ignores hashes.',
+    },
+  },
   'invalid-ignore': {
     severity: 'error',
     summary: 'A dbtool-ignore comment without a rule, with an unknown rule, or without a reason',
