@@ -60,7 +60,33 @@ describe('github and markdown reports', () => {
   it('render a table per file with the safer SQL folded away', async () => {
     const { reviewToMarkdown } = await import('../src/report/markdown.js');
     const text = reviewToMarkdown(reviewAfter(HISTORY, CHANGE));
-    expect(text).toContain('| 2:1 | 🔴 error | `blocking-full-scan` |');
+    expect(text).toContain('| 2:1 | 🔴 error | `blocking-full-scan` | `CREATE INDEX users_email ON users (email)` |');
     expect(text).toContain('```sql\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n```');
+    expect(text).toContain('| file | errors | warnings | info |');
+    expect(text).toMatch(/\| `0001_change\.sql` \| 2 \| 0 \| 0 \|/);
+  });
+
+  it('stays under GitHub\'s comment limit on a 1,000-statement change and counts what it leaves out', async () => {
+    const { reviewToMarkdown, MARKDOWN_BUDGET } = await import('../src/report/markdown.js');
+    const history = Array.from({ length: 20 }, (_v, t) => `CREATE TABLE t${t} (id bigint PRIMARY KEY, ${Array.from({ length: 50 }, (_w, c) => `c${c} text`).join(', ')});`).join('\n');
+    // 1,000 index builds on existing tables spread over 20 migration files: 1,000 errors with fixes
+    const { review } = await import('../src/review/engine.js');
+    const files = Array.from({ length: 20 }, (_v, t) => ({
+      path: `drizzle/${String(t + 1).padStart(4, '0')}_indexes.sql`, migration: `${t + 1}`, problems: [], review: true,
+      text: Array.from({ length: 50 }, (_w, c) => `CREATE INDEX t${t}_c${c}_idx ON t${t} (c${c});`).join('\n'),
+    }));
+    const report = review([{ files: [{ path: '0000_init.sql', migration: '0', text: history, problems: [], review: false }, ...files] }], { pgVersion: 18, timezoneIsUtc: true, transactionMode: 'per-file', runnerLockTimeout: true });
+    expect(report.summary.statements).toBe(1000);
+    expect(report.summary.errors).toBe(1000);
+    const text = reviewToMarkdown(report);
+    expect(text.length).toBeLessThanOrEqual(MARKDOWN_BUDGET);
+    expect(text.length).toBeGreaterThan(MARKDOWN_BUDGET / 2);
+    expect(text).toContain('**1000 errors**');
+    expect(text).toMatch(/> \d+ more findings in \d+ files do not fit in one comment/);
+    expect(text).toContain('… and 25 more findings in this file.');
+    // the summary table still lists every file (up to 50), though not every section fits
+    expect(text.match(/^\| `drizzle\//gm)).toHaveLength(20);
+    // nothing is cut mid-section: every details block is closed
+    expect(text.split('<details>').length).toBe(text.split('</details>').length);
   });
 });
