@@ -1,15 +1,28 @@
-// Reviews the whole real-world corpus with dbtool and with squawk in one run and prints wall times,
-// peak RSS and their ratios. Never part of `npm test`: timings belong here, not in assertions.
+// Reviews the whole real-world corpus with dbtool and with squawk in one run and prints, in order: dbtool's
+// coverage of squawk's own test cases, dbtool's error and warning findings per corpus repo, then wall times,
+// peak RSS and their ratios. Never part of `npm test`: timings and counts belong here, not in assertions.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createJiti } from 'jiti';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const corpus = join(root, '..', 'shared', 'corpus', 'real-world');
 if (!existsSync(corpus)) {
   console.error(`bench: ${corpus} is absent; the corpus benchmark needs ../shared`);
+  process.exit(2);
+}
+
+// the one mapping from squawk's rules to dbtool's, shared with test/review/squawk-cases.test.ts (TypeScript,
+// loaded with jiti, which also resolves the sources' `./x.js` specifiers to their .ts files)
+const jiti = createJiti(import.meta.url);
+const coverage = await jiti.import('../test/review/squawk-coverage.ts');
+const { loadParser } = await jiti.import('../src/review/parse.ts');
+const cases = coverage.readSquawkCases();
+if (!cases) {
+  console.error(`bench: ${coverage.SQUAWK_CASES_PATH} is absent; the coverage of squawk's test cases needs ../shared`);
   process.exit(2);
 }
 
@@ -60,6 +73,90 @@ const node = process.execPath;
 const dbtool = join(root, 'bin', 'dbtool.js');
 const squawk = squawkBinary();
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+
+// ---- coverage of squawk's own test cases
+await loadParser();
+const cov = coverage.squawkCoverage(cases);
+const frac = (x) => `${x.hit}/${x.total}`.padStart(7) + ` ${`(${coverage.percent(x)}%)`.padStart(8)}`;
+const { safety, style, rawSafety, rawStyle } = cov.totals;
+console.log(`squawk's test cases: ${cases.length} (${relative(root, coverage.SQUAWK_CASES_PATH)}); where squawk expects a rule to fire, dbtool fires a mapped rule on`);
+console.log(`  ${'squawk rule'.padEnd(46)} ${'kind'.padEnd(6)} ${'agreed cases'.padStart(16)}  ${'all cases'.padStart(16)}`);
+for (const r of cov.rules) console.log(`  ${r.rule.padEnd(46)} ${r.kind.padEnd(6)} ${frac(r)}  ${frac(cov.raw[r.rule])}`);
+console.log(`  ${'TOTAL safety'.padEnd(53)} ${frac(safety)}  ${frac(rawSafety)}`);
+console.log(`  ${'TOTAL style'.padEnd(53)} ${frac(style)}  ${frac(rawStyle)}`);
+// a safety miss outside KNOWN_GAPS fails test/review/squawk-cases.test.ts: marked NEW here
+const misses = cov.rules.flatMap((r) => r.missed.map((id) => ({ rule: r.rule, id, kind: r.kind, known: coverage.KNOWN_GAPS.includes(`${r.rule}: ${id}`) })));
+const fresh = misses.filter((m) => m.kind === 'safety' && !m.known).length;
+console.log(`  misses (expectations dbtool agrees with but does not meet): ${misses.length}; safety misses not in KNOWN_GAPS: ${fresh}`);
+for (const m of misses) console.log(`    ${m.kind === 'safety' && !m.known ? 'NEW ' : ''}${m.rule}: ${m.id}${m.kind === 'style' ? ' (style)' : ''}`);
+// disagreements grouped by reason; a case that disagrees on several rules for one reason is listed once
+const byReason = new Map();
+for (const s of cov.skipped) {
+  const group = byReason.get(s.reason) ?? new Map();
+  group.set(s.id, [...(group.get(s.id) ?? []), s.rule]);
+  byReason.set(s.reason, group);
+}
+/** Case ids of one squawk test written once: `file::test#3`, `file::test#5` → `file::test#{3,5}`. */
+function compactIds(ids) {
+  const out = [];
+  for (const id of ids) {
+    const m = /^(.*)#(\d+)$/.exec(id);
+    const last = out[out.length - 1];
+    if (m && last && last.base === m[1]) last.numbers.push(m[2]);
+    else out.push(m ? { base: m[1], numbers: [m[2]] } : { base: id, numbers: [] });
+  }
+  return out.map(({ base, numbers }) => (numbers.length > 1 ? `${base}#{${numbers.join(',')}}` : numbers.length ? `${base}#${numbers[0]}` : base));
+}
+console.log(`  disagreements (left out of "agreed"): ${cov.skipped.length} expectation(s), ${byReason.size} reason(s)`);
+for (const [reason, group] of byReason) {
+  const rules = [...new Set([...group.values()].flat())];
+  console.log(`    [${group.size} case(s); ${rules.join(', ')}] ${reason}`);
+  const ids = compactIds([...group].map(([id, rs]) => (rules.length > 1 ? `${id} (${rs.join(', ')})` : id)));
+  let line = '';
+  for (const id of ids) {
+    if (line && line.length + id.length + 2 > 110) {
+      console.log(`      ${line},`);
+      line = '';
+    }
+    line = line ? `${line}, ${id}` : id;
+  }
+  if (line) console.log(`      ${line}`);
+}
+console.log('');
+
+// ---- error and warning findings per corpus repo, from dbtool's JSON report (all folders, one process)
+const reviewed = spawnSync(process.execPath, [join(root, 'bin', 'dbtool.js'), 'review-migration', ...folders, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+if (reviewed.status !== 0 && reviewed.status !== 1) {
+  console.error(`dbtool review-migration failed (exit ${reviewed.status}): ${reviewed.stderr.slice(0, 500)}`);
+  process.exit(2);
+}
+const report = JSON.parse(reviewed.stdout);
+const repos = new Map(readdirSync(corpus).filter((p) => statSync(join(corpus, p)).isDirectory()).map((p) => [p, { files: 0, errors: 0, warnings: 0, errorRules: new Map() }]));
+for (const file of report.files) {
+  const repo = relative(corpus, resolve(file.path)).split(sep)[0];
+  const row = repos.get(repo);
+  if (!row) throw new Error(`bench: ${file.path} is not under ${corpus}`);
+  row.files++;
+  for (const f of [...file.findings, ...file.statements.flatMap((s) => s.findings)]) {
+    if (f.severity === 'error') {
+      row.errors++;
+      row.errorRules.set(f.rule, (row.errorRules.get(f.rule) ?? 0) + 1);
+    } else if (f.severity === 'warning') row.warnings++;
+  }
+}
+const rows = [...repos].sort(([a, x], [b, y]) => y.errors - x.errors || a.localeCompare(b));
+const sumOf = (key) => rows.reduce((n, [, r]) => n + r[key], 0);
+console.log('dbtool findings per corpus repo (review-migration, default settings)');
+console.log(`  ${'repo'.padEnd(28)} ${'files'.padStart(5)} ${'errors'.padStart(6)} ${'warnings'.padStart(8)}  top error rules`);
+for (const [repo, r] of rows) {
+  const top = [...r.errorRules].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).slice(0, 3).map(([rule, n]) => `${rule} ${n}`).join(', ');
+  console.log(`  ${repo.padEnd(28)} ${String(r.files).padStart(5)} ${String(r.errors).padStart(6)} ${String(r.warnings).padStart(8)}  ${top}`);
+}
+console.log(`  ${'TOTAL'.padEnd(28)} ${String(sumOf('files')).padStart(5)} ${String(sumOf('errors')).padStart(6)} ${String(sumOf('warnings')).padStart(8)}`);
+if (sumOf('errors') !== report.summary.errors || sumOf('warnings') !== report.summary.warnings) {
+  console.log(`  (the report's own summary says ${report.summary.errors} errors, ${report.summary.warnings} warnings)`);
+}
+console.log('');
 
 console.log(`corpus: ${folders.length} folders, ${files.length} files; ${runs} runs each, median wall time`);
 const ours = measure('dbtool review-migration (all folders, with history)', node, [dbtool, 'review-migration', ...folders, '--format', 'json'], runs);
