@@ -28,6 +28,9 @@ INSERT INTO orders SELECT g, (g % 2000) + 1, g, NULL FROM generate_series(1, 400
 const FK = `${ORDERS}
 ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);`;
 
+const FK_TO_PRIMARY_KEY = `${ORDERS}
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users;`;
+
 const FK_NOT_VALID = `${ORDERS}
 ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;`;
 
@@ -129,6 +132,8 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'type-timestamp-to-timestamptz-berlin', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN seen TYPE timestamptz', timezone: 'Europe/Berlin' },
   { id: 'type-change-foreign-key-column', setup: FK, sql: 'ALTER TABLE orders ALTER COLUMN user_id TYPE int' },
   { id: 'type-change-referenced-column', setup: FK, sql: 'ALTER TABLE users ALTER COLUMN id TYPE numeric' },
+  { id: 'type-change-referenced-primary-key-implicitly', setup: FK_TO_PRIMARY_KEY, sql: 'ALTER TABLE users ALTER COLUMN id TYPE numeric' },
+  { id: 'type-change-other-column-of-referenced-table', setup: FK, sql: 'ALTER TABLE users ALTER COLUMN age TYPE bigint' },
   { id: 'type-int-to-text-using', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN age TYPE text USING age::text' },
   { id: 'type-column-used-by-view-fails', setup: VIEW, sql: 'ALTER TABLE users ALTER COLUMN email TYPE varchar(50)', fails: true },
   // defaults and NOT NULL

@@ -95,7 +95,11 @@ const APPLY: Record<string, Applier> = {
       if (!relation || !column) return;
       relation.columns.delete(column.name);
       relation.columns.set(newName, { ...column, name: newName });
-      for (const c of relation.constraints) c.columns = c.columns.map((n) => (n === column.name ? newName : n));
+      const rename = (n: string) => (n === column.name ? newName : n);
+      for (const c of relation.constraints) c.columns = c.columns.map(rename);
+      for (const other of catalog.referencingTables(relation.key)) {
+        for (const c of other.constraints) if (c.references === relation.key && c.referencedColumns) c.referencedColumns = c.referencedColumns.map(rename);
+      }
       for (const view of catalog.relations.values()) {
         for (const dep of view.dependsOn) {
           if (dep.relation === relation.key && dep.columns.delete(column.name)) dep.columns.add(newName);
@@ -294,7 +298,11 @@ function addConstraint(relation: Relation, c: PgConstraint, columnName: string |
     columns,
     validated: !c.skip_validation,
   };
-  if (kind === 'foreign') constraint.references = relationKey(c.pktable);
+  if (kind === 'foreign') {
+    constraint.references = relationKey(c.pktable);
+    const referenced = names(c.pk_attrs);
+    if (referenced.length) constraint.referencedColumns = referenced;
+  }
   if (kind === 'check') constraint.provesNotNull = columnsProvenNotNull(c.raw_expr);
   if (kind === 'primary') for (const col of columns) markNotNull(relation, col);
   relation.constraints.push(constraint);

@@ -19,6 +19,8 @@ export interface Constraint {
   validated: boolean;
   /** foreign keys: the referenced relation's key */
   references?: string;
+  /** foreign keys: the referenced columns as written; absent when they default to the primary key */
+  referencedColumns?: string[];
   /** CHECK constraints of the form `col IS NOT NULL`: the columns they prove non-null */
   provesNotNull?: string[];
 }

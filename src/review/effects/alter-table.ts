@@ -259,9 +259,13 @@ function revalidatedForeignKeys(target: string, col: string, relation: Relation 
     if (fk.kind !== 'foreign' || !fk.references || !fk.columns.includes(col)) continue;
     out.lock(fk.references, AEL).scan(fk.references, `foreign key ${fk.name} is validated again against ${fk.references.split('.')[1]}`);
   }
+  // a key that references the table involves the changed column only if it is one of the referenced columns
+  const primaryKey = relation?.constraints.find((c) => c.kind === 'primary')?.columns;
   for (const other of out.ctx.catalog.referencingTables(target)) {
     for (const fk of other.constraints) {
       if (fk.kind !== 'foreign' || fk.references !== target) continue;
+      const referenced = fk.referencedColumns ?? primaryKey;
+      if (referenced && !referenced.includes(col)) continue;
       out.lock(other.key, AEL).scan(other.key, `foreign key ${fk.name} of ${other.key.split('.')[1]} is validated again`);
     }
   }
