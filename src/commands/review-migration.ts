@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import type { Command } from 'commander';
@@ -11,6 +11,7 @@ import { resolveReviewConfig, reviewSettingsOf } from '../config.js';
 import type { ReviewConfig, ReviewFlags } from '../config.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { loadInput } from '../drizzle/inputs.js';
+import type { LoadedInput } from '../drizzle/inputs.js';
 import { limitToChanges } from '../drizzle/pre-merge.js';
 import { changesSince } from '../git/changes.js';
 import { reviewToGithub } from '../report/github.js';
@@ -19,6 +20,7 @@ import { reviewToMarkdown } from '../report/markdown.js';
 import { reviewToPretty } from '../report/pretty.js';
 import { reviewToSarif } from '../report/sarif.js';
 import { review } from '../review/engine.js';
+import { fixFolder } from '../review/fix.js';
 import type { FolderSource, Report } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
 import { loadParser } from '../review/parse.js';
@@ -31,6 +33,8 @@ export interface ReviewOptions extends ReviewFlags {
   maxWarnings?: string;
   /** pre-merge mode: review only the migrations added or edited since this git ref */
   base?: string;
+  /** rewrite reviewed files with the fixes that need no decision */
+  fix?: boolean;
   verbose?: boolean;
   /** --ai: a second opinion from Claude after the deterministic review */
   ai?: boolean;
@@ -73,6 +77,7 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   }
   await loadParser();
   const settings: ReviewSettings = reviewSettingsOf(config);
+  if (opts.fix) applyFixes(inputs, settings, opts, io);
   const report: Report = review(inputs, settings);
   const tooManyWarnings = maxWarnings !== undefined && report.summary.warnings > maxWarnings;
   const exitCode = report.summary.errors > 0 || tooManyWarnings ? 1 : 0;
@@ -88,6 +93,45 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   // on stderr, so machine-readable output stays valid
   if (tooManyWarnings) io.stderr(`${report.summary.warnings} warnings, more than --max-warnings ${maxWarnings} allows\n`);
   return exitCode;
+}
+
+/**
+ * --fix: rewrites each reviewed file with the fixes that need no decision and that its review confirms, says
+ * on stderr what changed and what was left, and leaves the inputs holding the new text for the report.
+ */
+function applyFixes(inputs: LoadedInput[], settings: ReviewSettings, opts: ReviewOptions, io: Io): void {
+  if (inputs.some((i) => i.layout === 'stdin')) throw new UsageError('--fix rewrites files: it cannot fix standard input', 'Save the SQL to a file and pass its path.');
+  const folder = inputs.find((i) => i.layout !== 'file');
+  if (folder && opts.base === undefined) {
+    throw new UsageError(`--fix with the folder ${folder.path} would rewrite migrations that may already be applied`, 'Name the new migration files, or add --base <git-ref> so only migrations added since then are fixed.');
+  }
+  const lines: string[] = [];
+  for (const input of inputs) {
+    // a merged migration that was edited is reported as such, not edited further
+    const eligible = { files: input.files.map((f) => (f.problems.some((p) => p.rule === 'edited-migration') ? { ...f, review: false } : f)) };
+    for (const fixed of fixFolder(eligible, settings, { breakpoints: Boolean(input.drizzle) })) {
+      if (fixed.applied.length > 0) {
+        writeFileSync(resolve(io.cwd, fixed.path), fixed.text);
+        const file = input.files.find((f) => f.path === fixed.path);
+        if (file) {
+          file.text = fixed.text;
+          delete file.parsed;
+        }
+        lines.push(`fixed ${fixed.path}:`, ...fixed.applied.map((a) => (a.kind === 'inserted'
+          ? `  line ${a.line}  ${a.rule}: added ${oneLine(a.sql)} above ${oneLine(a.before)}`
+          : `  line ${a.line}  ${a.rule}: ${oneLine(a.before)}  ->  ${oneLine(a.sql)}`)));
+      }
+      if (fixed.skipped.length > 0) {
+        lines.push(`not fixed in ${fixed.path}:`, ...fixed.skipped.map((s) => `  line ${s.line}  ${s.rule}: ${s.reason}`));
+      }
+    }
+  }
+  io.stderr(lines.length ? `${lines.join('\n')}\n\n` : 'dbtool --fix: nothing to fix.\n\n');
+}
+
+function oneLine(sql: string): string {
+  const flat = sql.replace(/\s+/g, ' ').trim();
+  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
 }
 
 function warningLimit(value: string | undefined): number | undefined {
@@ -154,6 +198,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .argument('<paths...>', '.sql files, drizzle migration folders, folders of .sql files, or - for stdin')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github', 'markdown']).default('pretty'))
     .option('--base <git-ref>', 'pre-merge mode: review only migrations added or edited since this ref (the others are history); editing a merged one is an error')
+    .option('--fix', 'rewrite the reviewed files with the fixes that need no decision (lock_timeout, CONCURRENTLY where the runner allows it); prints what changed')
     .option('--max-warnings <n>', 'exit 1 when there are more than n warnings (errors always exit 1)')
     .option('--pg-version <major>', 'PostgreSQL major version the migrations run on (12-18; default 18 or config pgVersion)')
     .option('--timezone <zone>', 'session TimeZone the migrations run with (default UTC); decides whether timestamp -> timestamptz rewrites')
@@ -173,6 +218,7 @@ Examples:
   $ dbtool review-migration drizzle --format sarif > dbtool.sarif    # GitHub code scanning
   $ dbtool review-migration drizzle --max-warnings 0
   $ dbtool review-migration drizzle --base origin/main                # in a pull request
+  $ dbtool review-migration drizzle/0007_add_index.sql --fix
   $ dbtool review-migration drizzle/0007_add_index.sql --ai
   $ dbtool review-migration drizzle/0007_add_index.sql --ai-dry-run | less
 

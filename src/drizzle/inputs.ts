@@ -9,6 +9,8 @@ export type FolderLayout = 'journal' | 'v1' | 'plain' | 'file' | 'stdin';
 export interface LoadedInput extends FolderSource {
   layout: FolderLayout;
   path: string;
+  /** drizzle migrations (either layout, or one file of them): statements are separated by `--> statement-breakpoint` */
+  drizzle?: boolean;
 }
 
 const V1_FOLDER = /^\d{14}_.+/;
@@ -37,7 +39,7 @@ export function loadInput(path: string, cwd: string, readStdin: () => string): L
   const v1 = entries.filter((e) => e.isDirectory() && V1_FOLDER.test(e.name) && existsSync(join(full, e.name, 'migration.sql')));
   if (v1.length > 0) {
     const files = v1.map((e) => e.name).sort().map((name) => sqlFile(join(full, name, 'migration.sql'), name, display));
-    return { layout: 'v1', path, files };
+    return { layout: 'v1', path, files, drizzle: true };
   }
   const sql = withoutDownMigrations(entries.filter((e) => e.isFile() && /\.sql$/i.test(e.name)).map((e) => e.name)).sort(byNaturalOrder);
   const nested = sql.length === 0 ? nestedSqlFiles(full) : [];
@@ -59,7 +61,7 @@ function withFolderHistory(file: string, path: string, cwd: string, readStdin: (
   const target = whole.files.findIndex((f) => resolvePath(cwd, f.path) === file);
   if (target < 0) return undefined;
   const files = whole.files.slice(0, target + 1).map((f, i) => ({ ...f, review: i === target, problems: i === target ? f.problems : [] }));
-  return { layout: 'file', path, files };
+  return { layout: 'file', path, files, drizzle: true };
 }
 
 function resolvePath(cwd: string, path: string): string {
@@ -127,5 +129,5 @@ function loadJournalFolder(dir: string, journalPath: string, path: string, displ
       }],
     });
   }
-  return { layout: 'journal', path, files };
+  return { layout: 'journal', path, files, drizzle: true };
 }
