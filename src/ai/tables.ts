@@ -4,8 +4,8 @@ import { typeLabel } from '../review/catalog/types.js';
 
 /** How big a table is, from the database's statistics (pg_class.reltuples, pg_total_relation_size). */
 export interface TableSize {
-  /** estimated row count */
-  rows: number;
+  /** the planner's row estimate; null when the table was never analysed (unknown, not empty) */
+  rows: number | null;
   /** heap + indexes + TOAST */
   bytes: number;
 }

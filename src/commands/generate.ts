@@ -12,23 +12,29 @@ import { review } from '../review/engine.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
 import type { Io } from './io.js';
+import { MIGRATION_AI_HELP, addAiOptions, aiConnection, checkAiFlags, migrationSecondOpinion } from './migration-ai.js';
+import type { MigrationAiDeps, MigrationAiFlags } from './migration-ai.js';
 
-export interface GenerateFlags {
+export interface GenerateFlags extends MigrationAiFlags {
   format: 'pretty' | 'json';
   config?: string;
 }
 
 /** drizzle-kit generate, then the review of exactly the files it wrote. */
-export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, interactive = false): Promise<number> {
+export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, interactive = false, deps: MigrationAiDeps = {}): Promise<number> {
   const bin = findDrizzleKit(io.cwd);
   const explicit = configArg(kitArgs);
   const drizzle = await loadDrizzleConfig(io.cwd, explicit);
   const out = drizzle?.out ?? `${io.cwd}/drizzle`;
-  const reviewConfig = resolveReviewConfig({ config: flags.config }, io.cwd);
+  const reviewConfig = resolveReviewConfig({ config: flags.config, ...(flags.model ? { model: flags.model } : {}), ...(flags.aiMaxTokens ? { aiMaxTokens: flags.aiMaxTokens } : {}) }, io.cwd);
+  checkAiFlags(flags, reviewConfig);
+  // a missing API key is reported before drizzle-kit writes anything
+  const connection = await aiConnection(flags, io);
   const before = migrationFiles(out);
-  // JSON output owns stdout: drizzle-kit's own messages go to stderr then
-  const forward = flags.format === 'json' ? { stdout: io.stderr, stderr: io.stderr } : { stdout: io.stdout, stderr: io.stderr };
-  const kit = await runDrizzleKit(bin, ['generate', ...kitArgs], io.cwd, forward, interactive && flags.format !== 'json');
+  // JSON output (and the --ai-dry-run request) owns stdout: drizzle-kit's own messages go to stderr then
+  const machine = flags.format === 'json' || Boolean(flags.aiDryRun);
+  const forward = machine ? { stdout: io.stderr, stderr: io.stderr } : { stdout: io.stdout, stderr: io.stderr };
+  const kit = await runDrizzleKit(bin, ['generate', ...kitArgs], io.cwd, forward, interactive && !machine);
   const created = createdFiles(before, migrationFiles(out));
   if (created.length === 0) {
     if (kit.code === 0 && /no schema changes/i.test(kit.output)) {
@@ -43,10 +49,15 @@ export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, inter
   const input = loadInput(out, io.cwd, () => '');
   const wanted = new Set(created.map((p) => relative(io.cwd, p) || p));
   for (const file of input.files) file.review = wanted.has(file.path);
-  const report = review([input], reviewSettingsOf(reviewConfig));
-  if (flags.format === 'json') io.stdout(reviewToJson(report, VERSION));
+  const settings = reviewSettingsOf(reviewConfig);
+  const report = review([input], settings);
+  const heading = `\nReviewing ${created.length === 1 ? 'the new migration' : `the ${created.length} new migrations`}: ${[...wanted].join(', ')}\n`;
+  if (flags.ai || flags.aiDryRun) {
+    if (flags.format !== 'json' && !flags.aiDryRun) io.stdout(heading);
+    await migrationSecondOpinion({ folders: [input], settings, report }, { ...flags, ...(explicit ? { drizzleConfig: explicit } : {}) }, reviewConfig, connection, io, deps);
+  } else if (flags.format === 'json') io.stdout(reviewToJson(report, VERSION));
   else {
-    io.stdout(`\nReviewing ${created.length === 1 ? 'the new migration' : `the ${created.length} new migrations`}: ${[...wanted].join(', ')}\n`);
+    io.stdout(heading);
     io.stdout(reviewToPretty(report, { color: await io.palette(), verbose: false, width: io.width }));
   }
   return report.summary.errors > 0 ? 1 : 0;
@@ -60,20 +71,24 @@ function configArg(args: string[]): string | undefined {
 }
 
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('generate')
     .description("run the project's drizzle-kit generate, then review the migrations it wrote")
     .argument('[drizzle-kit-args...]', 'passed to drizzle-kit generate (--name, --custom, --config, …)')
     .addOption(new Option('-f, --format <format>', 'output format of the review').choices(['pretty', 'json']).default('pretty'))
     .option('--review-config <file>', 'path to dbtool.config.json (rule settings for the review)')
-    .allowUnknownOption()
+    .allowUnknownOption();
+  addAiOptions(command)
     .addHelpText('after', `
 Examples:
   $ dbtool generate
   $ dbtool generate --name add_user_email
   $ dbtool generate --custom --name backfill_emails     # an empty migration to write SQL into
-  $ dbtool generate --config drizzle.prod.config.ts`)
-    .action(async (kitArgs: string[], opts: { format: 'pretty' | 'json'; reviewConfig?: string }) => {
-      setExit(await run(kitArgs, { format: opts.format, ...(opts.reviewConfig ? { config: opts.reviewConfig } : {}) }, io, Boolean(process.stdout.isTTY && process.stdin.isTTY)));
+  $ dbtool generate --config drizzle.prod.config.ts
+  $ dbtool generate --name add_orders_index --ai
+${MIGRATION_AI_HELP}`)
+    .action(async (kitArgs: string[], opts: GenerateFlags & { reviewConfig?: string }) => {
+      const { reviewConfig, ...flags } = opts;
+      setExit(await run(kitArgs, { ...flags, ...(reviewConfig ? { config: reviewConfig } : {}) }, io, Boolean(process.stdout.isTTY && process.stdin.isTTY)));
     });
 }

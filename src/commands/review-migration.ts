@@ -3,13 +3,9 @@ import { relative, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { ClientLimits, Connection } from '../ai/client.js';
-import type { MigrationReview } from '../ai/history.js';
-import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from '../ai/models.js';
-import type { TableSizes } from '../ai/tables.js';
 import { resolveReviewConfig, reviewSettingsOf } from '../config.js';
-import type { ReviewConfig, ReviewFlags } from '../config.js';
-import { ConfigError, UsageError } from '../errors.js';
+import type { ReviewFlags } from '../config.js';
+import { UsageError } from '../errors.js';
 import { loadInput } from '../drizzle/inputs.js';
 import type { LoadedInput } from '../drizzle/inputs.js';
 import { limitToChanges } from '../drizzle/pre-merge.js';
@@ -26,8 +22,10 @@ import type { ReviewSettings } from '../review/findings.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
 import type { Io } from './io.js';
+import { MIGRATION_AI_HELP, addAiOptions, aiConnection, checkAiFlags, migrationSecondOpinion } from './migration-ai.js';
+import type { MigrationAiDeps, MigrationAiFlags } from './migration-ai.js';
 
-export interface ReviewOptions extends ReviewFlags {
+export interface ReviewOptions extends ReviewFlags, MigrationAiFlags {
   format: 'pretty' | 'json' | 'sarif' | 'github' | 'markdown';
   /** exit 1 when there are more warnings than this (errors always fail) */
   maxWarnings?: string;
@@ -35,21 +33,9 @@ export interface ReviewOptions extends ReviewFlags {
   base?: string;
   /** rewrite reviewed files with the fixes that need no decision */
   fix?: boolean;
-  verbose?: boolean;
-  /** --ai: a second opinion from Claude after the deterministic review */
-  ai?: boolean;
-  /** --ai-dry-run: print the request --ai would send, send nothing */
-  aiDryRun?: boolean;
-  /** false with --no-cache */
-  cache?: boolean;
 }
 
-export interface ReviewDeps {
-  /** the API client's timeout and retries (tests shorten them) */
-  aiLimits?: Partial<ClientLimits>;
-  /** table sizes from the database, when one is reachable */
-  tableSizes?: TableSizes;
-}
+export type ReviewDeps = MigrationAiDeps;
 
 /**
  * Reviews the given paths and returns the exit code: 1 when any error-level finding exists. The AI
@@ -59,8 +45,7 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   const config = resolveReviewConfig(opts, io.cwd);
   checkAiFlags(opts, config);
   const maxWarnings = warningLimit(opts.maxWarnings);
-  // fail on a missing key before any output, not after the report
-  const connection = opts.ai && !opts.aiDryRun ? (await import('../ai/client.js')).connectionFrom(io.env) : undefined;
+  const connection = await aiConnection(opts, io);
   const inputs = paths.map((p) => loadInput(p, io.cwd, () => readFileSync(0, 'utf8')));
   if (opts.base !== undefined) {
     limitToChanges(inputs, changesSince(opts.base, io.cwd), io.cwd);
@@ -82,7 +67,7 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   const tooManyWarnings = maxWarnings !== undefined && report.summary.warnings > maxWarnings;
   const exitCode = report.summary.errors > 0 || tooManyWarnings ? 1 : 0;
   if (opts.aiDryRun || opts.ai) {
-    await secondOpinion({ folders: inputs as FolderSource[], settings, report }, { opts, config, connection, deps }, io);
+    await migrationSecondOpinion({ folders: inputs as FolderSource[], settings, report }, opts, config, connection, io, deps);
     return exitCode;
   }
   if (opts.format === 'json') io.stdout(reviewToJson(report, VERSION));
@@ -140,59 +125,8 @@ function warningLimit(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-interface SecondOpinionContext {
-  opts: ReviewOptions;
-  config: ReviewConfig;
-  /** undefined only for --ai-dry-run */
-  connection: Connection | undefined;
-  deps: ReviewDeps;
-}
-
-/** --ai and --ai-dry-run: the deterministic report first, then the checked verdicts as they stream in. */
-async function secondOpinion(migration: MigrationReview, ctx: SecondOpinionContext, io: Io): Promise<void> {
-  const { opts, config, connection, deps } = ctx;
-  // loaded on demand: the SDK is only needed when asked for
-  const { prepareMigrationRequest, askForSecondOpinion } = await import('../ai/second-opinion.js');
-  const aiSettings = { model: config.ai.model, maxTokens: config.ai.maxTokens, cache: opts.cache !== false, ...(deps.tableSizes ? { sizes: deps.tableSizes } : {}) };
-  const prepared = prepareMigrationRequest(migration, aiSettings);
-  if (opts.aiDryRun || !connection) {
-    io.stdout(`${JSON.stringify(prepared.body, null, 2)}\n`);
-    return;
-  }
-  if (prepared.refs.length === 0) throw new UsageError('--ai: there is no SQL statement to review.', 'Pass migration files that contain SQL.');
-  const { DEFAULT_LIMITS } = await import('../ai/client.js');
-  const { renderFooter, renderHeader, renderVerdict, secondOpinionToJson } = await import('../ai/render.js');
-  const ask = { cwd: io.cwd, connection, limits: { ...DEFAULT_LIMITS, ...deps.aiLimits }, warn: (t: string) => io.stderr(`${t}\n`) };
-  if (opts.format === 'json') {
-    const opinion = await askForSecondOpinion(migration, prepared, aiSettings, ask);
-    const body = JSON.parse(reviewToJson(migration.report, VERSION)) as Record<string, unknown>;
-    io.stdout(`${JSON.stringify({ ...body, ai: secondOpinionToJson(opinion) }, null, 2)}\n`);
-    return;
-  }
-  const color = await io.palette();
-  const renderOptions = { color, width: io.width };
-  io.stdout(reviewToPretty(migration.report, { color, verbose: Boolean(opts.verbose), width: io.width }));
-  io.stdout(`\n${renderHeader(config.ai.model, renderOptions)}`);
-  // each verdict is re-reviewed before it prints, so unsafe advice never shows, not even while streaming
-  const opinion = await askForSecondOpinion(migration, prepared, aiSettings, { ...ask, onVerdict: (v) => io.stdout(renderVerdict(v, renderOptions)) });
-  io.stdout(renderFooter(opinion, renderOptions));
-}
-
-function checkAiFlags(opts: ReviewOptions, config: ReviewConfig): void {
-  const wantsAi = opts.ai || opts.aiDryRun;
-  if (!wantsAi) {
-    const stray = [opts.model !== undefined && '--model', opts.aiMaxTokens !== undefined && '--ai-max-tokens', opts.cache === false && '--no-cache'].filter(Boolean);
-    if (stray.length) throw new UsageError(`${stray.join(', ')} only applies with --ai.`, 'Add --ai (or --ai-dry-run to see the request without sending it).');
-    return;
-  }
-  if (opts.ai && !opts.aiDryRun && !config.ai.enabled) {
-    throw new ConfigError(`--ai is disabled for this repository (${config.ai.source} is false).`, 'The second opinion sends the redacted review to the Anthropic API; this repository forbids that. --ai-dry-run shows what would be sent.');
-  }
-  if (opts.ai && !opts.aiDryRun && opts.format !== 'pretty' && opts.format !== 'json') throw new UsageError(`--ai works with --format pretty or json, not ${opts.format}.`);
-}
-
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('review-migration')
     .description('statically review migration SQL: locks, rewrites, scans and transaction rules per statement')
     .argument('<paths...>', '.sql files, drizzle migration folders, folders of .sql files, or - for stdin')
@@ -204,12 +138,8 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('--timezone <zone>', 'session TimeZone the migrations run with (default UTC); decides whether timestamp -> timestamptz rewrites')
     .addOption(new Option('--transaction-mode <mode>', "how the runner wraps migrations: all (drizzle's migrator), per-file, none").choices(['all', 'per-file', 'none']))
     .option('-v, --verbose', 'show every statement with its effects, not only those with findings')
-    .option('--config <file>', 'path to dbtool.config.json')
-    .option('--ai', 'ask Claude for a second opinion after the review (needs ANTHROPIC_API_KEY); never changes the exit code')
-    .option('--ai-dry-run', 'print the exact request --ai would send, send nothing (no key needed)')
-    .option('--model <id>', `Claude model for --ai (default: config ai.model or ${DEFAULT_MODEL})`)
-    .option('--ai-max-tokens <n>', `output token limit for --ai (default: config ai.maxTokens or ${DEFAULT_MAX_TOKENS})`)
-    .option('--no-cache', 'with --ai: ask again even if an identical request was answered before (.dbtool/ai-cache)')
+    .option('--config <file>', 'path to dbtool.config.json');
+  addAiOptions(command)
     .addHelpText('after', `
 Examples:
   $ dbtool review-migration drizzle
@@ -221,16 +151,7 @@ Examples:
   $ dbtool review-migration drizzle/0007_add_index.sql --fix
   $ dbtool review-migration drizzle/0007_add_index.sql --ai
   $ dbtool review-migration drizzle/0007_add_index.sql --ai-dry-run | less
-
-AI second opinion (--ai):
-  Sends the redacted review to Claude: each statement with its literals replaced by $1, $2, … and comments
-  removed, its locks, rewrites, scans and findings, and the columns, indexes and constraints of the tables it
-  touches. Never sent: literal values, comments, connection strings, credentials, environment.
-  Every SQL the model suggests is parsed and re-reviewed by dbtool; unparseable or unsafe suggestions are
-  withheld. The answer is advisory: the exit code is the deterministic review's, with or without --ai
-  (a failure to reach the API exits 2). Identical requests are answered from .dbtool/ai-cache.
-  Environment: ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN for a gateway), ANTHROPIC_BASE_URL (proxy/gateway).
-  Config: "ai": {"model": "…", "maxTokens": 8192, "enabled": false} — enabled false forbids --ai.`)
+${MIGRATION_AI_HELP}`)
     .action(async (paths: string[], opts: ReviewOptions) => {
       setExit(await run(paths, opts, io));
     });

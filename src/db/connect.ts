@@ -42,13 +42,18 @@ export function describeTarget(target: DbTarget): string {
   return target.kind === 'server' ? `${redactUrl(target.url)} (from ${target.source})` : `${target.dataDir} (${target.source})`;
 }
 
-export async function openSession(target: DbTarget): Promise<Session> {
-  return target.kind === 'server' ? openServer(target.url) : openPglite(target.dataDir);
+export interface SessionOptions {
+  /** give up connecting to a server after this long (default: wait as long as the network does) */
+  connectTimeoutMs?: number;
+}
+
+export async function openSession(target: DbTarget, options: SessionOptions = {}): Promise<Session> {
+  return target.kind === 'server' ? openServer(target.url, options) : openPglite(target.dataDir);
 }
 
 /** Opens a session, hands it to `fn`, and always closes it. */
-export async function withSession<T>(target: DbTarget, fn: (session: Session) => Promise<T>): Promise<T> {
-  const session = await openSession(target);
+export async function withSession<T>(target: DbTarget, fn: (session: Session) => Promise<T>, options: SessionOptions = {}): Promise<T> {
+  const session = await openSession(target, options);
   try {
     return await fn(session);
   } finally {
@@ -56,10 +61,10 @@ export async function withSession<T>(target: DbTarget, fn: (session: Session) =>
   }
 }
 
-async function openServer(url: string): Promise<Session> {
+async function openServer(url: string, options: SessionOptions = {}): Promise<Session> {
   const { default: pg } = await import('pg');
   // bigint and numeric stay strings (pg's default); dbtool never does arithmetic on them in SQL results it trusts
-  const client = new pg.Client({ connectionString: url, application_name: 'dbtool' });
+  const client = new pg.Client({ connectionString: url, application_name: 'dbtool', ...(options.connectTimeoutMs ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}) });
   client.on('error', () => undefined); // a dropped connection surfaces as the failing query's error
   try {
     await client.connect();
@@ -76,7 +81,7 @@ async function openServer(url: string): Promise<Session> {
     queryExtended: async <T>(sql: string, params: unknown[]) => ({ rows: (await client.query({ text: sql, values: params, queryMode: 'extended' } as import('pg').QueryConfig)).rows as T[] }),
     querySimple: async <T>(sql: string) => ({ rows: (await client.query(sql)).rows as T[] }),
     close: () => client.end(),
-    another: () => openServer(url),
+    another: () => openServer(url, options),
   };
 }
 

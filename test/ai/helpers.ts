@@ -13,7 +13,8 @@ export const CHANGE = [
   `CREATE INDEX "users_email_idx" ON "users" ("email");`,
 ].join('\n--> statement-breakpoint\n');
 
-export const DATABASE_URL = 'postgres://app:s3cret-pw@db.internal:5432/app';
+// nothing listens on port 9 of the loopback: a connection attempt is refused at once, never leaves the machine
+export const DATABASE_URL = 'postgres://app:s3cret-pw@127.0.0.1:9/app';
 export const API_KEY = 'sk-ant-test-0123456789abcdef';
 
 export const CHANGE_PATH = 'drizzle/20240102000000_change/migration.sql';

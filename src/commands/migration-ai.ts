@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import type { ClientLimits, Connection } from '../ai/client.js';
+import type { MigrationReview } from '../ai/history.js';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from '../ai/models.js';
+import type { TableSizes } from '../ai/tables.js';
+import type { ReviewConfig } from '../config.js';
+import { chooseTarget, withSession } from '../db/connect.js';
+import { loadDrizzleConfig } from '../drizzle/kit-config.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { reviewToJson } from '../report/json.js';
+import { reviewToPretty } from '../report/pretty.js';
+import { VERSION } from '../version.js';
+import type { Io } from './io.js';
+
+/** The --ai flags review-migration and generate share. */
+export interface MigrationAiFlags {
+  ai?: boolean;
+  aiDryRun?: boolean;
+  /** false with --no-cache */
+  cache?: boolean;
+  model?: string;
+  aiMaxTokens?: string;
+  /** the database whose statistics give table sizes (else DATABASE_URL, then the drizzle config) */
+  url?: string;
+  drizzleConfig?: string;
+  verbose?: boolean;
+  format: string;
+}
+
+export interface MigrationAiDeps {
+  /** the API client's timeout and retries (tests shorten them) */
+  aiLimits?: Partial<ClientLimits>;
+  /** table sizes, instead of reading them from the database */
+  tableSizes?: TableSizes;
+}
+
+export function addAiOptions(command: Command): Command {
+  return command
+    .option('--ai', 'ask Claude for a second opinion after the review (needs ANTHROPIC_API_KEY); never changes the exit code')
+    .option('--ai-dry-run', 'print the exact request --ai would send, send nothing (no key needed)')
+    .option('--model <id>', `Claude model for --ai (default: config ai.model or ${DEFAULT_MODEL})`)
+    .option('--ai-max-tokens <n>', `output token limit for --ai (default: config ai.maxTokens or ${DEFAULT_MAX_TOKENS})`)
+    .option('--no-cache', 'with --ai: ask again even if an identical request was answered before (.dbtool/ai-cache)')
+    .option('--url <postgres-url>', 'with --ai: the database whose statistics give the touched tables\' sizes (default: DATABASE_URL, then the drizzle config)');
+}
+
+export const MIGRATION_AI_HELP = `
+AI second opinion (--ai):
+  Sends the redacted review to Claude: each statement with its literals replaced by $1, $2, … and comments
+  removed, its locks, rewrites, scans and findings, and the columns, indexes and constraints of the tables it
+  touches, with their row estimates and sizes when a database is configured (--url, DATABASE_URL or the
+  drizzle config; read from the statistics, no row is read). Never sent: literal values, comments, connection
+  strings, credentials, environment.
+  Every SQL the model suggests is parsed and re-reviewed by dbtool; unparseable or unsafe suggestions are
+  withheld. The answer is advisory: the exit code is the deterministic review's, with or without --ai
+  (a failure to reach the API exits 2). Identical requests are answered from .dbtool/ai-cache.
+  Environment: ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN for a gateway), ANTHROPIC_BASE_URL (proxy/gateway).
+  Config: "ai": {"model": "…", "maxTokens": 8192, "enabled": false} — enabled false forbids --ai.`;
+
+/** Rejects AI-only flags without --ai, --ai when the repository forbids it, and formats it cannot stream into. */
+export function checkAiFlags(opts: MigrationAiFlags, config: ReviewConfig): void {
+  const wantsAi = opts.ai || opts.aiDryRun;
+  if (!wantsAi) {
+    const stray = [opts.model !== undefined && '--model', opts.aiMaxTokens !== undefined && '--ai-max-tokens', opts.cache === false && '--no-cache', opts.url !== undefined && '--url'].filter(Boolean);
+    if (stray.length) throw new UsageError(`${stray.join(', ')} only applies with --ai.`, 'Add --ai (or --ai-dry-run to see the request without sending it).');
+    return;
+  }
+  if (opts.ai && !opts.aiDryRun && !config.ai.enabled) {
+    throw new ConfigError(`--ai is disabled for this repository (${config.ai.source} is false).`, 'The second opinion sends the redacted review to the Anthropic API; this repository forbids that. --ai-dry-run shows what would be sent.');
+  }
+  if (opts.ai && !opts.aiDryRun && opts.format !== 'pretty' && opts.format !== 'json') throw new UsageError(`--ai works with --format pretty or json, not ${opts.format}.`);
+}
+
+/** Fails on a missing key before any output, not after the report. */
+export async function aiConnection(opts: MigrationAiFlags, io: Io): Promise<Connection | undefined> {
+  return opts.ai && !opts.aiDryRun ? (await import('../ai/client.js')).connectionFrom(io.env) : undefined;
+}
+
+/**
+ * Sizes of the tables the reviewed statements touch, from a configured database's statistics. The embedded
+ * database is not asked (its sizes say nothing about production), and an unreachable one only costs a note.
+ */
+async function touchedTableSizes(migration: MigrationReview, opts: MigrationAiFlags, io: Io): Promise<TableSizes | undefined> {
+  const drizzle = opts.url || io.env.DATABASE_URL ? undefined : await loadDrizzleConfig(io.cwd, opts.drizzleConfig).catch(() => undefined);
+  const target = chooseTarget({ url: opts.url, env: io.env, drizzleUrl: drizzle?.url, projectDir: io.cwd });
+  if (target.kind !== 'server') return undefined;
+  const names = new Set<string>();
+  for (const file of migration.report.files) {
+    for (const s of file.statements) for (const t of [...Object.keys(s.locks), ...s.rewrites, ...s.scans]) names.add(t);
+  }
+  if (names.size === 0) return {};
+  try {
+    const { readTableSizes } = await import('../ai/table-sizes.js');
+    // sizes are a nicety: a database that does not answer quickly is left out rather than waited for
+    return await withSession(target, (session) => readTableSizes(session, [...names]), { connectTimeoutMs: 5_000 });
+  } catch (error) {
+    io.stderr(`note: table sizes are left out of the AI request: ${(error as Error).message.split('\n')[0]}\n`);
+    return undefined;
+  }
+}
+
+/** --ai and --ai-dry-run: the deterministic report first, then the checked verdicts as they stream in. */
+export async function migrationSecondOpinion(migration: MigrationReview, opts: MigrationAiFlags, config: ReviewConfig, connection: Connection | undefined, io: Io, deps: MigrationAiDeps = {}): Promise<void> {
+  // loaded on demand: the SDK is only needed when asked for
+  const { prepareMigrationRequest, askForSecondOpinion } = await import('../ai/second-opinion.js');
+  const sizes = deps.tableSizes ?? await touchedTableSizes(migration, opts, io);
+  const aiSettings = { model: config.ai.model, maxTokens: config.ai.maxTokens, cache: opts.cache !== false, ...(sizes ? { sizes } : {}) };
+  const prepared = prepareMigrationRequest(migration, aiSettings);
+  if (opts.aiDryRun || !connection) {
+    io.stdout(`${JSON.stringify(prepared.body, null, 2)}\n`);
+    return;
+  }
+  if (prepared.refs.length === 0) throw new UsageError('--ai: there is no SQL statement to review.', 'Pass migration files that contain SQL.');
+  const { DEFAULT_LIMITS } = await import('../ai/client.js');
+  const { renderFooter, renderHeader, renderVerdict, secondOpinionToJson } = await import('../ai/render.js');
+  const ask = { cwd: io.cwd, connection, limits: { ...DEFAULT_LIMITS, ...deps.aiLimits }, warn: (t: string) => io.stderr(`${t}\n`) };
+  if (opts.format === 'json') {
+    const opinion = await askForSecondOpinion(migration, prepared, aiSettings, ask);
+    const body = JSON.parse(reviewToJson(migration.report, VERSION)) as Record<string, unknown>;
+    io.stdout(`${JSON.stringify({ ...body, ai: secondOpinionToJson(opinion) }, null, 2)}\n`);
+    return;
+  }
+  const color = await io.palette();
+  const renderOptions = { color, width: io.width };
+  io.stdout(reviewToPretty(migration.report, { color, verbose: Boolean(opts.verbose), width: io.width }));
+  io.stdout(`\n${renderHeader(config.ai.model, renderOptions)}`);
+  // each verdict is re-reviewed before it prints, so unsafe advice never shows, not even while streaming
+  const opinion = await askForSecondOpinion(migration, prepared, aiSettings, { ...ask, onVerdict: (v) => io.stdout(renderVerdict(v, renderOptions)) });
+  io.stdout(renderFooter(opinion, renderOptions));
+}
