@@ -116,8 +116,7 @@ export async function migrationSecondOpinion(migration: MigrationReview, opts: M
   const ask = { cwd: io.cwd, connection, limits: { ...DEFAULT_LIMITS, ...deps.aiLimits }, warn: (t: string) => io.stderr(`${t}\n`) };
   if (opts.format === 'json') {
     const opinion = await askForSecondOpinion(migration, prepared, aiSettings, ask);
-    const body = JSON.parse(reviewToJson(migration.report, VERSION)) as Record<string, unknown>;
-    io.stdout(`${JSON.stringify({ ...body, ai: secondOpinionToJson(opinion) }, null, 2)}\n`);
+    io.stdout(reviewToJson(migration.report, VERSION, { ai: secondOpinionToJson(opinion) }));
     return;
   }
   const color = await io.palette();

@@ -3,8 +3,11 @@ import type { Report } from '../review/engine.js';
 /** Bumped only when a field changes meaning or disappears; new fields may appear at any time. */
 export const REVIEW_REPORT_VERSION = 1;
 
-/** The machine-readable review, exactly as ARCHITECTURE.md's "Review JSON" contract describes it. */
-export function reviewToJson(report: Report, toolVersion: string): string {
+/**
+ * The machine-readable review, exactly as ARCHITECTURE.md's "Review JSON" contract describes it; `extra`
+ * adds top-level keys of its own (the AI second opinion's `ai`).
+ */
+export function reviewToJson(report: Report, toolVersion: string, extra: Record<string, unknown> = {}): string {
   const body = {
     tool: 'dbtool',
     version: toolVersion,
@@ -27,6 +30,7 @@ export function reviewToJson(report: Report, toolVersion: string): string {
       findings: file.findings,
     })),
     summary: report.summary,
+    ...extra,
   };
   return `${JSON.stringify(body, null, 2)}\n`;
 }
