@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { footerLines, plain, wrap } from './terminal-text.js';
 import type { CostEstimate, Usage } from './models.js';
 import type { Risk } from './prompt.js';
 import type { CheckedSuggestion, VerifiedAnswer, VerifiedVerdict } from './verify.js';
@@ -61,21 +62,7 @@ function renderSuggestion(s: CheckedSuggestion, opts: RenderOptions): string[] {
 }
 
 export function renderFooter(result: SecondOpinion, opts: RenderOptions): string {
-  const c = opts.color;
-  const lines: string[] = [];
-  if (result.answer.summary) lines.push(...wrap(`${c.bold('Summary:')} ${plain(result.answer.summary)}`, opts.width - 2).map((l) => `  ${l}`));
-  if (result.answer.missing.length) lines.push(c.dim(`  no verdict for ${result.answer.missing.join(', ')}`));
-  for (const problem of result.answer.problems) lines.push(c.dim(`  ignored from the answer: ${plain(problem)}`));
-  lines.push(c.dim(`  ${usageLine(result)}`));
-  return `${lines.join('\n')}\n`;
-}
-
-function usageLine(result: SecondOpinion): string {
-  const { inputTokens, outputTokens } = result.usage;
-  const tokens = `${inputTokens.toLocaleString('en-US')} input + ${outputTokens.toLocaleString('en-US')} output tokens`;
-  const cost = result.cost ? `≈ $${result.cost.usd.toFixed(4)} (${result.cost.basis})` : 'no cost estimate for this model';
-  if (result.cached) return `${result.model} · answered from the cache (.dbtool/ai-cache), no request sent · the original call used ${tokens}, ${cost}`;
-  return `${result.model} · ${tokens} · ${cost}`;
+  return `${footerLines(result, opts.color, opts.width).join('\n')}\n`;
 }
 
 /** The `ai` key of `--format json`: every suggestion with its verification status, unsafe ones included but marked. */
@@ -103,32 +90,8 @@ export function secondOpinionToJson(result: SecondOpinion): Record<string, unkno
   };
 }
 
-/** Model text reaches a terminal: control characters (escape sequences) must not. */
-function plain(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
-}
 
-function wrap(text: string, width: number): string[] {
-  const max = Math.max(40, width);
-  const out: string[] = [];
-  for (const paragraph of text.split('\n')) {
-    let line = '';
-    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
-      if (line && visibleLength(line) + 1 + visibleLength(word) > max) {
-        out.push(line);
-        line = word;
-      } else line = line ? `${line} ${word}` : word;
-    }
-    out.push(line);
-  }
-  return out;
-}
 
-function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
-}
 
 function unique(items: string[]): string[] {
   return [...new Set(items)];

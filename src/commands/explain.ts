@@ -1,11 +1,20 @@
 import { readFileSync } from 'node:fs';
+import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import type { ClientLimits, Connection } from '../ai/client.js';
+import type { PlanSource } from '../ai/explain-payload.js';
+import type { TableDefinitions } from '../ai/explain-tables.js';
+import { SUPPORTED_PG_VERSIONS, resolveReviewConfig, reviewSettingsOf } from '../config.js';
+import type { ReviewConfig } from '../config.js';
 import { describeTarget, withSession } from '../db/connect.js';
+import type { Session } from '../db/connect.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { DbtoolError, UsageError } from '../errors.js';
 import { analyzePlan } from '../explain/analyze.js';
+import type { PlanMetrics } from '../explain/analyze.js';
 import { diagnose } from '../explain/diagnose.js';
+import type { Diagnostic } from '../explain/diagnose.js';
 import { checkExplainable } from '../explain/guard.js';
 import { chooseParams, chooseQuery } from '../explain/input.js';
 import { readPlan } from '../explain/plan-json.js';
@@ -14,9 +23,11 @@ import { explainToJson, explainToMarkdown } from '../explain/report.js';
 import type { ExplainContext } from '../explain/report.js';
 import { explainOn } from '../explain/run.js';
 import { renderPlan } from '../explain/tree.js';
+import type { TreeOptions } from '../explain/tree.js';
 import { durationMs } from '../migrate/durations.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
+import { addAiOptions, aiConnection, checkAiFlags, rejectStrayAiFlags, wantsAi } from './ai-options.js';
 import type { Io } from './io.js';
 import { resolveTarget } from './project.js';
 
@@ -32,17 +43,51 @@ export interface ExplainFlags {
   statementTimeout: string;
   lockTimeout: string;
   format: 'pretty' | 'json' | 'markdown';
+  /** dbtool.config.json (its "ai" section) */
+  config?: string;
+  /** --ai: a second opinion on the plan from Claude */
+  ai?: boolean;
+  /** --ai-dry-run: print the request --ai would send, send nothing */
+  aiDryRun?: boolean;
+  model?: string;
+  aiMaxTokens?: string;
+  /** false with --no-cache */
+  cache?: boolean;
+}
+
+export interface ExplainDeps {
+  /** the API client's timeout and retries (tests shorten them) */
+  aiLimits?: Partial<ClientLimits>;
+}
+
+/** --ai / --ai-dry-run, checked before anything runs. */
+interface AiSetup {
+  config: ReviewConfig;
+  /** undefined only for --ai-dry-run */
+  connection: Connection | undefined;
+  deps: ExplainDeps;
+}
+
+/** What the second opinion knows beyond the plan: where it came from and, with a database, its tables. */
+interface AiInput {
+  setup: AiSetup;
+  source: PlanSource;
+  tables: TableDefinitions | undefined;
 }
 
 const WHAT_ROLLBACK_KEEPS = 'The transaction is rolled back, but sequence values it drew stay used, triggers with outside effects (NOTIFY is undone; dblink or file writes are not) have run, and the rows it touched were locked while it ran.';
 
-export async function run(query: string | undefined, flags: ExplainFlags, io: Io): Promise<number> {
+export async function run(query: string | undefined, flags: ExplainFlags, io: Io, deps: ExplainDeps = {}): Promise<number> {
   const stdin = () => readFileSync(0, 'utf8');
+  // a missing key, a forbidding config or a stray flag fails before any query runs
+  const ai = await aiSetup(flags, io, deps);
   if (flags.plan) {
     if (query !== undefined || flags.file) throw new UsageError('--plan analyses an existing plan: give no query with it');
     const text = flags.plan === '-' ? stdin() : readPlanFile(flags.plan);
     const plan = readPlan(text, flags.plan === '-' ? 'standard input' : flags.plan);
-    return output(plan, { server: undefined, query: undefined, analyzed: plan.Plan['Actual Total Time'] !== undefined, generic: false, settings: plan.Settings ?? {} }, flags, io);
+    if (ai) await loadParser();
+    return output(plan, { server: undefined, query: undefined, analyzed: plan.Plan['Actual Total Time'] !== undefined, generic: false, settings: plan.Settings ?? {} }, flags, io,
+      ai && { setup: ai, source: 'plan-file', tables: undefined });
   }
   const sql = chooseQuery(query, flags, { file: (p) => readFileSync(p, 'utf8'), stdin });
   const params = chooseParams(flags);
@@ -64,7 +109,12 @@ export async function run(query: string | undefined, flags: ExplainFlags, io: Io
   const c = await io.palette();
   if (target.kind === 'pglite') io.stderr(c.yellow(`No database configured: explaining on the embedded PGlite database (${target.dataDir}). Plans on a small local database say little about production; pass --url.\n`));
   if (verdict.writes.length > 0 && flags.analyze) io.stderr(c.yellow(`--allow-write: ${verdict.writes.join(', ')} will run. ${WHAT_ROLLBACK_KEEPS}\n`));
-  const outcome = await withSession(target, (session) => explainOn(session, { verdict, params, analyze: flags.analyze, allowWrite: Boolean(flags.allowWrite), statementTimeoutMs, lockTimeoutMs }));
+  const { outcome, tables } = await withSession(target, async (session) => {
+    const result = await explainOn(session, { verdict, params, analyze: flags.analyze, allowWrite: Boolean(flags.allowWrite), statementTimeoutMs, lockTimeoutMs });
+    // the second opinion gets the tables' definitions and statistics, read in the same session
+    const described = result.ok && ai ? await describeTables(session, result.plan.json, statementTimeoutMs, io) : undefined;
+    return { outcome: result, tables: described };
+  });
   if (!outcome.ok) {
     const e = outcome.error;
     const hint = e.code === '57014' ? `The query ran longer than --statement-timeout (${flags.statementTimeout}); EXPLAIN ANALYZE runs it in full. Raise the timeout or use --no-analyze.`
@@ -77,16 +127,86 @@ export async function run(query: string | undefined, flags: ExplainFlags, io: Io
   return output(plan, {
     server: { version: outcome.plan.serverVersion, major: outcome.plan.serverMajor }, query: verdict.sql,
     analyzed: outcome.plan.analyzed, generic: outcome.plan.generic, settings: plan.Settings ?? {},
-  }, flags, io);
+  }, flags, io, ai && { setup: ai, source: target.kind === 'pglite' ? 'embedded-pglite' : 'server', tables });
 }
 
-async function output(plan: RawExplain, context: ExplainContext, flags: ExplainFlags, io: Io): Promise<number> {
+async function output(plan: RawExplain, context: ExplainContext, flags: ExplainFlags, io: Io, ai?: AiInput): Promise<number> {
   const metrics = analyzePlan(plan);
   const diagnostics = diagnose(metrics);
-  if (flags.format === 'json') io.stdout(explainToJson(plan, metrics, diagnostics, context, VERSION));
+  // the second opinion is advisory: explaining succeeded, so the exit code stays 0 (a failure to get it exits 2)
+  if (ai) await planOpinion(plan, context, metrics, diagnostics, ai, flags, io);
+  else if (flags.format === 'json') io.stdout(explainToJson(plan, metrics, diagnostics, context, VERSION));
   else if (flags.format === 'markdown') io.stdout(explainToMarkdown(metrics, diagnostics, context));
-  else io.stdout(renderPlan(metrics, diagnostics, { color: await io.palette(), width: io.width, ...(context.server ? { server: `PostgreSQL ${context.server.version}` } : {}) }));
+  else io.stdout(renderPlan(metrics, diagnostics, treeOptions(context, await io.palette(), io)));
   return 0;
+}
+
+function treeOptions(context: ExplainContext, color: ChalkInstance, io: Io): TreeOptions {
+  return { color, width: io.width, ...(context.server ? { server: `PostgreSQL ${context.server.version}` } : {}) };
+}
+
+/** --ai and --ai-dry-run: the plan and diagnostics first, then the checked verdicts as they stream in. */
+async function planOpinion(plan: RawExplain, context: ExplainContext, metrics: PlanMetrics, diagnostics: Diagnostic[], ai: AiInput, flags: ExplainFlags, io: Io): Promise<void> {
+  const { config, connection, deps } = ai.setup;
+  // loaded on demand: the SDK is only needed when asked for
+  const { prepareExplainRequest, askForPlanOpinion } = await import('../ai/explain-opinion.js');
+  const prepared = prepareExplainRequest({ plan, context, source: ai.source, ...(ai.tables ? { tables: ai.tables } : {}) }, { model: config.ai.model, maxTokens: config.ai.maxTokens });
+  if (flags.aiDryRun || !connection) {
+    io.stdout(`${JSON.stringify(prepared.body, null, 2)}\n`);
+    return;
+  }
+  const { DEFAULT_LIMITS } = await import('../ai/client.js');
+  const { historySql } = await import('../ai/explain-tables.js');
+  const { planOpinionToJson, renderPlanFooter, renderPlanHeader, renderPlanVerdict } = await import('../ai/explain-render.js');
+  // suggestions are judged for the server the plan came from, and as statements run on their own
+  const checks = {
+    query: context.query,
+    settings: { ...reviewSettingsOf(config), pgVersion: reviewVersion(context.server?.major, config.pgVersion), transactionMode: 'none' as const },
+    history: ai.tables ? historySql(ai.tables.tables) : undefined,
+  };
+  const ask = { cwd: io.cwd, connection, limits: { ...DEFAULT_LIMITS, ...deps.aiLimits }, cache: flags.cache !== false, warn: (t: string) => io.stderr(`${t}\n`) };
+  if (flags.format === 'json') {
+    const opinion = await askForPlanOpinion(prepared, checks, ask);
+    io.stdout(explainToJson(plan, metrics, diagnostics, context, VERSION, { ai: planOpinionToJson(opinion) }));
+    return;
+  }
+  const color = await io.palette();
+  const renderOptions = { color, width: io.width };
+  io.stdout(renderPlan(metrics, diagnostics, treeOptions(context, color, io)));
+  io.stdout(`\n${renderPlanHeader(config.ai.model, renderOptions)}`);
+  // each verdict's SQL is checked before it prints, so unsafe advice never shows, not even while streaming
+  const opinion = await askForPlanOpinion(prepared, checks, { ...ask, onVerdict: (v) => io.stdout(renderPlanVerdict(v, prepared.payload, renderOptions)) });
+  io.stdout(renderPlanFooter(opinion, renderOptions));
+}
+
+/** The server's major version when the reviewer knows it, else the nearest it knows, else the config's. */
+function reviewVersion(major: number | undefined, configured: number): number {
+  if (major === undefined || !Number.isFinite(major)) return configured;
+  const known = SUPPORTED_PG_VERSIONS as readonly number[];
+  return Math.min(Math.max(major, known[0]!), known[known.length - 1]!);
+}
+
+/** Definitions and value-free statistics of the plan's tables; without them (an error) the opinion still runs, and says so. */
+async function describeTables(session: Session, json: unknown, timeoutMs: number, io: Io): Promise<TableDefinitions | undefined> {
+  const { planRelations, readTableDefinitions } = await import('../ai/explain-tables.js');
+  try {
+    return await readTableDefinitions(session, planRelations(readPlan(json, 'the server\'s EXPLAIN output')), timeoutMs > 0 ? Math.min(timeoutMs, 10_000) : 10_000);
+  } catch (error) {
+    io.stderr(`note: could not read the definitions of the plan's tables (${error instanceof Error ? error.message : String(error)}); the second opinion goes without them\n`);
+    return undefined;
+  }
+}
+
+async function aiSetup(flags: ExplainFlags, io: Io, deps: ExplainDeps): Promise<AiSetup | undefined> {
+  // --url is explain's database, not an AI-only flag
+  const aiFlags = { ...flags, url: undefined };
+  if (!wantsAi(aiFlags)) {
+    rejectStrayAiFlags(aiFlags);
+    return undefined;
+  }
+  const config = resolveReviewConfig({ config: flags.config, model: flags.model, aiMaxTokens: flags.aiMaxTokens }, io.cwd);
+  checkAiFlags(aiFlags, config);
+  return { config, connection: await aiConnection(aiFlags, io), deps };
 }
 
 function readPlanFile(path: string): string {
@@ -104,7 +224,7 @@ function timeout(value: string, flag: string): number {
 }
 
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {
-  program
+  const command = program
     .command('explain')
     .description('EXPLAIN ANALYZE one query safely (read-only, rolled back, timeouts), show the plan and what is wrong with it')
     .argument('[sql]', 'the query, or - to read it from standard input')
@@ -119,12 +239,29 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('--statement-timeout <duration>', 'cancel the query after this long', '30s')
     .option('--lock-timeout <duration>', 'give up waiting for a lock after this long', '2s')
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'markdown']).default('pretty'))
+    .option('--config <file>', 'path to dbtool.config.json (its "ai" section)');
+  addAiOptions(command, { url: false })
     .addHelpText('after', `
 Examples:
   $ dbtool explain "SELECT * FROM orders WHERE customer_id = \\$1" --param 42
   $ dbtool explain -f slow-query.sql --url "$DATABASE_URL" --format markdown
   $ dbtool explain --plan plan.json          # analyse a plan captured elsewhere
-  $ dbtool explain "DELETE FROM sessions WHERE expires_at < now()" --allow-write`)
+  $ dbtool explain "DELETE FROM sessions WHERE expires_at < now()" --allow-write
+  $ dbtool explain -f slow-query.sql --ai
+  $ dbtool explain --plan plan.json --ai-dry-run | less
+
+AI second opinion (--ai):
+  Sends the redacted analysis to Claude: the query and every expression of the plan (filters, conditions,
+  keys, outputs) with literals replaced by $1, $2, …, the per-node metrics and dbtool's diagnostics, and,
+  when a database was used, the involved tables' columns, index definitions, sizes and value-free column
+  statistics (null fraction, width, n_distinct, correlation). Never sent: literal values, most common values
+  or histograms, connection strings, credentials, environment.
+  Suggested schema changes are re-reviewed by dbtool's migration rules (CREATE INDEX must be CONCURRENTLY);
+  a rewritten query must be one read-only statement; anything else is withheld. The answer is advisory:
+  the exit code is explain's, with or without --ai (a failure to reach the API exits 2). Identical
+  requests are answered from .dbtool/ai-cache. --ai works with --format pretty or json.
+  Environment: ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN for a gateway), ANTHROPIC_BASE_URL (proxy/gateway).
+  Config: "ai": {"model": "…", "maxTokens": 8192, "enabled": false} — enabled false forbids --ai.`)
     .action(async (sql: string | undefined, flags: ExplainFlags) => {
       setExit(await run(sql, flags, io));
     });

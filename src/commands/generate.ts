@@ -12,8 +12,9 @@ import { review } from '../review/engine.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
 import type { Io } from './io.js';
-import { MIGRATION_AI_HELP, addAiOptions, aiConnection, checkAiFlags, migrationSecondOpinion } from './migration-ai.js';
-import type { MigrationAiDeps, MigrationAiFlags } from './migration-ai.js';
+import { addAiOptions, aiConnection, checkAiFlags } from './ai-options.js';
+import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
+import { MIGRATION_AI_HELP, migrationSecondOpinion } from './migration-ai.js';
 
 export interface GenerateFlags extends MigrationAiFlags {
   format: 'pretty' | 'json';
@@ -78,7 +79,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .addOption(new Option('-f, --format <format>', 'output format of the review').choices(['pretty', 'json']).default('pretty'))
     .option('--review-config <file>', 'path to dbtool.config.json (rule settings for the review)')
     .allowUnknownOption();
-  addAiOptions(command)
+  addAiOptions(command, { url: true })
     .addHelpText('after', `
 Examples:
   $ dbtool generate

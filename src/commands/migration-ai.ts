@@ -1,48 +1,15 @@
-import type { Command } from 'commander';
-import type { ClientLimits, Connection } from '../ai/client.js';
+import type { Connection } from '../ai/client.js';
 import type { MigrationReview } from '../ai/history.js';
-import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from '../ai/models.js';
 import type { TableSizes } from '../ai/tables.js';
 import type { ReviewConfig } from '../config.js';
 import { chooseTarget, withSession } from '../db/connect.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
-import { ConfigError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { reviewToJson } from '../report/json.js';
 import { reviewToPretty } from '../report/pretty.js';
 import { VERSION } from '../version.js';
+import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
 import type { Io } from './io.js';
-
-/** The --ai flags review-migration and generate share. */
-export interface MigrationAiFlags {
-  ai?: boolean;
-  aiDryRun?: boolean;
-  /** false with --no-cache */
-  cache?: boolean;
-  model?: string;
-  aiMaxTokens?: string;
-  /** the database whose statistics give table sizes (else DATABASE_URL, then the drizzle config) */
-  url?: string;
-  drizzleConfig?: string;
-  verbose?: boolean;
-  format: string;
-}
-
-export interface MigrationAiDeps {
-  /** the API client's timeout and retries (tests shorten them) */
-  aiLimits?: Partial<ClientLimits>;
-  /** table sizes, instead of reading them from the database */
-  tableSizes?: TableSizes;
-}
-
-export function addAiOptions(command: Command): Command {
-  return command
-    .option('--ai', 'ask Claude for a second opinion after the review (needs ANTHROPIC_API_KEY); never changes the exit code')
-    .option('--ai-dry-run', 'print the exact request --ai would send, send nothing (no key needed)')
-    .option('--model <id>', `Claude model for --ai (default: config ai.model or ${DEFAULT_MODEL})`)
-    .option('--ai-max-tokens <n>', `output token limit for --ai (default: config ai.maxTokens or ${DEFAULT_MAX_TOKENS})`)
-    .option('--no-cache', 'with --ai: ask again even if an identical request was answered before (.dbtool/ai-cache)')
-    .option('--url <postgres-url>', 'with --ai: the database whose statistics give the touched tables\' sizes (default: DATABASE_URL, then the drizzle config)');
-}
 
 export const MIGRATION_AI_HELP = `
 AI second opinion (--ai):
@@ -56,25 +23,6 @@ AI second opinion (--ai):
   (a failure to reach the API exits 2). Identical requests are answered from .dbtool/ai-cache.
   Environment: ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN for a gateway), ANTHROPIC_BASE_URL (proxy/gateway).
   Config: "ai": {"model": "…", "maxTokens": 8192, "enabled": false} — enabled false forbids --ai.`;
-
-/** Rejects AI-only flags without --ai, --ai when the repository forbids it, and formats it cannot stream into. */
-export function checkAiFlags(opts: MigrationAiFlags, config: ReviewConfig): void {
-  const wantsAi = opts.ai || opts.aiDryRun;
-  if (!wantsAi) {
-    const stray = [opts.model !== undefined && '--model', opts.aiMaxTokens !== undefined && '--ai-max-tokens', opts.cache === false && '--no-cache', opts.url !== undefined && '--url'].filter(Boolean);
-    if (stray.length) throw new UsageError(`${stray.join(', ')} only applies with --ai.`, 'Add --ai (or --ai-dry-run to see the request without sending it).');
-    return;
-  }
-  if (opts.ai && !opts.aiDryRun && !config.ai.enabled) {
-    throw new ConfigError(`--ai is disabled for this repository (${config.ai.source} is false).`, 'The second opinion sends the redacted review to the Anthropic API; this repository forbids that. --ai-dry-run shows what would be sent.');
-  }
-  if (opts.ai && !opts.aiDryRun && opts.format !== 'pretty' && opts.format !== 'json') throw new UsageError(`--ai works with --format pretty or json, not ${opts.format}.`);
-}
-
-/** Fails on a missing key before any output, not after the report. */
-export async function aiConnection(opts: MigrationAiFlags, io: Io): Promise<Connection | undefined> {
-  return opts.ai && !opts.aiDryRun ? (await import('../ai/client.js')).connectionFrom(io.env) : undefined;
-}
 
 /**
  * Sizes of the tables the reviewed statements touch, from a configured database's statistics. The embedded

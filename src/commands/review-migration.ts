@@ -22,8 +22,9 @@ import type { ReviewSettings } from '../review/findings.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
 import type { Io } from './io.js';
-import { MIGRATION_AI_HELP, addAiOptions, aiConnection, checkAiFlags, migrationSecondOpinion } from './migration-ai.js';
-import type { MigrationAiDeps, MigrationAiFlags } from './migration-ai.js';
+import { addAiOptions, aiConnection, checkAiFlags } from './ai-options.js';
+import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
+import { MIGRATION_AI_HELP, migrationSecondOpinion } from './migration-ai.js';
 
 export interface ReviewOptions extends ReviewFlags, MigrationAiFlags {
   format: 'pretty' | 'json' | 'sarif' | 'github' | 'markdown';
@@ -139,7 +140,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .addOption(new Option('--transaction-mode <mode>', "how the runner wraps migrations: all (drizzle's migrator), per-file, none").choices(['all', 'per-file', 'none']))
     .option('-v, --verbose', 'show every statement with its effects, not only those with findings')
     .option('--config <file>', 'path to dbtool.config.json');
-  addAiOptions(command)
+  addAiOptions(command, { url: true })
     .addHelpText('after', `
 Examples:
   $ dbtool review-migration drizzle

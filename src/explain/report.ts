@@ -14,7 +14,8 @@ export interface ExplainContext {
 }
 
 /** The versioned JSON report: plan, per-node metrics and diagnostics. */
-export function explainToJson(plan: RawExplain, metrics: PlanMetrics, diagnostics: Diagnostic[], context: ExplainContext, toolVersion: string): string {
+/** `extra` adds top-level keys of its own (the AI second opinion's `ai`). */
+export function explainToJson(plan: RawExplain, metrics: PlanMetrics, diagnostics: Diagnostic[], context: ExplainContext, toolVersion: string, extra: Record<string, unknown> = {}): string {
   return `${JSON.stringify({
     tool: 'dbtool', version: toolVersion, reportVersion: 1, command: 'explain',
     server: context.server ?? null, query: context.query ?? null, analyzed: context.analyzed, genericPlan: context.generic,
@@ -29,6 +30,7 @@ export function explainToJson(plan: RawExplain, metrics: PlanMetrics, diagnostic
     triggers: metrics.triggers,
     diagnostics,
     plan,
+    ...extra,
   }, null, 2)}\n`;
 }
 

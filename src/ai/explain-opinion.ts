@@ -1,0 +1,76 @@
+import type { ClientLimits, Connection } from './client.js';
+import { completedIssues, parsePlanAnswer } from './explain-answer.js';
+import { buildExplainPayload } from './explain-payload.js';
+import type { ExplainPayload, ExplainPayloadInput } from './explain-payload.js';
+import { EXPLAIN_PROMPT_VERSION, explainRequest } from './explain-prompt.js';
+import { verifyPlanVerdict } from './explain-verify.js';
+import type { PlanCheckContext, VerifiedPlanAnswer, VerifiedPlanVerdict } from './explain-verify.js';
+import { estimateCost } from './models.js';
+import type { CostEstimate, Usage } from './models.js';
+import type { AiRequestBody, RequestSettings } from './prompt.js';
+import { askWithCache } from './second-opinion.js';
+
+export interface PreparedExplainRequest {
+  body: AiRequestBody;
+  payload: ExplainPayload;
+}
+
+/** The request for a plan review, built without IO: what --ai-dry-run prints and --ai sends. */
+export function prepareExplainRequest(input: ExplainPayloadInput, settings: RequestSettings): PreparedExplainRequest {
+  const payload = buildExplainPayload(input);
+  return { body: explainRequest(payload, settings), payload };
+}
+
+/** A finished second opinion on a plan, from the API or from the cache. */
+export interface PlanOpinion {
+  model: string;
+  promptVersion: number;
+  /** true: answered from .dbtool/ai-cache without a request; usage and cost are the original call's */
+  cached: boolean;
+  answer: VerifiedPlanAnswer;
+  usage: Usage;
+  cost: CostEstimate | null;
+}
+
+export interface AskPlanOptions {
+  cwd: string;
+  connection: Connection;
+  limits: ClientLimits;
+  /** false: --no-cache, always ask and do not store */
+  cache: boolean;
+  /** called once per verdict, in answer order, as soon as it is complete and checked */
+  onVerdict?: (verdict: VerifiedPlanVerdict) => void;
+  /** a note for stderr (the cache could not be written) */
+  warn?: (text: string) => void;
+}
+
+/** Asks (or reads the cache) and checks every verdict's SQL before it is handed on. */
+export async function askForPlanOpinion(prepared: PreparedExplainRequest, context: PlanCheckContext, options: AskPlanOptions): Promise<PlanOpinion> {
+  const { body, payload } = prepared;
+  const ids = payload.diagnostics.map((d) => d.id);
+  const verified: VerifiedPlanVerdict[] = [];
+  let parsedCount = 0;
+  // each verdict is checked once, as it completes; the prefix-stable parse makes the streamed and final lists agree
+  const check = (items: unknown[]) => {
+    const answer = parsePlanAnswer({ issues: items }, ids);
+    for (const verdict of answer.verdicts.slice(parsedCount)) {
+      const checked = verifyPlanVerdict(verdict, payload, context);
+      verified.push(checked);
+      options.onVerdict?.(checked);
+    }
+    parsedCount = Math.max(parsedCount, answer.verdicts.length);
+  };
+  const { reply, cached } = await askWithCache(body, options.cache, options, (snapshot) => check(completedIssues(snapshot)));
+  const answer = parsePlanAnswer(reply.toolInput, ids);
+  const items = (reply.toolInput as { issues?: unknown } | null)?.issues;
+  check(Array.isArray(items) ? items : []);
+  const answered = new Set(verified.map((v) => v.diagnosticId));
+  return {
+    model: reply.model,
+    promptVersion: EXPLAIN_PROMPT_VERSION,
+    cached,
+    answer: { verdicts: verified, summary: answer.summary, problems: answer.problems, missing: ids.filter((id) => !answered.has(id)) },
+    usage: reply.usage,
+    cost: estimateCost(reply.model, reply.usage),
+  };
+}

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import type { ClientLimits, Connection } from '../ai/client.js';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from '../ai/models.js';
+import type { TableSizes } from '../ai/tables.js';
+import type { ReviewConfig } from '../config.js';
+import { ConfigError, UsageError } from '../errors.js';
+import type { Io } from './io.js';
+
+/** The --ai flags review-migration, generate and explain share. */
+export interface MigrationAiFlags {
+  ai?: boolean;
+  aiDryRun?: boolean;
+  /** false with --no-cache */
+  cache?: boolean;
+  model?: string;
+  aiMaxTokens?: string;
+  /** review-migration and generate: the database whose statistics give table sizes (else DATABASE_URL, then the drizzle config) */
+  url?: string;
+  drizzleConfig?: string;
+  verbose?: boolean;
+  format: string;
+}
+
+export interface MigrationAiDeps {
+  /** the API client's timeout and retries (tests shorten them) */
+  aiLimits?: Partial<ClientLimits>;
+  /** table sizes, instead of reading them from the database */
+  tableSizes?: TableSizes;
+}
+
+/** The AI options; `url` adds --url for commands that use a database only for the second opinion. */
+export function addAiOptions(command: Command, options: { url: boolean }): Command {
+  const withAi = command
+    .option('--ai', 'ask Claude for a second opinion after the review (needs ANTHROPIC_API_KEY); never changes the exit code')
+    .option('--ai-dry-run', 'print the exact request --ai would send, send nothing (no key needed)')
+    .option('--model <id>', `Claude model for --ai (default: config ai.model or ${DEFAULT_MODEL})`)
+    .option('--ai-max-tokens <n>', `output token limit for --ai (default: config ai.maxTokens or ${DEFAULT_MAX_TOKENS})`)
+    .option('--no-cache', 'with --ai: ask again even if an identical request was answered before (.dbtool/ai-cache)');
+  return options.url ? withAi.option('--url <postgres-url>', 'with --ai: the database whose statistics give the touched tables\' sizes (default: DATABASE_URL, then the drizzle config)') : withAi;
+}
+
+
+export function wantsAi(opts: MigrationAiFlags): boolean {
+  return Boolean(opts.ai || opts.aiDryRun);
+}
+
+/** AI-only flags without --ai are a usage error rather than silently ignored. */
+export function rejectStrayAiFlags(opts: MigrationAiFlags): void {
+  const stray = [opts.model !== undefined && '--model', opts.aiMaxTokens !== undefined && '--ai-max-tokens', opts.cache === false && '--no-cache', opts.url !== undefined && '--url'].filter(Boolean);
+  if (stray.length) throw new UsageError(`${stray.join(', ')} only applies with --ai.`, 'Add --ai (or --ai-dry-run to see the request without sending it).');
+}
+
+/** Rejects AI-only flags without --ai, --ai when the repository forbids it, and formats it cannot stream into. */
+export function checkAiFlags(opts: MigrationAiFlags, config: ReviewConfig): void {
+  if (!wantsAi(opts)) {
+    rejectStrayAiFlags(opts);
+    return;
+  }
+  if (opts.ai && !opts.aiDryRun && !config.ai.enabled) {
+    throw new ConfigError(`--ai is disabled for this repository (${config.ai.source} is false).`, 'The second opinion sends a redacted summary to the Anthropic API; this repository forbids that. --ai-dry-run shows what would be sent.');
+  }
+  if (opts.ai && !opts.aiDryRun && opts.format !== 'pretty' && opts.format !== 'json') throw new UsageError(`--ai works with --format pretty or json, not ${opts.format}.`);
+}
+
+/** Fails on a missing key before any output, not after the report. */
+export async function aiConnection(opts: MigrationAiFlags, io: Io): Promise<Connection | undefined> {
+  return opts.ai && !opts.aiDryRun ? (await import('../ai/client.js')).connectionFrom(io.env) : undefined;
+}
