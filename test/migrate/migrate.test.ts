@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
+// drizzle-orm 1.0's release candidate, installed under an alias next to 0.45: its migrator reads the v1 layout
+import { drizzle as drizzleV1 } from 'drizzle-orm-v1/node-postgres';
+import { migrate as drizzleV1Migrate } from 'drizzle-orm-v1/node-postgres/migrator';
 import { afterAll, describe, expect, it } from 'vitest';
 import { drizzleHash } from '../../src/migrate/local.js';
 import { dbtool, freshDatabase, journalFolder, stopSharedServer, v1Folder, withPg } from './helpers.js';
@@ -320,6 +323,57 @@ END $$;`,
       { hash: drizzleHash(INIT), created_at: String(Date.UTC(2025, 0, 1, 12)), name: '20250101120000_init' },
       { hash: drizzleHash(SEED), created_at: String(Date.UTC(2025, 0, 2, 12)), name: '20250102120000_seed' },
     ]);
+  });
+
+  it("v1 layout: leaves drizzle-orm 1.0's migrator nothing to do, and picks up where it left off", async () => {
+    const url = await freshDatabase();
+    const all = { '20250101120000_init': INIT, '20250102120000_seed': SEED, '20250103120000_more': 'ALTER TABLE "users" ADD COLUMN "name" text;' };
+    const dir = v1Folder(all);
+    // drizzle 1.0 first, seeing only the first two migrations
+    const early = v1Folder({ '20250101120000_init': INIT, '20250102120000_seed': SEED });
+    await withPg(url, (c) => drizzleV1Migrate(drizzleV1({ client: c }), { migrationsFolder: early }));
+    const ours = await dbtool(['migrate', '--dir', dir, '--url', url, '--format', 'json']);
+    expect(ours.code).toBe(0);
+    expect(JSON.parse(ours.stdout).applied.map((a: { name: string }) => a.name)).toEqual(['20250103120000_more']);
+    // then drizzle 1.0 after dbtool: nothing left to run (a second seed would duplicate rows)
+    await withPg(url, (c) => drizzleV1Migrate(drizzleV1({ client: c }), { migrationsFolder: dir }));
+    expect(await withPg(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM users')).rows[0].n)).toBe(2);
+    const rows = await withPg(url, async (c) => (await c.query('SELECT hash, created_at, name FROM drizzle.__drizzle_migrations ORDER BY id')).rows);
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(Object.keys(all));
+    expect(rows.map((r: { hash: string }) => r.hash)).toEqual(Object.values(all).map(drizzleHash));
+    expect((await dbtool(['status', '--dir', dir, '--url', url])).stdout).toContain('3 applied');
+  });
+
+  it("v1 layout: a table dbtool created for a 0.31 journal is upgraded the way drizzle-orm 1.0 upgrades it", async () => {
+    const url = await freshDatabase();
+    const journal = journalFolder({ '0000_init': INIT, '0001_seed': SEED });
+    expect((await dbtool(['migrate', '--dir', journal, '--url', url])).code).toBe(0);
+    // the same migrations after `drizzle-kit up`: v1 folders named by the journal's timestamps
+    const stamp = (ms: number) => new Date(ms).toISOString().replace(/\D/g, '').slice(0, 14);
+    const v1 = v1Folder({ [`${stamp(1700000000000)}_init`]: INIT, [`${stamp(1700000001000)}_seed`]: SEED, '20250103120000_more': 'ALTER TABLE "users" ADD COLUMN "name" text;' });
+    const ours = await dbtool(['migrate', '--dir', v1, '--url', url, '--format', 'json']);
+    expect(ours.code).toBe(0);
+    expect(JSON.parse(ours.stdout).applied.map((a: { name: string }) => a.name)).toEqual(['20250103120000_more']);
+    // drizzle 1.0 finds its own shape (named rows) and nothing to run
+    await withPg(url, (c) => drizzleV1Migrate(drizzleV1({ client: c }), { migrationsFolder: v1 }));
+    expect(await withPg(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM users')).rows[0].n)).toBe(2);
+    const names = await withPg(url, async (c) => (await c.query('SELECT name FROM drizzle.__drizzle_migrations ORDER BY id')).rows.map((r: { name: string }) => r.name));
+    expect(names).toEqual([`${stamp(1700000000000)}_init`, `${stamp(1700000001000)}_seed`, '20250103120000_more']);
+  });
+
+  it('v1 layout: after drizzle-orm 1.0 upgrades a table dbtool filled from a 0.31 journal, dbtool agrees on what ran', async () => {
+    const url = await freshDatabase();
+    expect((await dbtool(['migrate', '--dir', journalFolder({ '0000_init': INIT, '0001_seed': SEED }), '--url', url])).code).toBe(0);
+    const stamp = (ms: number) => new Date(ms).toISOString().replace(/\D/g, '').slice(0, 14);
+    const v1 = v1Folder({ [`${stamp(1700000000000)}_init`]: INIT, [`${stamp(1700000001000)}_seed`]: SEED, '20250103120000_more': 'ALTER TABLE "users" ADD COLUMN "name" text;' });
+    // drizzle 1.0 adds name/applied_at, names the rows it recognises, and runs the new migration
+    await withPg(url, (c) => drizzleV1Migrate(drizzleV1({ client: c }), { migrationsFolder: v1 }));
+    const status = await dbtool(['status', '--dir', v1, '--url', url, '--format', 'json']);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout).migrations.map((m: { state: string }) => m.state)).toEqual(['applied', 'applied', 'applied']);
+    const again = await dbtool(['migrate', '--dir', v1, '--url', url]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Nothing to apply');
   });
 
   it('reads lock timeout and retries from the config file, and lists every bad setting', async () => {
