@@ -1,14 +1,26 @@
 import type { ChalkInstance } from 'chalk';
 import { Command, CommanderError } from 'commander';
-import * as explain from './commands/explain.js';
-import * as generate from './commands/generate.js';
-import * as migrate from './commands/migrate.js';
-import * as reviewMigration from './commands/review-migration.js';
-import * as rules from './commands/rules.js';
-import * as status from './commands/status.js';
 import type { Io } from './commands/io.js';
 import { isDbtoolError } from './errors.js';
 import { VERSION } from './version.js';
+
+type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
+
+/** Each command's module, loaded only when it runs (or for help): a review should not load the migrate runner. */
+const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
+  'review-migration': () => import('./commands/review-migration.js'),
+  rules: () => import('./commands/rules.js'),
+  explain: () => import('./commands/explain.js'),
+  generate: () => import('./commands/generate.js'),
+  migrate: () => import('./commands/migrate.js'),
+  status: () => import('./commands/status.js'),
+};
+
+/** The command argv names, or every command when there is none (help, version, a typo commander reports). */
+function commandsToLoad(argv: string[]): string[] {
+  const named = argv.slice(2).find((a) => !a.startsWith('-'));
+  return named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+}
 
 function colorLevel(argv: string[], stream: NodeJS.WriteStream): 0 | 1 | 2 | 3 {
   if (argv.includes('--no-color') || process.env.NO_COLOR) return 0;
@@ -36,13 +48,8 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
-  reviewMigration.register(program, io, (code) => (exitCode = code));
-  rules.register(program, io, (code) => (exitCode = code));
-  explain.register(program, io, (code) => (exitCode = code));
-  generate.register(program, io, (code) => (exitCode = code));
-  migrate.register(program, io, (code) => (exitCode = code));
-  status.register(program, io, (code) => (exitCode = code));
   try {
+    for (const name of commandsToLoad(argv)) (await COMMANDS[name]!()).register(program, io, (code) => (exitCode = code));
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {

@@ -12,9 +12,9 @@ import { review } from '../review/engine.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
 import type { Io } from './io.js';
-import { addAiOptions, aiConnection, checkAiFlags } from './ai-options.js';
+import { MIGRATION_AI_HELP, addAiOptions, aiConnection, checkAiFlags } from './ai-options.js';
 import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
-import { MIGRATION_AI_HELP, migrationSecondOpinion } from './migration-ai.js';
+import { migrationSecondOpinion } from './migration-ai.js';
 
 export interface GenerateFlags extends MigrationAiFlags {
   format: 'pretty' | 'json';

@@ -11,18 +11,6 @@ import { VERSION } from '../version.js';
 import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
 import type { Io } from './io.js';
 
-export const MIGRATION_AI_HELP = `
-AI second opinion (--ai):
-  Sends the redacted review to Claude: each statement with its literals replaced by $1, $2, … and comments
-  removed, its locks, rewrites, scans and findings, and the columns, indexes and constraints of the tables it
-  touches, with their row estimates and sizes when a database is configured (--url, DATABASE_URL or the
-  drizzle config; read from the statistics, no row is read). Never sent: literal values, comments, connection
-  strings, credentials, environment.
-  Every SQL the model suggests is parsed and re-reviewed by dbtool; unparseable or unsafe suggestions are
-  withheld. The answer is advisory: the exit code is the deterministic review's, with or without --ai
-  (a failure to reach the API exits 2). Identical requests are answered from .dbtool/ai-cache.
-  Environment: ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN for a gateway), ANTHROPIC_BASE_URL (proxy/gateway).
-  Config: "ai": {"model": "…", "maxTokens": 8192, "enabled": false} — enabled false forbids --ai.`;
 
 /**
  * Sizes of the tables the reviewed statements touch, from a configured database's statistics. The embedded

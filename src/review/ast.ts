@@ -46,9 +46,13 @@ export function walk(root: unknown, visit: (tag: string, body: Record<string, un
     if (Array.isArray(current)) {
       for (const item of current) stack.push(item);
     } else if (current && typeof current === 'object') {
-      for (const [key, value] of Object.entries(current)) {
+      // a hot loop over every AST object: for…in and a char-code test allocate nothing
+      const record = current as Record<string, unknown>;
+      for (const key in record) {
+        const value = record[key];
         if (value && typeof value === 'object') {
-          if (!Array.isArray(value) && /^[A-Z]/.test(key)) visit(key, value as Record<string, unknown>);
+          const first = key.charCodeAt(0);
+          if (first >= 65 && first <= 90 && !Array.isArray(value)) visit(key, value as Record<string, unknown>);
           stack.push(value);
         }
       }
