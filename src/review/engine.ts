@@ -170,12 +170,30 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
     if (created) createdInFile.add(created);
     for (const column of addedNullColumns(statement)) nullColumns.add(column);
   }
+  collapseTemplateErrors(report);
   for (const directive of directives) {
     for (const problem of [...invalidDirective(directive, KNOWN_RULE_IDS), ...unusedDirective(directive, KNOWN_RULE_IDS)]) {
       report.findings.push({ ...problem, severity: INPUT_RULES[problem.rule].severity as Severity, fix: null });
     }
   }
   return report;
+}
+
+const TEMPLATE_PLACEHOLDER = /\{\{[^}]*\}\}|\$\{[^}]*\}/;
+
+/**
+ * A file of templated SQL (`{{ .Namespace }}`, `${schema}`) fails to parse at every placeholder: one finding
+ * that says so is more useful than one per statement.
+ */
+function collapseTemplateErrors(report: FileReport): void {
+  const templated = report.statements.filter((s) => s.findings.some((f) => f.rule === 'syntax-error') && TEMPLATE_PLACEHOLDER.test(s.sql));
+  if (templated.length < 2) return;
+  const [first, ...rest] = templated;
+  const finding = first?.findings.find((f) => f.rule === 'syntax-error');
+  if (!first || !finding) return;
+  finding.message = `${templated.length} statements contain template placeholders (${first.sql.match(TEMPLATE_PLACEHOLDER)?.[0] ?? '{{ }}'}) and do not parse: this file is a template, not SQL PostgreSQL can run. ${finding.message}`;
+  finding.help = 'Review the rendered SQL (render the template first, e.g. into a temporary folder), or exclude template files in the configuration.';
+  for (const statement of rest) statement.findings = statement.findings.filter((f) => f.rule !== 'syntax-error');
 }
 
 interface ReviewedStatement {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadParser, parseSql } from '../../src/review/parse.js';
+import { reviewAfter, rulesOf } from './helpers.js';
 
 beforeAll(loadParser);
 
@@ -47,6 +48,21 @@ describe('parseSql', () => {
   it('reports templated SQL as a syntax error rather than failing', () => {
     const { statements } = parseSql('CREATE TABLE {{ index .Options "Namespace" }}.users (id int);');
     expect(statements[0]?.syntaxError?.message).toMatch(/syntax error/);
+  });
+
+  it('reports a templated file once, not once per placeholder, and keeps other syntax errors', () => {
+    const template = [
+      'CREATE TABLE {{ index .Options "Namespace" }}.users (id int);',
+      'CREATE INDEX users_id ON {{ index .Options "Namespace" }}.users (id);',
+      'ALTER TABLE {{ index .Options "Namespace" }}.users ADD COLUMN email text;',
+    ].join('\n');
+    const report = reviewAfter('', template);
+    expect(rulesOf(report)).toEqual(['syntax-error']);
+    const finding = report.files[0]?.statements[0]?.findings[0];
+    expect(finding?.message).toMatch(/^3 statements contain template placeholders \(\{\{ index \.Options "Namespace" \}\}\)/);
+    expect(finding?.line).toBe(1);
+    // an ordinary typo next to one placeholder is still its own finding
+    expect(rulesOf(reviewAfter('', 'CREATE TABLE {{ .ns }}.a (id int);\nCRATE TABLE b (id int);'))).toEqual(['syntax-error', 'syntax-error']);
   });
 });
 
