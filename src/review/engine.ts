@@ -141,24 +141,28 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
   const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc, newTables: createdInFile, nullColumns };
   const fileDirectives = findDirectives(parsed.source, parsed.source.text, 0, 'file');
   const directives: IgnoreDirective[] = [...fileDirectives];
+  const base = { settings, effectContext, transaction: folder.transaction };
   for (const statement of parsed.statements) {
-    const { report: reviewed, effects, resolvers } = reviewStatement(statement, { settings, effectContext, transaction: folder.transaction });
-    reviewed.findings = reviewed.findings.filter((finding) => {
-      if (!ONCE_PER_FILE.has(finding.rule)) return true;
-      if (reportedOnce.has(finding.rule)) return false;
-      reportedOnce.add(finding.rule);
-      return true;
-    });
+    const { report: reviewed, effects, resolvers } = reviewStatement(statement, base);
     const own = findDirectives(parsed.source, statement.leading, statement.leadingStart, 'statement');
-    directives.push(...own);
-    const silencers = [...own, ...fileDirectives];
-    reviewed.findings = reviewed.findings.filter((finding) => {
-      const silencer = silencers.find((d) => d.rules.includes(finding.rule));
-      if (!silencer) return true;
-      silencer.used.add(finding.rule);
-      report.suppressed++;
-      return false;
-    });
+    if (own.length > 0) directives.push(...own);
+    // most statements have no finding: nothing to filter then
+    if (reviewed.findings.length > 0) {
+      reviewed.findings = reviewed.findings.filter((finding) => {
+        if (!ONCE_PER_FILE.has(finding.rule)) return true;
+        if (reportedOnce.has(finding.rule)) return false;
+        reportedOnce.add(finding.rule);
+        return true;
+      });
+      const silencers = [...own, ...fileDirectives];
+      reviewed.findings = reviewed.findings.filter((finding) => {
+        const silencer = silencers.find((d) => d.rules.includes(finding.rule));
+        if (!silencer) return true;
+        silencer.used.add(finding.rule);
+        report.suppressed++;
+        return false;
+      });
+    }
     for (const finding of reviewed.findings) {
       const resolvedBy = resolvers.get(finding);
       if (resolvedBy) folder.pending.push({ statement: reviewed, finding, resolvedBy });
@@ -205,19 +209,20 @@ interface ReviewedStatement {
 
 function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>): ReviewedStatement {
   const kind = nodeTag(statement.node) ?? 'unknown';
-  const head = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, kind };
   const resolvers = new Map<Finding, NonNullable<RuleFinding['resolvedBy']>>();
+  // objects are built field by field rather than spread: this runs for every statement, mostly in cold code
   if (statement.syntaxError) {
     const { message, line, column } = statement.syntaxError;
     const finding: Finding = {
       rule: 'syntax-error', severity: 'error', message: `Syntax error: ${message}.`, line, column, fix: null,
       help: 'Fix the SQL: PostgreSQL would reject this statement and the migration would stop here. Templated SQL must be rendered before review.',
     };
-    return { report: { ...head, locks: {}, rewrites: [], scans: [], transaction: 'allowed', findings: [finding], notes: [], unknown: true }, effects: undefined, resolvers };
+    const report: StatementReport = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, locks: {}, rewrites: [], scans: [], transaction: 'allowed', findings: [finding], notes: [], kind, unknown: true };
+    return { report, effects: undefined, resolvers };
   }
   const effects = analyzeEffects(statement.node, base.effectContext);
   const findings: Finding[] = [];
-  const ctx: RuleContext = { ...base, statement, effects };
+  const ctx: RuleContext = { settings: base.settings, effectContext: base.effectContext, transaction: base.transaction, statement, effects };
   for (const rule of RULES) {
     if (!ruleEnabled(rule, base.settings)) continue;
     for (const found of rule.check(ctx)) {
@@ -226,7 +231,7 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
       findings.push(finding);
     }
   }
-  const report: StatementReport = { ...head, locks: effects.locks, rewrites: effects.rewrites, scans: effects.scans, transaction: effects.transaction, findings, notes: effects.notes, unknown: effects.unknown };
+  const report: StatementReport = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, locks: effects.locks, rewrites: effects.rewrites, scans: effects.scans, transaction: effects.transaction, findings, notes: effects.notes, kind, unknown: effects.unknown };
   return { report, effects, resolvers };
 }
 

@@ -19,6 +19,8 @@ const DIRECTIVE = /--\s*dbtool-ignore(-file)?\b([^\n]*)/g;
  */
 export function findDirectives(source: SourceText, text: string, offset: number, scope: 'statement' | 'file' | 'any'): IgnoreDirective[] {
   const found: IgnoreDirective[] = [];
+  // called for the comments before every statement; almost none hold a directive
+  if (!text.includes('dbtool-ignore')) return found;
   for (const match of text.matchAll(DIRECTIVE)) {
     const directiveScope = match[1] ? 'file' : 'statement';
     if (scope !== 'any' && scope !== directiveScope) continue;

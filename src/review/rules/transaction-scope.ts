@@ -29,7 +29,9 @@ export const stackedExclusiveLocks: Rule = {
     history: SHOP,
   },
   check(ctx) {
-    if (!ctx.transaction.inTransaction) return [];
+    if (!ctx.transaction.inTransaction || ctx.transaction.exclusiveLocks.size === 0) return [];
+    // checked for every statement of a transaction: most want no AccessExclusiveLock at all
+    if (!Object.values(ctx.effects.locks).includes('AccessExclusiveLock')) return [];
     // locks stacked across files of one drizzle run are real too, but the advice (split the file) is per file
     const held = [...ctx.transaction.exclusiveLocks].filter(([, o]) => o.migration === ctx.transaction.currentMigration);
     if (held.length === 0) return [];
