@@ -1,10 +1,12 @@
 import type { AlterTableCmd, Constraint as PgConstraint, Node } from '@pgsql/types';
-import { asNode, displayName, names, nodeTag, qualifiedKey, stringValue, walk } from './ast.js';
+import { DEFAULT_SCHEMA, asNode, names, nodeTag, qualifiedKey, stringValue, walk } from './ast.js';
 import type { AnalyzedEffects } from './effects/index.js';
 import type { TransactionMode } from './findings.js';
 import { alterCommands } from './rules/helpers.js';
 
 /** Where an earlier statement stands, for messages that point back at it. */
+const EMPTY: ReadonlyMap<string, Origin> = new Map();
+
 export interface Origin {
   migration: string;
   line: number;
@@ -19,6 +21,8 @@ export interface TransactionView {
   readonly inTransaction: boolean;
   /** pre-existing relations (display names) this transaction already holds AccessExclusiveLock on */
   readonly exclusiveLocks: ReadonlyMap<string, Origin>;
+  /** the same, only those taken by one migration of the transaction */
+  exclusiveLocksOf(migration: string): ReadonlyMap<string, Origin>;
   /** `schema.table.constraint` of constraints added NOT VALID earlier in this transaction */
   readonly notValidConstraints: ReadonlyMap<string, Origin>;
   /** enum key → labels added by ALTER TYPE … ADD VALUE in this transaction (not committed yet) */
@@ -40,6 +44,8 @@ export interface TransactionView {
 export class TransactionTracker implements TransactionView {
   inTransaction = false;
   readonly exclusiveLocks = new Map<string, Origin>();
+  /** exclusiveLocks by the migration that took them: a drizzle run is one transaction over hundreds of files */
+  private readonly exclusiveByMigration = new Map<string, Map<string, Origin>>();
   readonly notValidConstraints = new Map<string, Origin>();
   readonly newEnumValues = new Map<string, Map<string, Origin>>();
   private readonly createdInTransaction = { enums: new Set<string>(), schemas: new Set<string>() };
@@ -50,6 +56,10 @@ export class TransactionTracker implements TransactionView {
   currentMigration = '';
 
   constructor(private readonly mode: TransactionMode) {}
+
+  exclusiveLocksOf(migration: string): ReadonlyMap<string, Origin> {
+    return this.exclusiveByMigration.get(migration) ?? EMPTY;
+  }
 
   get createdEnums(): ReadonlySet<string> {
     return new Set([...this.createdInFile.enums, ...this.createdInTransaction.enums]);
@@ -103,9 +113,14 @@ export class TransactionTracker implements TransactionView {
     }
     // outside a transaction block each statement commits on its own: nothing accumulates
     if (!this.inTransaction) return;
-    const created = new Set([...newTables].map(displayName));
     for (const [relation, mode] of Object.entries(effects.locks)) {
-      if (mode === 'AccessExclusiveLock' && !created.has(relation) && !this.exclusiveLocks.has(relation)) this.exclusiveLocks.set(relation, origin);
+      if (mode !== 'AccessExclusiveLock' || this.exclusiveLocks.has(relation)) continue;
+      // locks report display names, the new-table set holds catalog keys
+      if (newTables.has(relation.includes('.') ? relation : `${DEFAULT_SCHEMA}.${relation}`)) continue;
+      this.exclusiveLocks.set(relation, origin);
+      const mine = this.exclusiveByMigration.get(origin.migration) ?? new Map<string, Origin>();
+      mine.set(relation, origin);
+      this.exclusiveByMigration.set(origin.migration, mine);
     }
     const alter = alterCommands(node);
     for (const cmd of alter?.cmds ?? []) {
@@ -123,6 +138,7 @@ export class TransactionTracker implements TransactionView {
 
   private endTransaction(): void {
     this.exclusiveLocks.clear();
+    this.exclusiveByMigration.clear();
     this.notValidConstraints.clear();
     this.newEnumValues.clear();
     this.createdInTransaction.enums.clear();

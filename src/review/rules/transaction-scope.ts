@@ -33,7 +33,7 @@ export const stackedExclusiveLocks: Rule = {
     // checked for every statement of a transaction: most want no AccessExclusiveLock at all
     if (!Object.values(ctx.effects.locks).includes('AccessExclusiveLock')) return [];
     // locks stacked across files of one drizzle run are real too, but the advice (split the file) is per file
-    const held = [...ctx.transaction.exclusiveLocks].filter(([, o]) => o.migration === ctx.transaction.currentMigration);
+    const held = [...ctx.transaction.exclusiveLocksOf(ctx.transaction.currentMigration)];
     if (held.length === 0) return [];
     const heldNames = new Set(held.map(([t]) => t));
     const wanted = existingTables(ctx, Object.keys(ctx.effects.locks)).filter((t) => ctx.effects.locks[t] === 'AccessExclusiveLock' && !heldNames.has(t));
