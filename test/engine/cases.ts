@@ -206,6 +206,18 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'reindex-index', setup: USERS, sql: 'REINDEX INDEX users_email_idx' },
   { id: 'reindex-table', setup: USERS, sql: 'REINDEX TABLE users' },
   { id: 'reindex-index-concurrently', setup: USERS, sql: 'REINDEX INDEX CONCURRENTLY users_email_idx' },
+  { id: 'reindex-index-concurrently-false', setup: USERS, sql: 'REINDEX (CONCURRENTLY false) INDEX users_email_idx' },
+  // the index of a PRIMARY KEY constraint: the history names its table through the constraint
+  { id: 'reindex-constraint-index', setup: USERS, sql: 'REINDEX INDEX users_pkey' },
+  // REINDEX SCHEMA / DATABASE run each table in a transaction of its own, one after another: the observer sees
+  // the first table that queues behind its blocker, not all of them. Its blocker takes locks with LOCK TABLE,
+  // which refuses materialized views (42809), so the ShareLock they get too is not observed here.
+  { id: 'reindex-schema', setup: `${ORDERS}\nCREATE SCHEMA app;\nCREATE TABLE app.things (id int PRIMARY KEY);\nCREATE TABLE plain (id int);`, sql: 'REINDEX SCHEMA public' },
+  { id: 'reindex-schema-partitioned', setup: `${PARTITIONED}\nCREATE INDEX events_at_idx ON events (at);`, sql: 'REINDEX SCHEMA public' },
+  // PostgreSQL 12–15 also rebuild every system catalog, which can outlast the time the observer waits for the queued lock
+  { id: 'reindex-database', setup: ORDERS, sql: 'REINDEX DATABASE postgres', minVersion: 16 },
+  { id: 'reindex-database-without-name-before-16-fails', setup: USERS, sql: 'REINDEX DATABASE', maxVersion: 15, fails: true },
+  { id: 'reindex-system', setup: USERS, sql: 'REINDEX SYSTEM postgres' },
   // views
   { id: 'create-view', setup: USERS, sql: 'CREATE VIEW v AS SELECT id, name FROM users' },
   { id: 'replace-view', setup: VIEW, sql: 'CREATE OR REPLACE VIEW user_emails AS SELECT id, email FROM users WHERE id > 0' },
@@ -236,6 +248,15 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'vacuum-full', setup: USERS, sql: 'VACUUM FULL users' },
   { id: 'analyze', setup: USERS, sql: 'ANALYZE users' },
   { id: 'cluster', setup: USERS, sql: 'CLUSTER users USING users_email_idx' },
+  { id: 'vacuum-full-false', setup: USERS, sql: 'VACUUM (FULL false) users' },
+  // CLUSTER without a table: every table with an index marked clustered, each in its own transaction
+  { id: 'cluster-all', setup: `${ORDERS}\nCLUSTER users USING users_email_idx;`, sql: 'CLUSTER' },
+  { id: 'cluster-all-cluster-on', setup: `${ORDERS}\nALTER TABLE orders CLUSTER ON orders_pkey;`, sql: 'CLUSTER' },
+  { id: 'cluster-all-index-dropped', setup: `${ORDERS}\nCLUSTER users USING users_email_idx;\nDROP INDEX users_email_idx;`, sql: 'CLUSTER' },
+  { id: 'cluster-all-without-cluster', setup: `${ORDERS}\nALTER TABLE orders CLUSTER ON orders_pkey;\nALTER TABLE orders SET WITHOUT CLUSTER;`, sql: 'CLUSTER' },
+  // CLUSTER events USING … (PostgreSQL 15+) marks each partition's index, but refuses the transaction block the
+  // setup runs in: the partitions are marked one by one here
+  { id: 'cluster-all-partitions', setup: `${PARTITIONED}\nCREATE INDEX events_at_idx ON events (at);\nALTER TABLE events_2024 CLUSTER ON events_2024_at_idx;\nALTER TABLE events_2025 CLUSTER ON events_2025_at_idx;`, sql: 'CLUSTER' },
   // DML
   { id: 'update-all', setup: USERS, sql: "UPDATE users SET bio = 'x'" },
   { id: 'update-by-primary-key', setup: USERS, sql: "UPDATE users SET bio = 'x' WHERE id = 5" },
@@ -274,6 +295,9 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'no-inherit', setup: INHERITANCE, sql: 'ALTER TABLE heir NO INHERIT base' },
   { id: 'of-type', setup: MISC, sql: 'ALTER TABLE typed OF comp' },
   { id: 'not-of-type', setup: `${MISC}\nALTER TABLE typed OF comp;`, sql: 'ALTER TABLE typed NOT OF' },
+  { id: 'create-foreign-table', setup: FOREIGN, sql: 'CREATE FOREIGN TABLE remote_orders (id bigint, total int) SERVER s' },
+  { id: 'create-foreign-table-same-column-twice-fails', setup: FOREIGN, sql: 'CREATE FOREIGN TABLE remote_orders (id bigint, id int) SERVER s', fails: true },
+  { id: 'create-foreign-partition-with-default', setup: `${PARTITIONED_WITH_DEFAULT}\nCREATE FOREIGN DATA WRAPPER w;\nCREATE SERVER s FOREIGN DATA WRAPPER w;`, sql: "CREATE FOREIGN TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01') SERVER s" },
   { id: 'foreign-table-options', setup: FOREIGN, sql: "ALTER FOREIGN TABLE remote_users OPTIONS (ADD schema_name 'public')" },
   { id: 'foreign-column-options', setup: FOREIGN, sql: "ALTER FOREIGN TABLE remote_users ALTER COLUMN name OPTIONS (ADD column_name 'full_name')" },
   { id: 'drop-expression', setup: `${USERS}\nALTER TABLE users ADD COLUMN twice int GENERATED ALWAYS AS (age * 2) STORED;`, sql: 'ALTER TABLE users ALTER COLUMN twice DROP EXPRESSION', minVersion: 13 },
@@ -293,6 +317,18 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   // PostgreSQL 12 releases COPY TO's AccessShareLock when the statement ends, before pg_locks can be read
   { id: 'copy-to-file', setup: USERS, sql: "COPY users TO '/dev/null'", serverOnly: true, minVersion: 13 },
   { id: 'merge', setup: ORDERS, sql: "MERGE INTO orders o USING users u ON o.id = u.id WHEN MATCHED THEN UPDATE SET note = 'x'", minVersion: 15 },
+  // a column named twice: refused before anything runs
+  { id: 'merge-update-same-column-twice-fails', setup: ORDERS, sql: "MERGE INTO orders o USING users u ON o.id = u.id WHEN MATCHED THEN UPDATE SET note = 'x', note = 'y'", minVersion: 15, fails: true },
+  { id: 'merge-insert-same-column-twice-fails', setup: ORDERS, sql: 'MERGE INTO orders o USING users u ON o.id = u.id WHEN NOT MATCHED THEN INSERT (id, total, total) VALUES (u.id, 1, 2)', minVersion: 15, fails: true },
+  { id: 'create-view-same-alias-twice-fails', setup: USERS, sql: 'CREATE VIEW v (a, a) AS SELECT id, name FROM users', fails: true },
+  { id: 'create-view-same-name-twice-fails', setup: USERS, sql: 'CREATE VIEW v AS SELECT id, name AS id FROM users', fails: true },
+  { id: 'create-view-inferred-names-clash-fails', setup: USERS, sql: 'CREATE VIEW v AS SELECT 1, 2', fails: true },
+  { id: 'create-view-star-join-fails', setup: ORDERS, sql: 'CREATE VIEW v AS SELECT * FROM users JOIN orders ON orders.user_id = users.id', fails: true },
+  { id: 'create-view-star-join-using', setup: `${USERS}\nCREATE TABLE profiles (id bigint, bio2 text);`, sql: 'CREATE VIEW v AS SELECT * FROM users JOIN profiles USING (id)' },
+  { id: 'create-materialized-view-same-name-twice-fails', setup: USERS, sql: 'CREATE MATERIALIZED VIEW mv AS SELECT id, age AS id FROM users', fails: true },
+  { id: 'create-table-as-same-name-twice-fails', setup: USERS, sql: 'CREATE TABLE copy (a, a) AS SELECT id, name FROM users', fails: true },
+  { id: 'select-into-same-name-twice-fails', setup: USERS, sql: 'SELECT id, name AS id INTO copy FROM users', fails: true },
+  { id: 'select-into', setup: USERS, sql: 'SELECT id, name INTO copy FROM users' },
   { id: 'select-for-update', setup: USERS, sql: 'SELECT * FROM users WHERE id = 1 FOR UPDATE' },
   { id: 'create-table-as', setup: USERS, sql: 'CREATE TABLE copy AS SELECT * FROM users' },
   { id: 'create-table-inherits', setup: USERS, sql: 'CREATE TABLE vip (level int) INHERITS (users)' },

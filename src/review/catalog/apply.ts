@@ -110,7 +110,10 @@ const APPLY: Record<string, Applier> = {
       const constraint = relation?.constraints.find((c) => c.name === stmt.subname);
       if (constraint) constraint.name = newName;
     } else if (stmt.renameType === 'OBJECT_INDEX') {
-      renameKey(catalog.indexes, relationKey(stmt.relation), newName, (i, k) => (i.key = k));
+      const oldKey = relationKey(stmt.relation);
+      renameKey(catalog.indexes, oldKey, newName, (i, k) => (i.key = k));
+      const newKey = `${oldKey.split('.')[0]}.${newName}`;
+      for (const r of catalog.relations.values()) if (r.clusterIndex === oldKey) r.clusterIndex = newKey;
     } else if (['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(stmt.renameType ?? '')) {
       const oldKey = relationKey(stmt.relation);
       const newKey = renameKey(catalog.relations, oldKey, newName, (r, k) => (r.key = k));
@@ -157,6 +160,7 @@ const APPLY: Record<string, Applier> = {
           break;
         case 'OBJECT_INDEX':
           catalog.indexes.delete(key);
+          for (const r of catalog.relations.values()) if (r.clusterIndex === key) delete r.clusterIndex;
           break;
         case 'OBJECT_SEQUENCE':
           catalog.sequences.delete(key);
@@ -178,6 +182,17 @@ const APPLY: Record<string, Applier> = {
           break;
       }
     }
+  },
+
+  ClusterStmt(catalog, stmt: { relation?: RangeVar; indexname?: string }) {
+    // CLUSTER t (no USING) keeps the index marked before; CLUSTER without a table marks nothing new
+    if (!stmt.relation || !stmt.indexname) return;
+    const relation = catalog.relation(relationKey(stmt.relation));
+    if (!relation) return;
+    const index = `${relation.key.split('.')[0]}.${stmt.indexname}`;
+    // a partitioned table: PostgreSQL marks each partition's index, not the parent's
+    const targets = relation.kind === 'partitioned' ? catalog.partitionsOf(relation.key).filter((p) => p.kind === 'table') : [relation];
+    for (const target of targets) target.clusterIndex = index;
   },
 
   CreateEnumStmt(catalog, stmt: { typeName?: Node[]; vals?: Node[] }) {
@@ -372,6 +387,14 @@ function applyAlterCommand(catalog: Catalog, relation: Relation, cmd: AlterTable
     }
     case 'AT_DropConstraint':
       relation.constraints = relation.constraints.filter((c) => c.name !== cmd.name);
+      // a PRIMARY KEY / UNIQUE constraint's index goes with it, and its CLUSTER mark too
+      if (relation.clusterIndex === `${relation.key.split('.')[0]}.${cmd.name}`) delete relation.clusterIndex;
+      break;
+    case 'AT_ClusterOn':
+      if (relation.kind !== 'partitioned') relation.clusterIndex = `${relation.key.split('.')[0]}.${cmd.name}`;
+      break;
+    case 'AT_DropCluster':
+      delete relation.clusterIndex;
       break;
     case 'AT_SetLogged':
       relation.unlogged = false;

@@ -50,6 +50,11 @@ export interface Relation {
   accessMethod?: string;
   /** CREATE TABLE … TABLESPACE, SET TABLESPACE; pg_default unless said otherwise */
   tablespace?: string;
+  /**
+   * the index CLUSTER … USING or ALTER TABLE … CLUSTER ON marked (a partition: its partitioned parent's index):
+   * CLUSTER without a table name re-sorts the table by it
+   */
+  clusterIndex?: string;
 }
 
 export interface Index {

@@ -2,6 +2,8 @@ import { displayName } from '../ast.js';
 import type { Catalog } from '../catalog/model.js';
 import { strongerLock } from '../lock-modes.js';
 import type { LockMode, StatementEffects } from '../lock-modes.js';
+import { UNNAMED_TARGETS } from './unnamed.js';
+import type { UnnamedTargetEffect, UnnamedTargetsId } from './unnamed.js';
 
 export interface EffectContext {
   /** the schema as it was before this statement */
@@ -32,6 +34,8 @@ export interface AnalyzedEffects extends StatementEffects {
   failures: StaticFailure[];
   /** the statement kind is not modelled: its effects are unknown rather than none */
   unknown: boolean;
+  /** relations it locks, scans or rewrites that the schema history cannot name */
+  unnamed: UnnamedTargetEffect[];
 }
 
 /** Collects one statement's effects; keys are catalog keys, reports use display names. */
@@ -45,6 +49,7 @@ export class EffectsBuilder {
   /** the notes that explain a rewrite, for rule messages */
   readonly rewriteReasons: string[] = [];
   readonly failures: StaticFailure[] = [];
+  private readonly unnamed = new Set<UnnamedTargetsId>();
   unknown = false;
 
   constructor(readonly ctx: EffectContext) {}
@@ -90,6 +95,12 @@ export class EffectsBuilder {
     return this;
   }
 
+  /** the statement also acts on relations no migration names (see UNNAMED_TARGETS) */
+  touchesUnnamed(id: UnnamedTargetsId): this {
+    this.unnamed.add(id);
+    return this;
+  }
+
   fail(failure: StaticFailure): this {
     this.failures.push(failure);
     return this;
@@ -110,6 +121,7 @@ export class EffectsBuilder {
     this.notes.push(...other.notes);
     this.rewriteReasons.push(...other.rewriteReasons);
     this.failures.push(...other.failures);
+    for (const id of other.unnamed) this.unnamed.add(id);
     if (other.unknown) this.unknown = true;
   }
 
@@ -146,6 +158,7 @@ export class EffectsBuilder {
       rewriteReasons: this.rewriteReasons,
       failures: this.failures,
       unknown: this.unknown,
+      unnamed: [...this.unnamed].map((id) => ({ id, ...UNNAMED_TARGETS[id] })),
     };
   }
 }

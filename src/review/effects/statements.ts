@@ -43,7 +43,8 @@ type ModelledKind =
   | 'AlterObjectSchemaStmt' | 'CreateTrigStmt' | 'CreatePolicyStmt' | 'AlterPolicyStmt' | 'RuleStmt' | 'CommentStmt'
   | 'InsertStmt' | 'UpdateStmt' | 'DeleteStmt' | 'MergeStmt' | 'SelectStmt' | 'DoStmt' | 'ExplainStmt' | 'CopyStmt'
   | 'AlterEnumStmt' | 'GrantStmt' | 'CreateStatsStmt' | 'CreatePublicationStmt' | 'AlterPublicationStmt' | 'DiscardStmt'
-  | 'AlterDomainStmt' | 'CreateSubscriptionStmt' | 'DropSubscriptionStmt' | 'TransactionStmt' | 'CreateFunctionStmt';
+  | 'AlterDomainStmt' | 'CreateSubscriptionStmt' | 'DropSubscriptionStmt' | 'TransactionStmt' | 'CreateFunctionStmt'
+  | 'CreateForeignTableStmt';
 
 function factsFor<K extends string>(kinds: readonly K[], make: (kind: K) => StatementFact): Record<K, StatementFact> {
   return Object.fromEntries(kinds.map((k) => [k, make(k)])) as Record<K, StatementFact>;
@@ -76,17 +77,18 @@ export const STATEMENT_FACTS: Record<ModelledKind | CatalogOnlyKind | NeverInTra
   CreateFunctionStmt: { summary: 'CREATE FUNCTION: LANGUAGE sql bodies are checked, taking AccessShare on the tables they read', effect: createFunctionEffect },
   AlterEnumStmt: { summary: 'ALTER TYPE … ADD VALUE / RENAME VALUE: no table lock; allowed in a transaction since PG 12, but a new value cannot be used before commit', effect: () => undefined },
   CreateStmt: { summary: 'CREATE TABLE: new table; locks FK-referenced tables (ShareRowExclusive) and a partitioned parent (AccessExclusive)', effect: createTableEffect },
+  CreateForeignTableStmt: { summary: 'CREATE FOREIGN TABLE: as CREATE TABLE; PARTITION OF locks the parent (AccessExclusive) and scans a default partition', effect: (b, out) => createTableEffect(b.base ?? {}, out) },
   AlterTableStmt: { summary: 'ALTER TABLE: see the subcommand table', effect: alterTableStatementEffect },
   DropStmt: { summary: 'DROP: AccessExclusive on the object, its partitions, FK-linked tables and (CASCADE) dependent views', effect: dropEffect },
   IndexStmt: { summary: 'CREATE INDEX: ShareLock (blocks writes) and a full scan; CONCURRENTLY: ShareUpdateExclusive, not in a transaction', effect: createIndexEffect },
-  ReindexStmt: { summary: 'REINDEX: ShareLock on the table while the index is rebuilt; CONCURRENTLY: ShareUpdateExclusive, not in a transaction', effect: reindexEffect },
+  ReindexStmt: { summary: 'REINDEX: ShareLock on the table while the index is rebuilt; SCHEMA / DATABASE: each table in turn, not in a transaction; CONCURRENTLY: ShareUpdateExclusive, not in a transaction', effect: reindexEffect },
   ViewStmt: { summary: 'CREATE VIEW: AccessShare on what it reads; OR REPLACE: AccessExclusive on the view', effect: viewEffect },
   CreateTableAsStmt: { summary: 'CREATE MATERIALIZED VIEW / TABLE AS: runs the query, reading its sources in full', effect: createTableAsEffect },
   RefreshMatViewStmt: { summary: 'REFRESH MATERIALIZED VIEW: AccessExclusive and a rewrite; CONCURRENTLY: ExclusiveLock (reads continue)', effect: refreshEffect },
   TruncateStmt: { summary: 'TRUNCATE: AccessExclusive and new storage', effect: truncateEffect },
   LockStmt: { summary: 'LOCK TABLE: the named mode', effect: lockEffect },
   VacuumStmt: { summary: 'VACUUM: not in a transaction; FULL rewrites under AccessExclusive; ANALYZE: ShareUpdateExclusive', effect: vacuumEffect },
-  ClusterStmt: { summary: 'CLUSTER: AccessExclusive and a rewrite', effect: clusterEffect },
+  ClusterStmt: { summary: 'CLUSTER: AccessExclusive and a rewrite; without a table: every table clustered before, in turn, not in a transaction', effect: clusterEffect },
   RenameStmt: { summary: 'RENAME: AccessExclusive on the table (ShareUpdateExclusive for an index)', effect: renameEffect },
   AlterObjectSchemaStmt: { summary: 'SET SCHEMA: AccessExclusive', effect: (b, out) => b.relation && out.lock(relationKey(b.relation), AEL) },
   CreateTrigStmt: { summary: 'CREATE TRIGGER: ShareRowExclusive (blocks writes)', effect: (b, out) => out.lock(relationKey(b.relation), 'ShareRowExclusiveLock') },
@@ -291,21 +293,77 @@ function createIndexEffect(stmt: Body, out: EffectsBuilder): void {
   out.scan(table, 'CREATE INDEX reads the whole table while writes wait');
 }
 
+/** A boolean option as PostgreSQL reads it (defGetBoolean): present without a value is true; 0, false and off are false. */
+function optionOn(list: Node[] | undefined, name: string): boolean {
+  const def = option(list, name);
+  if (!def) return false;
+  if (!def.arg) return true;
+  const integer = asNode<{ ival?: number }>(def.arg, 'Integer');
+  if (integer) return (integer.ival ?? 0) !== 0;
+  return !['false', 'off'].includes((stringValue(def.arg) ?? '').toLowerCase());
+}
+
+/** The table an index belongs to: a CREATE INDEX of the history, or the index of a PRIMARY KEY / UNIQUE / EXCLUDE constraint. */
+function tableOfIndex(catalog: EffectContext['catalog'], key: string): string | undefined {
+  const index = catalog.indexes.get(key);
+  if (index) return index.table;
+  const [schema, name] = key.split('.');
+  for (const relation of catalog.relations.values()) {
+    if (!relation.key.startsWith(`${schema}.`)) continue;
+    if (relation.constraints.some((c) => c.name === name && (c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion'))) return relation.key;
+  }
+  return undefined;
+}
+
+/** Whether the history gives a relation an index (its own, a partitioned parent's, or a constraint's). */
+function hasIndex(catalog: EffectContext['catalog'], key: string): boolean {
+  const relation = catalog.relation(key);
+  if (!relation) return false;
+  if (catalog.indexesOf(key).length > 0) return true;
+  if (relation.constraints.some((c) => c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion')) return true;
+  return relation.partitionOf !== undefined && hasIndex(catalog, relation.partitionOf);
+}
+
 function reindexEffect(stmt: Body, out: EffectsBuilder): void {
-  const concurrent = option(stmt.params, 'concurrently') !== null;
+  const concurrent = optionOn(stmt.params, 'concurrently');
   const kind: string = stmt.kind;
+  const catalog = out.ctx.catalog;
   if (kind === 'REINDEX_OBJECT_SCHEMA' || kind === 'REINDEX_OBJECT_SYSTEM' || kind === 'REINDEX_OBJECT_DATABASE') {
     out.forbidden();
+    if (kind !== 'REINDEX_OBJECT_SCHEMA' && !stmt.name) out.requireVersion(16, `REINDEX ${kind === 'REINDEX_OBJECT_SYSTEM' ? 'SYSTEM' : 'DATABASE'} without a database name`);
+    if (concurrent) {
+      out.fact('reindex-concurrently');
+      return;
+    }
+    if (kind === 'REINDEX_OBJECT_SYSTEM') {
+      out.notes.push('REINDEX SYSTEM rebuilds the indexes of the system catalogs only: no table of the migrations is locked');
+      return;
+    }
+    // each table and materialized view in its own transaction, one after another; partitioned tables through
+    // their partitions (engine cases reindex-schema, reindex-database)
+    const schema: string | undefined = kind === 'REINDEX_OBJECT_SCHEMA' ? stmt.name : undefined;
+    for (const relation of catalog.relations.values()) {
+      if (relation.kind !== 'table' && relation.kind !== 'matview') continue;
+      if (schema !== undefined && !relation.key.startsWith(`${schema}.`)) continue;
+      out.lock(relation.key, 'ShareLock');
+      if (hasIndex(catalog, relation.key)) out.scan(relation.key);
+    }
+    out.touchesUnnamed(kind === 'REINDEX_OBJECT_SCHEMA' ? 'reindex-schema' : 'reindex-database');
+    out.notes.push(`REINDEX ${schema === undefined ? 'DATABASE' : `SCHEMA ${schema}`} rebuilds the indexes of ${schema === undefined ? 'every table' : 'every table of the schema'}, one table after another, each under ShareLock (writes wait) with AccessExclusiveLock on the index being rebuilt (queries that plan with the table wait too)`);
     return;
   }
   const name = relationKey(stmt.relation);
-  const table = kind === 'REINDEX_OBJECT_INDEX' ? out.ctx.catalog.indexes.get(name)?.table : name;
+  const table = kind === 'REINDEX_OBJECT_INDEX' ? tableOfIndex(catalog, name) : name;
   if (concurrent) out.forbidden().fact('reindex-concurrently');
-  if (!table) return;
-  if (out.ctx.catalog.relation(table)?.kind === 'partitioned') {
+  if (!table) {
+    if (!concurrent) out.touchesUnnamed('reindex-index');
+    out.notes.push(`the earlier migrations do not create ${name.split('.')[1]}: REINDEX locks its table (${concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock'}), which dbtool cannot name`);
+    return;
+  }
+  if (catalog.relation(table)?.kind === 'partitioned') {
     if (!out.requireVersion(14, 'REINDEX of a partitioned table or index')) return;
     if (!concurrent) out.forbidden();
-    for (const p of out.ctx.catalog.partitionsOf(table)) {
+    for (const p of catalog.partitionsOf(table)) {
       out.lock(p.key, concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
       if (p.kind === 'table') out.scan(p.key);
     }
@@ -317,6 +375,14 @@ function reindexEffect(stmt: Body, out: EffectsBuilder): void {
 
 function viewEffect(stmt: Body, out: EffectsBuilder): void {
   const key = relationKey(stmt.view);
+  const select = asNode<Body>(stmt.query, 'SelectStmt');
+  const recursive = select?.withClause?.recursive && asNode<{ ctename?: string }>(select.withClause.ctes?.[0], 'CommonTableExpr')?.ctename === stmt.view?.relname;
+  if (recursive) {
+    // CREATE RECURSIVE VIEW v (a, a) becomes SELECT a, a FROM (WITH RECURSIVE v (a, a) …): the names clash there
+    for (const name of duplicateNames(names(stmt.aliases))) out.fail({ message: `column reference "${name}" is ambiguous`, sqlstate: '42702', hint: 'give each column of the recursive view a distinct name' });
+  } else {
+    duplicateOutputColumns(stmt.query, stmt.aliases, out, `view ${key.split('.')[1]}`);
+  }
   if (stmt.replace && out.ctx.catalog.relation(key)) out.lock(key, AEL);
   readsOf(stmt.query, out, false);
 }
@@ -324,6 +390,7 @@ function viewEffect(stmt: Body, out: EffectsBuilder): void {
 function createTableAsEffect(stmt: Body, out: EffectsBuilder): void {
   const key = relationKey(stmt.into?.rel);
   if (stmt.if_not_exists && out.ctx.catalog.relation(key)) return;
+  duplicateOutputColumns(stmt.query, stmt.into?.colNames, out, `${stmt.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table'} ${key.split('.')[1]}`);
   readsOf(stmt.query, out, !stmt.into?.skipData);
 }
 
@@ -373,7 +440,7 @@ function lockEffect(stmt: Body, out: EffectsBuilder): void {
 }
 
 function vacuumEffect(stmt: Body, out: EffectsBuilder): void {
-  const full = option(stmt.options, 'full') !== null;
+  const full = optionOn(stmt.options, 'full');
   if (stmt.is_vacuumcmd) out.forbidden();
   for (const n of stmt.rels ?? []) {
     const key = relationKey(asNode<{ relation?: RangeVar }>(n, 'VacuumRelation')?.relation);
@@ -385,7 +452,12 @@ function vacuumEffect(stmt: Body, out: EffectsBuilder): void {
 
 function clusterEffect(stmt: Body, out: EffectsBuilder): void {
   if (!stmt.relation) {
-    out.forbidden();
+    // every table with an index marked clustered, each in its own transaction (engine case cluster-all)
+    out.forbidden().touchesUnnamed('cluster-all');
+    for (const relation of out.ctx.catalog.relations.values()) {
+      if (relation.clusterIndex) out.lock(relation.key, AEL).rewrite(relation.key);
+    }
+    out.notes.push('CLUSTER without a table name re-sorts every table clustered before, one after another, each rewritten under AccessExclusiveLock');
     return;
   }
   const key = relationKey(stmt.relation);
@@ -511,6 +583,8 @@ function readsOf(query: unknown, out: EffectsBuilder, scans: boolean): void {
 
 function selectEffect(stmt: Body, out: EffectsBuilder): void {
   const locking = (stmt?.lockingClause ?? []).length > 0;
+  // SELECT … INTO creates a table of the query's columns
+  if (stmt?.intoClause) duplicateOutputColumns({ SelectStmt: stmt } as Node, undefined, out, `table ${relationKey(stmt.intoClause.rel).split('.')[1]}`);
   readsOf(stmt, out, Boolean(stmt?.fromClause?.length) && !stmt?.whereClause);
   if (locking) for (const key of out.lockedKeys()) out.lock(key, 'RowShareLock');
 }
@@ -528,24 +602,287 @@ function duplicateNames(list: Array<string | undefined>): string[] {
   return [...dups];
 }
 
-/** A column assigned twice (SET a = 1, a = 2; INSERT (a, a)): refused before anything runs. */
+type AssignmentTarget = { name?: string; indirection?: Node[] } | undefined;
+
+const resTargets = (list: Node[] | undefined): AssignmentTarget[] => (list ?? []).map((t) => asNode<{ name?: string; indirection?: Node[] }>(t, 'ResTarget'));
+
+/**
+ * Columns a SET list or an INSERT column list names twice: whole twice, or whole and in part (a = …, a.x = …).
+ * Parts of one column (a.x, a.y or a[1], a[2]) are different targets.
+ */
+function duplicateTargets(targets: AssignmentTarget[]): string[] {
+  const plain = targets.filter((t) => !t?.indirection?.length).map((t) => t?.name);
+  const partial = new Set(targets.filter((t) => t?.indirection?.length).map((t) => t?.name));
+  return [...new Set([...duplicateNames(plain), ...plain.filter((n): n is string => n !== undefined && partial.has(n))])];
+}
+
+/** A column assigned twice (SET a = 1, a = 2; INSERT (a, a); the same in MERGE): refused before anything runs. */
 function duplicateAssignments(stmt: Body, out: EffectsBuilder): void {
-  // a.x = 1, a.y = 2 and a[1], a[2] assign different parts: only whole-column targets conflict with anything
-  const whole = (list: Node[] | undefined) => (list ?? []).map((t) => asNode<{ name?: string; indirection?: Node[] }>(t, 'ResTarget'));
-  const check = (targets: Array<{ name?: string; indirection?: Node[] } | undefined>, what: string) => {
-    const plain = targets.filter((t) => !t?.indirection?.length).map((t) => t?.name);
-    const partial = new Set(targets.filter((t) => t?.indirection?.length).map((t) => t?.name));
-    const dups = [...duplicateNames(plain), ...plain.filter((n): n is string => n !== undefined && partial.has(n))];
-    for (const name of new Set(dups)) out.fail({ message: `multiple assignments to same column "${name}" in ${what}`, sqlstate: '42601', hint: 'assign each column once' });
+  const setList = (targets: AssignmentTarget[], what: string) => {
+    for (const name of duplicateTargets(targets)) out.fail({ message: `multiple assignments to same column "${name}" in ${what}`, sqlstate: '42601', hint: 'assign each column once' });
   };
-  if (stmt.targetList) check(whole(stmt.targetList), 'the SET list');
-  if (stmt.cols) {
-    for (const name of duplicateNames(whole(stmt.cols).map((t) => t?.name))) {
-      out.fail({ message: `column "${name}" specified more than once in the INSERT column list`, sqlstate: '42701', hint: 'list each column once' });
-    }
-  }
+  const columnList = (targets: AssignmentTarget[], what: string) => {
+    for (const name of duplicateTargets(targets)) out.fail({ message: `column "${name}" specified more than once in the ${what} column list`, sqlstate: '42701', hint: 'list each column once' });
+  };
+  if (stmt.targetList) setList(resTargets(stmt.targetList), 'the SET list');
+  if (stmt.cols) columnList(resTargets(stmt.cols), 'INSERT');
   const conflict = asNode<{ targetList?: Node[] }>(stmt.onConflictClause, 'OnConflictClause') ?? stmt.onConflictClause;
-  if (conflict?.targetList) check(whole(conflict.targetList), 'ON CONFLICT DO UPDATE');
+  if (conflict?.targetList) setList(resTargets(conflict.targetList), 'ON CONFLICT DO UPDATE');
+  for (const clause of stmt.mergeWhenClauses ?? []) {
+    const when = asNode<{ commandType?: string; targetList?: Node[] }>(clause, 'MergeWhenClause');
+    if (when?.commandType === 'CMD_UPDATE') setList(resTargets(when.targetList), 'MERGE … UPDATE SET');
+    else if (when?.commandType === 'CMD_INSERT') columnList(resTargets(when.targetList), 'MERGE … INSERT');
+  }
+}
+
+/** The columns a query produces, as far as dbtool can tell. */
+interface OutputColumns {
+  /** names in order; undefined where a name is not known (the first column of a subquery dbtool cannot expand) */
+  names: Array<string | undefined>;
+  /** index in `names` where the first `*` starts: explicit column names past it have unknown positions */
+  firstStar: number;
+  /** false when a `*` could not be expanded: the count, and positions after it, are unknown */
+  complete: boolean;
+}
+
+/**
+ * The output column names of a query, as PostgreSQL derives them: `AS` names, else FigureColname's rules
+ * (parse_target.c), and `*` expanded from the columns the history gives each FROM item.
+ */
+/** The WITH queries in scope, by name. */
+type Ctes = ReadonlyMap<string, { ctequery?: Node; aliascolnames?: Node[] }>;
+
+function outputColumns(query: Node | undefined, catalog: EffectContext['catalog'], outerCtes: Ctes = new Map()): OutputColumns {
+  let select = asNode<Body>(query, 'SelectStmt');
+  while (select && select.op && select.op !== 'SETOP_NONE') select = select.larg;
+  if (!select) return { names: [], firstStar: 0, complete: false };
+  if (select.valuesLists) {
+    const width = (asNode<{ items?: Node[] }>(select.valuesLists[0], 'List')?.items ?? []).length;
+    return { names: Array.from({ length: width }, (_, i) => `column${i + 1}`), firstStar: Infinity, complete: true };
+  }
+  const ctes = new Map(outerCtes);
+  for (const c of select.withClause?.ctes ?? []) {
+    const cte = asNode<{ ctename?: string; ctequery?: Node; aliascolnames?: Node[] }>(c, 'CommonTableExpr');
+    if (cte?.ctename) ctes.set(cte.ctename, cte);
+  }
+  const result: OutputColumns = { names: [], firstStar: Infinity, complete: true };
+  for (const item of select.targetList ?? []) {
+    const target = asNode<{ name?: string; val?: Node }>(item, 'ResTarget');
+    const ref = asNode<{ fields?: Node[] }>(target?.val, 'ColumnRef');
+    const fields = ref?.fields ?? [];
+    if (!target?.name && fields.length > 0 && nodeTag(fields[fields.length - 1]) === 'A_Star') {
+      result.firstStar = Math.min(result.firstStar, result.names.length);
+      const qualifier = names(fields.slice(0, -1));
+      const expanded = qualifier.length === 0
+        ? expandAll(select.fromClause ?? [], catalog, ctes)
+        : fromItemColumns(findFromItem(select.fromClause ?? [], qualifier), catalog, ctes);
+      if (expanded) result.names.push(...expanded);
+      else {
+        result.names.push(undefined);
+        result.complete = false;
+      }
+      continue;
+    }
+    result.names.push(target?.name ?? figureColname(target?.val, catalog));
+  }
+  return result;
+}
+
+/** `SELECT *`: every FROM item's columns in order, or undefined when one of them is not known. */
+function expandAll(from: Node[], catalog: EffectContext['catalog'], ctes: Ctes): Array<string | undefined> | undefined {
+  const all: Array<string | undefined> = [];
+  for (const item of from) {
+    const columns = fromItemColumns(item, catalog, ctes);
+    if (!columns) return undefined;
+    all.push(...columns);
+  }
+  return all;
+}
+
+/** The FROM item `x.*` refers to: a table or subquery whose alias (or name) is x. */
+function findFromItem(from: Node[], qualifier: string[]): Node | undefined {
+  const name = qualifier[qualifier.length - 1];
+  const schema = qualifier.length > 1 ? qualifier[qualifier.length - 2] : undefined;
+  for (const item of from) {
+    const join = asNode<{ larg?: Node; rarg?: Node }>(item, 'JoinExpr');
+    if (join) {
+      const found = findFromItem([join.larg, join.rarg].filter((n): n is Node => n !== undefined), qualifier);
+      if (found) return found;
+      continue;
+    }
+    const rv = asNode<RangeVar>(item, 'RangeVar');
+    if (rv && (rv.alias ? rv.alias.aliasname === name && !schema : rv.relname === name && (!schema || (rv.schemaname ?? 'public') === schema))) return item;
+    const sub = asNode<{ alias?: { aliasname?: string } }>(item, 'RangeSubselect');
+    if (sub?.alias?.aliasname === name && !schema) return item;
+  }
+  return undefined;
+}
+
+/** The columns a FROM item contributes to `*`, or undefined when the history does not tell them all. */
+function fromItemColumns(item: Node | undefined, catalog: EffectContext['catalog'], ctes: Ctes): Array<string | undefined> | undefined {
+  const withAliases = (columns: Array<string | undefined>, alias: { colnames?: Node[] } | undefined) => {
+    const renamed = names(alias?.colnames);
+    return columns.map((c, i) => renamed[i] ?? c);
+  };
+  const rv = asNode<RangeVar>(item, 'RangeVar');
+  if (rv) {
+    const cte = rv.schemaname ? undefined : ctes.get(rv.relname ?? '');
+    if (cte) {
+      // inside its own query the name is out of scope: a self-reference (invalid SQL) cannot recurse forever
+      const outer = new Map(ctes);
+      outer.delete(rv.relname ?? '');
+      const inner = outputColumns(cte.ctequery, catalog, outer);
+      return inner.complete ? withAliases(withAliases(inner.names, { colnames: cte.aliascolnames }), rv.alias) : undefined;
+    }
+    const relation = catalog.relation(relationKey(rv));
+    // views and CREATE TABLE AS record only the column names written out: possibly not all of them
+    if (!relation || (relation.kind !== 'table' && relation.kind !== 'partitioned') || relation.columns.size === 0) return undefined;
+    if ([...relation.columns.values()].some((c) => c.type.name === 'unknown')) return undefined;
+    return withAliases([...relation.columns.keys()], rv.alias);
+  }
+  const sub = asNode<{ subquery?: Node; alias?: { colnames?: Node[] } }>(item, 'RangeSubselect');
+  if (sub) {
+    const inner = outputColumns(sub.subquery, catalog, ctes);
+    return inner.complete ? withAliases(inner.names, sub.alias) : undefined;
+  }
+  const join = asNode<{ larg?: Node; rarg?: Node; usingClause?: Node[]; isNatural?: boolean; alias?: unknown; join_using_alias?: unknown }>(item, 'JoinExpr');
+  if (join && !join.isNatural && !join.alias) {
+    const left = fromItemColumns(join.larg, catalog, ctes);
+    const right = fromItemColumns(join.rarg, catalog, ctes);
+    if (!left || !right) return undefined;
+    // JOIN … USING merges the named columns into one each, listed first
+    const using = names(join.usingClause);
+    return [...using, ...left.filter((c) => c === undefined || !using.includes(c)), ...right.filter((c) => c === undefined || !using.includes(c))];
+  }
+  return undefined;
+}
+
+const SQL_VALUE_FUNCTIONS: Record<string, string> = {
+  SVFOP_CURRENT_DATE: 'current_date', SVFOP_CURRENT_TIME: 'current_time', SVFOP_CURRENT_TIME_N: 'current_time',
+  SVFOP_CURRENT_TIMESTAMP: 'current_timestamp', SVFOP_CURRENT_TIMESTAMP_N: 'current_timestamp', SVFOP_LOCALTIME: 'localtime',
+  SVFOP_LOCALTIME_N: 'localtime', SVFOP_LOCALTIMESTAMP: 'localtimestamp', SVFOP_LOCALTIMESTAMP_N: 'localtimestamp',
+  SVFOP_CURRENT_ROLE: 'current_role', SVFOP_CURRENT_USER: 'current_user', SVFOP_USER: 'user', SVFOP_SESSION_USER: 'session_user',
+  SVFOP_CURRENT_CATALOG: 'current_catalog', SVFOP_CURRENT_SCHEMA: 'current_schema',
+};
+
+const XML_FUNCTIONS: Record<string, string> = {
+  IS_XMLCONCAT: 'xmlconcat', IS_XMLELEMENT: 'xmlelement', IS_XMLFOREST: 'xmlforest', IS_XMLPARSE: 'xmlparse',
+  IS_XMLPI: 'xmlpi', IS_XMLROOT: 'xmlroot', IS_XMLSERIALIZE: 'xmlserialize',
+};
+
+const JSON_FUNCTIONS: Record<string, string> = {
+  JSON_EXISTS_OP: 'json_exists', JSON_QUERY_OP: 'json_query', JSON_VALUE_OP: 'json_value',
+};
+
+/** The name PostgreSQL gives an unnamed output column (FigureColname): `?column?` when the expression suggests none. */
+function figureColname(node: Node | undefined, catalog: EffectContext['catalog']): string | undefined {
+  const [name, strength] = colnameOf(node, catalog);
+  return strength === 0 ? '?column?' : name;
+}
+
+/** A name for an expression and how strongly it suggests it: 2 a real name, 1 a fallback (a cast's type, "case"), 0 none. */
+function colnameOf(node: Node | undefined, catalog: EffectContext['catalog']): [string | undefined, number] {
+  const tag = nodeTag(node);
+  const body = asNode<Body>(node, tag ?? '');
+  switch (tag) {
+    case 'ColumnRef': {
+      const last = (body.fields ?? [])[(body.fields ?? []).length - 1];
+      const name = stringValue(last);
+      return name === undefined ? [undefined, 0] : [name, 2];
+    }
+    case 'A_Indirection': {
+      const fields = names((body.indirection ?? []).filter((i: Node) => nodeTag(i) === 'String'));
+      const last = fields[fields.length - 1];
+      return last === undefined ? colnameOf(body.arg, catalog) : [last, 2];
+    }
+    case 'FuncCall': {
+      const parts = names(body.funcname);
+      return [parts[parts.length - 1], 2];
+    }
+    case 'A_Expr':
+      return body.kind === 'AEXPR_NULLIF' ? ['nullif', 2] : [undefined, 0];
+    case 'TypeCast': {
+      const inner = colnameOf(body.arg, catalog);
+      if (inner[1] > 1) return inner;
+      const parts = names(body.typeName?.names);
+      return parts.length ? [parts[parts.length - 1], 1] : inner;
+    }
+    case 'CollateClause':
+      return colnameOf(body.arg, catalog);
+    case 'GroupingFunc':
+      return ['grouping', 2];
+    case 'MergeSupportFunc':
+      return ['merge_action', 2];
+    case 'SubLink':
+      if (body.subLinkType === 'EXISTS_SUBLINK') return ['exists', 2];
+      if (body.subLinkType === 'ARRAY_SUBLINK') return ['array', 2];
+      // a scalar subquery is named after its single column
+      if (body.subLinkType === 'EXPR_SUBLINK') return [outputColumns(body.subselect, catalog).names[0], 2];
+      return [undefined, 0];
+    case 'CaseExpr': {
+      const inner = colnameOf(body.defresult, catalog);
+      return inner[1] > 1 ? inner : ['case', 1];
+    }
+    case 'A_ArrayExpr':
+      return ['array', 2];
+    case 'RowExpr':
+      return ['row', 2];
+    case 'CoalesceExpr':
+      return ['coalesce', 2];
+    case 'MinMaxExpr':
+      return [body.op === 'IS_LEAST' ? 'least' : 'greatest', 2];
+    case 'SQLValueFunction': {
+      const name = SQL_VALUE_FUNCTIONS[String(body.op)];
+      return name ? [name, 2] : [undefined, 0];
+    }
+    case 'XmlExpr': {
+      const name = XML_FUNCTIONS[String(body.op)];
+      return name ? [name, 2] : [undefined, 0];
+    }
+    case 'XmlSerialize':
+      return ['xmlserialize', 2];
+    case 'JsonObjectConstructor':
+      return ['json_object', 2];
+    case 'JsonArrayConstructor':
+    case 'JsonArrayQueryConstructor':
+      return ['json_array', 2];
+    case 'JsonObjectAgg':
+      return ['json_objectagg', 2];
+    case 'JsonArrayAgg':
+      return ['json_arrayagg', 2];
+    case 'JsonParseExpr':
+      return ['json', 2];
+    case 'JsonScalarExpr':
+      return ['json_scalar', 2];
+    case 'JsonSerializeExpr':
+      return ['json_serialize', 2];
+    case 'JsonFuncExpr': {
+      const name = JSON_FUNCTIONS[String(body.op)];
+      return name ? [name, 2] : [undefined, 0];
+    }
+    default:
+      return [undefined, 0];
+  }
+}
+
+/**
+ * CREATE VIEW / MATERIALIZED VIEW / TABLE AS and SELECT INTO make a relation of the query's columns, renamed
+ * by an explicit column list: two columns with one name are refused (42701) before anything runs.
+ */
+function duplicateOutputColumns(query: Node | undefined, aliasList: Node[] | undefined, out: EffectsBuilder, what: string): void {
+  for (const name of duplicateColumnNames(query, aliasList, out.ctx.catalog)) {
+    out.fail({ message: `column "${name}" specified more than once in ${what}`, sqlstate: '42701', hint: 'give each column a distinct name (an AS alias, or a column list after the name)' });
+  }
+}
+
+function duplicateColumnNames(query: Node | undefined, aliasList: Node[] | undefined, catalog: EffectContext['catalog']): string[] {
+  const aliases = names(aliasList);
+  const produced = outputColumns(query, catalog);
+  // an explicit list renames the first columns; when a `*` starts before its end, which ones is unknown
+  const columns = aliases.length === 0 ? produced.names
+    : produced.firstStar < aliases.length ? aliases
+      : [...aliases, ...produced.names.slice(aliases.length)];
+  return duplicateNames(columns);
 }
 
 function dmlEffect(stmt: Body, out: EffectsBuilder, readsTarget: boolean): void {

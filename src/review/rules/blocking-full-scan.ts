@@ -1,8 +1,9 @@
 import { SHOP } from './docs-history.js';
 import type { ColumnDef, Constraint as PgConstraint } from '@pgsql/types';
 import { columnDefFacts } from '../column-def.js';
-import { asNode, nodeTag } from '../ast.js';
-import type { Rule } from '../findings.js';
+import type { Node, RangeVar } from '@pgsql/types';
+import { asNode, displayName, nodeTag, option, relationKey } from '../ast.js';
+import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { lockStrength } from '../lock-modes.js';
 import { alterCommands, existingTables, laterStep, quoteIdent, tableName } from './helpers.js';
 
@@ -13,19 +14,22 @@ export const blockingFullScan: Rule = {
   severity: 'error',
   summary: 'A full table scan (validation or index build) on an existing table while writes are blocked',
   docs: {
-    why: 'Building an index, validating a CHECK or FOREIGN KEY constraint, SET NOT NULL and ATTACH PARTITION read every row of an existing table while holding a lock that blocks writes (ShareLock or stronger; AccessExclusiveLock also blocks reads). The statement lasts as long as the scan, and every write to the table queues behind it.',
+    why: 'Building or rebuilding an index (CREATE INDEX, REINDEX), validating a CHECK or FOREIGN KEY constraint, SET NOT NULL and ATTACH PARTITION read every row of an existing table while holding a lock that blocks writes (ShareLock or stronger; AccessExclusiveLock also blocks reads). The statement lasts as long as the scan, and every write to the table queues behind it. REINDEX also locks the index it rebuilds AccessExclusive, and planning any query on the table locks all its indexes, so reads wait too; REINDEX INDEX of an index made outside the migrations, REINDEX SCHEMA and REINDEX DATABASE do this to tables the review cannot name.',
     bad: [
       'CREATE INDEX orders_created_at_idx ON orders (created_at);',
       'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);',
       'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fk FOREIGN KEY (user_id) REFERENCES users (id);',
       'ALTER TABLE orders ALTER COLUMN note SET NOT NULL;',
+      'REINDEX INDEX orders_user_id_idx;',
+      'REINDEX SCHEMA public;',
     ],
     good: [
       'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;',
       'ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;',
       'CREATE TABLE coupons (id bigint PRIMARY KEY, code text NOT NULL);\nCREATE INDEX coupons_code_idx ON coupons (code);',
+      'REINDEX INDEX CONCURRENTLY orders_user_id_idx;',
     ],
-    drizzle: 'drizzle-kit emits plain `CREATE INDEX`, `ADD CONSTRAINT … FOREIGN KEY` and `SET NOT NULL` for schema changes on existing tables. Edit the generated migration: NOT VALID now and VALIDATE in a later migration, CREATE INDEX CONCURRENTLY in a migration applied outside a transaction.',
+    drizzle: 'drizzle-kit emits plain `CREATE INDEX`, `ADD CONSTRAINT … FOREIGN KEY` and `SET NOT NULL` for schema changes on existing tables. Edit the generated migration: NOT VALID now and VALIDATE in a later migration, CREATE INDEX CONCURRENTLY (and REINDEX … CONCURRENTLY in hand-written ones) in a migration applied outside a transaction.',
     ignoreWhen: 'the table is small enough that the scan takes milliseconds, or writes are paused during the deploy.',
     history: `${SHOP}\nALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;`,
   },
@@ -35,6 +39,10 @@ export const blockingFullScan: Rule = {
       const mode = ctx.effects.locks[t];
       return !rewritten.has(t) && mode !== undefined && lockStrength(mode) >= SHARE;
     });
+    // tables the review cannot name: an index made outside the migrations, a whole schema or database
+    const unnamed = ctx.effects.unnamed.filter((u) => u.storage === 'scan' && lockStrength(u.lock) >= SHARE);
+    const reindex = asNode<ReindexStmt>(ctx.statement.node, 'ReindexStmt');
+    if (reindex && (tables.length > 0 || unnamed.length > 0)) return [reindexFinding(ctx, reindex, tables)];
     if (tables.length === 0 || addsNotNullColumnWithoutDefault(ctx.statement.node)) return [];
     const blocks = tables.some((t) => ctx.effects.locks[t] === 'AccessExclusiveLock') ? 'reads and writes' : 'writes';
     const { help, fix } = saferAlternative(ctx.statement.sql, ctx.statement.node, laterStep(ctx.settings.transactionMode));
@@ -45,6 +53,55 @@ export const blockingFullScan: Rule = {
     }];
   },
 };
+
+interface ReindexStmt {
+  kind?: string;
+  relation?: RangeVar;
+  name?: string;
+  params?: Node[];
+}
+
+const REINDEX_KINDS: Partial<Record<string, string>> = {
+  REINDEX_OBJECT_INDEX: 'INDEX', REINDEX_OBJECT_TABLE: 'TABLE', REINDEX_OBJECT_SCHEMA: 'SCHEMA', REINDEX_OBJECT_DATABASE: 'DATABASE',
+};
+
+/**
+ * REINDEX without CONCURRENTLY: ShareLock on each table while its indexes are rebuilt from a full read, and
+ * AccessExclusiveLock on the index being rebuilt, which queries on the table wait for when they are planned.
+ */
+function reindexFinding(ctx: RuleContext, stmt: ReindexStmt, tables: string[]): RuleFinding {
+  const kind = REINDEX_KINDS[stmt.kind ?? ''] ?? 'TABLE';
+  const target = kind === 'INDEX' || kind === 'TABLE' ? displayName(relationKey(stmt.relation)) : stmt.name;
+  const known = tables.join(', ');
+  let what: string;
+  if (kind === 'INDEX') {
+    what = tables.length
+      ? `Rebuilds index ${target} from a full read of ${known} under ShareLock`
+      : `Rebuilds index ${target} from a full read of its table under ShareLock (the earlier migrations do not create ${target}, so the table cannot be named)`;
+  } else if (kind === 'TABLE') {
+    what = `Rebuilds every index of ${known} from a full read of it under ShareLock`;
+  } else {
+    const scope = kind === 'SCHEMA' ? `every table of schema ${target}` : `every table of the database${target ? ` ${target}` : ''}`;
+    what = `Rebuilds the indexes of ${scope} (${tables.length ? `${known}, and any made outside the migrations` : 'the earlier migrations create none: all made outside them'}), one table after another, each under ShareLock`;
+  }
+  const waits = kind === 'INDEX' || kind === 'TABLE' ? 'writes to the table wait' : 'writes to each table wait while its indexes are rebuilt';
+  const fix = reindexConcurrently(ctx.statement.sql, stmt, kind, target);
+  return {
+    message: `${what}: ${waits}, and so do reads, because the index being rebuilt is locked AccessExclusive and planning a query locks every index of its table.`,
+    help: 'Rebuild with REINDEX … CONCURRENTLY: new indexes are built next to the old ones under ShareUpdateExclusiveLock, so reads and writes continue. It cannot run inside a transaction block: put it in a migration of its own, applied outside a transaction.',
+    fix,
+  };
+}
+
+/** The statement with CONCURRENTLY after its object kind (REINDEX INDEX CONCURRENTLY x). */
+function reindexConcurrently(sql: string, stmt: ReindexStmt, kind: string, target: string | undefined): string | null {
+  if (option(stmt.params, 'concurrently') === null) {
+    const fixed = sql.replace(new RegExp(`^(\\s*REINDEX\\s+(?:\\([^)]*\\)\\s*)?${kind})\\b`, 'i'), '$1 CONCURRENTLY');
+    if (fixed !== sql) return `${fixed.replace(/;?\s*$/, '')};`;
+  }
+  if (kind === 'DATABASE' && !target) return 'REINDEX DATABASE CONCURRENTLY;';
+  return target ? `REINDEX ${kind} CONCURRENTLY ${kind === 'INDEX' || kind === 'TABLE' ? tableName(target) : quoteIdent(target)};` : null;
+}
 
 /** That scan is only the NOT NULL check; not-null-column-without-default reports it with a better fix. */
 function addsNotNullColumnWithoutDefault(node: Parameters<typeof nodeTag>[0]): boolean {

@@ -82,3 +82,28 @@ export const dropSchemaCascade: Rule = {
     });
   },
 };
+
+export const dropDatabase: Rule = {
+  id: 'drop-database',
+  severity: 'error',
+  summary: 'DROP DATABASE in a migration: another database and all its data are gone',
+  docs: {
+    why: 'A migration changes the schema of the database it runs in, and PostgreSQL cannot drop that one (SQLSTATE 55006), so DROP DATABASE in a migration always deletes some other database on the same server, with every table and row in it, irreversibly — usually a development reset script that ended up in the migrations folder. Nothing in the migration history says what that database holds. It fails while any session is connected to it (WITH (FORCE) terminates those sessions instead), and it refuses to run inside a transaction block, so drizzle\'s migrator fails on it.',
+    bad: ['DROP DATABASE analytics;', 'DROP DATABASE IF EXISTS analytics WITH (FORCE);'],
+    good: ['REVOKE CONNECT ON DATABASE analytics FROM PUBLIC;', 'DROP SCHEMA billing;'],
+    drizzle: 'drizzle-kit never generates DROP DATABASE; it comes from hand-written or copied SQL. Retire a database outside the migrations, by an operator with a backup at hand: revoke CONNECT first, watch that nothing breaks, then drop it.',
+    ignoreWhen: 'the migrations deliberately manage a disposable database of their own (a scratch or test database they also create) and never run against production.',
+    history: `${SHOP}\nCREATE SCHEMA billing;`,
+  },
+  check(ctx) {
+    const stmt = asNode<{ dbname?: string; missing_ok?: boolean; options?: Node[] }>(ctx.statement.node, 'DropdbStmt');
+    if (!stmt) return [];
+    const force = (stmt.options ?? []).some((o) => asNode<{ defname?: string }>(o, 'DefElem')?.defname === 'force');
+    const name = stmt.dbname ?? '';
+    return [{
+      message: `Drops database ${name} with every table and row in it, irreversibly: it cannot be the database this migration runs in (PostgreSQL refuses that), so it is another one on the same server${force ? ', and WITH (FORCE) terminates every session connected to it' : ''}.`,
+      help: `Remove it from the migration. Retire the database outside the migrations, with a backup: first REVOKE CONNECT ON DATABASE ${name} FROM PUBLIC and check that nothing depends on it, then drop it by hand.`,
+      fix: null,
+    }];
+  },
+};

@@ -3,7 +3,7 @@ import { addAutoIncrementColumn } from './add-auto-increment-column.js';
 import { blockingFullScan } from './blocking-full-scan.js';
 import { preferBigint, preferIdentity, preferJsonb, preferText, preferTimestamptz } from './column-types.js';
 import { createTrigger } from './create-trigger.js';
-import { dropColumn, dropSchemaCascade, dropTable } from './destructive-drops.js';
+import { dropColumn, dropDatabase, dropSchemaCascade, dropTable } from './destructive-drops.js';
 import { enumValueRename, enumValueUsedInSameTransaction } from './enum-values.js';
 import { foreignKeyWithoutIndex } from './foreign-key-without-index.js';
 import { lockTable } from './lock-table.js';
@@ -28,6 +28,7 @@ export const RULES: readonly Rule[] = [
   blockingFullScan,
   validateInSameTransaction,
   notNullColumnWithoutDefault,
+  dropDatabase,
   refreshMaterializedView,
   lockTable,
   createTrigger,

@@ -33,7 +33,12 @@ export const missingLockTimeout: Rule = {
       const mode = ctx.effects.locks[t];
       return mode !== undefined && lockStrength(mode) >= SHARE;
     });
-    const waits = blocking.length ? describeWaits(blocking, ctx.effects.locks) : unknownIndexDrop(ctx);
+    // relations the review cannot name (REINDEX of an index made outside the migrations, of a schema or database;
+    // CLUSTER without a table): the ones it can name are listed with them
+    const unnamed = ctx.effects.unnamed.filter((u) => lockStrength(u.lock) >= SHARE);
+    const waits = unnamed.length
+      ? unnamed.map((u) => `${u.lock} on ${u.which}${'unseen' in u ? ` (${blocking.length ? `${blocking.join(', ')} and any` : 'any'} ${u.unseen})` : ''}`).join(', ')
+      : blocking.length ? describeWaits(blocking, ctx.effects.locks) : unknownIndexDrop(ctx);
     if (!waits) return [];
     const setting = ctx.transaction.inTransaction ? "SET LOCAL lock_timeout = '3s';" : "SET lock_timeout = '3s';";
     return [{

@@ -24,6 +24,7 @@ export const RULE_REFERENCES: Record<string, string> = {
   'drop-table': `${PG}sql-droptable.html`,
   'drop-column': `${PG}sql-altertable.html`,
   'drop-schema-cascade': `${PG}sql-dropschema.html`,
+  'drop-database': `${PG}sql-dropdatabase.html`,
   'rename-table': `${PG}sql-altertable.html`,
   'rename-column': `${PG}sql-altertable.html`,
   'enum-value-rename': `${PG}sql-altertype.html`,

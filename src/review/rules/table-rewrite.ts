@@ -1,6 +1,6 @@
 import { SHOP } from './docs-history.js';
 import type { ColumnDef, Constraint as PgConstraint, Node } from '@pgsql/types';
-import { asNode } from '../ast.js';
+import { asNode, nodeTag } from '../ast.js';
 import { columnDefFacts } from '../column-def.js';
 import type { Rule, RuleContext } from '../findings.js';
 import { alterCommands, existingTables, tableName } from './helpers.js';
@@ -10,13 +10,15 @@ export const tableRewrite: Rule = {
   severity: 'error',
   summary: 'A statement that rewrites an existing table while holding a lock that blocks reads and writes',
   docs: {
-    why: 'Some changes make PostgreSQL write a new copy of the whole table (and rebuild its indexes) under AccessExclusiveLock: a volatile default, most column type changes, SET LOGGED/UNLOGGED, SET TABLESPACE, SET ACCESS METHOD, VACUUM FULL, CLUSTER. Nothing can read or write the table until the copy is done, which takes time proportional to its size, and the copy doubles its disk use meanwhile.',
+    why: 'Some changes make PostgreSQL write a new copy of the whole table (and rebuild its indexes) under AccessExclusiveLock: a volatile default, most column type changes, SET LOGGED/UNLOGGED, SET TABLESPACE, SET ACCESS METHOD, VACUUM FULL, CLUSTER. Nothing can read or write the table until the copy is done, which takes time proportional to its size, and the copy doubles its disk use meanwhile. CLUSTER without a table name does this to every table clustered before, including tables clustered outside the migrations, which the review cannot name.',
     bad: [
       'ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();',
       'ALTER TABLE orders ALTER COLUMN total SET DATA TYPE bigint;',
       'ALTER TABLE orders SET UNLOGGED;',
       'ALTER TABLE import_rows SET LOGGED;',
       'ALTER TABLE orders SET TABLESPACE archive;',
+      'CLUSTER orders USING orders_user_id_idx;',
+      'CLUSTER;',
     ],
     good: [
       "ALTER TABLE orders ADD COLUMN currency text NOT NULL DEFAULT 'EUR';",
@@ -34,6 +36,15 @@ export const tableRewrite: Rule = {
     // a rewrite copies what it scans; TRUNCATE's new empty storage copies nothing and is not this rule's concern
     const scanned = new Set(ctx.effects.scans);
     const tables = existingTables(ctx, ctx.effects.rewrites).filter((t) => ctx.effects.locks[t] === 'AccessExclusiveLock' && scanned.has(t));
+    // CLUSTER without a table name: every table clustered before, named or not
+    if (ctx.effects.unnamed.some((u) => u.storage === 'rewrite' && u.lock === 'AccessExclusiveLock')) {
+      const known = tables.length ? `${tables.join(', ')} (clustered by the earlier migrations) and any table clustered outside them` : 'any table clustered outside the migrations (the earlier migrations cluster none)';
+      return [{
+        message: `CLUSTER without a table name re-sorts every table clustered before — ${known} — one after another, each rewritten under AccessExclusiveLock: every read and write of a table waits until its copy is done.`,
+        help: `${REPACK_HELP} Name each table (CLUSTER <table> USING <index>) so that the review shows what is rewritten.`,
+        fix: null,
+      }];
+    }
     if (tables.length === 0) return [];
     const why = ctx.effects.rewriteReasons.join('; ');
     const { help, fix } = saferAlternative(ctx, tables[0] ?? '');
@@ -44,6 +55,8 @@ export const tableRewrite: Rule = {
     }];
   },
 };
+
+const REPACK_HELP = 'Re-sort or compact a live table online with pg_repack, run outside the migration: it copies the table while reads and writes continue and holds AccessExclusiveLock only briefly at the end. On a small table, accept the short outage.';
 
 const STORAGE_HELP: Partial<Record<string, string>> = {
   AT_SetUnLogged: 'An unlogged table is also emptied after a crash and is not replicated (replicas see it empty). If that is really wanted, create a new unlogged table and copy the rows over in batches, then swap the names.',
@@ -81,6 +94,8 @@ function saferAlternative(ctx: RuleContext, display: string): { help: string; fi
     return { help: 'Change the type without a rewrite: add a new column of the new type, keep both in sync (trigger or application code), backfill in batches, switch reads, then drop the old column in a later migration. Some changes need no rewrite at all, e.g. widening varchar(n) or varchar → text.', fix: null };
   }
   if (storage) return { help: storage, fix: null };
+  const tag = nodeTag(ctx.statement.node);
+  if (tag === 'ClusterStmt' || tag === 'VacuumStmt') return { help: REPACK_HELP, fix: null };
   return { help: 'Avoid rewriting a live table: create a new structure next to the old one, backfill it in batches, then switch over in a later deploy.', fix: null };
 }
 
