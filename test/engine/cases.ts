@@ -206,7 +206,8 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'reindex-index', setup: USERS, sql: 'REINDEX INDEX users_email_idx' },
   { id: 'reindex-table', setup: USERS, sql: 'REINDEX TABLE users' },
   { id: 'reindex-index-concurrently', setup: USERS, sql: 'REINDEX INDEX CONCURRENTLY users_email_idx' },
-  { id: 'reindex-index-concurrently-false', setup: USERS, sql: 'REINDEX (CONCURRENTLY false) INDEX users_email_idx' },
+  { id: 'reindex-index-concurrently-false', setup: USERS, sql: 'REINDEX (CONCURRENTLY false) INDEX users_email_idx', minVersion: 14 },
+  { id: 'reindex-option-list-before-14-fails', setup: USERS, sql: 'REINDEX (CONCURRENTLY false) INDEX users_email_idx', maxVersion: 13, fails: true },
   // the index of a PRIMARY KEY constraint: the history names its table through the constraint
   { id: 'reindex-constraint-index', setup: USERS, sql: 'REINDEX INDEX users_pkey' },
   // REINDEX SCHEMA / DATABASE run each table in a transaction of its own, one after another: the observer sees

@@ -326,6 +326,9 @@ function hasIndex(catalog: EffectContext['catalog'], key: string): boolean {
 
 function reindexEffect(stmt: Body, out: EffectsBuilder): void {
   const concurrent = optionOn(stmt.params, 'concurrently');
+  // before 14 the parenthesised list knows only VERBOSE; the keyword form (INDEX CONCURRENTLY x) carries no value
+  const listed = ((stmt.params ?? []) as Node[]).map((p) => asNode<{ defname?: string; arg?: Node }>(p, 'DefElem')).filter((d) => d && d.defname !== 'verbose' && (d.arg !== undefined || d.defname === 'tablespace'));
+  if (listed.length > 0 && !out.requireVersion(14, `REINDEX (${listed.map((d) => d?.defname?.toUpperCase()).join(', ')} …)`)) return;
   const kind: string = stmt.kind;
   const catalog = out.ctx.catalog;
   if (kind === 'REINDEX_OBJECT_SCHEMA' || kind === 'REINDEX_OBJECT_SYSTEM' || kind === 'REINDEX_OBJECT_DATABASE') {
