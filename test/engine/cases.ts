@@ -315,6 +315,7 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'drop-trigger', setup: TRIGGERS, sql: 'DROP TRIGGER t ON users' },
   { id: 'explain', setup: USERS, sql: 'EXPLAIN SELECT * FROM users' },
   { id: 'explain-analyze-update', setup: USERS, sql: "EXPLAIN ANALYZE UPDATE users SET bio = 'x'" },
+  { id: 'explain-analyze-false-update', setup: USERS, sql: "EXPLAIN (ANALYZE false) UPDATE users SET bio = 'x'" },
   // PostgreSQL 12 releases COPY TO's AccessShareLock when the statement ends, before pg_locks can be read
   { id: 'copy-to-file', setup: USERS, sql: "COPY users TO '/dev/null'", serverOnly: true, minVersion: 13 },
   { id: 'merge', setup: ORDERS, sql: "MERGE INTO orders o USING users u ON o.id = u.id WHEN MATCHED THEN UPDATE SET note = 'x'", minVersion: 15 },

@@ -505,8 +505,8 @@ function createFunctionEffect(stmt: Body, out: EffectsBuilder): void {
 }
 
 function explainEffect(stmt: Body, out: EffectsBuilder): void {
-  const analyze = option(stmt.options, 'analyze') !== null;
-  if (analyze) {
+  // (ANALYZE false) plans only, like no ANALYZE at all
+  if (optionOn(stmt.options, 'analyze')) {
     statementEffect(stmt.query, out);
     return;
   }
