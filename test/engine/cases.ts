@@ -249,6 +249,8 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'vacuum-full', setup: USERS, sql: 'VACUUM FULL users' },
   { id: 'analyze', setup: USERS, sql: 'ANALYZE users' },
   { id: 'cluster', setup: USERS, sql: 'CLUSTER users USING users_email_idx' },
+  { id: 'cluster-partitioned', setup: `${PARTITIONED}\nCREATE INDEX events_at_idx ON events (at);`, sql: 'CLUSTER events USING events_at_idx', minVersion: 15 },
+  { id: 'cluster-partitioned-before-15-fails', setup: `${PARTITIONED}\nCREATE INDEX events_at_idx ON events (at);`, sql: 'CLUSTER events USING events_at_idx', maxVersion: 14, fails: true },
   { id: 'vacuum-full-false', setup: USERS, sql: 'VACUUM (FULL false) users' },
   // CLUSTER without a table: every table with an index marked clustered, each in its own transaction
   { id: 'cluster-all', setup: `${ORDERS}\nCLUSTER users USING users_email_idx;`, sql: 'CLUSTER' },

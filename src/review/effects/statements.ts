@@ -464,6 +464,13 @@ function clusterEffect(stmt: Body, out: EffectsBuilder): void {
     return;
   }
   const key = relationKey(stmt.relation);
+  if (out.ctx.catalog.relation(key)?.kind === 'partitioned') {
+    // from 15: each partition in its own transaction, so not in a transaction block (engine case cluster-partitioned)
+    if (!out.requireVersion(15, 'CLUSTER of a partitioned table')) return;
+    out.forbidden().lock(key, AEL);
+    for (const p of out.ctx.catalog.partitionsOf(key)) out.lock(p.key, AEL).rewrite(p.key, `CLUSTER writes a new, sorted copy of partition ${p.key.split('.')[1]} while reads and writes wait`);
+    return;
+  }
   out.lock(key, AEL).rewrite(key, 'CLUSTER writes a new, sorted copy of the table while reads and writes wait');
 }
 
