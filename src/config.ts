@@ -45,11 +45,12 @@ interface FileConfig {
   rules?: unknown;
   exclude?: unknown;
   migrate?: unknown;
+  explain?: unknown;
   runnerLockTimeout?: unknown;
   ai?: unknown;
 }
 
-const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'runnerLockTimeout', 'rules', 'exclude', 'migrate', 'ai'];
+const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'runnerLockTimeout', 'rules', 'exclude', 'migrate', 'explain', 'ai'];
 const AI_KEYS = ['enabled', 'model', 'maxTokens'];
 const RULE_SETTINGS = ['error', 'warning', 'info', 'off'];
 
@@ -205,15 +206,49 @@ export function resolveMigrateConfig(flags: MigrateFlags, cwd: string): MigrateC
   if (transaction !== 'per-file' && transaction !== 'all') problems.push(`${flags.transaction ? '--transaction' : `${where}.transaction`} must be "per-file" or "all", not ${JSON.stringify(transaction)}`);
   const retries = Number(flags.retries ?? file.retries ?? MIGRATE_DEFAULTS.retries);
   if (!Number.isInteger(retries) || retries < 0) problems.push(`${flags.retries ? '--retries' : `${where}.retries`} must be a whole number (0 gives up at the first lock timeout)`);
-  const duration = (value: unknown, source: string): number => {
-    const ms = durationMs(value);
-    if (ms === undefined) problems.push(`${source}: ${JSON.stringify(value)} is not a duration (use e.g. 500ms, 5s, 2min; 0 disables the timeout)`);
-    return ms ?? 0;
-  };
+  const duration = durationReader(problems);
   const lockTimeoutMs = duration(flags.lockTimeout ?? file.lockTimeout ?? MIGRATE_DEFAULTS.lockTimeout, flags.lockTimeout ? '--lock-timeout' : `${where}.lockTimeout`);
   const statementTimeoutMs = duration(flags.statementTimeout ?? file.statementTimeout ?? MIGRATE_DEFAULTS.statementTimeout, flags.statementTimeout ? '--statement-timeout' : `${where}.statementTimeout`);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
   return { transaction: transaction as MigrateConfig['transaction'], lockTimeoutMs, statementTimeoutMs, retries };
+}
+
+/** Reads a duration setting, adding a problem (and giving 0) when it is not one. */
+function durationReader(problems: string[]): (value: unknown, source: string) => number {
+  return (value, source) => {
+    const ms = durationMs(value);
+    if (ms === undefined) problems.push(`${source}: ${JSON.stringify(value)} is not a duration (use e.g. 500ms, 5s, 2min; 0 disables the timeout)`);
+    return ms ?? 0;
+  };
+}
+
+/** The timeouts `dbtool explain` runs a query with, after flags, the config file's "explain" section and defaults. */
+export interface ExplainConfig {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  /** as given, for messages: "30s" */
+  statementTimeout: string;
+  lockTimeout: string;
+}
+
+const EXPLAIN_DEFAULTS = { statementTimeout: '30s', lockTimeout: '2s' };
+const EXPLAIN_KEYS = Object.keys(EXPLAIN_DEFAULTS);
+
+export function resolveExplainConfig(flags: { statementTimeout?: string | undefined; lockTimeout?: string | undefined; config?: string | undefined }, cwd: string): ExplainConfig {
+  const found = locateConfig(flags.config, cwd);
+  const where = `${found?.path ?? 'config'}: explain`;
+  const section = found?.config.explain ?? {};
+  if (!section || typeof section !== 'object' || Array.isArray(section)) throw new ConfigError(`${where} must be an object such as {"statementTimeout": "30s", "lockTimeout": "2s"}`);
+  const file = section as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of Object.keys(file)) if (!EXPLAIN_KEYS.includes(key)) problems.push(`${where}: unknown setting "${key}" (known: ${EXPLAIN_KEYS.join(', ')})`);
+  const duration = durationReader(problems);
+  const statementTimeout = flags.statementTimeout ?? file.statementTimeout ?? EXPLAIN_DEFAULTS.statementTimeout;
+  const lockTimeout = flags.lockTimeout ?? file.lockTimeout ?? EXPLAIN_DEFAULTS.lockTimeout;
+  const statementTimeoutMs = duration(statementTimeout, flags.statementTimeout ? '--statement-timeout' : `${where}.statementTimeout`);
+  const lockTimeoutMs = duration(lockTimeout, flags.lockTimeout ? '--lock-timeout' : `${where}.lockTimeout`);
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
+  return { statementTimeoutMs, lockTimeoutMs, statementTimeout: String(statementTimeout), lockTimeout: String(lockTimeout) };
 }
 
 /** The reviewer's settings from a resolved configuration: what review-migration and generate review with. */

@@ -5,6 +5,8 @@ import { checkExplainable } from '../src/explain/guard.js';
 import { explainOn } from '../src/explain/run.js';
 import type { ExplainRequest } from '../src/explain/run.js';
 import { loadParser } from '../src/review/parse.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dbtool, freshDatabase, stopSharedServer, withPg } from './migrate/helpers.js';
 
@@ -162,6 +164,21 @@ describe('dbtool explain (CLI, PostgreSQL 18)', { timeout: 60_000 }, () => {
     expect(run.stderr).toContain('--statement-timeout');
     const left = await withPg(url, async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dbtool'")).rows[0].n);
     expect(left).toBe(0);
+  });
+
+  it('takes its timeouts from the config\'s explain section, flags winning, and lists bad settings', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'dbtool-explain-config-'));
+    writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ explain: { statementTimeout: '150ms' } }));
+    const fromConfig = await dbtool(['explain', 'SELECT pg_sleep(3)', '--url', url], { cwd: project });
+    expect(fromConfig.code).toBe(1);
+    expect(fromConfig.stderr).toContain('statement timeout (150ms)');
+    const flagWins = await dbtool(['explain', 'SELECT pg_sleep(0.3)', '--url', url, '--statement-timeout', '5s', '--format', 'json'], { cwd: project });
+    expect(flagWins.code).toBe(0);
+    writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ explain: { statementTimeout: 'soon', lockTimout: '1s' } }));
+    const bad = await dbtool(['explain', 'SELECT 1', '--url', url], { cwd: project });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('explain.statementTimeout: "soon" is not a duration');
+    expect(bad.stderr).toContain('unknown setting "lockTimout"');
   });
 
   it('analyses a captured plan with no database, and rejects a file that is not one', async () => {

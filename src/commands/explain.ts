@@ -5,7 +5,7 @@ import { Option } from 'commander';
 import type { ClientLimits, Connection } from '../ai/client.js';
 import type { PlanSource } from '../ai/explain-payload.js';
 import type { TableDefinitions } from '../ai/explain-tables.js';
-import { SUPPORTED_PG_VERSIONS, resolveReviewConfig, reviewSettingsOf } from '../config.js';
+import { SUPPORTED_PG_VERSIONS, resolveExplainConfig, resolveReviewConfig, reviewSettingsOf } from '../config.js';
 import type { ReviewConfig } from '../config.js';
 import { describeTarget, withSession } from '../db/connect.js';
 import type { Session } from '../db/connect.js';
@@ -24,7 +24,6 @@ import type { ExplainContext } from '../explain/report.js';
 import { explainOn } from '../explain/run.js';
 import { renderPlan } from '../explain/tree.js';
 import type { TreeOptions } from '../explain/tree.js';
-import { durationMs } from '../migrate/durations.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
 import { addAiOptions, aiConnection, checkAiFlags, rejectStrayAiFlags, wantsAi } from './ai-options.js';
@@ -40,8 +39,10 @@ export interface ExplainFlags {
   drizzleConfig?: string;
   allowWrite?: boolean;
   analyze: boolean;
-  statementTimeout: string;
-  lockTimeout: string;
+  /** undefined: the config's "explain" section, else 30s */
+  statementTimeout?: string;
+  /** undefined: the config's "explain" section, else 2s */
+  lockTimeout?: string;
   format: 'pretty' | 'json' | 'markdown';
   /** dbtool.config.json (its "ai" section) */
   config?: string;
@@ -101,8 +102,7 @@ export async function run(query: string | undefined, flags: ExplainFlags, io: Io
     throw new UsageError(`refusing to run: the statement writes (${verdict.writes.join(', ')}), and EXPLAIN ANALYZE executes it`,
       'Pass --allow-write to run it in a transaction that is rolled back, or --no-analyze for the plan alone.');
   }
-  const statementTimeoutMs = timeout(flags.statementTimeout, '--statement-timeout');
-  const lockTimeoutMs = timeout(flags.lockTimeout, '--lock-timeout');
+  const { statementTimeoutMs, lockTimeoutMs, statementTimeout, lockTimeout } = resolveExplainConfig(flags, io.cwd);
   const drizzle = await loadDrizzleConfig(io.cwd, flags.drizzleConfig);
   // the same database dbtool migrate uses, the embedded one included
   const target = resolveTarget(flags, io, drizzle);
@@ -117,8 +117,8 @@ export async function run(query: string | undefined, flags: ExplainFlags, io: Io
   });
   if (!outcome.ok) {
     const e = outcome.error;
-    const hint = e.code === '57014' ? `The query ran longer than --statement-timeout (${flags.statementTimeout}); EXPLAIN ANALYZE runs it in full. Raise the timeout or use --no-analyze.`
-      : e.code === '55P03' ? `A lock was not granted within --lock-timeout (${flags.lockTimeout}): another session holds it.`
+    const hint = e.code === '57014' ? `The query ran longer than the statement timeout (${statementTimeout}); EXPLAIN ANALYZE runs it in full. Raise it with --statement-timeout (or "explain": {"statementTimeout"} in dbtool.config.json), or use --no-analyze.`
+      : e.code === '55P03' ? `A lock was not granted within the lock timeout (${lockTimeout}, --lock-timeout): another session holds it.`
       : e.code === '25006' ? 'The statement tried to write (a volatile function such as nextval(), or a data-modifying call) in the read-only transaction; --allow-write runs it in a rolled-back read-write one.'
       : e.hint;
     throw new DbtoolError(`PostgreSQL refused the query (SQLSTATE ${e.code}): ${e.message}${e.position ? ` at character ${e.position}` : ''} [${describeTarget(target)}]`, 1, hint);
@@ -217,11 +217,6 @@ function readPlanFile(path: string): string {
   }
 }
 
-function timeout(value: string, flag: string): number {
-  const ms = durationMs(value);
-  if (ms === undefined) throw new UsageError(`${flag}: "${value}" is not a duration`, 'e.g. 500ms, 30s, 2min (0 disables it).');
-  return ms;
-}
 
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {
   const command = program
@@ -236,8 +231,8 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('--drizzle-config <file>', 'drizzle config file')
     .option('--allow-write', 'allow INSERT/UPDATE/DELETE/MERGE: they run in a transaction that is rolled back')
     .option('--no-analyze', 'plan only; the query is not executed (a generic plan for $n without values on PostgreSQL 16+)')
-    .option('--statement-timeout <duration>', 'cancel the query after this long', '30s')
-    .option('--lock-timeout <duration>', 'give up waiting for a lock after this long', '2s')
+    .option('--statement-timeout <duration>', 'cancel the query after this long (default: config explain.statementTimeout, else 30s)')
+    .option('--lock-timeout <duration>', 'give up waiting for a lock after this long (default: config explain.lockTimeout, else 2s)')
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'markdown']).default('pretty'))
     .option('--config <file>', 'path to dbtool.config.json (its "ai" section)');
   addAiOptions(command, { url: false })
