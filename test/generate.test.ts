@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +55,22 @@ describe('dbtool generate', { timeout: 120_000 }, () => {
     expect(run.stderr).toMatch(/drizzle-kit generate (exited 0 but wrote|failed \(exit \d+\) and wrote) no migration file in drizzle/);
     expect(run.stderr).toContain('notDefined is not defined');
     expect(existsSync(join(dir, 'drizzle')) ? readdirSync(join(dir, 'drizzle')).filter((f) => f.endsWith('.sql')) : []).toEqual([]);
+  });
+
+  it('--fix rewrites only the migration drizzle-kit just wrote', async () => {
+    const dir = drizzleProject(USERS);
+    expect((await dbtool(['generate'], { cwd: dir })).code).toBe(0);
+    const first = readdirSync(join(dir, 'drizzle')).find((f) => f.endsWith('.sql')) ?? '';
+    const before = readFileSync(join(dir, 'drizzle', first), 'utf8');
+    writeFileSync(join(dir, 'schema.ts'), USERS.replace("email: text('email') }", "email: text('email'), nick: text('nick') }"));
+    const run = await dbtool(['generate', '--name', 'add_nick', '--fix'], { cwd: dir });
+    const added = readFileSync(join(dir, 'drizzle', '0001_add_nick.sql'), 'utf8');
+    // drizzle's migrator runs all pending files in one transaction: SET LOCAL, with drizzle's breakpoint marker
+    expect(added.startsWith("SET LOCAL lock_timeout = '3s';\n--> statement-breakpoint\nALTER TABLE \"users\" ADD COLUMN \"nick\" text;")).toBe(true);
+    expect(run.stderr).toContain('fixed drizzle/0001_add_nick.sql');
+    expect(run.stdout).not.toContain('missing-lock-timeout');
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(dir, 'drizzle', first), 'utf8')).toBe(before);
   });
 
   it('explains how to install drizzle-kit when the project has none', async () => {

@@ -19,6 +19,8 @@ import { migrationSecondOpinion } from './migration-ai.js';
 export interface GenerateFlags extends MigrationAiFlags {
   format: 'pretty' | 'json';
   config?: string;
+  /** apply the mechanical fixes to the migrations drizzle-kit just wrote */
+  fix?: boolean;
 }
 
 /** drizzle-kit generate, then the review of exactly the files it wrote. */
@@ -51,6 +53,8 @@ export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, inter
   const wanted = new Set(created.map((p) => relative(io.cwd, p) || p));
   for (const file of input.files) file.review = wanted.has(file.path);
   const settings = reviewSettingsOf(reviewConfig);
+  // only the new files are under review, so only they can be rewritten: nothing merged is touched
+  if (flags.fix) (await import('./fix-files.js')).applyFixes([input], settings, io);
   const report = review([input], settings);
   const heading = `\nReviewing ${created.length === 1 ? 'the new migration' : `the ${created.length} new migrations`}: ${[...wanted].join(', ')}\n`;
   if (flags.ai || flags.aiDryRun) {
@@ -78,6 +82,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .argument('[drizzle-kit-args...]', 'passed to drizzle-kit generate (--name, --custom, --config, …)')
     .addOption(new Option('-f, --format <format>', 'output format of the review').choices(['pretty', 'json']).default('pretty'))
     .option('--review-config <file>', 'path to dbtool.config.json (rule settings for the review)')
+    .option('--fix', 'apply the fixes that need no decision (lock_timeout, CONCURRENTLY where the runner allows it) to the new migrations')
     .allowUnknownOption();
   addAiOptions(command, { url: true })
     .addHelpText('after', `
@@ -86,6 +91,7 @@ Examples:
   $ dbtool generate --name add_user_email
   $ dbtool generate --custom --name backfill_emails     # an empty migration to write SQL into
   $ dbtool generate --config drizzle.prod.config.ts
+  $ dbtool generate --name add_orders_index --fix
   $ dbtool generate --name add_orders_index --ai
 ${MIGRATION_AI_HELP}`)
     .action(async (kitArgs: string[], opts: GenerateFlags & { reviewConfig?: string }) => {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -58,7 +58,7 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   }
   await loadParser();
   const settings: ReviewSettings = reviewSettingsOf(config);
-  if (opts.fix) await applyFixes(inputs, settings, opts, io);
+  if (opts.fix) await fixReviewed(inputs, settings, opts, io);
   const report: Report = review(inputs, settings);
   const tooManyWarnings = maxWarnings !== undefined && report.summary.warnings > maxWarnings;
   const exitCode = report.summary.errors > 0 || tooManyWarnings ? 1 : 0;
@@ -77,44 +77,15 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   return exitCode;
 }
 
-/**
- * --fix: rewrites each reviewed file with the fixes that need no decision and that its review confirms, says
- * on stderr what changed and what was left, and leaves the inputs holding the new text for the report.
- */
-async function applyFixes(inputs: LoadedInput[], settings: ReviewSettings, opts: ReviewOptions, io: Io): Promise<void> {
+/** --fix on review-migration: never standard input, and a whole folder only with --base (merged migrations stay as they are). */
+async function fixReviewed(inputs: LoadedInput[], settings: ReviewSettings, opts: ReviewOptions, io: Io): Promise<void> {
   if (inputs.some((i) => i.layout === 'stdin')) throw new UsageError('--fix rewrites files: it cannot fix standard input', 'Save the SQL to a file and pass its path.');
   const folder = inputs.find((i) => i.layout !== 'file');
   if (folder && opts.base === undefined) {
     throw new UsageError(`--fix with the folder ${folder.path} would rewrite migrations that may already be applied`, 'Name the new migration files, or add --base <git-ref> so only migrations added since then are fixed.');
   }
-  const { fixFolder } = await import('../review/fix.js');
-  const lines: string[] = [];
-  for (const input of inputs) {
-    // a merged migration that was edited is reported as such, not edited further
-    const eligible = { files: input.files.map((f) => (f.problems.some((p) => p.rule === 'edited-migration') ? { ...f, review: false } : f)) };
-    for (const fixed of fixFolder(eligible, settings, { breakpoints: Boolean(input.drizzle) })) {
-      if (fixed.applied.length > 0) {
-        writeFileSync(resolve(io.cwd, fixed.path), fixed.text);
-        const file = input.files.find((f) => f.path === fixed.path);
-        if (file) {
-          file.text = fixed.text;
-          delete file.parsed;
-        }
-        lines.push(`fixed ${fixed.path}:`, ...fixed.applied.map((a) => (a.kind === 'inserted'
-          ? `  line ${a.line}  ${a.rule}: added ${oneLine(a.sql)} above ${oneLine(a.before)}`
-          : `  line ${a.line}  ${a.rule}: ${oneLine(a.before)}  ->  ${oneLine(a.sql)}`)));
-      }
-      if (fixed.skipped.length > 0) {
-        lines.push(`not fixed in ${fixed.path}:`, ...fixed.skipped.map((s) => `  line ${s.line}  ${s.rule}: ${s.reason}`));
-      }
-    }
-  }
-  io.stderr(lines.length ? `${lines.join('\n')}\n\n` : 'dbtool --fix: nothing to fix.\n\n');
-}
-
-function oneLine(sql: string): string {
-  const flat = sql.replace(/\s+/g, ' ').trim();
-  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
+  const { applyFixes } = await import('./fix-files.js');
+  applyFixes(inputs, settings, io);
 }
 
 function warningLimit(value: string | undefined): number | undefined {
