@@ -39,6 +39,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'drizzle-foreign-key-existing-tables': [
     '0001_orders_user_fk:1 blocking-full-scan',
+    '0001_orders_user_fk:1 data-dependent-change',
     '0001_orders_user_fk:1 missing-lock-timeout',
     '0001_orders_user_fk:1 foreign-key-without-index',
     '0002_order_items_order_fk:1 blocking-full-scan',
@@ -74,6 +75,7 @@ const EXPECTED: Record<string, string[]> = {
   'drizzle-set-not-null': [
     '0000_init:17 foreign-key-without-index',
     '0001_orders_currency_not_null:1 blocking-full-scan',
+    '0001_orders_currency_not_null:1 data-dependent-change',
     '0001_orders_currency_not_null:1 missing-lock-timeout',
     '0002_users_phone_not_null:1 unbatched-backfill',
     '0002_users_phone_not_null:2 blocking-full-scan',
@@ -89,6 +91,7 @@ const EXPECTED: Record<string, string[]> = {
     '0001_products_types:1 missing-lock-timeout',
     '0001_products_types:3 table-rewrite',
     '0001_products_types:5 table-rewrite',
+    '0001_products_types:5 data-dependent-change',
   ],
   'drizzle-v1-add-index': [
     '20250107093905_orders_currency_and_index:1 missing-lock-timeout',
@@ -112,6 +115,7 @@ const EXPECTED: Record<string, string[]> = {
     '002_add_index:2 missing-lock-timeout',
     '003_add_status:1 missing-lock-timeout',
     '003_add_status:5 validate-in-same-transaction',
+    '003_add_status:5 data-dependent-change',
     '004_orders_total_bigint:1 table-rewrite',
     '004_orders_total_bigint:1 missing-lock-timeout',
     '005_created_at_index_concurrently:1 transaction-forbidden',

@@ -1,5 +1,5 @@
-import type { AlterTableCmd, Constraint as PgConstraint, Node } from '@pgsql/types';
-import { DEFAULT_SCHEMA, asNode, names, nodeTag, qualifiedKey, stringValue, walk } from './ast.js';
+import type { AlterTableCmd, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
+import { DEFAULT_SCHEMA, asNode, names, nodeTag, qualifiedKey, relationKey, stringValue, walk } from './ast.js';
 import type { AnalyzedEffects } from './effects/index.js';
 import type { TransactionMode } from './findings.js';
 import { alterCommands } from './rules/helpers.js';
@@ -35,6 +35,8 @@ export interface TransactionView {
   readonly lockTimeout: LockTimeoutState;
   /** the migration under review, to tell its own lines from earlier files' */
   readonly currentMigration: string;
+  /** `schema.table.column` an earlier statement of this file set to a non-null constant wherever it was NULL */
+  readonly backfilledColumns: ReadonlySet<string>;
 }
 
 /**
@@ -50,6 +52,7 @@ export class TransactionTracker implements TransactionView {
   readonly newEnumValues = new Map<string, Map<string, Origin>>();
   private readonly createdInTransaction = { enums: new Set<string>(), schemas: new Set<string>() };
   private readonly createdInFile = { enums: new Set<string>(), schemas: new Set<string>() };
+  readonly backfilledColumns = new Set<string>();
   private sessionTimeout: LockTimeoutState = 'unset';
   private localTimeout: LockTimeoutState | undefined;
   private started = false;
@@ -78,6 +81,7 @@ export class TransactionTracker implements TransactionView {
     this.currentMigration = migration;
     this.createdInFile.enums.clear();
     this.createdInFile.schemas.clear();
+    this.backfilledColumns.clear();
     // a file may run in a later deploy than the one before it: only its own SET protects it
     this.sessionTimeout = 'unset';
     if (this.mode === 'all') {
@@ -105,6 +109,7 @@ export class TransactionTracker implements TransactionView {
       return;
     }
     this.recordLockTimeout(node);
+    for (const column of backfilled(node)) this.backfilledColumns.add(column);
     const createdEnum = asNode<{ typeName?: Node[] }>(node, 'CreateEnumStmt');
     const createdSchema = asNode<{ schemaname?: string }>(node, 'CreateSchemaStmt')?.schemaname;
     for (const scope of this.inTransaction ? [this.createdInFile, this.createdInTransaction] : [this.createdInFile]) {
@@ -197,4 +202,29 @@ function timeoutValue(node: Node | undefined): LockTimeoutState {
   const text = constantText(node);
   if (text === undefined) return 'set';
   return /^\s*0+(\.0*)?\s*(us|ms|s|min|h|d)?\s*$/i.test(text) ? 'zero' : 'set';
+}
+
+/**
+ * Columns an UPDATE sets to a non-null constant in every row where they are NULL (`SET c = 'x'` with no WHERE,
+ * or `WHERE c IS NULL`): the hand-written backfill before a generated SET NOT NULL.
+ */
+function backfilled(node: Node | undefined): string[] {
+  const update = asNode<{ relation?: RangeVar; targetList?: Node[]; whereClause?: Node }>(node, 'UpdateStmt');
+  if (!update?.relation) return [];
+  const table = relationKey(update.relation);
+  const set = (update.targetList ?? []).map((t) => asNode<{ name?: string; val?: Node }>(t, 'ResTarget'))
+    .filter((t) => t?.name && isNonNullConstant(t.val)).map((t) => t?.name ?? '');
+  if (set.length === 0) return [];
+  if (!update.whereClause) return set.map((c) => `${table}.${c}`);
+  const test = asNode<{ arg?: Node; nulltesttype?: string }>(update.whereClause, 'NullTest');
+  const tested = asNode<{ fields?: Node[] }>(test?.arg, 'ColumnRef');
+  const column = tested ? names(tested.fields).at(-1) : undefined;
+  return test?.nulltesttype === 'IS_NULL' && column && set.includes(column) ? [`${table}.${column}`] : [];
+}
+
+function isNonNullConstant(node: Node | undefined): boolean {
+  const constant = asNode<{ isnull?: boolean }>(node, 'A_Const');
+  if (constant) return !constant.isnull;
+  const cast = asNode<{ arg?: Node }>(node, 'TypeCast');
+  return cast ? isNonNullConstant(cast.arg) : false;
 }

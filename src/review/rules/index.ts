@@ -3,6 +3,7 @@ import { addAutoIncrementColumn } from './add-auto-increment-column.js';
 import { blockingFullScan } from './blocking-full-scan.js';
 import { preferBigint, preferIdentity, preferJsonb, preferText, preferTimestamptz } from './column-types.js';
 import { createTrigger } from './create-trigger.js';
+import { dataDependentChange } from './data-dependent-change.js';
 import { dropColumn, dropDatabase, dropSchemaCascade, dropTable } from './destructive-drops.js';
 import { enumValueRename, enumValueUsedInSameTransaction } from './enum-values.js';
 import { foreignKeyWithoutIndex } from './foreign-key-without-index.js';
@@ -28,6 +29,7 @@ export const RULES: readonly Rule[] = [
   blockingFullScan,
   validateInSameTransaction,
   notNullColumnWithoutDefault,
+  dataDependentChange,
   dropDatabase,
   refreshMaterializedView,
   lockTable,

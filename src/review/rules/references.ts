@@ -14,6 +14,7 @@ export const RULE_REFERENCES: Record<string, string> = {
   'blocking-full-scan': `${PG}sql-altertable.html`,
   'validate-in-same-transaction': `${PG}sql-altertable.html`,
   'not-null-column-without-default': `${PG}sql-altertable.html`,
+  'data-dependent-change': `${PG}ddl-constraints.html`,
   'refresh-materialized-view': `${PG}sql-refreshmaterializedview.html`,
   'lock-table': `${PG}sql-lock.html`,
   'create-trigger': `${PG}sql-createtrigger.html`,
