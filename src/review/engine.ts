@@ -173,6 +173,9 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
     const created = createdRelation(statement) ?? renamedNewTable(statement, createdInFile);
     if (created) createdInFile.add(created);
     for (const column of addedNullColumns(statement)) nullColumns.add(column);
+    // a backfill or an insert gives such a column values: it is no longer NULL everywhere
+    const written = writtenTable(statement);
+    if (written) for (const column of [...nullColumns]) if (column.startsWith(`${written}.`)) nullColumns.delete(column);
   }
   collapseTemplateErrors(report);
   for (const directive of directives) {
@@ -276,6 +279,15 @@ function addedNullColumns(statement: ParsedStatement): string[] {
     .map((cmd) => asNode<ColumnDef>(cmd?.def, 'ColumnDef'))
     .filter((def): def is ColumnDef => def?.colname !== undefined && !columnDefFacts(def).filled)
     .map((def) => `${table}.${def.colname}`);
+}
+
+/** The table an UPDATE, INSERT, MERGE or COPY FROM writes rows of. */
+function writtenTable(statement: ParsedStatement): string | undefined {
+  const node = statement.node;
+  const target = asNode<{ relation?: RangeVar }>(node, 'UpdateStmt') ?? asNode<{ relation?: RangeVar }>(node, 'InsertStmt') ?? asNode<{ relation?: RangeVar }>(node, 'MergeStmt');
+  if (target?.relation) return relationKey(target.relation);
+  const copy = asNode<{ relation?: RangeVar; is_from?: boolean }>(node, 'CopyStmt');
+  return copy?.is_from && copy.relation ? relationKey(copy.relation) : undefined;
 }
 
 function inputFinding(problem: InputProblem): Finding {

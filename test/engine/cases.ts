@@ -149,6 +149,8 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'validate-check', setup: `${USERS}\nALTER TABLE users ADD CONSTRAINT age_ok CHECK (age >= 0) NOT VALID;`, sql: 'ALTER TABLE users VALIDATE CONSTRAINT age_ok' },
   { id: 'add-foreign-key', setup: ORDERS, sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)' },
   { id: 'add-foreign-key-on-column-added-in-same-file', setup: ORDERS, sameFile: 'ALTER TABLE orders ADD COLUMN buyer_id bigint;', sql: 'ALTER TABLE orders ADD CONSTRAINT orders_buyer_fk FOREIGN KEY (buyer_id) REFERENCES users (id)' },
+  // once a backfill gave the new column values, the validation reads both tables again
+  { id: 'add-foreign-key-on-column-backfilled-in-same-file', setup: ORDERS, sameFile: 'ALTER TABLE orders ADD COLUMN buyer_id bigint;\nUPDATE orders SET buyer_id = user_id;', sql: 'ALTER TABLE orders ADD CONSTRAINT orders_buyer_fk FOREIGN KEY (buyer_id) REFERENCES users (id)' },
   { id: 'add-foreign-key-not-valid', setup: ORDERS, sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID' },
   { id: 'validate-foreign-key', setup: FK_NOT_VALID, sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk' },
   { id: 'drop-check', setup: `${USERS}\nALTER TABLE users ADD CONSTRAINT age_ok CHECK (age >= 0);`, sql: 'ALTER TABLE users DROP CONSTRAINT age_ok' },
