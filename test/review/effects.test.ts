@@ -209,3 +209,29 @@ END $$;`;
     expect(lastStatement(history, ADD_FK.replace('duplicate_object', 'undefined_table')).locks).toEqual({ orders: 'ShareRowExclusiveLock', users: 'ShareRowExclusiveLock' });
   });
 });
+
+describe('DO blocks in the history', () => {
+  const FK_IN_DO = `DO $$ BEGIN
+  ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);
+EXCEPTION WHEN duplicate_object THEN null;
+END $$;`;
+
+  it('build the catalog: a foreign key drizzle-kit wrapped in a DO block is known to later migrations', () => {
+    // the referencing table is locked and re-validated only because the catalog knows the key
+    const s = lastStatement(`${USERS}\n${FK_IN_DO}`, 'ALTER TABLE users ALTER COLUMN id TYPE numeric;');
+    expect(s.locks.orders).toBe('AccessExclusiveLock');
+    expect(s.scans).toContain('orders');
+    // and the same DO block again is a no-op, not a second constraint
+    expect(lastStatement(`${USERS}\n${FK_IN_DO}`, FK_IN_DO).locks).toEqual({});
+  });
+
+  it('build the catalog: an enum type created in a DO block exists for later migrations', () => {
+    const history = `DO $$ BEGIN
+  CREATE TYPE mood AS ENUM ('sad', 'ok');
+EXCEPTION WHEN duplicate_object THEN null;
+END $$;`;
+    // the same guarded block again fails with duplicate_object and is rolled back by its handler
+    expect(lastStatement(history, history).notes.join(' ')).toContain('already exists');
+    expect(lastStatement('', history).notes.join(' ')).not.toContain('already exists');
+  });
+});

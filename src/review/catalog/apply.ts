@@ -3,6 +3,7 @@ import type {
 } from '@pgsql/types';
 import { asNode, names, nodeTag, option, qualifiedKey, relationKey, stringValue } from '../ast.js';
 import { columnsProvenNotNull } from '../expressions.js';
+import { doBlocks, rolledBackAsDuplicate } from '../plpgsql.js';
 import type { Volatility } from '../expressions.js';
 import { Catalog, newRelation } from './model.js';
 import type { Column, Constraint, ConstraintKind, Relation } from './model.js';
@@ -26,6 +27,15 @@ const CONSTRAINT_KIND: Partial<Record<string, ConstraintKind>> = {
 };
 
 const APPLY: Record<string, Applier> = {
+  /** what the body's SQL creates, unless drizzle's duplicate_object guard rolls the block back */
+  DoStmt(catalog, stmt: { args?: Node[] }) {
+    const blocks = doBlocks(stmt);
+    if (typeof blocks === 'string') return;
+    for (const block of blocks) {
+      if (rolledBackAsDuplicate(block, catalog)) continue;
+      for (const node of block.nodes ?? []) applyStatement(catalog, node);
+    }
+  },
   CreateStmt(catalog, stmt: CreateStmt) {
     const key = relationKey(stmt.relation);
     if (stmt.if_not_exists && catalog.relations.has(key)) return;

@@ -1,8 +1,9 @@
 import type { AlterTableCmd, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
-import { parsePlPgSQLSync, parseSync } from 'libpg-query';
+import { parseSync } from 'libpg-query';
 import { asNode, names, nodeTag, option, qualifiedKey, relationKey, stringValue, walk } from '../ast.js';
 import { LOCK_MODES } from '../lock-modes.js';
 import type { LockMode } from '../lock-modes.js';
+import { doBlocks, rolledBackAsDuplicate } from '../plpgsql.js';
 import { alterTableEffects } from './alter-table.js';
 import { EffectsBuilder } from './builder.js';
 import type { AnalyzedEffects, EffectContext } from './builder.js';
@@ -943,34 +944,21 @@ function usesIndexedEquality(where: Node | undefined, table: string, out: Effect
  * statements would create something the catalog already has.
  */
 function doEffect(stmt: Body, out: EffectsBuilder): void {
-  const source = stringValue(option(stmt.args, 'as')?.arg);
-  const language = option(stmt.args, 'language');
-  if (!source || (language && stringValue(language.arg) !== 'plpgsql')) {
+  const blocks = doBlocks(stmt);
+  if (blocks === 'not-plpgsql') {
     out.unknown = true;
     return;
   }
-  let blocks: PlpgsqlBlock[];
-  try {
-    blocks = plpgsqlBlocks(source);
-  } catch {
+  if (blocks === 'unparsable') {
     out.unknown = true;
     out.notes.push('the DO body could not be parsed as PL/pgSQL: its effects are unknown');
     return;
   }
   for (const block of blocks) {
     const inner = new EffectsBuilder(out.ctx);
-    let duplicate = false;
-    for (const sql of block.statements) {
-      try {
-        for (const raw of parseSync(sql).stmts ?? []) {
-          duplicate ||= createsExistingObject(raw.stmt, out.ctx.catalog);
-          statementEffect(raw.stmt, inner);
-        }
-      } catch {
-        inner.unknown = true;
-      }
-    }
-    if (duplicate && (block.catches.has('duplicate_object') || block.catches.has('others'))) {
+    if (!block.nodes) inner.unknown = true;
+    for (const node of block.nodes ?? []) statementEffect(node, inner);
+    if (rolledBackAsDuplicate(block, out.ctx.catalog)) {
       out.notes.push('the object already exists: the block fails with duplicate_object, its handler rolls the block back, and nothing stays locked');
       continue;
     }
@@ -978,70 +966,4 @@ function doEffect(stmt: Body, out: EffectsBuilder): void {
   }
 }
 
-interface PlpgsqlBlock {
-  /** SQL the block's own statements execute (nested blocks are separate entries) */
-  statements: string[];
-  /** condition names its EXCEPTION clause handles */
-  catches: Set<string>;
-}
-
-/** Whether a statement would fail with duplicate_object because the catalog already has what it creates. */
-function createsExistingObject(node: Node | undefined, catalog: EffectsBuilder['ctx']['catalog']): boolean {
-  const alter = asNode<{ relation?: RangeVar; cmds?: Node[] }>(node, 'AlterTableStmt');
-  if (alter) {
-    const relation = catalog.relation(relationKey(alter.relation));
-    return (alter.cmds ?? []).some((c) => {
-      const name = asNode<PgConstraint>(asNode<AlterTableCmd>(c, 'AlterTableCmd')?.def, 'Constraint')?.conname;
-      return name !== undefined && (relation?.constraints.some((k) => k.name === name) ?? false);
-    });
-  }
-  const enumType = asNode<{ typeName?: Node[] }>(node, 'CreateEnumStmt');
-  if (enumType) return catalog.enums.has(qualifiedKey(names(enumType.typeName)));
-  return false;
-}
-
-function plpgsqlBlocks(body: string): PlpgsqlBlock[] {
-  const wrapped = `CREATE FUNCTION dbtool_do_block() RETURNS void LANGUAGE plpgsql AS $dbtool$${body}$dbtool$`;
-  const blocks: PlpgsqlBlock[] = [];
-  const visit = (value: unknown, block: PlpgsqlBlock): void => {
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item, block);
-      return;
-    }
-    if (!value || typeof value !== 'object') return;
-    for (const [key, child] of Object.entries(value)) {
-      if (key === 'PLpgSQL_stmt_block') {
-        const catches = new Set<string>();
-        walkPlpgsql((child as { exceptions?: unknown }).exceptions, (k, v) => {
-          if (k === 'PLpgSQL_condition') catches.add(String((v as { condname?: string }).condname));
-        });
-        const nested: PlpgsqlBlock = { statements: [], catches };
-        blocks.push(nested);
-        visit((child as { body?: unknown }).body, nested);
-        visit((child as { exceptions?: unknown }).exceptions, nested);
-        continue;
-      }
-      if (key === 'PLpgSQL_stmt_execsql' || key === 'PLpgSQL_stmt_dynexecute') {
-        const stmt = child as { sqlstmt?: { PLpgSQL_expr?: { query?: string } }; query?: { PLpgSQL_expr?: { query?: string } } };
-        const text = stmt.sqlstmt?.PLpgSQL_expr?.query ?? stmt.query?.PLpgSQL_expr?.query;
-        if (text) block.statements.push(text);
-      }
-      visit(child, block);
-    }
-  };
-  visit(parsePlPgSQLSync(wrapped) as unknown, { statements: [], catches: new Set() });
-  return blocks;
-}
-
-function walkPlpgsql(value: unknown, visit: (key: string, value: unknown) => void): void {
-  if (Array.isArray(value)) {
-    for (const item of value) walkPlpgsql(item, visit);
-    return;
-  }
-  if (!value || typeof value !== 'object') return;
-  for (const [key, child] of Object.entries(value)) {
-    visit(key, child);
-    walkPlpgsql(child, visit);
-  }
-}
 
