@@ -5,7 +5,7 @@ import type { Diagnostic } from '../explain/diagnose.js';
 import type { RawExplain } from '../explain/plan-json.js';
 import type { ExplainContext } from '../explain/report.js';
 import { redactPlan } from './explain-redact.js';
-import type { ColumnStats, TableDefinitions } from './explain-tables.js';
+import type { ColumnStats, IndexDefinition, TableDefinitions } from './explain-tables.js';
 import { OMITTED_SQL, redactSql } from './redact.js';
 
 /** Where the plan came from: the database it ran on, or a file captured elsewhere. */
@@ -65,16 +65,8 @@ export interface ExplainPayloadColumn {
   stats?: ColumnStats;
 }
 
-export interface ExplainPayloadIndex {
-  name: string;
-  /** redacted: a partial index's predicate keeps no literal */
-  definition: string;
-  unique: boolean;
-  primary: boolean;
-  valid: boolean;
-  bytes: number;
-  pages: number;
-}
+/** An index as sent: the definition is redacted, so a partial index's predicate keeps no literal. */
+export type ExplainPayloadIndex = IndexDefinition;
 
 export interface ExplainPayloadTable {
   name: string;

@@ -1,4 +1,3 @@
-import { fingerprintSync, parseSync } from 'libpg-query';
 import { checkExplainable } from '../explain/guard.js';
 import { nodeTag } from '../review/ast.js';
 import { review } from '../review/engine.js';
@@ -8,7 +7,7 @@ import { parseSql } from '../review/parse.js';
 import type { PlanAnswer, PlanVerdict } from './explain-answer.js';
 import type { ExplainPayload, ExplainPayloadDiagnostic } from './explain-payload.js';
 import { NEW_ISSUE } from './explain-prompt.js';
-import { parses } from './redact.js';
+import { sameStatement, syntaxError } from './verify.js';
 import type { SuggestionStatus } from './verify.js';
 
 /** What a suggestion is judged against. */
@@ -120,24 +119,4 @@ export function checkRewrittenQuery(sql: string, context: PlanCheckContext): Che
   if (verdict.writes.length > 0) return { sql, status: 'unsafe', findings: [], reason: `a rewritten query must be read-only, and this one writes (${verdict.writes.join(', ')})` };
   if (context.query !== undefined && sameStatement(sql, context.query)) return { sql, status: 'unchanged', findings: [] };
   return { sql, status: 'checked', findings: [] };
-}
-
-function syntaxError(sql: string): string | undefined {
-  try {
-    return (parseSync(sql).stmts ?? []).length === 0 ? 'it holds no SQL statement' : undefined;
-  } catch (error) {
-    const details = (error as { sqlDetails?: { message?: string } }).sqlDetails;
-    return details?.message ?? (error instanceof Error ? error.message : String(error));
-  }
-}
-
-/** Fingerprints ignore literals and layout: a rewrite that only restates the query is no advice. */
-function sameStatement(a: string, b: string): boolean {
-  // the sync fingerprint returns the parser's message for text that does not parse: never compare those
-  if (!parses(a) || !parses(b)) return false;
-  try {
-    return fingerprintSync(a) === fingerprintSync(b);
-  } catch {
-    return false;
-  }
 }

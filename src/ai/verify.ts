@@ -76,7 +76,8 @@ export function checkSuggestion(sql: string, ref: StatementRef, review: Migratio
   return { sql, status: findings.some((f) => f.severity === 'error') ? 'unsafe' : 'checked', findings };
 }
 
-function syntaxError(sql: string): string | undefined {
+/** The parser's complaint about suggested SQL, or undefined when it parses into at least one statement. */
+export function syntaxError(sql: string): string | undefined {
   try {
     const parsed = parseSync(sql);
     return (parsed.stmts ?? []).length === 0 ? 'it holds no SQL statement' : undefined;
@@ -87,7 +88,7 @@ function syntaxError(sql: string): string | undefined {
 }
 
 /** Fingerprints ignore literals and layout: a suggestion that only restates the statement is no advice. */
-function sameStatement(a: string, b: string): boolean {
+export function sameStatement(a: string, b: string): boolean {
   // the sync fingerprint returns the parser's message for text that does not parse: never compare those
   if (!parses(a) || !parses(b)) return false;
   try {
