@@ -234,7 +234,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('--statement-timeout <duration>', 'cancel the query after this long (default: config explain.statementTimeout, else 30s)')
     .option('--lock-timeout <duration>', 'give up waiting for a lock after this long (default: config explain.lockTimeout, else 2s)')
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'markdown']).default('pretty'))
-    .option('--config <file>', 'path to dbtool.config.json (its "ai" section)');
+    .option('--config <file>', 'path to dbtool.config.json (its "explain" and "ai" sections)');
   addAiOptions(command, { url: false })
     .addHelpText('after', `
 Examples:
