@@ -44,7 +44,7 @@ export interface ExplainFlags {
   /** undefined: the config's "explain" section, else 2s */
   lockTimeout?: string;
   format: 'pretty' | 'json' | 'markdown';
-  /** dbtool.config.json (its "ai" section) */
+  /** dbtool.config.json (its "explain" and "ai" sections) */
   config?: string;
   /** --ai: a second opinion on the plan from Claude */
   ai?: boolean;
