@@ -36,6 +36,9 @@ export type ReviewDeps = MigrationAiDeps;
  * second opinion is advisory and never changes it; only a failure to get it (exit 2) does.
  */
 export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: ReviewDeps = {}): Promise<number> {
+  // the parser's WebAssembly compiles on background threads while the config and the files are read
+  const parser = loadParser();
+  parser.catch(() => undefined);
   const config = resolveReviewConfig(opts, io.cwd);
   checkAiFlags(opts, config);
   const maxWarnings = warningLimit(opts.maxWarnings);
@@ -56,7 +59,7 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
       }
     }
   }
-  await loadParser();
+  await parser;
   const settings: ReviewSettings = reviewSettingsOf(config);
   if (opts.fix) await fixReviewed(inputs, settings, opts, io);
   const report: Report = review(inputs, settings);
