@@ -1,3 +1,5 @@
+import { completedElements, isObject, parseVerdictList } from './answer-list.js';
+import type { ParsedList } from './answer-list.js';
 import { RISKS } from './prompt.js';
 import type { Risk } from './prompt.js';
 
@@ -10,37 +12,11 @@ export interface StatementVerdict {
   suggestedSql?: string;
 }
 
-export interface MigrationAnswer {
-  verdicts: StatementVerdict[];
-  summary: string;
-  /** what was wrong with the answer's shape (unknown ids, duplicates, missing fields) */
-  problems: string[];
-}
+export type MigrationAnswer = ParsedList<StatementVerdict>;
 
-/**
- * Checks the tool input against the verdict schema: the model's output is data from outside. Element by
- * element and first-wins, so a prefix of a streamed answer parses to a prefix of the final result.
- */
+/** Checks the tool input against the verdict schema: the model's output is data from outside. */
 export function parseMigrationAnswer(input: unknown, statementIds: readonly string[]): MigrationAnswer {
-  const known = new Set(statementIds);
-  const seen = new Set<string>();
-  const problems: string[] = [];
-  const verdicts: StatementVerdict[] = [];
-  const record = isObject(input) ? input : {};
-  const items = Array.isArray(record.statements) ? record.statements : [];
-  if (!Array.isArray(record.statements)) problems.push('the answer has no list of statement verdicts');
-  items.forEach((item: unknown, i: number) => {
-    const verdict = parseVerdict(item);
-    if (typeof verdict === 'string') problems.push(`verdict ${i + 1}: ${verdict}`);
-    else if (!known.has(verdict.statementId)) problems.push(`verdict ${i + 1}: unknown statement id ${JSON.stringify(verdict.statementId)}`);
-    else if (seen.has(verdict.statementId)) problems.push(`verdict ${i + 1}: a second verdict for ${verdict.statementId} was ignored`);
-    else {
-      seen.add(verdict.statementId);
-      verdicts.push(verdict);
-    }
-  });
-  const summary = typeof record.summary === 'string' ? record.summary.trim() : '';
-  return { verdicts, summary, problems };
+  return parseVerdictList(input, new Set(statementIds), { key: 'statements', idName: 'statement id', listName: 'statement verdicts', parse: parseVerdict, id: (v) => v.statementId });
 }
 
 function parseVerdict(item: unknown): StatementVerdict | string {
@@ -59,15 +35,7 @@ function parseVerdict(item: unknown): StatementVerdict | string {
   return verdict;
 }
 
-/**
- * The verdicts a partial (streamed) tool input already holds in full: every element but the last, which
- * may still be arriving.
- */
+/** The verdicts a partial (streamed) tool input already holds in full. */
 export function completedItems(partial: unknown): unknown[] {
-  if (!isObject(partial) || !Array.isArray(partial.statements)) return [];
-  return partial.statements.slice(0, -1);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return completedElements(partial, 'statements');
 }

@@ -1,3 +1,5 @@
+import { completedElements, isObject, parseVerdictList } from './answer-list.js';
+import type { ParsedList } from './answer-list.js';
 import { NEW_ISSUE } from './explain-prompt.js';
 import { RISKS } from './prompt.js';
 import type { Risk } from './prompt.js';
@@ -14,37 +16,11 @@ export interface PlanVerdict {
   rewrittenQuery?: string;
 }
 
-export interface PlanAnswer {
-  verdicts: PlanVerdict[];
-  summary: string;
-  /** what was wrong with the answer's shape (unknown ids, duplicates, missing fields) */
-  problems: string[];
-}
+export type PlanAnswer = ParsedList<PlanVerdict>;
 
-/**
- * Checks the tool input against the verdict schema, element by element and first-wins, so a prefix of
- * a streamed answer parses to a prefix of the final result. "new" may repeat; a diagnostic id may not.
- */
+/** Checks the tool input against the verdict schema. "new" may repeat; a diagnostic id may not. */
 export function parsePlanAnswer(input: unknown, diagnosticIds: readonly string[]): PlanAnswer {
-  const known = new Set(diagnosticIds);
-  const seen = new Set<string>();
-  const problems: string[] = [];
-  const verdicts: PlanVerdict[] = [];
-  const record = isObject(input) ? input : {};
-  if (!Array.isArray(record.issues)) problems.push('the answer has no list of verdicts');
-  const items: unknown[] = Array.isArray(record.issues) ? record.issues : [];
-  items.forEach((item, i) => {
-    const verdict = parseVerdict(item);
-    if (typeof verdict === 'string') problems.push(`verdict ${i + 1}: ${verdict}`);
-    else if (verdict.diagnosticId !== NEW_ISSUE && !known.has(verdict.diagnosticId)) problems.push(`verdict ${i + 1}: unknown diagnostic id ${JSON.stringify(verdict.diagnosticId)}`);
-    else if (seen.has(verdict.diagnosticId)) problems.push(`verdict ${i + 1}: a second verdict for ${verdict.diagnosticId} was ignored`);
-    else {
-      if (verdict.diagnosticId !== NEW_ISSUE) seen.add(verdict.diagnosticId);
-      verdicts.push(verdict);
-    }
-  });
-  const summary = typeof record.summary === 'string' ? record.summary.trim() : '';
-  return { verdicts, summary, problems };
+  return parseVerdictList(input, new Set(diagnosticIds), { key: 'issues', idName: 'diagnostic id', listName: 'verdicts', parse: parseVerdict, id: (v) => v.diagnosticId, repeatable: NEW_ISSUE });
 }
 
 function parseVerdict(item: unknown): PlanVerdict | string {
@@ -65,12 +41,7 @@ function parseVerdict(item: unknown): PlanVerdict | string {
   return verdict;
 }
 
-/** The verdicts a partial (streamed) tool input already holds in full: every element but the last. */
+/** The verdicts a partial (streamed) tool input already holds in full. */
 export function completedIssues(partial: unknown): unknown[] {
-  if (!isObject(partial) || !Array.isArray(partial.issues)) return [];
-  return partial.issues.slice(0, -1);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return completedElements(partial, 'issues');
 }

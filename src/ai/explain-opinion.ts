@@ -8,7 +8,7 @@ import type { PlanCheckContext, VerifiedPlanAnswer, VerifiedPlanVerdict } from '
 import { estimateCost } from './models.js';
 import type { CostEstimate, Usage } from './models.js';
 import type { AiRequestBody, RequestSettings } from './prompt.js';
-import { askWithCache } from './second-opinion.js';
+import { askAndCheck } from './second-opinion.js';
 
 export interface PreparedExplainRequest {
   body: AiRequestBody;
@@ -48,29 +48,14 @@ export interface AskPlanOptions {
 export async function askForPlanOpinion(prepared: PreparedExplainRequest, context: PlanCheckContext, options: AskPlanOptions): Promise<PlanOpinion> {
   const { body, payload } = prepared;
   const ids = payload.diagnostics.map((d) => d.id);
-  const verified: VerifiedPlanVerdict[] = [];
-  let parsedCount = 0;
-  // each verdict is checked once, as it completes; the prefix-stable parse makes the streamed and final lists agree
-  const check = (items: unknown[]) => {
-    const answer = parsePlanAnswer({ issues: items }, ids);
-    for (const verdict of answer.verdicts.slice(parsedCount)) {
-      const checked = verifyPlanVerdict(verdict, payload, context);
-      verified.push(checked);
-      options.onVerdict?.(checked);
-    }
-    parsedCount = Math.max(parsedCount, answer.verdicts.length);
-  };
-  const { reply, cached } = await askWithCache(body, options.cache, options, (snapshot) => check(completedIssues(snapshot)));
-  const answer = parsePlanAnswer(reply.toolInput, ids);
-  const items = (reply.toolInput as { issues?: unknown } | null)?.issues;
-  check(Array.isArray(items) ? items : []);
-  const answered = new Set(verified.map((v) => v.diagnosticId));
-  return {
-    model: reply.model,
-    promptVersion: EXPLAIN_PROMPT_VERSION,
-    cached,
-    answer: { verdicts: verified, summary: answer.summary, problems: answer.problems, missing: ids.filter((id) => !answered.has(id)) },
-    usage: reply.usage,
-    cost: estimateCost(reply.model, reply.usage),
-  };
+  const { reply, cached, answer } = await askAndCheck(body, options.cache, options, {
+    ids,
+    parse: (input) => parsePlanAnswer(input, ids),
+    completed: completedIssues,
+    key: 'issues',
+    check: (verdict) => verifyPlanVerdict(verdict, payload, context),
+    idOf: (v) => v.diagnosticId,
+    ...(options.onVerdict ? { onVerdict: options.onVerdict } : {}),
+  });
+  return { model: reply.model, promptVersion: EXPLAIN_PROMPT_VERSION, cached, answer, usage: reply.usage, cost: estimateCost(reply.model, reply.usage) };
 }

@@ -4,7 +4,7 @@ import { review } from '../review/engine.js';
 import type { SourceFile } from '../review/engine.js';
 import type { ReviewSettings, Severity } from '../review/findings.js';
 import { parseSql } from '../review/parse.js';
-import type { PlanAnswer, PlanVerdict } from './explain-answer.js';
+import type { PlanVerdict } from './explain-answer.js';
 import type { ExplainPayload, ExplainPayloadDiagnostic } from './explain-payload.js';
 import { NEW_ISSUE } from './explain-prompt.js';
 import { sameStatement, syntaxError } from './verify.js';
@@ -62,12 +62,6 @@ export interface VerifiedPlanAnswer {
 }
 
 const QUERY_KINDS: Record<string, string> = { SelectStmt: 'SELECT', InsertStmt: 'INSERT', UpdateStmt: 'UPDATE', DeleteStmt: 'DELETE', MergeStmt: 'MERGE' };
-
-export function verifyPlanAnswer(answer: PlanAnswer, payload: ExplainPayload, context: PlanCheckContext): VerifiedPlanAnswer {
-  const verdicts = answer.verdicts.map((v) => verifyPlanVerdict(v, payload, context));
-  const answered = new Set(verdicts.map((v) => v.diagnosticId));
-  return { verdicts, summary: answer.summary, problems: answer.problems, missing: payload.diagnostics.map((d) => d.id).filter((id) => !answered.has(id)) };
-}
 
 /** Resolves the verdict's references and checks its SQL before anyone sees it. */
 export function verifyPlanVerdict(verdict: PlanVerdict, payload: ExplainPayload, context: PlanCheckContext): VerifiedPlanVerdict {

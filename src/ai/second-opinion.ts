@@ -1,3 +1,4 @@
+import type { ParsedList } from './answer-list.js';
 import { completedItems, parseMigrationAnswer } from './answer.js';
 import { cacheDir, cacheKey, readCached, writeCached } from './cache.js';
 import { requestAnswer } from './client.js';
@@ -63,34 +64,63 @@ export async function askWithCache(body: AiRequestBody, useCache: boolean, optio
   return { reply, cached: false };
 }
 
+export interface CheckedAnswer<C> {
+  verdicts: C[];
+  summary: string;
+  problems: string[];
+  /** ids the answer gave no usable verdict for */
+  missing: string[];
+}
+
+export interface AnswerChecks<V, C> {
+  ids: readonly string[];
+  parse: (input: unknown) => ParsedList<V>;
+  /** the elements of a streamed partial input that are complete */
+  completed: (partial: unknown) => unknown[];
+  /** the tool input's list key, to re-parse completed elements alone */
+  key: string;
+  /** the verdict with its SQL checked, or undefined to drop it */
+  check: (verdict: V) => C | undefined;
+  idOf: (checked: C) => string;
+  onVerdict?: (checked: C) => void;
+}
+
+/**
+ * Asks (or reads the cache) and checks each verdict exactly once, as soon as it is complete: the prefix-stable
+ * parse makes the streamed and the final lists agree, so what was shown while streaming is what is returned.
+ */
+export async function askAndCheck<V, C>(body: AiRequestBody, useCache: boolean, options: Omit<AskOptions, 'onVerdict'>, checks: AnswerChecks<V, C>): Promise<{ reply: ModelReply; cached: boolean; answer: CheckedAnswer<C> }> {
+  const verified: C[] = [];
+  let parsedCount = 0;
+  const take = (items: unknown[]) => {
+    const parsed = checks.parse({ [checks.key]: items });
+    for (const verdict of parsed.verdicts.slice(parsedCount)) {
+      const checked = checks.check(verdict);
+      if (checked === undefined) continue;
+      verified.push(checked);
+      checks.onVerdict?.(checked);
+    }
+    parsedCount = Math.max(parsedCount, parsed.verdicts.length);
+  };
+  const { reply, cached } = await askWithCache(body, useCache, options, (snapshot) => take(checks.completed(snapshot)));
+  const final = checks.parse(reply.toolInput);
+  const items = (reply.toolInput as Record<string, unknown> | null)?.[checks.key];
+  take(Array.isArray(items) ? items : []);
+  const answered = new Set(verified.map(checks.idOf));
+  return { reply, cached, answer: { verdicts: verified, summary: final.summary, problems: final.problems, missing: checks.ids.filter((id) => !answered.has(id)) } };
+}
+
 /** Asks (or reads from the cache) and checks every verdict before anyone sees it. */
 export async function askForSecondOpinion(review: MigrationReview, prepared: PreparedRequest, settings: SecondOpinionSettings, options: AskOptions): Promise<SecondOpinion> {
   const { body, refs } = prepared;
-  const ids = refs.map((r) => r.id);
-  const verified: VerifiedVerdict[] = [];
-  let parsedCount = 0;
-  // each verdict is checked once, as it completes; the prefix-stable parse makes the streamed and final lists agree
-  const check = (items: unknown[]) => {
-    const answer = parseMigrationAnswer({ statements: items }, ids);
-    for (const verdict of answer.verdicts.slice(parsedCount)) {
-      const checked = verifyVerdict(verdict, review, refs);
-      if (!checked) continue;
-      verified.push(checked);
-      options.onVerdict?.(checked);
-    }
-    parsedCount = Math.max(parsedCount, answer.verdicts.length);
-  };
-  const { reply, cached } = await askWithCache(body, settings.cache, options, (snapshot) => check(completedItems(snapshot)));
-  const answer = parseMigrationAnswer(reply.toolInput, ids);
-  const items = (reply.toolInput as { statements?: unknown } | null)?.statements;
-  check(Array.isArray(items) ? items : []);
-  const answered = new Set(verified.map((v) => v.statementId));
-  return {
-    model: reply.model,
-    promptVersion: PROMPT_VERSION,
-    cached,
-    answer: { verdicts: verified, summary: answer.summary, problems: answer.problems, missing: ids.filter((id) => !answered.has(id)) },
-    usage: reply.usage,
-    cost: estimateCost(reply.model, reply.usage),
-  };
+  const { reply, cached, answer } = await askAndCheck(body, settings.cache, options, {
+    ids: refs.map((r) => r.id),
+    parse: (input) => parseMigrationAnswer(input, refs.map((r) => r.id)),
+    completed: completedItems,
+    key: 'statements',
+    check: (verdict) => verifyVerdict(verdict, review, refs),
+    idOf: (v) => v.statementId,
+    ...(options.onVerdict ? { onVerdict: options.onVerdict } : {}),
+  });
+  return { model: reply.model, promptVersion: PROMPT_VERSION, cached, answer, usage: reply.usage, cost: estimateCost(reply.model, reply.usage) };
 }

@@ -42,12 +42,16 @@ export interface FileFix {
  */
 export function fixFolder(folder: FolderSource, settings: ReviewSettings, options: { breakpoints: boolean }): FileFix[] {
   const out: FileFix[] = [];
-  folder.files.forEach((file, index) => {
+  // every candidate fix re-reviews the file after its history: the history is parsed once, not per candidate
+  const files = folder.files.map((f) => (f.text !== undefined && !f.parsed ? { ...f, parsed: parseSql(f.text) } : f));
+  files.forEach((file, index) => {
     if (!file.review || file.text === undefined || file.text.charCodeAt(0) === 0xfeff) return;
-    // later files do not change this one's findings; earlier ones are its history
-    const history = folder.files.slice(0, index).map((f) => ({ ...f, review: false, problems: [] }));
+    // later files do not change this one's findings; earlier ones (as fixed so far) are its history
+    const history = files.slice(0, index).map((f) => ({ ...f, review: false, problems: [] }));
     const reviewText = (text: string): FileReport | undefined => review([{ files: [...history, { ...file, text, parsed: undefined } as SourceFile] }], settings).files[0];
-    out.push(fixFile(file.path, file.text, reviewText, options.breakpoints));
+    const fixed = fixFile(file.path, file.text, reviewText, options.breakpoints);
+    files[index] = { ...file, text: fixed.text, parsed: parseSql(fixed.text) };
+    out.push(fixed);
   });
   return out;
 }

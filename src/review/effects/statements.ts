@@ -791,9 +791,29 @@ function figureColname(node: Node | undefined, catalog: EffectContext['catalog']
   return strength === 0 ? '?column?' : name;
 }
 
+/** Expressions PostgreSQL always names the same way, whatever their arguments. */
+const FIXED_COLUMN_NAMES: Record<string, string> = {
+  GroupingFunc: 'grouping',
+  MergeSupportFunc: 'merge_action',
+  A_ArrayExpr: 'array',
+  RowExpr: 'row',
+  CoalesceExpr: 'coalesce',
+  XmlSerialize: 'xmlserialize',
+  JsonObjectConstructor: 'json_object',
+  JsonArrayConstructor: 'json_array',
+  JsonArrayQueryConstructor: 'json_array',
+  JsonObjectAgg: 'json_objectagg',
+  JsonArrayAgg: 'json_arrayagg',
+  JsonParseExpr: 'json',
+  JsonScalarExpr: 'json_scalar',
+  JsonSerializeExpr: 'json_serialize',
+};
+
 /** A name for an expression and how strongly it suggests it: 2 a real name, 1 a fallback (a cast's type, "case"), 0 none. */
 function colnameOf(node: Node | undefined, catalog: EffectContext['catalog']): [string | undefined, number] {
   const tag = nodeTag(node);
+  const fixed = tag ? FIXED_COLUMN_NAMES[tag] : undefined;
+  if (fixed) return [fixed, 2];
   const body = asNode<Body>(node, tag ?? '');
   switch (tag) {
     case 'ColumnRef': {
@@ -820,10 +840,6 @@ function colnameOf(node: Node | undefined, catalog: EffectContext['catalog']): [
     }
     case 'CollateClause':
       return colnameOf(body.arg, catalog);
-    case 'GroupingFunc':
-      return ['grouping', 2];
-    case 'MergeSupportFunc':
-      return ['merge_action', 2];
     case 'SubLink':
       if (body.subLinkType === 'EXISTS_SUBLINK') return ['exists', 2];
       if (body.subLinkType === 'ARRAY_SUBLINK') return ['array', 2];
@@ -834,12 +850,6 @@ function colnameOf(node: Node | undefined, catalog: EffectContext['catalog']): [
       const inner = colnameOf(body.defresult, catalog);
       return inner[1] > 1 ? inner : ['case', 1];
     }
-    case 'A_ArrayExpr':
-      return ['array', 2];
-    case 'RowExpr':
-      return ['row', 2];
-    case 'CoalesceExpr':
-      return ['coalesce', 2];
     case 'MinMaxExpr':
       return [body.op === 'IS_LEAST' ? 'least' : 'greatest', 2];
     case 'SQLValueFunction': {
@@ -850,23 +860,6 @@ function colnameOf(node: Node | undefined, catalog: EffectContext['catalog']): [
       const name = XML_FUNCTIONS[String(body.op)];
       return name ? [name, 2] : [undefined, 0];
     }
-    case 'XmlSerialize':
-      return ['xmlserialize', 2];
-    case 'JsonObjectConstructor':
-      return ['json_object', 2];
-    case 'JsonArrayConstructor':
-    case 'JsonArrayQueryConstructor':
-      return ['json_array', 2];
-    case 'JsonObjectAgg':
-      return ['json_objectagg', 2];
-    case 'JsonArrayAgg':
-      return ['json_arrayagg', 2];
-    case 'JsonParseExpr':
-      return ['json', 2];
-    case 'JsonScalarExpr':
-      return ['json_scalar', 2];
-    case 'JsonSerializeExpr':
-      return ['json_serialize', 2];
     case 'JsonFuncExpr': {
       const name = JSON_FUNCTIONS[String(body.op)];
       return name ? [name, 2] : [undefined, 0];
