@@ -29,7 +29,7 @@ export const blockingFullScan: Rule = {
       'CREATE TABLE coupons (id bigint PRIMARY KEY, code text NOT NULL);\nCREATE INDEX coupons_code_idx ON coupons (code);',
       'REINDEX INDEX CONCURRENTLY orders_user_id_idx;',
     ],
-    drizzle: 'drizzle-kit emits plain `CREATE INDEX`, `ADD CONSTRAINT … FOREIGN KEY` and `SET NOT NULL` for schema changes on existing tables. Edit the generated migration: NOT VALID now and VALIDATE in a later migration, CREATE INDEX CONCURRENTLY (and REINDEX … CONCURRENTLY in hand-written ones) in a migration applied outside a transaction.',
+    drizzle: 'drizzle-kit emits plain `CREATE INDEX`, `ADD CONSTRAINT … FOREIGN KEY` and `SET NOT NULL` for schema changes on existing tables. For an index, ask drizzle for it first: `index("orders_created_at_idx").on(t.createdAt).concurrently()` makes drizzle-kit write `CREATE INDEX CONCURRENTLY`, and `dbtool migrate` runs that statement outside a transaction. For the rest, edit the generated migration: NOT VALID now and VALIDATE in a later migration, CREATE INDEX CONCURRENTLY (and REINDEX … CONCURRENTLY in hand-written ones) in a migration applied outside a transaction.',
     ignoreWhen: 'the table is small enough that the scan takes milliseconds, or writes are paused during the deploy.',
     history: `${SHOP}\nALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;`,
   },
@@ -117,7 +117,7 @@ function addsNotNullColumnWithoutDefault(node: Parameters<typeof nodeTag>[0]): b
 function saferAlternative(sql: string, node: Parameters<typeof nodeTag>[0], later: string): { help: string; fix: string | null } {
   if (nodeTag(node) === 'IndexStmt') {
     return {
-      help: 'Build the index with CREATE INDEX CONCURRENTLY, in a migration of its own that runs outside a transaction.',
+      help: 'Build the index with CREATE INDEX CONCURRENTLY, in a migration of its own that runs outside a transaction. In a drizzle schema, add `.concurrently()` to the index (`index("name").on(t.column).concurrently()`) so drizzle-kit generates it that way, rather than editing the SQL by hand.',
       fix: `${sql.replace(/^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX)\s+/i, '$1 CONCURRENTLY ')};`,
     };
   }

@@ -37,7 +37,11 @@ export const dropColumn: Rule = {
   docs: {
     why: 'Dropping a column deletes its data, and instances still running the previous release fail when they select or insert it (an ORM that lists columns explicitly, as drizzle does, selects every column it knows).',
     bad: ['ALTER TABLE orders DROP COLUMN note;'],
-    good: ['CREATE TABLE scratch (id bigint, tmp text);\nALTER TABLE scratch DROP COLUMN tmp;'],
+    good: [
+      'CREATE TABLE scratch (id bigint, tmp text);\nALTER TABLE scratch DROP COLUMN tmp;',
+      // expand and contract: release 1 stops depending on the column, release 2 (after every instance runs release 1) drops it
+      '-- release 1: the column leaves the drizzle schema; existing rows keep it, new inserts may omit it\nALTER TABLE orders ALTER COLUMN note DROP NOT NULL;\n-- release 2, once no instance of release 0 runs, in its own migration:\n-- dbtool-ignore drop-column: note left the drizzle schema in release 1\nALTER TABLE orders DROP COLUMN note;',
+    ],
     drizzle: 'drizzle selects every column of the table schema by name, so the old release breaks the moment the column is gone. Remove the column from the drizzle schema and deploy that first, then generate the drop.',
     ignoreWhen: 'the column has not been used by any deployed release.',
     history: SHOP,

@@ -1,6 +1,7 @@
 import { SHOP } from './docs-history.js';
 import type { ColumnDef } from '@pgsql/types';
 import { columnDefFacts } from '../column-def.js';
+import { normalizeType, typeLabel } from '../catalog/types.js';
 import { asNode, displayName } from '../ast.js';
 import type { Rule } from '../findings.js';
 import { alterCommands, laterStep, quoteIdent, tableName } from './helpers.js';
@@ -38,7 +39,7 @@ export const notNullColumnWithoutDefault: Rule = {
         message: `Adds NOT NULL column ${def?.colname} to existing table ${displayName(alter.target)} without a default: it fails with "column contains null values" (SQLSTATE 23502) as soon as the table has a row.`,
         help: 'Add the column as nullable (or with a constant default), backfill it, then make it NOT NULL through a validated CHECK constraint.',
         fix: [
-          `ALTER TABLE ${table} ADD COLUMN ${column} <type>;`,
+          `ALTER TABLE ${table} ADD COLUMN ${column} ${typeText(def)};`,
           `-- backfill ${column} in batches`,
           `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(`${def?.colname}_not_null`)} CHECK (${column} IS NOT NULL) NOT VALID;`,
           laterStep(ctx.settings.transactionMode),
@@ -50,3 +51,12 @@ export const notNullColumnWithoutDefault: Rule = {
     return findings;
   },
 };
+
+/** The added column's type as SQL: the catalog's canonical name (varchar(255), int8, a quoted enum name). */
+function typeText(def: ColumnDef | undefined): string {
+  const { type } = normalizeType(def?.typeName);
+  if (!type.name.includes('.')) return typeLabel(type);
+  // a user type (enum, domain): quoted the way PostgreSQL folds names, public left implicit
+  const parts = type.name.startsWith('public.') ? [type.name.slice(7)] : type.name.split('.');
+  return `${parts.map(quoteIdent).join('.')}${type.mods.length ? `(${type.mods.join(',')})` : ''}${'[]'.repeat(type.array)}`;
+}

@@ -43,7 +43,7 @@ export const renameColumn: Rule = {
     why: 'A column rename is instant, but instances still running the previous release select, insert and filter by the old name, and fail with "column does not exist" (SQLSTATE 42703) until they are replaced. drizzle names every column explicitly in its queries, so any query on the table breaks, not only the ones that use the column.',
     bad: ['ALTER TABLE users RENAME COLUMN name TO full_name;'],
     good: ['CREATE TABLE drafts (id bigint, title text);\nALTER TABLE drafts RENAME COLUMN title TO name;', 'ALTER TABLE users ADD COLUMN full_name text;'],
-    drizzle: 'drizzle-kit asks whether a column was renamed and emits `RENAME COLUMN`. Without downtime: add the new column, write both from the application, backfill, switch reads, and drop the old column in a later release.',
+    drizzle: 'drizzle-kit asks whether a column was renamed and emits `RENAME COLUMN`. When only the name in TypeScript should change, rename the key and keep the database name as the column\'s name argument — `fullName: varchar("display_name", { length: 255 })` — which needs no migration at all. To rename the database column without downtime: add the new column, write both from the application, backfill, switch reads, and drop the old column in a later release.',
     ignoreWhen: 'no deployed release uses the table, or all instances are stopped during the deploy.',
     history: SHOP,
   },
@@ -52,8 +52,13 @@ export const renameColumn: Rule = {
     if (!rename) return [];
     return [{
       message: `Renames column ${rename.from} of ${displayName(rename.key)} to ${rename.to}: instances still running the previous release fail with "column does not exist" (SQLSTATE 42703) on queries that name it.`,
-      help: 'Expand and contract: add the new column, write both, backfill in batches, move reads to the new column, and drop the old one in a later release.',
+      help: `If only the name in code should change, rename the drizzle key and keep the database name (the column builder's first argument is the database name, e.g. ${camelCase(rename.to)}: varchar('${rename.from}')): no migration is needed. To rename the column itself, expand and contract: add the new column, write both, backfill in batches, move reads to the new column, and drop the old one in a later release.`,
       fix: null,
     }];
   },
 };
+
+/** A snake_case column name as the camelCase key a drizzle schema usually gives it. */
+function camelCase(name: string): string {
+  return name.replace(/_+([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}

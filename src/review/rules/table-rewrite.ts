@@ -1,9 +1,10 @@
 import { SHOP } from './docs-history.js';
 import type { ColumnDef, Constraint as PgConstraint, Node } from '@pgsql/types';
-import { asNode, nodeTag } from '../ast.js';
+import { asNode, displayName, nodeTag } from '../ast.js';
+import { normalizeType } from '../catalog/types.js';
 import { columnDefFacts } from '../column-def.js';
 import type { Rule, RuleContext } from '../findings.js';
-import { alterCommands, existingTables, tableName } from './helpers.js';
+import { alterCommands, existingTables, laterStep, quoteIdent, tableName } from './helpers.js';
 
 export const tableRewrite: Rule = {
   id: 'table-rewrite',
@@ -90,6 +91,20 @@ function saferAlternative(ctx: RuleContext, display: string): { help: string; fi
       ].join('\n'),
     };
   }
+  const limit = typeChange && lengthLimit(typeChange);
+  if (alter && typeChange && limit) {
+    const table = tableName(displayName(alter.target));
+    const column = quoteIdent(typeChange.name ?? '');
+    const check = quoteIdent(`${typeChange.name}_max_length`);
+    return {
+      help: `To limit the length, keep the column's type and add the limit as a CHECK constraint: added NOT VALID it only checks new rows (brief lock), and VALIDATE reads the table under a lock that lets reads and writes continue. No rewrite, and the limit can be changed later the same way.`,
+      fix: [
+        `ALTER TABLE ${table} ADD CONSTRAINT ${check} CHECK (char_length(${column}) <= ${limit}) NOT VALID;`,
+        laterStep(ctx.settings.transactionMode),
+        `ALTER TABLE ${table} VALIDATE CONSTRAINT ${check};`,
+      ].join('\n'),
+    };
+  }
   if (typeChange) {
     return { help: 'Change the type without a rewrite: add a new column of the new type, keep both in sync (trigger or application code), backfill in batches, switch reads, then drop the old column in a later migration. Some changes need no rewrite at all, e.g. widening varchar(n) or varchar → text.', fix: null };
   }
@@ -114,4 +129,11 @@ function columnDefinitionParts(sql: string, column: string): { type: string; exp
   const match = sql.match(new RegExp(`ADD\\s+(?:COLUMN\\s+)?(?:IF\\s+NOT\\s+EXISTS\\s+)?"?${escaped}"?\\s+(.+?)\\s+DEFAULT\\s+(.+?)(?:\\s+(?:NOT\\s+NULL|NULL|CONSTRAINT|CHECK|REFERENCES|UNIQUE|PRIMARY)\\b.*)?\\s*$`, 'is'));
   if (!match?.[1] || !match[2]) return undefined;
   return { type: match[1].trim(), expr: match[2].trim() };
+}
+
+/** n of a change to varchar(n) or char(n): a length limit, which a CHECK constraint can express without a rewrite. */
+function lengthLimit(cmd: { def?: Node }): number | undefined {
+  const def = asNode<ColumnDef>(cmd.def, 'ColumnDef');
+  const { type } = normalizeType(def?.typeName);
+  return (type.name === 'varchar' || type.name === 'bpchar') && type.array === 0 ? type.mods[0] : undefined;
 }
