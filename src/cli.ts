@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   generate: () => import('./commands/generate.js'),
   migrate: () => import('./commands/migrate.js'),
   status: () => import('./commands/status.js'),
+  stats: () => import('./commands/stats.js'),
 };
 
 /** The command argv names, or every command when there is none (help, version, a typo commander reports). */
