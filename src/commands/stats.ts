@@ -6,6 +6,7 @@ import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { UsageError } from '../errors.js';
 import { durationMs } from '../migrate/durations.js';
 import { projectRoot } from '../project-root.js';
+import { formatBytes } from '../review/sizes.js';
 import { readCatalogStats } from '../stats/read-catalog.js';
 import type { StatsFile } from '../stats/format.js';
 import type { Io } from './io.js';
@@ -64,17 +65,6 @@ export function summary(stats: StatsFile): string {
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} bytes` : `${value >= 10 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
 }
 
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {

@@ -25,11 +25,13 @@ export function reviewToJson(report: Report, toolVersion: string, extra: Record<
         rewrites: s.rewrites,
         scans: s.scans,
         transaction: s.transaction,
+        ...(s.sizes ? { sizes: s.sizes } : {}),
         findings: s.findings,
       })),
       findings: file.findings,
     })),
     summary: report.summary,
+    ...(report.sizeSource ? { sizeSource: report.sizeSource } : {}),
     ...extra,
   };
   return `${JSON.stringify(body, null, 2)}\n`;

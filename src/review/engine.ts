@@ -1,3 +1,4 @@
+import type { RelationSize } from './sizes.js';
 import { nodeTag, relationKey, asNode } from './ast.js';
 import { applyStatement } from './catalog/apply.js';
 import { Catalog } from './catalog/model.js';
@@ -52,6 +53,8 @@ export interface StatementReport {
   scans: string[];
   transaction: 'allowed' | 'forbidden';
   findings: Finding[];
+  /** production sizes of the relations it locks, rewrites or scans, when a source of sizes is known */
+  sizes?: Record<string, RelationSize>;
   /** why: the effects model's explanations (pretty output; not part of the JSON contract) */
   notes: string[];
   kind: string;
@@ -84,6 +87,8 @@ export interface Report {
   pgVersion: number;
   files: FileReport[];
   summary: Summary;
+  /** where production sizes came from, and how many of the touched relations they knew */
+  sizeSource?: { label: string; readAt: string; database: string; serverVersion: string; relations: number; known: number };
 }
 
 /** Reviews folders: each file against the schema its folder's earlier files built. Pure: no IO. */
