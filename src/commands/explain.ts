@@ -15,13 +15,14 @@ import { analyzePlan } from '../explain/analyze.js';
 import type { PlanMetrics } from '../explain/analyze.js';
 import { diagnose } from '../explain/diagnose.js';
 import type { Diagnostic } from '../explain/diagnose.js';
+import { refusalMessage, refusedByName } from '../explain/function-safety.js';
 import { checkExplainable } from '../explain/guard.js';
 import { chooseParams, chooseQuery } from '../explain/input.js';
 import { readPlan } from '../explain/plan-json.js';
 import type { RawExplain } from '../explain/plan-json.js';
 import { explainToJson, explainToMarkdown } from '../explain/report.js';
 import type { ExplainContext } from '../explain/report.js';
-import { explainOn } from '../explain/run.js';
+import { explainOn, functionRefusal, lineColumn, surplusParams } from '../explain/run.js';
 import { renderPlan } from '../explain/tree.js';
 import type { TreeOptions } from '../explain/tree.js';
 import { loadParser } from '../review/parse.js';
@@ -86,7 +87,8 @@ export async function run(query: string | undefined, flags: ExplainFlags, io: Io
     if (query !== undefined || flags.file) throw new UsageError('--plan analyses an existing plan: give no query with it');
     const text = flags.plan === '-' ? stdin() : readPlanFile(flags.plan);
     const plan = readPlan(text, flags.plan === '-' ? 'standard input' : flags.plan);
-    if (ai) await loadParser();
+    // the diagnostics read the plan's conditions with the parser
+    await loadParser();
     return output(plan, { server: undefined, query: undefined, analyzed: plan.Plan['Actual Total Time'] !== undefined, generic: false, settings: plan.Settings ?? {} }, flags, io,
       ai && { setup: ai, source: 'plan-file', tables: undefined });
   }
@@ -98,9 +100,19 @@ export async function run(query: string | undefined, flags: ExplainFlags, io: Io
     const where = verdict.line ? ` (line ${verdict.line}, column ${verdict.column})` : '';
     throw new UsageError(`refusing to explain: ${verdict.reason}${where}`, verdict.hint);
   }
+  const surplus = surplusParams(verdict.placeholders, params.length);
+  if (surplus) throw surplus;
   if (verdict.writes.length > 0 && flags.analyze && !flags.allowWrite) {
     throw new UsageError(`refusing to run: the statement writes (${verdict.writes.join(', ')}), and EXPLAIN ANALYZE executes it`,
       'Pass --allow-write to run it in a transaction that is rolled back, or --no-analyze for the plan alone.');
+  }
+  if (flags.analyze && !flags.allowWrite) {
+    // known built-ins are refused before connecting; the server's catalog is asked about the rest
+    const named = verdict.calls.flatMap((call) => {
+      const reason = refusedByName(call.name);
+      return reason ? [{ name: call.name, message: refusalMessage(call.name, reason), line: call.line, column: call.column }] : [];
+    });
+    if (named.length > 0) throw functionRefusal(named);
   }
   const { statementTimeoutMs, lockTimeoutMs, statementTimeout, lockTimeout } = resolveExplainConfig(flags, io.cwd);
   const drizzle = await loadDrizzleConfig(io.cwd, flags.drizzleConfig);
@@ -110,7 +122,7 @@ export async function run(query: string | undefined, flags: ExplainFlags, io: Io
   if (target.kind === 'pglite') io.stderr(c.yellow(`No database configured: explaining on the embedded PGlite database (${target.dataDir}). Plans on a small local database say little about production; pass --url.\n`));
   if (verdict.writes.length > 0 && flags.analyze) io.stderr(c.yellow(`--allow-write: ${verdict.writes.join(', ')} will run. ${WHAT_ROLLBACK_KEEPS}\n`));
   const { outcome, tables } = await withSession(target, async (session) => {
-    const result = await explainOn(session, { verdict, params, analyze: flags.analyze, allowWrite: Boolean(flags.allowWrite), statementTimeoutMs, lockTimeoutMs });
+    const result = await explainOn(session, { verdict, params, analyze: flags.analyze, allowWrite: Boolean(flags.allowWrite), statementTimeoutMs, lockTimeoutMs, warn: (text) => io.stderr(c.yellow(`${text}\n`)) });
     // the second opinion gets the tables' definitions and statistics, read in the same session
     const described = result.ok && ai ? await describeTables(session, result.plan.json, statementTimeoutMs, io) : undefined;
     return { outcome: result, tables: described };
@@ -121,7 +133,8 @@ export async function run(query: string | undefined, flags: ExplainFlags, io: Io
       : e.code === '55P03' ? `A lock was not granted within the lock timeout (${lockTimeout}, --lock-timeout): another session holds it.`
       : e.code === '25006' ? 'The statement tried to write (a volatile function such as nextval(), or a data-modifying call) in the read-only transaction; --allow-write runs it in a rolled-back read-write one.'
       : e.hint;
-    throw new DbtoolError(`PostgreSQL refused the query (SQLSTATE ${e.code}): ${e.message}${e.position ? ` at character ${e.position}` : ''} [${describeTarget(target)}]`, 1, hint);
+    const at = e.position ? lineColumn(verdict.sql, e.position) : undefined;
+    throw new DbtoolError(`PostgreSQL refused the query (SQLSTATE ${e.code}): ${e.message}${at ? ` (line ${at.line}, column ${at.column} of the query)` : ''} [${describeTarget(target)}]`, 1, hint);
   }
   const plan = readPlan(outcome.plan.json, 'the server\'s EXPLAIN output');
   return output(plan, {
@@ -229,7 +242,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('--plan <file>', 'analyse an existing EXPLAIN (FORMAT JSON) output instead (- for stdin); no database needed')
     .option('--url <postgres-url>', 'database (default: DATABASE_URL, then the drizzle config dbCredentials, then the embedded PGlite database)')
     .option('--drizzle-config <file>', 'drizzle config file')
-    .option('--allow-write', 'allow INSERT/UPDATE/DELETE/MERGE: they run in a transaction that is rolled back')
+    .option('--allow-write', 'allow INSERT/UPDATE/DELETE/MERGE and functions whose effects a rollback cannot undo (nextval, pg_terminate_backend, …): they run in a read-write transaction that is rolled back')
     .option('--no-analyze', 'plan only; the query is not executed (a generic plan for $n without values on PostgreSQL 16+)')
     .option('--statement-timeout <duration>', 'cancel the query after this long (default: config explain.statementTimeout, else 30s)')
     .option('--lock-timeout <duration>', 'give up waiting for a lock after this long (default: config explain.lockTimeout, else 2s)')

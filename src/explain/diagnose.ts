@@ -1,4 +1,6 @@
 import type { NodeMetrics, PlanMetrics } from './analyze.js';
+import { conditionKeys, indexElements, quoteIdent } from './conditions.js';
+import { createIndexSql, expressionEstimateAdvice, hashJoinWithoutIndex } from './index-advice.js';
 
 export type DiagnosticSeverity = 'high' | 'medium' | 'low';
 
@@ -26,39 +28,20 @@ const count = (x: number) => Math.round(x).toLocaleString('en-US');
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 /**
- * Columns a filter compares with a constant or parameter, equality first: `(b = 7)`, `((t.a > $1) AND
- * (t.c = 'x'))`. Undefined when the expression is anything less plain: then no index is proposed.
+ * The index elements a condition asks for on the relation `qualifier` names, equality keys first, at most
+ * three: columns (`email`), expressions (`(lower(email::text))`), LIKE prefixes (`email text_pattern_ops`).
+ * Read with the parser (see conditions.ts); undefined when no part of the condition is indexable.
  */
 export function filterColumns(expression: string | undefined, qualifier?: string): string[] | undefined {
-  if (!expression) return undefined;
-  const comparison = /(?:"?([A-Za-z_][\w$]*)"?\.)?"?([A-Za-z_][\w$]*)"?\s*(=|<>|<=|>=|<|>|~~|IS)\s/g;
-  const equal: string[] = [];
-  const other: string[] = [];
-  for (const m of expression.matchAll(comparison)) {
-    const [, owner, column, operator] = m as unknown as [string, string | undefined, string, string];
-    if (/^(and|or|not|sub[pP]lan|hashed)$/i.test(column)) continue;
-    // a join condition names both sides: only the given relation's columns can go in its index
-    if (qualifier && owner && owner !== qualifier) continue;
-    (operator === '=' ? equal : other).push(column);
-  }
-  // the right-hand side of a join condition: `(a.x = b.y)` compares b.y too
-  for (const m of expression.matchAll(/(=|<=|>=|<|>)\s*"?([A-Za-z_][\w$]*)"?\."?([A-Za-z_][\w$]*)"?\s*\)/g)) {
-    const [, operator, owner, column] = m as unknown as [string, string, string, string];
-    if (qualifier && owner !== qualifier) continue;
-    (operator === '=' ? equal : other).push(column);
-  }
-  const columns = [...new Set([...equal, ...other])];
-  return columns.length > 0 && columns.length <= 3 ? columns : undefined;
+  return indexElements(conditionKeys(expression, qualifier));
 }
 
 function quote(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+  return quoteIdent(name);
 }
 
 function indexSql(node: NodeMetrics, columns: string[] | undefined): string | undefined {
-  if (!node.relation || !columns) return undefined;
-  const schema = typeof node.raw.Schema === 'string' && node.raw.Schema !== 'public' ? `${quote(node.raw.Schema)}.` : '';
-  return `CREATE INDEX CONCURRENTLY ON ${schema}${quote(node.relation)} (${columns.map(quote).join(', ')});`;
+  return createIndexSql(node, columns);
 }
 
 type Check = (node: NodeMetrics, plan: PlanMetrics) => Draft | undefined;
@@ -84,8 +67,8 @@ const NODE_CHECKS: Check[] = [
     if (node.removedByFilterTotal < returned) return undefined;
     const qualifier = node.raw.Alias ?? node.relation;
     const columns = filterColumns(node.raw.Filter, qualifier);
-    const indexed = filterColumns(node.raw['Index Cond'] ?? node.raw['Recheck Cond'], qualifier) ?? [];
-    const all = columns ? [...new Set([...indexed, ...columns])] : undefined;
+    const all = columns && indexElements([...conditionKeys(node.raw['Index Cond'] ?? node.raw['Recheck Cond'], qualifier), ...conditionKeys(node.raw.Filter, qualifier)]
+      .sort((a, b) => Number(a.kind !== 'equality') - Number(b.kind !== 'equality')));
     return {
       id: 'index-filter', nodeId: node.id, costMs: node.exclusiveMs,
       message: `${node.label} fetches rows through the index and then discards ${count(node.removedByFilterTotal)} of them with Filter ${node.raw.Filter ?? ''} (${count(returned)} kept): the index does not cover that condition.`,
@@ -100,13 +83,14 @@ const NODE_CHECKS: Check[] = [
     // below a LIMIT a node stops early by design: fewer rows than estimated is not a misestimate
     if (!node.underestimated && hasAncestor(plan, node, (a) => a.nodeType === 'Limit')) return undefined;
     const table = node.relation;
+    const expression = expressionEstimateAdvice(node);
     return {
       id: 'row-misestimate', nodeId: node.id, costMs: node.inclusiveMs,
       message: `${node.label}: the planner expected ${count(node.planRows ?? 0)} row${node.planRows === 1 ? '' : 's'} per loop and got ${count(node.actualRows ?? 0)} (${node.underestimated ? 'under' : 'over'}estimated ${factor >= 100 ? count(factor) : factor.toFixed(0)}×); the plan above it was chosen for the wrong row count.`,
-      suggestion: table
+      suggestion: expression ? expression.suggestion : table
         ? `Refresh statistics (ANALYZE ${table}); if the filtered columns are correlated, extended statistics let the planner see it (CREATE STATISTICS … (dependencies, ndistinct) ON … FROM ${table}).`
         : 'Refresh statistics of the tables below this node (ANALYZE); correlated columns need extended statistics (CREATE STATISTICS).',
-      sql: table ? `ANALYZE ${quote(table)};` : undefined,
+      sql: expression ? expression.sql : table ? `ANALYZE ${quote(table)};` : undefined,
       evidence: { planRows: node.planRows ?? 0, actualRows: node.actualRows ?? 0, factor: Number(factor.toFixed(1)), depth: node.depth },
     };
   },
@@ -185,6 +169,7 @@ const NODE_CHECKS: Check[] = [
       evidence: { innerLoops: inner.loops, innerMs: Number(innerMs.toFixed(3)) },
     };
   },
+  hashJoinWithoutIndex,
   function workersNotLaunched(node) {
     const planned = num(node.raw['Workers Planned']);
     const launched = node.raw['Workers Launched'];

@@ -175,7 +175,7 @@ describe('explain --ai-dry-run with --plan (captured plans, no database)', () =>
     expect(body).toMatchObject({ model: 'claude-sonnet-5-5', max_tokens: 8192, stream: true, tool_choice: { type: 'tool', name: 'record_plan_review', disable_parallel_tool_use: true } });
     const payload = payloadOf(body);
     expect(payload).toMatchObject({ kind: 'explain', source: 'plan-file', server: null, query: null, analyzed: true, definitionsKnown: false, tables: [], omittedExpressions: 0 });
-    expect(payload.diagnostics).toEqual([expect.objectContaining({ id: 'D1', check: 'seq-scan-filter', nodeId: 3, sql: 'CREATE INDEX CONCURRENTLY ON big (payload);' })]);
+    expect(payload.diagnostics).toEqual([expect.objectContaining({ id: 'D1', check: 'seq-scan-filter', nodeId: 3, sql: 'CREATE INDEX CONCURRENTLY ON big (payload text_pattern_ops);' })]);
     expect(payload.nodes[3]).toMatchObject({ label: 'Seq Scan on big', rowsRemovedByFilter: 93825, processes: 3, details: { Filter: '(big.payload ~~ $1::text)' } });
     expect(stdout).not.toContain('a%');
     const schema = (body.tools as Array<{ input_schema: { properties: { issues: { items: { properties: { diagnosticId: { enum: string[] } } } } } } }>)[0]!.input_schema;
