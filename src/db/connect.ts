@@ -169,6 +169,11 @@ function timeoutError(description: string, source: string, timeoutMs: number): D
 function connectionError(url: string, info: ConnInfo, error: unknown): DatabaseError {
   const raw = error instanceof Error ? error.message : String(error);
   // drivers sometimes echo the connection string or a value from it; never let a secret through
+  // node-postgres reports a missing password only as a SASL protocol detail
+  if (/client password must be a string|password must be a string|no password/i.test(raw) && !info.password) {
+    return new DatabaseError(`cannot connect to ${describeConnInfo(info)}: the server asks for a password, and the connection string has none`,
+      'Put it in the URL (postgres://user:password@host/db, percent-encoded) or set PGPASSWORD.');
+  }
   const message = scrubConnection(raw, url, info);
   const code = (error as { code?: string }).code;
   const hint = code === '28P01' ? 'Check the user and password in the connection URL.'

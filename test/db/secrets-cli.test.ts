@@ -150,6 +150,14 @@ describe('passwords never leave dbtool, whatever characters they contain', { tim
     }));
   });
 
+  it('a missing password says so and how to give one, instead of the driver\'s SASL detail', async () => {
+    const run = await dbtool(['status', '--dir', folder, '--url', `postgres://pw_spaces@${host}:${port}/${database}`], { env: { PGPASSWORD: undefined } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/the server asks for a password, and the connection string has none/);
+    expect(run.stderr).toMatch(/hint: .*PGPASSWORD/);
+    expect(run.stderr).not.toMatch(/SASL|must be a string/);
+  });
+
   it('malformed URLs are configuration errors (exit 2, no stack trace, nothing of the password)', async () => {
     const secret = 'Zq9x Kv7y';
     const bad = [
