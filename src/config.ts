@@ -181,17 +181,20 @@ export interface MigrateConfig {
   lockTimeoutMs: number;
   statementTimeoutMs: number;
   retries: number;
+  /** how long a run waits for another run's migration lock; 0: no limit */
+  lockWaitMs: number;
 }
 
 export interface MigrateFlags {
   transaction?: string;
   lockTimeout?: string;
+  lockWait?: string;
   statementTimeout?: string;
   retries?: string;
   config?: string;
 }
 
-const MIGRATE_DEFAULTS = { transaction: 'per-file', lockTimeout: '5s', statementTimeout: 0, retries: 5 };
+const MIGRATE_DEFAULTS = { transaction: 'per-file', lockTimeout: '5s', statementTimeout: 0, retries: 5, lockWait: '10min' };
 const MIGRATE_KEYS = Object.keys(MIGRATE_DEFAULTS);
 
 export function resolveMigrateConfig(flags: MigrateFlags, cwd: string): MigrateConfig {
@@ -209,8 +212,9 @@ export function resolveMigrateConfig(flags: MigrateFlags, cwd: string): MigrateC
   const duration = durationReader(problems);
   const lockTimeoutMs = duration(flags.lockTimeout ?? file.lockTimeout ?? MIGRATE_DEFAULTS.lockTimeout, flags.lockTimeout ? '--lock-timeout' : `${where}.lockTimeout`);
   const statementTimeoutMs = duration(flags.statementTimeout ?? file.statementTimeout ?? MIGRATE_DEFAULTS.statementTimeout, flags.statementTimeout ? '--statement-timeout' : `${where}.statementTimeout`);
+  const lockWaitMs = duration(flags.lockWait ?? file.lockWait ?? MIGRATE_DEFAULTS.lockWait, flags.lockWait ? '--lock-wait' : `${where}.lockWait`);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
-  return { transaction: transaction as MigrateConfig['transaction'], lockTimeoutMs, statementTimeoutMs, retries };
+  return { transaction: transaction as MigrateConfig['transaction'], lockTimeoutMs, statementTimeoutMs, retries, lockWaitMs };
 }
 
 /** Reads a duration setting, adding a problem (and giving 0) when it is not one. */

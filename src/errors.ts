@@ -34,3 +34,10 @@ export class DatabaseError extends DbtoolError {
     super(message, 2, hint);
   }
 }
+
+/** An input file dbtool will not read or cannot trust: not a regular file, too large, not UTF-8 text, a NUL byte. */
+export class InputError extends DbtoolError {
+  constructor(message: string, hint?: string) {
+    super(message, 2, hint);
+  }
+}

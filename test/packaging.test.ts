@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,5 +42,19 @@ describe('package-lock.json', () => {
       for (const name of Object.keys(wanted)) if (!resolveEntry(path, name)) missing.push(`${path || '(root)'} → ${name}`);
     }
     expect(missing).toEqual([]);
+  });
+});
+
+describe('npm pack', () => {
+  it('ships the built CLI and nothing of the repository besides it (no sources, tests or fixtures)', () => {
+    // --ignore-scripts: list what the tarball would hold without rebuilding (npm test has built dist/ already)
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
+    expect(files).toContain('bin/dbtool.js');
+    expect(files).toContain('dist/cli.js');
+    expect(files).toContain('README.md');
+    const outside = files.filter((p) => !p.startsWith('dist/') && !['bin/dbtool.js', 'README.md', 'package.json', 'LICENSE'].includes(p));
+    expect(outside).toEqual([]);
+    expect(files.some((p) => /(^|\/)(test|fixtures|src)\//.test(p) || p.endsWith('.test.js'))).toBe(false);
   });
 });

@@ -35,7 +35,7 @@ describe('README', () => {
 
   it('opens with the install + test and install + review commands CI and newcomers run', () => {
     const firstBlock = README.slice(README.indexOf('```sh'), README.indexOf('```', README.indexOf('```sh') + 5));
-    expect(firstBlock).toContain('npm ci && npm test');
+    expect(firstBlock).toContain('npm install && npm test');
     const fixture = firstBlock.match(/npx dbtool review-migration (fixtures\/[a-z0-9-]+)/)?.[1] ?? '';
     expect(existsSync(join(import.meta.dirname, '..', fixture, 'meta', '_journal.json'))).toBe(true);
     expect(readFileSync(join(import.meta.dirname, '..', '.ci', 'run'), 'utf8')).toMatch(/npm ci\nnpm test/);

@@ -77,11 +77,12 @@ export interface PlanRedaction {
  * numbers and booleans as they are, every other text redacted by `redactExpression` (or dropped), nested
  * objects and lists (Plans, Workers, Group Sets, …) treated the same way. Top-level fields other than
  * the timings, triggers, JIT numbers and settings are left out (auto_explain's "Query Text" among them;
- * the payload carries the query redacted on its own).
+ * the payload carries the query redacted on its own). `redact` replaces `redactExpression` (the HTML page
+ * redacts a big plan's expressions in batches).
  */
-export function redactPlan(plan: RawExplain): PlanRedaction {
+export function redactPlan(plan: RawExplain, redact: (expression: string) => string | undefined = redactExpression): PlanRedaction {
   const dropped: string[] = [];
-  const node = redactNode(plan.Plan, dropped) as RawNode;
+  const node = redactNode(plan.Plan, dropped, redact) as RawNode;
   const out: RawExplain = { Plan: node };
   for (const key of ['Planning Time', 'Execution Time'] as const) if (typeof plan[key] === 'number') out[key] = plan[key];
   if (plan.Triggers) {
@@ -98,28 +99,30 @@ export function redactPlan(plan: RawExplain): PlanRedaction {
   return { plan: out, dropped };
 }
 
-function redactNode(value: Record<string, unknown>, dropped: string[]): Record<string, unknown> {
+type Redact = (expression: string) => string | undefined;
+
+function redactNode(value: Record<string, unknown>, dropped: string[], redact: Redact): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(value)) {
-    const kept = redactField(key, field, dropped);
+    const kept = redactField(key, field, dropped, redact);
     if (kept !== undefined) out[key] = kept;
   }
   return out;
 }
 
-function redactField(key: string, field: unknown, dropped: string[]): unknown {
+function redactField(key: string, field: unknown, dropped: string[], redact: Redact): unknown {
   if (typeof field === 'number' || typeof field === 'boolean' || field === null) return field;
   if (typeof field === 'string') {
     if (NAME_FIELDS.has(key)) return field;
-    const redacted = redactExpression(field);
+    const redacted = redact(field);
     if (redacted === undefined) dropped.push(key);
     return redacted;
   }
   if (Array.isArray(field)) {
-    const items = field.map((item) => redactField(key, item, dropped)).filter((item) => item !== undefined);
+    const items = field.map((item) => redactField(key, item, dropped, redact)).filter((item) => item !== undefined);
     return items;
   }
-  if (typeof field === 'object') return redactNode(field as Record<string, unknown>, dropped);
+  if (typeof field === 'object') return redactNode(field as Record<string, unknown>, dropped, redact);
   return undefined;
 }
 

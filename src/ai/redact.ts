@@ -13,7 +13,8 @@ const LITERAL_TOKEN_NAMES = new Set(['SCONST', 'USCONST', 'BCONST', 'XCONST', 'I
 const LITERAL_TOKEN_TYPES = new Set([260, 261, 262, 263, 264, 266]);
 const COMMENT_TOKEN_NAMES = new Set(['SQL_COMMENT', 'C_COMMENT']);
 
-function isLiteral(token: ScanToken): boolean {
+/** A string, bit-string or numeric constant token of the scanner. */
+export function isLiteral(token: ScanToken): boolean {
   return LITERAL_TOKEN_NAMES.has(token.tokenName) || LITERAL_TOKEN_TYPES.has(token.tokenType);
 }
 

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LoadedInput } from '../drizzle/inputs.js';
 import type { ReviewSettings } from '../review/findings.js';
+import { visible } from '../report/visible.js';
 import { fixFolder } from '../review/fix.js';
 import type { Io } from './io.js';
 
@@ -32,7 +33,8 @@ export function applyFixes(inputs: LoadedInput[], settings: ReviewSettings, io: 
       }
     }
   }
-  io.stderr(lines.length ? `${lines.join('\n')}\n\n` : 'dbtool --fix: nothing to fix.\n\n');
+  // statements and paths come from the files: no raw control characters to the terminal
+  io.stderr(lines.length ? `${visible(lines.join('\n'))}\n\n` : 'dbtool --fix: nothing to fix.\n\n');
 }
 
 function oneLine(sql: string): string {

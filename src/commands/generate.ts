@@ -2,10 +2,12 @@ import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { resolveReviewConfig, reviewSettingsOf } from '../config.js';
+import type { ReviewConfig } from '../config.js';
+import type { Connection } from '../ai/client.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { createdFiles, findDrizzleKit, migrationFiles, runDrizzleKit } from '../drizzle/kit-runner.js';
 import { loadInput } from '../drizzle/inputs.js';
-import { DbtoolError } from '../errors.js';
+import { DbtoolError, UsageError } from '../errors.js';
 import { reviewToJson } from '../report/json.js';
 import { reviewToPretty } from '../report/pretty.js';
 import { review } from '../review/engine.js';
@@ -21,10 +23,16 @@ export interface GenerateFlags extends MigrationAiFlags {
   config?: string;
   /** apply the mechanical fixes to the migrations drizzle-kit just wrote */
   fix?: boolean;
+  /** rebuild the branch's migrations on top of this git ref's history */
+  rebase?: string;
+  /** with --rebase: print the plan, write nothing */
+  dryRun?: boolean;
 }
 
 /** drizzle-kit generate, then the review of exactly the files it wrote. */
 export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, interactive = false, deps: MigrationAiDeps = {}): Promise<number> {
+  if (flags.rebase !== undefined) return (await import('./generate-rebase.js')).rebase(flags.rebase, kitArgs, flags, io, interactive, deps);
+  if (flags.dryRun) throw new UsageError('--dry-run only applies with --rebase', 'dbtool generate --rebase origin/main --dry-run prints the plan without writing.');
   const bin = findDrizzleKit(io.cwd);
   const explicit = configArg(kitArgs);
   const drizzle = await loadDrizzleConfig(io.cwd, explicit);
@@ -48,6 +56,11 @@ export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, inter
     throw new DbtoolError(`drizzle-kit generate ${kit.code === 0 ? 'exited 0 but wrote' : `failed (exit ${kit.code}) and wrote`} no migration file in ${relative(io.cwd, out) || out}`, 2,
       'Its output above says why (a schema import error, a config problem, an unanswered rename prompt when not run in a terminal).');
   }
+  return reviewCreated(created, out, flags, io, reviewConfig, connection, explicit, deps);
+}
+
+/** The review of exactly the files drizzle-kit wrote (also after `generate --rebase`): exit 1 on errors. */
+export async function reviewCreated(created: string[], out: string, flags: GenerateFlags, io: Io, reviewConfig: ReviewConfig, connection: Connection | undefined, explicit: string | undefined, deps: MigrationAiDeps): Promise<number> {
   await loadParser();
   const input = loadInput(out, io.cwd, () => '');
   const wanted = new Set(created.map((p) => relative(io.cwd, p) || p));
@@ -69,7 +82,7 @@ export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, inter
 }
 
 /** drizzle-kit's own --config, so dbtool looks at the same out folder. */
-function configArg(args: string[]): string | undefined {
+export function configArg(args: string[]): string | undefined {
   const i = args.findIndex((a) => a === '--config' || a.startsWith('--config='));
   if (i < 0) return undefined;
   return args[i]!.includes('=') ? args[i]!.slice('--config='.length) : args[i + 1];
@@ -83,6 +96,8 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .addOption(new Option('-f, --format <format>', 'output format of the review').choices(['pretty', 'json']).default('pretty'))
     .option('--review-config <file>', 'path to dbtool.config.json (rule settings for the review)')
     .option('--fix', 'apply the fixes that need no decision (lock_timeout, CONCURRENTLY where the runner allows it) to the new migrations')
+    .option('--rebase <git-ref>', "rebuild this branch's migrations on top of <git-ref>'s: keep its files, regenerate the branch's schema change once, re-append hand-written migrations")
+    .option('--dry-run', 'with --rebase: print the plan, change nothing')
     .allowUnknownOption();
   addAiOptions(command, { url: true })
     .addHelpText('after', `
@@ -93,6 +108,8 @@ Examples:
   $ dbtool generate --config drizzle.prod.config.ts
   $ dbtool generate --name add_orders_index --fix
   $ dbtool generate --name add_orders_index --ai
+  $ dbtool generate --rebase origin/main --dry-run      # after main gained migrations: the plan
+  $ dbtool generate --rebase origin/main                # rebuild this branch's migrations on top of main
 ${MIGRATION_AI_HELP}`)
     .action(async (kitArgs: string[], opts: GenerateFlags & { reviewConfig?: string }) => {
       const { reviewConfig, ...flags } = opts;

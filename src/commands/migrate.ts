@@ -40,6 +40,7 @@ export async function run(flags: MigrateFlags, io: Io): Promise<number> {
     statementTimeoutMs: runner.statementTimeoutMs,
     retries: runner.retries,
     backoffMs: 250,
+    lockWaitMs: runner.lockWaitMs,
     dryRun: Boolean(flags.dryRun),
     allowUnsafe: Boolean(flags.allowUnsafe),
     allowOutOfOrder: Boolean(flags.allowOutOfOrder),
@@ -51,7 +52,7 @@ export async function run(flags: MigrateFlags, io: Io): Promise<number> {
   const view = { folder: project.folderDisplay, database, dryRun: Boolean(flags.dryRun) };
   io.stdout(pretty ? migrateToPretty(outcome, { ...view, color: c, width: io.width }) : migrateToJson(outcome, view, VERSION));
   const refused = outcome.problems.length > 0 || (outcome.blocked && outcome.pending.length > 0);
-  return refused || outcome.result?.failure ? 1 : 0;
+  return refused || outcome.result?.failure || outcome.result?.stopped ? 1 : 0;
 }
 
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -65,6 +66,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .addOption(new Option('--transaction <mode>', 'per-file (default): each migration in its own transaction; all: one transaction for the run, like drizzle').choices(['per-file', 'all']))
     .option('--lock-timeout <duration>', 'how long a statement may wait for a lock before it is retried (default 5s)')
     .option('--retries <n>', 'retries after a lock timeout, with doubling back-off (default 5)')
+    .option('--lock-wait <duration>', 'how long to wait for another migrate run on the same database to finish before giving up with exit 2 (default 10min; 0: no limit)')
     .option('--statement-timeout <duration>', 'cancel a statement running longer than this (default 0: no limit)')
     .option('--dry-run', 'print what would run, in which transaction, with the review findings; change nothing')
     .option('--allow-unsafe', 'apply even when the review reports error-level findings')

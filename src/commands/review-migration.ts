@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -7,6 +6,7 @@ import type { ReviewFlags } from '../config.js';
 import { UsageError } from '../errors.js';
 import { loadInput } from '../drizzle/inputs.js';
 import type { LoadedInput } from '../drizzle/inputs.js';
+import { fsInputError, readSqlStdin } from '../drizzle/read-text.js';
 import { reviewToJson } from '../report/json.js';
 import { reviewToPretty } from '../report/pretty.js';
 import { review } from '../review/engine.js';
@@ -43,10 +43,20 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   checkAiFlags(opts, config);
   const maxWarnings = warningLimit(opts.maxWarnings);
   const connection = await aiConnection(opts, io);
-  const inputs = paths.map((p) => loadInput(p, io.cwd, () => readFileSync(0, 'utf8')));
+  const inputs = paths.map((p) => {
+    try {
+      return loadInput(p, io.cwd, () => readSqlStdin());
+    } catch (error) {
+      // an unreadable folder is the user's to fix, not an internal error
+      throw fsInputError(error, p);
+    }
+  });
   if (opts.base !== undefined) {
     const [{ limitToChanges }, { changesSince }] = await Promise.all([import('../drizzle/pre-merge.js'), import('../git/changes.js')]);
     limitToChanges(inputs, changesSince(opts.base, io.cwd), io.cwd);
+    // migrations the branch generated before the base's latest one collide with it once merged
+    const [{ checkAgainstBase }, { gitTree }] = await Promise.all([import('../drizzle/branch-base.js'), import('../git/tree.js')]);
+    checkAgainstBase(inputs, gitTree(io.cwd, opts.base, '--base'), opts.base, io.cwd);
     if (!inputs.some((input) => input.files.some((f) => f.review))) io.stderr(`No migration was added or edited since ${opts.base}: nothing to review.\n`);
   }
   if (config.exclude.length > 0) {

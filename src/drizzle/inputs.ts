@@ -1,8 +1,11 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import type { FolderSource, InputProblem, SourceFile } from '../review/engine.js';
-import { outOfOrderEntries, outOfOrderProblem, parseJournal } from './journal.js';
+import { outOfOrderEntries, outOfOrderProblem, parseJournal, tagProblems } from './journal.js';
+import { journalBranchProblems, readSnapshot, readSnapshots, unlistedCollision, v1BranchProblems } from './branch-history.js';
+import { readSqlFile } from './read-text.js';
 
 export type FolderLayout = 'journal' | 'v1' | 'plain' | 'file' | 'stdin';
 
@@ -26,11 +29,12 @@ export function loadInput(path: string, cwd: string, readStdin: () => string): L
   const full = resolvePath(cwd, path);
   if (!existsSync(full)) throw new UsageError(`${path}: no such file or directory`, 'Pass a .sql file, a drizzle migrations folder, or - for standard input.');
   const display = (p: string) => relative(cwd, p) || p;
-  if (statSync(full).isFile()) {
+  // anything but a folder is read as a file, where a pipe, a device or a socket is refused before reading
+  if (!statSync(full).isDirectory()) {
     return withFolderHistory(full, path, cwd, readStdin) ?? {
       layout: 'file',
       path,
-      files: [{ path: display(full), migration: basename(full).replace(/\.sql$/i, ''), text: readFileSync(full, 'utf8'), problems: [], review: true }],
+      files: [{ path: display(full), migration: basename(full).replace(/\.sql$/i, ''), text: readSqlFile(full, display(full)), problems: [], review: true }],
     };
   }
   const journalPath = join(full, 'meta', '_journal.json');
@@ -39,9 +43,11 @@ export function loadInput(path: string, cwd: string, readStdin: () => string): L
   const v1 = entries.filter((e) => e.isDirectory() && V1_FOLDER.test(e.name) && existsSync(join(full, e.name, 'migration.sql')));
   if (v1.length > 0) {
     const files = v1.map((e) => e.name).sort().map((name) => sqlFile(join(full, name, 'migration.sql'), name, display));
+    const forks = v1BranchProblems(files.map((f) => ({ name: f.migration, link: readSnapshot(join(full, f.migration, 'snapshot.json'), `${f.migration}/snapshot.json`) })));
+    for (const f of files) f.problems.push(...(forks.get(f.migration) ?? []));
     return { layout: 'v1', path, files, drizzle: true };
   }
-  const sql = withoutDownMigrations(entries.filter((e) => e.isFile() && /\.sql$/i.test(e.name)).map((e) => e.name)).sort(byNaturalOrder);
+  const sql = withoutDownMigrations(entries.filter((e) => /\.sql$/i.test(e.name) && (e.isFile() || linksToFile(join(full, e.name), display))).map((e) => e.name)).sort(byNaturalOrder);
   const nested = sql.length === 0 ? nestedSqlFiles(full) : [];
   if (sql.length === 0 && nested.length === 0) throw new UsageError(`${path}: no .sql files found`, 'Point at a drizzle out folder (with meta/_journal.json or <timestamp>_<name>/migration.sql folders) or a folder of .sql files.');
   if (nested.length > 0) return { layout: 'plain', path, files: nested.map((p) => sqlFile(p, relative(full, p).replace(/\.sql$/i, ''), display)) };
@@ -69,7 +75,30 @@ function resolvePath(cwd: string, path: string): string {
 }
 
 function sqlFile(path: string, migration: string, display: (p: string) => string): SourceFile {
-  return { path: display(path), migration, text: readFileSync(path, 'utf8'), problems: [], review: true };
+  return { path: display(path), migration, text: readSqlFile(path, display(path)), problems: [], review: true };
+}
+
+/**
+ * A symbolic link among the .sql files is reviewed like the file it points at (runners follow links);
+ * a link to nothing or to a folder is refused by name rather than skipped.
+ */
+function linksToFile(path: string, display: (p: string) => string): boolean {
+  let link: Stats;
+  try {
+    link = lstatSync(path);
+  } catch {
+    return false;
+  }
+  if (!link.isSymbolicLink()) return false;
+  const target = readlinkSync(path);
+  let stat: Stats;
+  try {
+    stat = statSync(path);
+  } catch {
+    throw new InputError(`${display(path)} is a symbolic link to ${target}, which does not exist`, 'Restore the file it points at, or remove the link from the migrations folder.');
+  }
+  if (!stat.isFile()) throw new InputError(`${display(path)} is a symbolic link to ${target}, which is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}, not a .sql file`, 'Link to the .sql file itself, or remove the link from the migrations folder.');
+  return true;
 }
 
 /** One level of subfolders holding .sql files (e.g. diesel's <version>_<name>/up.sql), in name order. */
@@ -97,14 +126,17 @@ function byNaturalOrder(a: string, b: string): number {
 function loadJournalFolder(dir: string, journalPath: string, path: string, display: (p: string) => string): LoadedInput {
   let journal;
   try {
-    journal = parseJournal(readFileSync(journalPath, 'utf8'));
+    journal = parseJournal(readSqlFile(journalPath, display(journalPath)));
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new UsageError(`${display(journalPath)}: not a valid drizzle journal: ${(error as Error).message}`, 'Regenerate it with drizzle-kit, or review the .sql files directly by passing them as paths.');
   }
   const late = new Map(outOfOrderEntries(journal).map((o) => [o.entry.tag, outOfOrderProblem(o.entry, o.newerThan)]));
-  const files: SourceFile[] = journal.entries.map((entry) => {
+  const tags = tagProblems(journal);
+  const branch = journalBranchProblems(journal, readSnapshots(dir));
+  const files: SourceFile[] = journal.entries.map((entry, i) => {
     const filePath = join(dir, `${entry.tag}.sql`);
-    const problems: InputProblem[] = [];
+    const problems: InputProblem[] = [...(tags.get(i) ?? []), ...(branch.get(i) ?? [])];
     const lateProblem = late.get(entry.tag);
     if (lateProblem) problems.push(lateProblem);
     if (!existsSync(filePath)) {
@@ -115,7 +147,7 @@ function loadJournalFolder(dir: string, journalPath: string, path: string, displ
       });
       return { path: display(filePath), migration: entry.tag, text: undefined, problems, review: true };
     }
-    return { path: display(filePath), migration: entry.tag, text: readFileSync(filePath, 'utf8'), problems, review: true };
+    return { path: display(filePath), migration: entry.tag, text: readSqlFile(filePath, display(filePath)), problems, review: true };
   });
   const listed = new Set(journal.entries.map((e) => `${e.tag}.sql`));
   const unlisted = readdirSync(dir).filter((n) => /\.sql$/i.test(n) && !listed.has(n)).sort(byNaturalOrder);
@@ -129,5 +161,6 @@ function loadJournalFolder(dir: string, journalPath: string, path: string, displ
       }],
     });
   }
+  for (const file of files.slice(journal.entries.length)) file.problems.push(...unlistedCollision(journal, file.migration));
   return { layout: 'journal', path, files, drizzle: true };
 }

@@ -93,6 +93,48 @@ export function progressSql(bk: Bookkeeping, m: { hash: string; name: string }, 
     ON CONFLICT (hash) DO UPDATE SET units_done = EXCLUDED.units_done, updated_at = now()`;
 }
 
+/** A SQL condition: this session holds the run's advisory lock (`key` from advisoryKey). */
+export function holdsLockSql(key: string): string {
+  const k = `${BigInt(key)}::bigint`;
+  return `EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND objsubid = 1
+      AND classid = ((${k} >> 32) & 4294967295)::oid AND objid = (${k} & 4294967295)::oid)`;
+}
+
+/**
+ * Runs just before a step is recorded, in the same transaction: fails it (SQLSTATE 55000) unless this
+ * session still holds the run's advisory lock, or can take it again, and no other run recorded the step
+ * meanwhile. A migration that releases advisory locks (pg_advisory_unlock_all(), DISCARD ALL) would
+ * otherwise let a concurrent run apply the same file a second time.
+ */
+export function guardSql(bk: Bookkeeping, key: string, m: { hash: string; createdAt: number; name: string }, step: { index: number; count: number }): string {
+  const name = m.name.replace(/[$'\\%]/g, '_');
+  const k = `${BigInt(key)}::bigint`;
+  const checks: string[] = [];
+  if (step.index === step.count - 1) {
+    checks.push(`IF EXISTS (SELECT FROM ${tableRef(bk)} WHERE hash = ${literal(m.hash)} AND created_at = ${m.createdAt}) THEN
+    RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'another dbtool migrate run recorded ${name} while this one was applying it (the migration lock had been released)',
+      HINT = 'Nothing of this run''s attempt at ${name} is recorded. Remove the statement that releases advisory locks (pg_advisory_unlock_all(), DISCARD ALL) from later migrations.';
+  END IF;`);
+  }
+  if (step.count > 1) {
+    checks.push(`IF coalesce((SELECT units_done FROM ${tableRef(bk, PROGRESS_TABLE)} WHERE hash = ${literal(m.hash)}), 0) <> ${step.index} THEN
+    RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'another dbtool migrate run recorded progress on ${name} while this one was applying it (the migration lock had been released)',
+      HINT = 'Run dbtool status to see how far ${name} got, then dbtool migrate again.';
+  END IF;`);
+  }
+  return `DO $dbtool_guard$ DECLARE holder integer; BEGIN
+  IF NOT ${holdsLockSql(key)} THEN
+    IF NOT pg_try_advisory_lock(${k}) THEN
+      SELECT pid INTO holder FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+        AND classid = ((${k} >> 32) & 4294967295)::oid AND objid = (${k} & 4294967295)::oid LIMIT 1;
+      RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = format('dbtool''s migration lock was released while ${name} ran (a statement such as pg_advisory_unlock_all() or DISCARD ALL releases it), and another session (pid %s) holds it now', coalesce(holder::text, '?')),
+        HINT = 'Remove the statement that releases advisory locks from the migration, then run dbtool migrate again once the other run has finished.';
+    END IF;
+  END IF;
+  ${checks.join('\n  ')}
+END $dbtool_guard$`;
+}
+
 export function clearProgressSql(bk: Bookkeeping, hash: string): string {
   return `DELETE FROM ${tableRef(bk, PROGRESS_TABLE)} WHERE hash = ${literal(hash)}`;
 }

@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { loadInput } from '../drizzle/inputs.js';
 import type { LoadedInput } from '../drizzle/inputs.js';
 import { parseJournal } from '../drizzle/journal.js';
+import { fsInputError } from '../drizzle/read-text.js';
 
 /** One migration of the drizzle folder, as drizzle's migrator would see it. */
 export interface LocalMigration {
@@ -35,7 +36,13 @@ export function drizzleHash(text: string): string {
 
 /** Reads a drizzle out folder: the 0.31 journal layout or the v1 per-folder layout. */
 export function readDrizzleFolder(dir: string, cwd: string): LocalFolder {
-  const input = loadInput(dir, cwd, () => '');
+  let input: LoadedInput;
+  try {
+    input = loadInput(dir, cwd, () => '');
+  } catch (error) {
+    // a folder that cannot be listed or read is the user's to fix, not an internal error
+    throw fsInputError(error, dir);
+  }
   if (input.layout !== 'journal' && input.layout !== 'v1') {
     throw new UsageError(`${dir} is not a drizzle migrations folder (no meta/_journal.json and no <timestamp>_<name>/migration.sql folders)`,
       'Point --dir (or the drizzle config "out") at the folder drizzle-kit generate writes.');

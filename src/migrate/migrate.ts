@@ -1,4 +1,6 @@
+import { asServerError } from '../db/client.js';
 import type { Session } from '../db/connect.js';
+import { DatabaseError, isDbtoolError } from '../errors.js';
 import { review } from '../review/engine.js';
 import { parseSql } from '../review/parse.js';
 import type { Report } from '../review/engine.js';
@@ -6,8 +8,8 @@ import type { ReviewSettings } from '../review/findings.js';
 import { advisoryHolder } from './blockers.js';
 import { advisoryKey, ensureTable, nameRowSql, readApplied, readProgress, tableShape } from './bookkeeping.js';
 import type { Bookkeeping } from './bookkeeping.js';
-import type { LocalFolder } from './local.js';
-import { planFile } from './plan.js';
+import type { LocalFolder, LocalMigration } from './local.js';
+import { planFile, refusesToRun } from './plan.js';
 import type { FilePlan } from './plan.js';
 import { runPlans } from './runner.js';
 import type { RunEvent, RunnerOptions, RunResult } from './runner.js';
@@ -21,6 +23,8 @@ export interface MigrateOptions extends RunnerOptions {
   /** apply journal entries older than the newest applied one (drizzle would skip them) */
   allowOutOfOrder: boolean;
   review: Pick<ReviewSettings, 'timezoneIsUtc' | 'rules'>;
+  /** how long to wait for another run's advisory lock before giving up (exit 2) */
+  lockWaitMs: number;
 }
 
 /** Something about the folder or the database that stops the run before anything is applied. */
@@ -32,7 +36,7 @@ export interface IntegrityProblem {
   hint: string;
 }
 
-export type MigrateEvent = RunEvent | { type: 'waiting'; holder: { pid: number; application: string } | undefined } | { type: 'locked'; waitedMs: number };
+export type MigrateEvent = RunEvent | { type: 'waiting'; holder: { pid: number; application: string } | undefined; limitMs: number } | { type: 'locked'; waitedMs: number };
 
 export interface MigrateOutcome {
   serverVersion: number;
@@ -50,8 +54,23 @@ export interface MigrateOutcome {
 }
 
 export async function migrate(session: Session, folder: LocalFolder, bk: Bookkeeping, opts: MigrateOptions, emit: (e: MigrateEvent) => void): Promise<MigrateOutcome> {
+  try {
+    return await migrateLocked(session, folder, bk, opts, emit);
+  } catch (error) {
+    // a server error outside a migration's statements (reading the bookkeeping, a deadlock, a dropped
+    // session) is an environment problem, never an internal error with a stack trace
+    if (isDbtoolError(error)) throw error;
+    const hint = 'Nothing was applied after the last migration reported as applied. Run dbtool status to see where the database stands, then dbtool migrate again.';
+    const server = asServerError(error);
+    if (server) throw new DatabaseError(`the database refused dbtool's own bookkeeping: ${server.message} (SQLSTATE ${server.code})`, hint);
+    if (lostConnection(error)) throw new DatabaseError(`lost the database connection: ${(error as Error).message}`, hint);
+    throw error;
+  }
+}
+
+async function migrateLocked(session: Session, folder: LocalFolder, bk: Bookkeeping, opts: MigrateOptions, emit: (e: MigrateEvent) => void): Promise<MigrateOutcome> {
   const serverVersion = Math.floor(Number((await session.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v) / 10000);
-  const waitedMs = opts.dryRun ? 0 : await lockRun(session, bk, emit);
+  const waitedMs = opts.dryRun ? 0 : await lockRun(session, bk, opts.lockWaitMs, emit);
   try {
     const shape = opts.dryRun ? await tableShape(session, bk) : await ensureTable(session, bk, folder.layout === 'v1');
     const rows = await readApplied(session, bk, shape);
@@ -59,29 +78,9 @@ export async function migrate(session: Session, folder: LocalFolder, bk: Bookkee
     if (!opts.dryRun && folder.layout === 'v1' && shape.hasName) await nameMatchedRows(session, bk, status);
     const problems = integrityProblems(status, opts.allowOutOfOrder);
     const pending = status.migrations.filter((s) => s.state === 'pending' || (opts.allowOutOfOrder && s.state === 'out-of-order'));
-    const pendingNames = new Set(pending.map((p) => p.migration.name));
-    // journal problems are judged against what the database applied, by integrityProblems, not by the review
-    const parsed = new Map(pending.map((p) => [p.migration.name, parseSql(p.migration.text ?? '')]));
-    const files = folder.input.files.map((f) => ({
-      ...f,
-      review: pendingNames.has(f.migration),
-      problems: f.problems.filter((p) => !p.rule.startsWith('journal-')),
-      ...(parsed.has(f.migration) ? { parsed: parsed.get(f.migration)! } : {}),
-    }));
-    const report = review([{ files }], {
-      pgVersion: Math.min(18, Math.max(12, serverVersion)),
-      transactionMode: opts.transaction === 'all' ? 'all' : 'per-file',
-      forbiddenRunOutside: true,
-      // dbtool sets lock_timeout on every statement it runs
-      runnerLockTimeout: true,
-      newAcrossFiles: true,
-      ...opts.review,
-    });
-    const blocked = report.summary.errors > 0 && !opts.allowUnsafe;
-    const plans = pending.map((p) => {
-      const fileReport = report.files.find((f) => f.migration === p.migration.name);
-      return planFile(p.migration, parsed.get(p.migration.name)!, (i) => fileReport?.statements[i]?.transaction === 'forbidden');
-    });
+    const { report, plans } = reviewAndPlan(folder, pending.map((p) => p.migration), serverVersion, opts);
+    // a file that cannot run as reviewed (ROLLBACK in the middle) is refused whatever the flags say
+    const blocked = (report.summary.errors > 0 && !opts.allowUnsafe) || refusesToRun(report);
     const outcome: MigrateOutcome = { serverVersion, status, pending, problems, review: report, blocked, plans, result: undefined, waitedMs };
     if (opts.dryRun || blocked || problems.length > 0 || plans.length === 0) return outcome;
     const progress = await readProgress(session, bk);
@@ -95,19 +94,80 @@ export async function migrate(session: Session, folder: LocalFolder, bk: Bookkee
 /**
  * One run at a time per migrations table: a session advisory lock, held until the run ends (or the
  * connection drops). Concurrent deploys wait here and then find nothing left to apply.
+ *
+ * A waiting run polls pg_try_advisory_lock, each poll a statement of its own outside any transaction,
+ * instead of blocking in pg_advisory_lock: a blocked statement keeps a snapshot open, and CREATE INDEX
+ * CONCURRENTLY in the run holding the lock waits for every older snapshot to go away (a deadlock the
+ * server breaks by cancelling one of them).
  */
-async function lockRun(session: Session, bk: Bookkeeping, emit: (e: MigrateEvent) => void): Promise<number> {
+async function lockRun(session: Session, bk: Bookkeeping, limit: number, emit: (e: MigrateEvent) => void): Promise<number> {
+  const limitMs = limit > 0 ? limit : Infinity;
   const key = advisoryKey(bk);
-  const got = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key]);
-  if (got.rows[0]?.ok) return 0;
-  emit({ type: 'waiting', holder: await advisoryHolder(session, key).catch(() => undefined) });
+  const tryLock = async () => (await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key])).rows[0]?.ok === true;
+  if (await tryLock()) return 0;
+  emit({ type: 'waiting', holder: await advisoryHolder(session, key).catch(() => undefined), limitMs: limit });
   const started = Date.now();
-  // lock_timeout would cut the wait short: another deploy's run may legitimately take minutes
-  await session.exec('SET lock_timeout = 0');
-  await session.query('SELECT pg_advisory_lock($1::bigint)', [key]);
-  const waitedMs = Date.now() - started;
-  emit({ type: 'locked', waitedMs });
-  return waitedMs;
+  for (let delayMs = 50; ; delayMs = Math.min(1000, Math.round(delayMs * 1.5))) {
+    const waited = Date.now() - started;
+    if (waited >= limitMs) {
+      const holder = await advisoryHolder(session, key).catch(() => undefined);
+      const who = holder ? `pid ${holder.pid}${holder.application ? ` (${holder.application})` : ''}` : 'another session';
+      throw new DatabaseError(`another migration run still holds the migration lock after ${formatMs(waited)}: ${who}. Nothing was applied.`,
+        `Run dbtool migrate again when it has finished, or wait longer with --lock-wait (now ${formatMs(limitMs)}). If the holder is stuck, pg_terminate_backend(${holder?.pid ?? '<pid>'}) ends its session and releases the lock.`);
+    }
+    // jitter keeps a crowd of waiting deploys from polling in step
+    await new Promise((r) => setTimeout(r, Math.min(limitMs - waited, delayMs * (0.75 + Math.random() / 2))));
+    if (await tryLock()) {
+      const waitedMs = Date.now() - started;
+      emit({ type: 'locked', waitedMs });
+      return waitedMs;
+    }
+  }
+}
+
+/** node-postgres's ways of saying the connection went away (no SQLSTATE): a socket error or its own message. */
+function lostConnection(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || /connection terminated|not queryable|connection (is )?closed/i.test(error.message);
+}
+
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
+  return `${Math.round(ms / 6000) / 10} min`;
+}
+
+/**
+ * Reviews the given migrations of the folder (with earlier files as history) and plans each: which
+ * statements run in a transaction and which alone, as the review's knowledge of PostgreSQL says.
+ */
+export function reviewAndPlan(folder: LocalFolder, migrations: LocalMigration[], serverVersion: number,
+  opts: { transaction: RunnerOptions['transaction']; review?: Partial<Pick<ReviewSettings, 'timezoneIsUtc' | 'rules'>> }): { report: Report; plans: FilePlan[] } {
+  const names = new Set(migrations.map((m) => m.name));
+  // journal problems are judged against what the database applied, by integrityProblems, not by the review
+  const parsed = new Map(migrations.map((m) => [m.name, parseSql(m.text ?? '')]));
+  const files = folder.input.files.map((f) => ({
+    ...f,
+    review: names.has(f.migration),
+    problems: f.problems.filter((p) => !p.rule.startsWith('journal-')),
+    ...(parsed.has(f.migration) ? { parsed: parsed.get(f.migration)! } : {}),
+  }));
+  const report = review([{ files }], {
+    pgVersion: Math.min(18, Math.max(12, serverVersion)),
+    transactionMode: opts.transaction === 'all' ? 'all' : 'per-file',
+    forbiddenRunOutside: true,
+    // dbtool sets lock_timeout on every statement it runs
+    runnerLockTimeout: true,
+    newAcrossFiles: true,
+    timezoneIsUtc: true,
+    ...opts.review,
+  });
+  const plans = migrations.map((m) => {
+    const fileReport = report.files.find((f) => f.migration === m.name);
+    return planFile(m, parsed.get(m.name)!, (i) => fileReport?.statements[i]?.transaction === 'forbidden');
+  });
+  return { report, plans };
 }
 
 /** Rows drizzle 0.31 wrote carry no name; a v1 folder's migrator expects one, as its own upgrade would set. */

@@ -26,6 +26,10 @@ export interface MigrationStatus {
   migration: LocalMigration;
   state: MigrationState;
   row: AppliedRow | undefined;
+  /** a pending file an interrupted run got part of the way through (steps done are applied and recorded) */
+  progress?: { stepsDone: number; steps: number };
+  /** the file's next step runs outside a transaction and looks done, but was never recorded (an interrupted run) */
+  unrecorded?: { step: number; steps: number; found: string };
 }
 
 export interface FolderStatus {

@@ -1,6 +1,7 @@
 import { allFindings } from '../review/engine.js';
 import type { FileReport, Report } from '../review/engine.js';
 import type { Finding, Severity } from '../review/findings.js';
+import { visible } from './visible.js';
 
 const BADGE = { error: '🔴 error', warning: '🟡 warning', info: '🔵 info' } as const;
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -45,7 +46,8 @@ export function reviewToMarkdown(report: Report, budget = MARKDOWN_BUDGET): stri
     for (const { file, findings } of listed) head.push(`| \`${cell(file.path)}\` | ${count(findings, 'error')} | ${count(findings, 'warning')} | ${count(findings, 'info')} |`);
     if (withFindings.length > listed.length) head.push(`| … ${withFindings.length - listed.length} more files | | | |`);
   }
-  let text = head.join('\n');
+  // control characters from the files are escaped before the size is measured
+  let text = visible(head.join('\n'));
   let shown = 0;
   for (const { file, findings } of withFindings) {
     const section = fileSection(file, findings);
@@ -75,5 +77,5 @@ function fileSection(file: FileReport, findings: Finding[]): string {
   for (const f of rows.filter((x) => x.fix)) {
     out.push('', `<details><summary>Line ${f.line}, ${f.rule}: safer SQL</summary>`, '', cell(f.help), '', '```sql', f.fix ?? '', '```', '', '</details>');
   }
-  return out.join('\n');
+  return visible(out.join('\n'));
 }

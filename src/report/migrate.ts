@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { describeBlocker } from '../migrate/blockers.js';
 import type { MigrateEvent, MigrateOutcome } from '../migrate/migrate.js';
+import { refusesToRun } from '../migrate/plan.js';
 import type { FilePlan } from '../migrate/plan.js';
 import type { RunFailure } from '../migrate/runner.js';
 import { codeFrame } from './code-frame.js';
@@ -9,11 +10,17 @@ import { reviewToPretty } from './pretty.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+function duration(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
 /** One progress line per event, as the run goes. */
 export function migrateEventLine(event: MigrateEvent, c: ChalkInstance): string | undefined {
   switch (event.type) {
     case 'waiting':
-      return c.yellow(`… another migration run holds the lock${event.holder ? ` (pid ${event.holder.pid}${event.holder.application ? `, ${event.holder.application}` : ''})` : ''}; waiting for it to finish`);
+      return c.yellow(`… another migration run holds the lock${event.holder ? ` (pid ${event.holder.pid}${event.holder.application ? `, ${event.holder.application}` : ''})` : ''}; waiting for it to finish${event.limitMs > 0 ? ` (at most ${duration(event.limitMs)}, --lock-wait)` : ''}`);
     case 'locked':
       return c.dim(`  waited ${event.waitedMs} ms for the other run`);
     case 'migration-start':
@@ -26,6 +33,10 @@ export function migrateEventLine(event: MigrateEvent, c: ChalkInstance): string 
       return c.yellow(`  ${event.name}: dropped INVALID index ${event.index} left by an earlier failed build; building it again`);
     case 'resume':
       return c.dim(`  ${event.name}: resuming after ${plural(event.unitsDone, 'completed step')} of an interrupted run`);
+    case 'already-done':
+      return c.yellow(`  ${event.name}: step ${event.step} of ${event.steps} was completed by an earlier run that could not record it (${event.what}); recording it without running it again`);
+    case 'lock-regained':
+      return c.yellow(`  ⚠ ${event.after} released dbtool's migration lock (pg_advisory_unlock_all() or DISCARD ALL); it was free, so this run took it again and checked that nothing it applies was applied meanwhile`);
   }
 }
 
@@ -71,21 +82,24 @@ export function migrateToPretty(outcome: MigrateOutcome, view: MigrateView): str
   if (view.dryRun) {
     out.push(c.bold(`Dry run: ${plural(outcome.pending.length, 'migration')} would be applied to ${view.database}:`));
     out.push(planToPretty(outcome.plans, c));
-    if (outcome.blocked) out.push(c.red('The review found error-level findings: a real run would stop before applying anything (--allow-unsafe overrides).'));
+    if (outcome.blocked) out.push(c.red(`The review found error-level findings: a real run would stop before applying anything${refusesToRun(outcome.review) ? ' (transaction-control: --allow-unsafe does not override it)' : ' (--allow-unsafe overrides)'}.`));
     return `${out.join('\n')}\n`;
   }
   if (outcome.blocked) {
     out.push(c.red(`Nothing applied: the review found ${plural(outcome.review.summary.errors, 'error-level finding')} in the pending migrations.`));
-    out.push(`${c.dim('hint:')} make the migrations safe, silence a finding you accept with a "-- dbtool-ignore <rule>: <reason>" comment, or pass --allow-unsafe.`);
+    out.push(refusesToRun(outcome.review)
+      ? `${c.dim('hint:')} a file controls its own transaction (transaction-control), so it cannot be applied as reviewed, even with --allow-unsafe: move the statement that needs its own transaction into a file of its own (or after a --> statement-breakpoint) and let dbtool manage the transactions.`
+      : `${c.dim('hint:')} make the migrations safe, silence a finding you accept with a "-- dbtool-ignore <rule>: <reason>" comment, or pass --allow-unsafe.`);
     return `${out.join('\n')}\n`;
   }
   const result = outcome.result;
   if (!result) return `${out.join('\n')}\n`;
   if (result.failure) out.push(failureToPretty(result.failure, outcome, c));
+  if (result.stopped) out.push(`${c.red('✖')} ${result.stopped.message}\n  ${c.dim('hint:')} ${result.stopped.hint}`);
   const failed = result.failure ? 1 + result.failure.rolledBack.length : 0;
   const left = outcome.pending.length - result.applied.length - failed;
   const summary = `${plural(result.applied.length, 'migration')} applied${failed ? `, ${failed} failed` : ''}${left > 0 ? `, ${left} not attempted` : ''} (PostgreSQL ${outcome.serverVersion}, ${view.database})`;
-  out.push(result.failure ? c.red(`✖ ${summary}`) : `${c.green('✔')} ${summary}`);
+  out.push(result.failure || result.stopped ? c.red(`✖ ${summary}`) : `${c.green('✔')} ${summary}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -93,15 +107,33 @@ function failureToPretty(f: RunFailure, outcome: MigrateOutcome, c: ChalkInstanc
   const lines = [`${c.red('✖')} ${c.bold(`${f.path}:${f.line}:${f.column}`)} ${f.error.message} ${c.dim(`(SQLSTATE ${f.error.code})`)}`];
   const text = outcome.plans.find((p) => p.migration.name === f.name)?.migration.text;
   if (text && f.statement) lines.push(codeFrame(text, f.line, f.column, c));
-  if (f.error.detail) lines.push(`  ${c.dim('detail:')} ${f.error.detail}`);
+  if (f.error.detail) lines.push(`  ${c.dim('detail:')} ${f.error.detail.replace(/\n/g, '\n          ')}`);
   if (f.error.hint) lines.push(`  ${c.dim('hint:')} ${f.error.hint}`);
   if (f.error.code === '55P03') {
     lines.push(`  gave up after ${plural(f.attempts, 'attempt')}: a lock was not granted within lock_timeout.`);
     for (const b of f.blockers) lines.push(`  blocked by ${describeBlocker(b)}`);
     lines.push(`  ${c.dim('hint:')} run again when the blocking session has finished, or raise --lock-timeout / --retries.`);
   }
-  lines.push(`  ${f.name} was rolled back${f.rolledBack.length ? ` together with ${f.rolledBack.join(', ')} (one transaction)` : ''}; migrations before it stay applied.`);
+  lines.push(`  ${failureState(f)}`);
   return lines.join('\n');
+}
+
+/** What the failure left in the database, in words: a rollback only happens to transactional steps. */
+function failureState(f: RunFailure): string {
+  const where = f.step.of > 1 ? ` (step ${f.step.number} of ${f.step.of})` : '';
+  const earlier = f.step.number > 1 ? ` Steps 1–${f.step.number - 1} of ${f.name} are applied and recorded; the next run resumes at step ${f.step.number}.` : '';
+  if (f.step.inTransaction) {
+    const what = f.step.of > 1 ? `Step ${f.step.number} of ${f.step.of} of ${f.name} was rolled back` : `${f.name} was rolled back`;
+    return `${what}${f.rolledBack.length ? ` together with ${f.rolledBack.join(', ')} (one transaction)` : ''}; migrations before it stay applied.${earlier}`;
+  }
+  if (f.completed) {
+    const next = f.resumable ? 'the next run sees that it was done and records it without running it again' : 'the next run runs it again';
+    return `The statement${where} ran outside a transaction and completed, but recording it failed: the database has its effect, ${f.name} is not recorded as applied, and ${next}.${earlier}`;
+  }
+  const leftover = f.statement?.concurrentIndex
+    ? `a failed concurrent build leaves an INVALID index ${f.statement.concurrentIndex.name}, which the next run drops and builds again`
+    : 'whatever it changed before failing stays';
+  return `The statement${where} ran outside a transaction, so nothing was rolled back: ${leftover}. Migrations before ${f.name} stay applied.${earlier}`;
 }
 
 export function migrateToJson(outcome: MigrateOutcome, view: Omit<MigrateView, 'color' | 'width'>, toolVersion: string): string {
@@ -122,7 +154,10 @@ export function migrateToJson(outcome: MigrateOutcome, view: Omit<MigrateView, '
       migration: failure.name, path: failure.path, line: failure.line, column: failure.column,
       sqlstate: failure.error.code, message: failure.error.message, detail: failure.error.detail ?? null, hint: failure.error.hint ?? null,
       attempts: failure.attempts, blockers: failure.blockers, rolledBack: failure.rolledBack,
+      step: failure.step.number, steps: failure.step.of, inTransaction: failure.step.inTransaction,
+      completedButNotRecorded: failure.completed,
     } : null,
+    stopped: outcome.result?.stopped ?? null,
     review: JSON.parse(reviewToJson(outcome.review, toolVersion)),
   }, null, 2)}\n`;
 }

@@ -2,7 +2,8 @@ import type { ChalkInstance } from 'chalk';
 import type { FileReport, Report, StatementReport } from '../review/engine.js';
 import type { Finding } from '../review/findings.js';
 import type { LockMode } from '../review/lock-modes.js';
-import { codeFrame } from './code-frame.js';
+import { FrameSource, codeFrame } from './code-frame.js';
+import { visible } from './visible.js';
 
 /** What each lock mode makes other sessions wait for, in the words a reviewer needs. */
 export const LOCK_IMPACT: Record<LockMode, string> = {
@@ -33,17 +34,22 @@ export function reviewToPretty(report: Report, opts: PrettyOptions): string {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * Everything taken from the input (paths, SQL, identifiers in messages) goes through `visible`, so a file cannot
+ * send escape sequences to the terminal; the file's lines are indexed once, so each code frame costs its own lines.
+ */
 function renderFile(file: FileReport, opts: PrettyOptions): string {
   const c = opts.color;
-  const lines: string[] = [c.bold.underline(file.path)];
-  for (const finding of file.findings) lines.push(renderFinding(file, finding, opts));
+  const shown: Shown = { path: visible(file.path), source: file.text === undefined ? undefined : new FrameSource(file.text) };
+  const lines: string[] = [c.bold.underline(shown.path)];
+  for (const finding of file.findings) lines.push(renderFinding(shown, finding, opts));
   let quiet = 0;
   for (const statement of file.statements) {
     if (statement.findings.length === 0 && !opts.verbose) {
       quiet++;
       continue;
     }
-    lines.push(renderStatement(file, statement, opts));
+    lines.push(renderStatement(shown, statement, opts));
   }
   if (quiet > 0) lines.push(c.dim(`  ${quiet} statement${quiet === 1 ? '' : 's'} without findings${opts.verbose ? '' : ' (--verbose shows their effects)'}`));
   if (file.text === undefined && file.findings.length === 0) lines.push(c.dim('  (file missing)'));
@@ -51,37 +57,45 @@ function renderFile(file: FileReport, opts: PrettyOptions): string {
   return lines.join('\n');
 }
 
-function excerpt(sql: string, width: number): string {
-  const flat = sql.replace(/\s+/g, ' ').trim();
-  const max = Math.max(40, width);
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+interface Shown {
+  /** the file's path, safe to print */
+  path: string;
+  source: FrameSource | undefined;
 }
 
-function renderStatement(file: FileReport, s: StatementReport, opts: PrettyOptions): string {
+function excerpt(sql: string, width: number): string {
+  const max = Math.max(40, width);
+  // a statement can be megabytes long: only its start is flattened
+  const head = sql.length > max * 8 ? sql.slice(0, max * 8) : sql;
+  const flat = head.replace(/\s+/g, ' ').trim();
+  return visible(flat.length > max || head.length < sql.length ? `${flat.slice(0, max - 1)}…` : flat);
+}
+
+function renderStatement(file: Shown, s: StatementReport, opts: PrettyOptions): string {
   const c = opts.color;
   const location = `${file.path}:${s.line}:${s.column}`;
   const inline = location.length + 4 + Math.min(s.sql.length, 60) <= opts.width;
   const lines = inline
     ? [`  ${c.cyan(location)}  ${excerpt(s.sql, opts.width - location.length - 4)}`]
     : [`  ${c.cyan(location)}`, `    ${excerpt(s.sql, opts.width - 4)}`];
-  for (const [relation, mode] of Object.entries(s.locks)) lines.push(`    ${c.dim('lock')}     ${mode} on ${c.bold(relation)} — ${LOCK_IMPACT[mode]}`);
-  if (s.rewrites.length) lines.push(`    ${c.dim('rewrite')}  ${s.rewrites.join(', ')} (the table is copied)`);
+  for (const [relation, mode] of Object.entries(s.locks)) lines.push(`    ${c.dim('lock')}     ${mode} on ${c.bold(visible(relation))} — ${LOCK_IMPACT[mode]}`);
+  if (s.rewrites.length) lines.push(`    ${c.dim('rewrite')}  ${visible(s.rewrites.join(', '))} (the table is copied)`);
   const scansOnly = s.scans.filter((t) => !s.rewrites.includes(t));
-  if (scansOnly.length) lines.push(`    ${c.dim('scan')}     ${scansOnly.join(', ')} (every row is read)`);
+  if (scansOnly.length) lines.push(`    ${c.dim('scan')}     ${visible(scansOnly.join(', '))} (every row is read)`);
   if (s.transaction === 'forbidden') lines.push(`    ${c.dim('tx')}       cannot run inside a transaction block`);
   if (s.unknown && s.findings.every((f) => f.rule !== 'syntax-error')) lines.push(`    ${c.dim('note')}     effects not modelled by dbtool`);
-  for (const note of s.notes) lines.push(`    ${c.dim('why')}      ${note}`);
+  for (const note of s.notes) lines.push(`    ${c.dim('why')}      ${visible(note)}`);
   for (const finding of s.findings) lines.push(renderFinding(file, finding, opts));
   return lines.join('\n');
 }
 
-function renderFinding(file: FileReport, f: Finding, opts: PrettyOptions): string {
+function renderFinding(file: Shown, f: Finding, opts: PrettyOptions): string {
   const c = opts.color;
   const badge = f.severity === 'error' ? c.red.bold('error') : f.severity === 'warning' ? c.yellow.bold('warning') : c.blue.bold('info');
-  const lines = [`    ${badge} ${c.bold(f.rule)}  ${file.path}:${f.line}:${f.column}`, indent(f.message, 6)];
-  if (file.text !== undefined) lines.push(indent(codeFrame(file.text, f.line, f.column, c), 6));
-  lines.push(indent(`${c.green('help:')} ${f.help}`, 6));
-  if (f.fix) lines.push(indent(`${c.green('fix:')}\n${indent(f.fix, 2)}`, 6));
+  const lines = [`    ${badge} ${c.bold(f.rule)}  ${file.path}:${f.line}:${f.column}`, indent(visible(f.message), 6)];
+  if (file.source !== undefined) lines.push(indent(codeFrame(file.source, f.line, f.column, c), 6));
+  lines.push(indent(`${c.green('help:')} ${visible(f.help)}`, 6));
+  if (f.fix) lines.push(indent(`${c.green('fix:')}\n${indent(visible(f.fix), 2)}`, 6));
   return lines.join('\n');
 }
 

@@ -31,7 +31,12 @@ export function statusToPretty(status: FolderStatus, view: StatusView): string {
   const lines = [`${view.folder} on ${view.database}`];
   for (const s of status.migrations) {
     const missingButApplied = s.state === 'missing' && s.row ? ' (applied; the file was deleted)' : '';
-    lines.push(`  ${s.migration.name.padEnd(width)}  ${paint[s.state](LABEL[s.state])}${missingButApplied}`);
+    const partial = s.progress ? paint[s.state](` — partially applied: ${s.progress.stepsDone} of ${s.progress.steps} steps`) + c.dim(` (an interrupted run; the next one resumes at step ${s.progress.stepsDone + 1})`) : '';
+    lines.push(`  ${s.migration.name.padEnd(width)}  ${paint[s.state](LABEL[s.state])}${partial}${missingButApplied}`);
+    if (s.unrecorded) {
+      const { step, steps, found } = s.unrecorded;
+      lines.push(`  ${' '.repeat(width)}  ${c.yellow(`step ${step} of ${steps} ran outside a transaction and looks done but unrecorded: ${found}`)}`);
+    }
   }
   for (const row of status.unknown) {
     lines.push(`  ${(row.name ?? `id ${row.id}`).padEnd(width)}  ${c.red('applied, but not in this folder')} ${c.dim(`(created_at ${row.createdAt ?? 'null'}, sha256 ${row.hash.slice(0, 12)}…)`)}`);
@@ -50,6 +55,8 @@ export function statusToJson(status: FolderStatus, view: Omit<StatusView, 'color
     migrations: status.migrations.map((s) => ({
       name: s.migration.name, path: s.migration.path, state: s.state, createdAt: s.migration.createdAt,
       hash: s.migration.hash ?? null, appliedHash: s.row?.hash ?? null, appliedId: s.row?.id ?? null,
+      progress: s.progress ?? null,
+      unrecordedStep: s.unrecorded ?? null,
     })),
     unknown: status.unknown,
   }, null, 2)}\n`;

@@ -146,7 +146,7 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
   const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc, newTables: createdInFile, nullColumns };
   const fileDirectives = findDirectives(parsed.source, parsed.source.text, 0, 'file');
   const directives: IgnoreDirective[] = [...fileDirectives];
-  const base = { settings, effectContext, transaction: folder.transaction };
+  const base = { settings, effectContext, transaction: folder.transaction, fileStatements: parsed.statements };
   for (const statement of parsed.statements) {
     const { report: reviewed, effects, resolvers } = reviewStatement(statement, base);
     const own = findDirectives(parsed.source, statement.leading, statement.leadingStart, 'statement');
@@ -230,7 +230,7 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
   }
   const effects = analyzeEffects(statement.node, base.effectContext);
   const findings: Finding[] = [];
-  const ctx: RuleContext = { settings: base.settings, effectContext: base.effectContext, transaction: base.transaction, statement, effects };
+  const ctx: RuleContext = { settings: base.settings, effectContext: base.effectContext, transaction: base.transaction, fileStatements: base.fileStatements, statement, effects };
   for (const rule of RULES) {
     if (!ruleEnabled(rule, base.settings)) continue;
     for (const found of rule.check(ctx)) {

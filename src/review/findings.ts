@@ -45,6 +45,8 @@ export interface RuleContext {
   effectContext: EffectContext;
   /** what the enclosing transaction (runner-wrapped or explicit) did before this statement */
   transaction: TransactionView;
+  /** every statement of the file under review, for rules about a pair of statements (drop + add) */
+  fileStatements?: readonly ParsedStatement[];
 }
 
 /**

@@ -124,6 +124,14 @@ const APPLY: Record<string, Applier> = {
       renameKey(catalog.indexes, oldKey, newName, (i, k) => (i.key = k));
       const newKey = `${oldKey.split('.')[0]}.${newName}`;
       for (const r of catalog.relations.values()) if (r.clusterIndex === oldKey) r.clusterIndex = newKey;
+    } else if (stmt.renameType === 'OBJECT_SEQUENCE') {
+      const oldKey = relationKey(stmt.relation);
+      if (catalog.sequences.delete(oldKey)) catalog.sequences.add(`${oldKey.split('.')[0]}.${newName}`);
+    } else if (stmt.renameType === 'OBJECT_TYPE' || stmt.renameType === 'OBJECT_DOMAIN') {
+      // ALTER TYPE mood RENAME TO mood_old, then CREATE TYPE mood: the enum-change recipe
+      const oldKey = qualifiedKey(names(asNode<{ items?: Node[] }>(stmt.object, 'List')?.items));
+      renameKey(catalog.enums, oldKey, newName, () => undefined);
+      renameKey(catalog.domains, oldKey, newName, () => undefined);
     } else if (['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(stmt.renameType ?? '')) {
       const oldKey = relationKey(stmt.relation);
       const newKey = renameKey(catalog.relations, oldKey, newName, (r, k) => (r.key = k));
@@ -131,7 +139,22 @@ const APPLY: Record<string, Applier> = {
     }
   },
 
-  AlterObjectSchemaStmt(catalog, stmt: { objectType?: string; relation?: RangeVar; newschema?: string }) {
+  AlterObjectSchemaStmt(catalog, stmt: { objectType?: string; relation?: RangeVar; object?: Node; newschema?: string }) {
+    if ((stmt.objectType === 'OBJECT_TYPE' || stmt.objectType === 'OBJECT_DOMAIN') && stmt.newschema) {
+      const parts = names(asNode<{ items?: Node[] }>(stmt.object, 'List')?.items);
+      const oldKey = qualifiedKey(parts);
+      for (const map of [catalog.enums, catalog.domains] as Array<Map<string, unknown>>) {
+        const item = map.get(oldKey);
+        if (item === undefined) continue;
+        map.delete(oldKey);
+        map.set(`${stmt.newschema}.${parts[parts.length - 1] ?? ''}`, item);
+      }
+      return;
+    }
+    if (stmt.objectType === 'OBJECT_SEQUENCE' && stmt.relation && stmt.newschema) {
+      if (catalog.sequences.delete(relationKey(stmt.relation))) catalog.sequences.add(`${stmt.newschema}.${stmt.relation.relname}`);
+      return;
+    }
     if (!stmt.relation || !stmt.newschema) return;
     const oldKey = relationKey(stmt.relation);
     const relation = catalog.relation(oldKey);
@@ -158,7 +181,8 @@ const APPLY: Record<string, Applier> = {
   DropStmt(catalog, stmt: { objects?: Node[]; removeType?: string; behavior?: string }) {
     const cascade = stmt.behavior === 'DROP_CASCADE';
     for (const object of stmt.objects ?? []) {
-      const parts = names(asNode<{ items?: Node[] }>(object, 'List')?.items) ;
+      // DROP TYPE / DROP DOMAIN name their objects as TypeName nodes, the rest as lists of names
+      const parts = names(asNode<{ items?: Node[] }>(object, 'List')?.items ?? asNode<{ names?: Node[] }>(object, 'TypeName')?.names);
       const single = stringValue(object);
       const key = qualifiedKey(parts.length ? parts : single ? [single] : []);
       switch (stmt.removeType) {

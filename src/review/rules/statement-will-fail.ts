@@ -1,3 +1,4 @@
+import { duplicateObject } from '../catalog/duplicates.js';
 import { SHOP } from './docs-history.js';
 import type { Rule } from '../findings.js';
 
@@ -6,20 +7,27 @@ export const statementWillFail: Rule = {
   severity: 'error',
   summary: 'PostgreSQL will reject the statement given the schema built by earlier migrations or the target version',
   docs: {
-    why: 'Some statements are valid SQL but fail on the schema they meet: a column a view depends on cannot change type or be dropped, a table referenced by a foreign key cannot be truncated alone, a feature needs a newer PostgreSQL. The migration stops there, and with a runner that wraps everything in one transaction nothing of the deploy is applied.',
+    why: 'Some statements are valid SQL but fail on the schema they meet: a table, index, sequence or type created a second time (the same CREATE in two migrations, often after a merge), a column a view depends on cannot change type or be dropped, a table referenced by a foreign key cannot be truncated alone, a feature needs a newer PostgreSQL. The migration stops there, and with a runner that wraps everything in one transaction nothing of the deploy is applied.',
     bad: [
       'ALTER TABLE users ALTER COLUMN email SET DATA TYPE varchar(320);',
       'ALTER TABLE users DROP COLUMN name;',
+      'CREATE TABLE orders (id bigint PRIMARY KEY);',
+      'CREATE INDEX orders_user_id_idx ON orders (user_id, created_at);',
+      "CREATE TYPE order_status AS ENUM ('pending', 'paid');",
     ],
     good: [
       'DROP VIEW active_users;\nALTER TABLE users ALTER COLUMN email SET DATA TYPE varchar(320);\nCREATE VIEW active_users AS SELECT id, email, name FROM users;',
+      'CREATE TABLE IF NOT EXISTS orders (id bigint PRIMARY KEY);',
+      'DROP INDEX orders_user_id_idx;\nCREATE INDEX orders_user_id_idx ON orders (user_id, created_at);',
     ],
-    drizzle: "drizzle-kit does not see dependencies of views written with raw SQL (`pgView(...).as(sql`…`)`), so it emits type changes and column drops the view blocks. Drop and recreate the view in the same migration (edit the generated file).",
+    drizzle: "drizzle-kit does not see dependencies of views written with raw SQL (`pgView(...).as(sql`…`)`), so it emits type changes and column drops the view blocks. Drop and recreate the view in the same migration (edit the generated file). A table or index created twice usually comes from merging two branches that each generated it: keep one migration and regenerate the other after the merge.",
     ignoreWhen: 'dbtool got the schema wrong (an object changed outside the migrations folder); say so in the reason.',
     history: `${SHOP}\nCREATE VIEW active_users AS SELECT id, email, name FROM users;`,
   },
   check(ctx) {
-    return ctx.effects.failures.map((failure) => ({
+    const duplicate = duplicateObject(ctx.effectContext.catalog, ctx.statement.node);
+    const failures = duplicate ? [...ctx.effects.failures, duplicate] : ctx.effects.failures;
+    return failures.map((failure) => ({
       message: `PostgreSQL ${ctx.settings.pgVersion} will reject this statement: ${failure.message} (SQLSTATE ${failure.sqlstate}).`,
       help: failure.hint ?? 'Change the migration so the statement is valid for the schema and PostgreSQL version it runs against.',
       fix: null,

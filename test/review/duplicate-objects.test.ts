@@ -1,0 +1,86 @@
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadParser } from '../../src/review/parse.js';
+import { reviewAfter } from './helpers.js';
+
+// The same object created twice: PostgreSQL refuses the second CREATE. Each case runs on PGlite, and the
+// reviewer must predict exactly the SQLSTATE PostgreSQL raises (or stay silent when PostgreSQL accepts it).
+
+const HISTORY = `CREATE SCHEMA app;
+CREATE TABLE users (id serial PRIMARY KEY, email text);
+CREATE INDEX users_email_idx ON users (email);
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+CREATE DOMAIN positive AS int CHECK (VALUE > 0);
+CREATE SEQUENCE invoice_numbers;
+CREATE VIEW user_emails AS SELECT id, email FROM users;
+CREATE TABLE app.things (id int);`;
+
+let db: PGlite;
+beforeAll(async () => {
+  await loadParser();
+  db = new PGlite();
+  await db.waitReady;
+});
+afterAll(() => db.close());
+
+/** Runs history + sql in a transaction that is rolled back: the SQLSTATE of the failure, or undefined. */
+async function engine(sql: string): Promise<string | undefined> {
+  await db.exec('BEGIN');
+  try {
+    await db.exec(HISTORY);
+    await db.exec(sql);
+    return undefined;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  } finally {
+    await db.exec('ROLLBACK');
+  }
+}
+
+/** The SQLSTATEs the reviewer predicts for the migration `sql` (statement-will-fail findings). */
+function predicted(sql: string): string[] {
+  return reviewAfter(HISTORY, sql).files.flatMap((f) => f.statements.flatMap((s) => s.findings))
+    .filter((f) => f.rule === 'statement-will-fail' && f.severity === 'error')
+    .map((f) => f.message.match(/SQLSTATE (\w+)/)?.[1] ?? '?');
+}
+
+describe('statement-will-fail: an object created twice', () => {
+  it.each([
+    ['the same table as an earlier migration', 'CREATE TABLE users (id bigint);', '42P07'],
+    ['the same table twice in one file', 'CREATE TABLE t (id int);\nCREATE TABLE t (id int);', '42P07'],
+    ['a quoted, schema-qualified table', 'CREATE TABLE "public"."users" ("id" integer);', '42P07'],
+    ['a table in another schema', 'CREATE TABLE app.things (id int);', '42P07'],
+    ['a table named like an index', 'CREATE TABLE users_email_idx (id int);', '42P07'],
+    ['a table named like an enum (its row type clashes)', 'CREATE TABLE mood (id int);', '42710'],
+    ['a table named like a view', 'CREATE TABLE user_emails (id int);', '42P07'],
+    ['CREATE TABLE AS over an existing table', 'CREATE TABLE users AS SELECT 1 AS id;', '42P07'],
+    ['a materialized view named like a table', 'CREATE MATERIALIZED VIEW users AS SELECT 1 AS id;', '42P07'],
+    ['a view without OR REPLACE', 'CREATE VIEW user_emails AS SELECT id FROM users;', '42P07'],
+    ['a named index twice', 'CREATE INDEX users_email_idx ON users (email, id);', '42P07'],
+    ['an index named like a table', 'CREATE INDEX users ON users (email);', '42P07'],
+    ['an enum twice', "CREATE TYPE mood AS ENUM ('happy');", '42710'],
+    ['an enum named like a table (its row type)', "CREATE TYPE \"public\".\"users\" AS ENUM ('x');", '42710'],
+    ['a domain named like an enum', 'CREATE DOMAIN mood AS text;', '42710'],
+    ['a composite type named like a domain', 'CREATE TYPE positive AS (x int);', '42710'],
+    ['a sequence twice', 'CREATE SEQUENCE invoice_numbers;', '42P07'],
+    ["a sequence named like a serial column's", 'CREATE SEQUENCE users_id_seq;', '42P07'],
+  ])('%s', async (_what, sql, sqlstate) => {
+    expect(await engine(sql)).toBe(sqlstate);
+    expect(predicted(sql)).toEqual([sqlstate]);
+  });
+
+  it.each([
+    ['IF NOT EXISTS', 'CREATE TABLE IF NOT EXISTS users (id int);\nCREATE INDEX IF NOT EXISTS users_email_idx ON users (email);\nCREATE SEQUENCE IF NOT EXISTS invoice_numbers;'],
+    ['OR REPLACE', 'CREATE OR REPLACE VIEW user_emails AS SELECT id, email FROM users;'],
+    ['after DROP', 'DROP VIEW user_emails;\nDROP TABLE users;\nCREATE TABLE users (id int);\nDROP TYPE "public"."mood";\nCREATE TYPE mood AS ENUM (\'x\');\nDROP DOMAIN positive;\nCREATE DOMAIN positive AS int;'],
+    ['after DROP INDEX', 'DROP INDEX users_email_idx;\nCREATE INDEX users_email_idx ON users (email, id);'],
+    ['after RENAME (the enum-change recipe)', "ALTER TYPE mood RENAME TO mood_old;\nCREATE TYPE mood AS ENUM ('x');\nALTER TABLE users RENAME TO people;\nCREATE TABLE users (id int);\nALTER SEQUENCE invoice_numbers RENAME TO old_numbers;\nCREATE SEQUENCE invoice_numbers;"],
+    ['after SET SCHEMA', "ALTER TYPE mood SET SCHEMA app;\nCREATE TYPE mood AS ENUM ('x');\nALTER SEQUENCE invoice_numbers SET SCHEMA app;\nCREATE SEQUENCE invoice_numbers;"],
+    ['the same name in another schema', 'CREATE TABLE app.users (id int);\nCREATE INDEX users_email_idx ON app.things (id);'],
+    ['a temporary table', 'CREATE TEMP TABLE users (id int);'],
+    ['an unnamed index (PostgreSQL picks a free name)', 'CREATE INDEX ON users (email);'],
+  ])('not for %s', async (_what, sql) => {
+    expect(await engine(sql)).toBeUndefined();
+    expect(predicted(sql)).toEqual([]);
+  });
+});
