@@ -1,3 +1,5 @@
+import { parseSizeSettings } from './stats/settings.js';
+import type { SizeSettings } from './stats/settings.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from './ai/models.js';
@@ -27,6 +29,8 @@ export interface ReviewConfig {
   runnerLockTimeout: boolean;
   /** `--ai`: the second opinion from Claude */
   ai: AiConfig;
+  /** where production sizes come from, and the thresholds that scale findings by them */
+  sizes: SizeSettings;
 }
 
 export interface AiConfig {
@@ -48,9 +52,11 @@ interface FileConfig {
   explain?: unknown;
   runnerLockTimeout?: unknown;
   ai?: unknown;
+  stats?: unknown;
+  sizes?: unknown;
 }
 
-const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'runnerLockTimeout', 'rules', 'exclude', 'migrate', 'explain', 'ai'];
+const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'runnerLockTimeout', 'rules', 'exclude', 'migrate', 'explain', 'ai', 'stats', 'sizes'];
 const AI_KEYS = ['enabled', 'model', 'maxTokens'];
 const RULE_SETTINGS = ['error', 'warning', 'info', 'off'];
 
@@ -109,9 +115,10 @@ export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConf
   const runnerLockTimeout = file.runnerLockTimeout ?? false;
   if (typeof runnerLockTimeout !== 'boolean') problems.push(`${where}: runnerLockTimeout must be true (your migration runner sets lock_timeout) or false`);
   const ai = parseAi(file.ai, flags, where, problems);
-  if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
   const root = found ? dirname(found.path.replace(/#dbtool$/, '')) : resolve(cwd);
-  return { pgVersion, timezone: String(timezone), transactionMode: mode as TransactionMode, rules, exclude: exclude as string[], root, configPath: found?.path, runnerLockTimeout: runnerLockTimeout === true, ai };
+  const sizes = parseSizeSettings(file.stats, file.sizes, root, where, problems);
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'), problems.length === 1 ? 'Fix the setting above.' : 'Fix the settings listed above.');
+  return { pgVersion, timezone: String(timezone), transactionMode: mode as TransactionMode, rules, exclude: exclude as string[], root, configPath: found?.path, runnerLockTimeout: runnerLockTimeout === true, ai, sizes };
 }
 
 function parseAi(value: unknown, flags: ReviewFlags, where: string, problems: string[]): AiConfig {
@@ -213,7 +220,7 @@ export function resolveMigrateConfig(flags: MigrateFlags, cwd: string): MigrateC
   const lockTimeoutMs = duration(flags.lockTimeout ?? file.lockTimeout ?? MIGRATE_DEFAULTS.lockTimeout, flags.lockTimeout ? '--lock-timeout' : `${where}.lockTimeout`);
   const statementTimeoutMs = duration(flags.statementTimeout ?? file.statementTimeout ?? MIGRATE_DEFAULTS.statementTimeout, flags.statementTimeout ? '--statement-timeout' : `${where}.statementTimeout`);
   const lockWaitMs = duration(flags.lockWait ?? file.lockWait ?? MIGRATE_DEFAULTS.lockWait, flags.lockWait ? '--lock-wait' : `${where}.lockWait`);
-  if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'), problems.length === 1 ? 'Fix the setting above.' : 'Fix the settings listed above.');
   return { transaction: transaction as MigrateConfig['transaction'], lockTimeoutMs, statementTimeoutMs, retries, lockWaitMs };
 }
 
@@ -251,7 +258,7 @@ export function resolveExplainConfig(flags: { statementTimeout?: string | undefi
   const lockTimeout = flags.lockTimeout ?? file.lockTimeout ?? EXPLAIN_DEFAULTS.lockTimeout;
   const statementTimeoutMs = duration(statementTimeout, flags.statementTimeout ? '--statement-timeout' : `${where}.statementTimeout`);
   const lockTimeoutMs = duration(lockTimeout, flags.lockTimeout ? '--lock-timeout' : `${where}.lockTimeout`);
-  if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the settings listed above.');
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'), problems.length === 1 ? 'Fix the setting above.' : 'Fix the settings listed above.');
   return { statementTimeoutMs, lockTimeoutMs, statementTimeout: String(statementTimeout), lockTimeout: String(lockTimeout) };
 }
 

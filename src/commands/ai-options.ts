@@ -36,7 +36,7 @@ export function addAiOptions(command: Command, options: { url: boolean }): Comma
     .option('--model <id>', `Claude model for --ai (default: config ai.model or ${DEFAULT_MODEL})`)
     .option('--ai-max-tokens <n>', `output token limit for --ai (default: config ai.maxTokens or ${DEFAULT_MAX_TOKENS})`)
     .option('--no-cache', 'with --ai: ask again even if an identical request was answered before (.dbtool/ai-cache)');
-  return options.url ? withAi.option('--url <postgres-url>', 'with --ai: the database whose statistics give the touched tables\' sizes (default: DATABASE_URL, then the drizzle config)') : withAi;
+  return options.url ? withAi.option('--url <postgres-url>', 'a database whose statistics give production table sizes (read-only): findings whose harm is time under a lock follow them, and --ai gets them') : withAi;
 }
 
 
@@ -46,7 +46,8 @@ export function wantsAi(opts: MigrationAiFlags): boolean {
 
 /** AI-only flags without --ai are a usage error rather than silently ignored. */
 export function rejectStrayAiFlags(opts: MigrationAiFlags): void {
-  const stray = [opts.model !== undefined && '--model', opts.aiMaxTokens !== undefined && '--ai-max-tokens', opts.cache === false && '--no-cache', opts.url !== undefined && '--url'].filter(Boolean);
+  // --url is not AI-only: it is also where a review reads table sizes
+  const stray = [opts.model !== undefined && '--model', opts.aiMaxTokens !== undefined && '--ai-max-tokens', opts.cache === false && '--no-cache'].filter(Boolean);
   if (stray.length) throw new UsageError(`${stray.join(', ')} only applies with --ai.`, 'Add --ai (or --ai-dry-run to see the request without sending it).');
 }
 

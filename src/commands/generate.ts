@@ -11,14 +11,17 @@ import { DbtoolError, UsageError } from '../errors.js';
 import { reviewToJson } from '../report/json.js';
 import { reviewToPretty } from '../report/pretty.js';
 import { review } from '../review/engine.js';
+import { applySizes } from '../review/sizes.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
 import type { Io } from './io.js';
 import { MIGRATION_AI_HELP, addAiOptions, aiConnection, checkAiFlags } from './ai-options.js';
+import { addStatsOption, resolveSizes } from './size-options.js';
+import type { SizeFlags } from './size-options.js';
 import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
 import { migrationSecondOpinion } from './migration-ai.js';
 
-export interface GenerateFlags extends MigrationAiFlags {
+export interface GenerateFlags extends MigrationAiFlags, SizeFlags {
   format: 'pretty' | 'json';
   config?: string;
   /** apply the mechanical fixes to the migrations drizzle-kit just wrote */
@@ -68,7 +71,9 @@ export async function reviewCreated(created: string[], out: string, flags: Gener
   const settings = reviewSettingsOf(reviewConfig);
   // only the new files are under review, so only they can be rewritten: nothing merged is touched
   if (flags.fix) (await import('./fix-files.js')).applyFixes([input], settings, io);
-  const report = review([input], settings);
+  const sizes = await resolveSizes(flags, reviewConfig, io);
+  const reviewed = review([input], settings);
+  const report = sizes ? applySizes(reviewed, sizes, reviewConfig.sizes.thresholds) : reviewed;
   const heading = `\nReviewing ${created.length === 1 ? 'the new migration' : `the ${created.length} new migrations`}: ${[...wanted].join(', ')}\n`;
   if (flags.ai || flags.aiDryRun) {
     if (flags.format !== 'json' && !flags.aiDryRun) io.stdout(heading);
@@ -99,6 +104,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('--rebase <git-ref>', "rebuild this branch's migrations on top of <git-ref>'s: keep its files, regenerate the branch's schema change once, re-append hand-written migrations")
     .option('--dry-run', 'with --rebase: print the plan, change nothing')
     .allowUnknownOption();
+  addStatsOption(command);
   addAiOptions(command, { url: true })
     .addHelpText('after', `
 Examples:

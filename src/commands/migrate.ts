@@ -45,6 +45,7 @@ export async function run(flags: MigrateFlags, io: Io): Promise<number> {
     allowUnsafe: Boolean(flags.allowUnsafe),
     allowOutOfOrder: Boolean(flags.allowOutOfOrder),
     review: { timezoneIsUtc: isUtc(reviewConfig.timezone), rules: reviewConfig.rules },
+    sizeThresholds: reviewConfig.sizes.thresholds,
   }, (event) => {
     const line = pretty ? migrateEventLine(event, c) : undefined;
     if (line) io.stdout(`${line}\n`);

@@ -10,6 +10,7 @@ import { fsInputError, readSqlStdin } from '../drizzle/read-text.js';
 import { reviewToJson } from '../report/json.js';
 import { reviewToPretty } from '../report/pretty.js';
 import { review } from '../review/engine.js';
+import { applySizes } from '../review/sizes.js';
 import type { FolderSource, Report } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
 import { loadParser } from '../review/parse.js';
@@ -18,8 +19,10 @@ import type { Io } from './io.js';
 // what only some flags need (--base, --fix, --ai, the CI formats) is imported when used: a plain review starts faster
 import { MIGRATION_AI_HELP, addAiOptions, aiConnection, checkAiFlags } from './ai-options.js';
 import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
+import { addStatsOption, resolveSizes } from './size-options.js';
+import type { SizeFlags } from './size-options.js';
 
-export interface ReviewOptions extends ReviewFlags, MigrationAiFlags {
+export interface ReviewOptions extends ReviewFlags, MigrationAiFlags, SizeFlags {
   format: 'pretty' | 'json' | 'sarif' | 'github' | 'markdown';
   /** exit 1 when there are more warnings than this (errors always fail) */
   maxWarnings?: string;
@@ -72,7 +75,9 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   await parser;
   const settings: ReviewSettings = reviewSettingsOf(config);
   if (opts.fix) await fixReviewed(inputs, settings, opts, io);
-  const report: Report = review(inputs, settings);
+  const sizes = await resolveSizes(opts, config, io);
+  const reviewed: Report = review(inputs, settings);
+  const report: Report = sizes ? applySizes(reviewed, sizes, config.sizes.thresholds) : reviewed;
   const tooManyWarnings = maxWarnings !== undefined && report.summary.warnings > maxWarnings;
   const exitCode = report.summary.errors > 0 || tooManyWarnings ? 1 : 0;
   if (opts.aiDryRun || opts.ai) {
@@ -121,6 +126,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .addOption(new Option('--transaction-mode <mode>', "how the runner wraps migrations: all (drizzle's migrator), per-file, none").choices(['all', 'per-file', 'none']))
     .option('-v, --verbose', 'show every statement with its effects, not only those with findings')
     .option('--config <file>', 'path to dbtool.config.json');
+  addStatsOption(command);
   addAiOptions(command, { url: true })
     .addHelpText('after', `
 Examples:
@@ -130,6 +136,7 @@ Examples:
   $ dbtool review-migration drizzle --format sarif > dbtool.sarif    # GitHub code scanning
   $ dbtool review-migration drizzle --max-warnings 0
   $ dbtool review-migration drizzle --base origin/main                # in a pull request
+  $ dbtool review-migration drizzle --stats dbtool-stats.json         # scaled by production table sizes
   $ dbtool review-migration drizzle/0007_add_index.sql --fix
   $ dbtool review-migration drizzle/0007_add_index.sql --ai
   $ dbtool review-migration drizzle/0007_add_index.sql --ai-dry-run | less

@@ -1,3 +1,6 @@
+import { applySizes, DEFAULT_THRESHOLDS } from '../review/sizes.js';
+import type { SizeThresholds } from '../review/sizes.js';
+import { sizesFromSession } from '../stats/live.js';
 import { asServerError } from '../db/client.js';
 import type { Session } from '../db/connect.js';
 import { DatabaseError, isDbtoolError } from '../errors.js';
@@ -25,6 +28,8 @@ export interface MigrateOptions extends RunnerOptions {
   review: Pick<ReviewSettings, 'timezoneIsUtc' | 'rules'>;
   /** how long to wait for another run's advisory lock before giving up (exit 2) */
   lockWaitMs: number;
+  /** when a finding's table is big or small enough to change its severity (default DEFAULT_THRESHOLDS) */
+  sizeThresholds?: SizeThresholds;
 }
 
 /** Something about the folder or the database that stops the run before anything is applied. */
@@ -78,7 +83,10 @@ async function migrateLocked(session: Session, folder: LocalFolder, bk: Bookkeep
     if (!opts.dryRun && folder.layout === 'v1' && shape.hasName) await nameMatchedRows(session, bk, status);
     const problems = integrityProblems(status, opts.allowOutOfOrder);
     const pending = status.migrations.filter((s) => s.state === 'pending' || (opts.allowOutOfOrder && s.state === 'out-of-order'));
-    const { report, plans } = reviewAndPlan(folder, pending.map((p) => p.migration), serverVersion, opts);
+    const reviewed = reviewAndPlan(folder, pending.map((p) => p.migration), serverVersion, opts);
+    const plans = reviewed.plans;
+    // the gate judges the database being migrated: its own tables' sizes scale the findings
+    const report = pending.length > 0 ? await scaledBySize(session, reviewed.report, opts.sizeThresholds) : reviewed.report;
     // a file that cannot run as reviewed (ROLLBACK in the middle) is refused whatever the flags say
     const blocked = (report.summary.errors > 0 && !opts.allowUnsafe) || refusesToRun(report);
     const outcome: MigrateOutcome = { serverVersion, status, pending, problems, review: report, blocked, plans, result: undefined, waitedMs };
@@ -168,6 +176,15 @@ export function reviewAndPlan(folder: LocalFolder, migrations: LocalMigration[],
     return planFile(m, parsed.get(m.name)!, (i) => fileReport?.statements[i]?.transaction === 'forbidden');
   });
   return { report, plans };
+}
+
+/** The review with this database's table sizes; a catalog that cannot be read leaves it as it was. */
+async function scaledBySize(session: Session, report: Report, thresholds: SizeThresholds | undefined): Promise<Report> {
+  try {
+    return applySizes(report, await sizesFromSession(session, session.describe), thresholds ?? DEFAULT_THRESHOLDS);
+  } catch {
+    return report;
+  }
 }
 
 /** Rows drizzle 0.31 wrote carry no name; a v1 folder's migrator expects one, as its own upgrade would set. */

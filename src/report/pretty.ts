@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { FileReport, Report, StatementReport } from '../review/engine.js';
 import type { Finding } from '../review/findings.js';
 import type { LockMode } from '../review/lock-modes.js';
+import { describeSize } from '../review/sizes.js';
 import { FrameSource, codeFrame } from './code-frame.js';
 import { visible } from './visible.js';
 
@@ -22,6 +23,8 @@ export interface PrettyOptions {
   /** show statements without findings too */
   verbose: boolean;
   width: number;
+  /** the clock, for the age of a statistics export */
+  now?: Date;
 }
 
 export function reviewToPretty(report: Report, opts: PrettyOptions): string {
@@ -30,6 +33,7 @@ export function reviewToPretty(report: Report, opts: PrettyOptions): string {
   for (const file of report.files) out.push(renderFile(file, opts));
   const { errors, warnings, infos, files, statements, suppressed } = report.summary;
   const verdict = errors > 0 ? c.red.bold('✖') : warnings > 0 ? c.yellow.bold('⚠') : c.green.bold('✔');
+  if (report.sizeSource) out.push(c.dim(sizeSourceLine(report.sizeSource, opts.now ?? new Date())));
   out.push(`${verdict} ${files} file${files === 1 ? '' : 's'}, ${statements} statement${statements === 1 ? '' : 's'} reviewed for PostgreSQL ${report.pgVersion}: ${c.red(`${errors} error${errors === 1 ? '' : 's'}`)}, ${c.yellow(`${warnings} warning${warnings === 1 ? '' : 's'}`)}, ${infos} info${suppressed ? `, ${suppressed} silenced by dbtool-ignore` : ''}`);
   return `${out.join('\n')}\n`;
 }
@@ -78,7 +82,8 @@ function renderStatement(file: Shown, s: StatementReport, opts: PrettyOptions): 
   const lines = inline
     ? [`  ${c.cyan(location)}  ${excerpt(s.sql, opts.width - location.length - 4)}`]
     : [`  ${c.cyan(location)}`, `    ${excerpt(s.sql, opts.width - 4)}`];
-  for (const [relation, mode] of Object.entries(s.locks)) lines.push(`    ${c.dim('lock')}     ${mode} on ${c.bold(visible(relation))} — ${LOCK_IMPACT[mode]}`);
+  const size = (relation: string) => (s.sizes?.[relation] ? ` ${c.dim(`[${describeSize(s.sizes[relation]!)}]`)}` : '');
+  for (const [relation, mode] of Object.entries(s.locks)) lines.push(`    ${c.dim('lock')}     ${mode} on ${c.bold(visible(relation))}${size(relation)} — ${LOCK_IMPACT[mode]}`);
   if (s.rewrites.length) lines.push(`    ${c.dim('rewrite')}  ${visible(s.rewrites.join(', '))} (the table is copied)`);
   const scansOnly = s.scans.filter((t) => !s.rewrites.includes(t));
   if (scansOnly.length) lines.push(`    ${c.dim('scan')}     ${visible(scansOnly.join(', '))} (every row is read)`);
@@ -102,4 +107,12 @@ function renderFinding(file: Shown, f: Finding, opts: PrettyOptions): string {
 function indent(text: string, n: number): string {
   const pad = ' '.repeat(n);
   return text.split('\n').map((l) => (l ? pad + l : l)).join('\n');
+}
+
+/** "Sizes from dbtool-stats.json (PostgreSQL 18.1 database app, exported 3 days ago): 4 of 5 touched relations known." */
+export function sizeSourceLine(source: NonNullable<Report['sizeSource']>, now: Date): string {
+  const days = Math.floor((now.getTime() - Date.parse(source.readAt)) / 86_400_000);
+  const age = Number.isNaN(days) ? '' : days <= 0 ? ', read today' : `, exported ${days} day${days === 1 ? '' : 's'} ago`;
+  const unknown = source.relations - source.known;
+  return `Sizes from ${visible(source.label)} (PostgreSQL ${visible(source.serverVersion)} database ${visible(source.database)}${age}): ${source.known} of ${source.relations} touched relation${source.relations === 1 ? '' : 's'} known${unknown > 0 ? `; findings on the ${unknown} unknown keep their usual severity` : ''}.`;
 }

@@ -133,8 +133,11 @@ describe('connecting to a server that never answers', { timeout: 40_000 }, () =>
     };
     const [standard, idle, off] = await Promise.all([keepalive(''), keepalive('&keepalives_idle=7'), keepalive('&keepalives=0')]);
     // ss prints the time left as "29sec", or with a fraction below ten seconds ("6.492ms" means 6.492 s)
-    expect(standard).toMatch(/timer:\(keepalive,(2\d|30)sec/);
-    expect(idle).toMatch(/timer:\(keepalive,[3-7](\.\d+)?(ms|sec)/);
+    // under load the socket may be seen seconds after it opened: compare the time left with the two settings
+    // (30 s by default, 7 s asked) rather than with an exact value
+    expect(standard).toMatch(/timer:\(keepalive,(1\d|2\d|30)sec/);
+    expect(idle).toMatch(/timer:\(keepalive,/);
+    expect(idle).not.toMatch(/timer:\(keepalive,(\d\d+)sec/);
     expect(off).toContain('127.0.0.1');
     expect(off).not.toContain('keepalive');
   });
