@@ -1,8 +1,8 @@
 import type { Connection } from '../ai/client.js';
 import type { MigrationReview } from '../ai/history.js';
-import type { TableSizes } from '../ai/tables.js';
+import type { TableSize, TableSizes } from '../ai/tables.js';
 import type { ReviewConfig } from '../config.js';
-import { chooseTarget, withSession } from '../db/connect.js';
+import { chooseTarget } from '../db/connect.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { UsageError } from '../errors.js';
 import { reviewToJson } from '../report/json.js';
@@ -13,26 +13,36 @@ import type { Io } from './io.js';
 
 
 /**
- * Sizes of the tables the reviewed statements touch, from a configured database's statistics. The embedded
- * database is not asked (its sizes say nothing about production), and an unreachable one only costs a note.
+ * Sizes of the tables the reviewed statements touch, from the same source that scaled the review (a stats
+ * export, --url, the config's "stats"); without one, from a configured database's statistics, read by the
+ * same catalog reader. The embedded database is not asked (its sizes say nothing about production), and an
+ * unreachable one only costs a note.
  */
 async function touchedTableSizes(migration: MigrationReview, opts: MigrationAiFlags, io: Io): Promise<TableSizes | undefined> {
-  const drizzle = opts.url || io.env.DATABASE_URL ? undefined : await loadDrizzleConfig(io.cwd, opts.drizzleConfig).catch(() => undefined);
-  const target = chooseTarget({ url: opts.url, env: io.env, drizzleUrl: drizzle?.url, projectDir: io.cwd });
-  if (target.kind !== 'server') return undefined;
   const names = new Set<string>();
   for (const file of migration.report.files) {
     for (const s of file.statements) for (const t of [...Object.keys(s.locks), ...s.rewrites, ...s.scans]) names.add(t);
   }
+  if (migration.report.sizeSource) {
+    const known: Record<string, TableSize> = {};
+    for (const file of migration.report.files) for (const s of file.statements) Object.assign(known, s.sizes ?? {});
+    return known;
+  }
+  const drizzle = opts.url || io.env.DATABASE_URL ? undefined : await loadDrizzleConfig(io.cwd, opts.drizzleConfig).catch(() => undefined);
+  const target = chooseTarget({ url: opts.url, env: io.env, drizzleUrl: drizzle?.url, projectDir: io.cwd });
+  if (target.kind !== 'server') return undefined;
   if (names.size === 0) return {};
-  try {
-    const { readTableSizes } = await import('../ai/table-sizes.js');
-    // sizes are a nicety: a database that does not answer quickly is left out rather than waited for
-    return await withSession(target, (session) => readTableSizes(session, [...names]), { connectTimeoutMs: 5_000 });
-  } catch (error) {
-    io.stderr(`note: table sizes are left out of the AI request: ${(error as Error).message.split('\n')[0]}\n`);
+  const { liveSizes } = await import('../stats/live.js');
+  // sizes are a nicety: a database that does not answer quickly is left out rather than waited for
+  const live = await liveSizes(target);
+  if (!live.ok) {
+    io.stderr(`note: table sizes are left out of the AI request: ${live.reason}\n`);
     return undefined;
   }
+  return Object.fromEntries([...names].flatMap((name) => {
+    const size = live.source.sizes.get(name);
+    return size ? [[name, size]] : [];
+  }));
 }
 
 /** --ai and --ai-dry-run: the deterministic report first, then the checked verdicts as they stream in. */

@@ -44,6 +44,6 @@ export async function resolveSizes(flags: SizeFlags, config: ReviewConfig, io: I
   }
   const { liveSizes } = await import('../stats/live.js');
   const live = await liveSizes(target);
-  if (!live.ok) io.stderr(`note: ${live.note}\n`);
+  if (!live.ok) io.stderr(`note: table sizes unavailable (${live.reason}): findings are not scaled by size\n`);
   return live.ok ? live.source : undefined;
 }

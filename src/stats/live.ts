@@ -14,7 +14,7 @@ export async function sizesFromSession(db: DbClient, label: string): Promise<Siz
   return sizesFromStats(await readCatalogStats(db, { statementTimeoutMs: LIVE_TIMEOUT_MS, lockTimeoutMs: 1000, now: () => new Date() }), label);
 }
 
-export type LiveSizes = { ok: true; source: SizeSource } | { ok: false; note: string };
+export type LiveSizes = { ok: true; source: SizeSource } | { ok: false; reason: string };
 
 /**
  * Sizes from a live read-only connection, for a review. An unreachable or refusing database costs a note,
@@ -27,6 +27,6 @@ export async function liveSizes(target: Extract<DbTarget, { kind: 'server' }>): 
     return { ok: true, source };
   } catch (error) {
     const reason = isDbtoolError(error) ? error.message : error instanceof Error ? error.message : String(error);
-    return { ok: false, note: `table sizes unavailable (${reason}): findings are not scaled by size` };
+    return { ok: false, reason };
   }
 }

@@ -43,6 +43,21 @@ describe('the migration second opinion, with a database and from generate', { ti
     expect(captured.stdout()).not.toContain(new URL(url).host);
   });
 
+  it('sends the sizes the review was scaled by when a stats export is given (one source for both)', async () => {
+    const dir = project();
+    const stats = join(dir, 'prod-stats.json');
+    writeFileSync(stats, JSON.stringify({ format: 'dbtool-stats', version: 1, exportedAt: '2026-12-01T00:00:00.000Z', server: { version: '18.1', major: 18 }, database: 'prod',
+      relations: [{ schema: 'public', name: 'users', kind: 'table', rows: 41_000_000, heapBytes: 9_000_000_000, toastBytes: 0, indexBytes: 1_000_000_000, partitionOf: null, indexes: [] }] }));
+    // DATABASE_URL points nowhere: with a stats export it is not asked
+    const captured = captureIo(dir, { DATABASE_URL: 'postgres://app@127.0.0.1:9/app' });
+    const code = await run([CHANGE_PATH], { format: 'pretty', aiDryRun: true, stats }, captured.io);
+    expect(captured.stderr()).toBe('');
+    expect(code).toBe(1);
+    const payload = payloadOf(captured.stdout());
+    expect(payload.sizesKnown).toBe(true);
+    expect(payload.tables.find((t) => t.name === 'users')?.size).toEqual({ rows: 41_000_000, bytes: 10_000_000_000 });
+  });
+
   it('leaves sizes out without a database (the embedded one says nothing about production)', async () => {
     const dir = project();
     writeFileSync(join(dir, 'drizzle.config.json'), JSON.stringify({ dialect: 'postgresql' }));
