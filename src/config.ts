@@ -17,6 +17,12 @@ export interface ReviewConfig {
   /** the TimeZone migrations run with; decides whether timestamp ↔ timestamptz rewrites */
   timezone: string;
   transactionMode: TransactionMode;
+  /** which runner applies the migrations (decides transactionMode and what the runner does itself) */
+  runner: Runner;
+  /** where the runner came from: a flag, a config key, or 'default' */
+  runnerSource: string;
+  /** one line per deprecated flag or key in use, for stderr */
+  deprecations: string[];
   /** per-rule severity or 'off' */
   rules: Record<string, Severity | 'off'>;
   /** glob patterns (relative to `root`) of migration files that are read for history but not reviewed */
@@ -43,6 +49,7 @@ export interface AiConfig {
 }
 
 interface FileConfig {
+  runner?: unknown;
   pgVersion?: unknown;
   timezone?: unknown;
   transactionMode?: unknown;
@@ -56,7 +63,7 @@ interface FileConfig {
   sizes?: unknown;
 }
 
-const KNOWN_KEYS = ['pgVersion', 'timezone', 'transactionMode', 'runnerLockTimeout', 'rules', 'exclude', 'migrate', 'explain', 'ai', 'stats', 'sizes'];
+const KNOWN_KEYS = ['runner', 'pgVersion', 'timezone', 'transactionMode', 'runnerLockTimeout', 'rules', 'exclude', 'migrate', 'explain', 'ai', 'stats', 'sizes'];
 const AI_KEYS = ['enabled', 'model', 'maxTokens'];
 const RULE_SETTINGS = ['error', 'warning', 'info', 'off'];
 
@@ -90,7 +97,9 @@ function readJson(file: string): unknown {
 export interface ReviewFlags {
   pgVersion?: string;
   timezone?: string;
+  /** deprecated: --runner */
   transactionMode?: string;
+  runner?: string;
   config?: string;
   /** --model */
   model?: string;
@@ -106,8 +115,8 @@ export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConf
   const pgVersion = parsePgVersion(flags.pgVersion ?? file.pgVersion ?? DEFAULT_PG_VERSION, flags.pgVersion ? '--pg-version' : `${where}: pgVersion`, problems);
   const timezone = flags.timezone ?? file.timezone ?? 'UTC';
   if (typeof timezone !== 'string' || timezone.trim() === '') problems.push(`${flags.timezone ? '--timezone' : `${where}: timezone`} must be a time zone name such as "UTC"`);
-  const mode = flags.transactionMode ?? file.transactionMode ?? 'all';
-  if (mode !== 'all' && mode !== 'per-file' && mode !== 'none') problems.push(`${flags.transactionMode ? '--transaction-mode' : `${where}: transactionMode`} must be "all" (drizzle's migrator), "per-file" or "none", not ${JSON.stringify(mode)}`);
+  const chosen = resolveRunner({ value: flags.runner, alias: flags.transactionMode === undefined ? undefined : { name: '--transaction-mode', value: flags.transactionMode, map: TRANSACTION_MODE_RUNNERS } }, file, where, problems, 'review');
+  const mode = RUNNER_TRANSACTION_MODE[chosen.runner];
   for (const key of Object.keys(file)) if (!KNOWN_KEYS.includes(key)) problems.push(`${where}: unknown setting "${key}" (known: ${KNOWN_KEYS.join(', ')})`);
   const rules = parseRules(file.rules, where, problems);
   const exclude = file.exclude ?? [];
@@ -118,7 +127,7 @@ export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConf
   const root = found ? dirname(found.path.replace(/#dbtool$/, '')) : resolve(cwd);
   const sizes = parseSizeSettings(file.stats, file.sizes, root, where, problems);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), problems.length === 1 ? 'Fix the setting above.' : 'Fix the settings listed above.');
-  return { pgVersion, timezone: String(timezone), transactionMode: mode as TransactionMode, rules, exclude: exclude as string[], root, configPath: found?.path, runnerLockTimeout: runnerLockTimeout === true, ai, sizes };
+  return { pgVersion, timezone: String(timezone), transactionMode: mode, runner: chosen.runner, runnerSource: chosen.source, deprecations: chosen.deprecations, rules, exclude: exclude as string[], root, configPath: found?.path, runnerLockTimeout: runnerLockTimeout === true, ai, sizes };
 }
 
 function parseAi(value: unknown, flags: ReviewFlags, where: string, problems: string[]): AiConfig {
@@ -182,9 +191,77 @@ export function isUtc(timezone: string): boolean {
   return /^(utc|etc\/utc|etc\/uct|uct|gmt|etc\/gmt|zulu|etc\/zulu|universal|etc\/universal|z|\+?0+(:00)?)$/i.test(timezone.trim());
 }
 
+/**
+ * Which runner applies the migrations: drizzle-orm's migrator (every pending file in one transaction),
+ * dbtool migrate (a transaction per file, statements refusing a transaction block run on their own,
+ * lock_timeout set by the runner) or none (psql-like: no wrapping). One setting for review, generate and migrate.
+ */
+export type Runner = 'drizzle' | 'dbtool' | 'none';
+export const RUNNERS: readonly Runner[] = ['drizzle', 'dbtool', 'none'];
+const RUNNER_CHOICES = '"drizzle" (drizzle-orm\'s migrator), "dbtool" (dbtool migrate) or "none" (no transaction, like psql)';
+export const RUNNER_TRANSACTION_MODE: Record<Runner, TransactionMode> = { drizzle: 'all', dbtool: 'per-file', none: 'none' };
+/** the deprecated review setting (--transaction-mode, transactionMode) read as a runner */
+const TRANSACTION_MODE_RUNNERS: Record<string, Runner> = { all: 'drizzle', 'per-file': 'dbtool', none: 'none' };
+/** the deprecated migrate setting (--transaction, migrate.transaction) read as a runner */
+const MIGRATE_TRANSACTION_RUNNERS: Record<string, Runner> = { all: 'drizzle', 'per-file': 'dbtool' };
+
+interface RunnerAlias { name: string; value: unknown; map: Record<string, Runner> }
+
+/**
+ * The runner from --runner, a deprecated flag, the config's "runner", or its deprecated keys ("transactionMode",
+ * "migrate.transaction"), else the fallback. Deprecated names still work and leave a one-line note.
+ */
+function resolveRunner(flags: { value: string | undefined; alias: RunnerAlias | undefined }, file: FileConfig, where: string, problems: string[], command: 'review' | 'migrate'): { runner: Runner; source: string; deprecations: string[] } {
+  // without a setting the review assumes drizzle's migrator, and dbtool migrate is the runner itself
+  const fallback: Runner = command === 'review' ? 'drizzle' : 'dbtool';
+  const deprecations: string[] = [];
+  const read = (name: string, value: unknown, map?: Record<string, Runner>): Runner | undefined => {
+    const runner = map ? (typeof value === 'string' && Object.hasOwn(map, value) ? map[value] : undefined) : RUNNERS.find((r) => r === value);
+    if (runner) return runner;
+    problems.push(map
+      ? `${name} must be one of ${Object.keys(map).map((k) => JSON.stringify(k)).join(', ')}, not ${JSON.stringify(value)} (deprecated: use "runner": ${RUNNER_CHOICES})`
+      : `${name} must be ${RUNNER_CHOICES}, not ${JSON.stringify(value)}`);
+    return undefined;
+  };
+  const deprecated = (name: string, value: unknown, runner: Runner, flag: boolean) =>
+    deprecations.push(`dbtool: ${name} is deprecated: use ${flag ? `--runner ${runner}` : `"runner": "${runner}"`} (what ${JSON.stringify(value)} is taken as).`);
+  if (flags.value !== undefined) {
+    if (flags.alias) problems.push(`--runner and ${flags.alias.name} (its deprecated name) were both given: keep --runner only`);
+    return { runner: read('--runner', flags.value) ?? fallback, source: '--runner', deprecations };
+  }
+  if (flags.alias) {
+    const runner = read(flags.alias.name, flags.alias.value, flags.alias.map);
+    if (runner) deprecated(flags.alias.name, flags.alias.value, runner, true);
+    return { runner: runner ?? fallback, source: flags.alias.name, deprecations };
+  }
+  const section = file.migrate && typeof file.migrate === 'object' && !Array.isArray(file.migrate) ? (file.migrate as Record<string, unknown>) : {};
+  // the old names, the command's own first: the review never read migrate.transaction and migrate never read
+  // transactionMode, so each only fills in for the other (an invalid one is reported by its own command)
+  const review = file.transactionMode === undefined ? [] : [{ key: 'transactionMode', value: file.transactionMode, map: TRANSACTION_MODE_RUNNERS, own: command === 'review' }];
+  const migrate = section.transaction === undefined ? [] : [{ key: 'migrate.transaction', value: section.transaction, map: MIGRATE_TRANSACTION_RUNNERS, own: command === 'migrate' }];
+  const old = (command === 'review' ? [...review, ...migrate] : migrate)
+    .filter((k) => k.own || (typeof k.value === 'string' && Object.hasOwn(k.map, k.value)))
+    .map((k) => ({ ...k, runner: read(`${where}: ${k.key}`, k.value, k.map) }));
+  // a note for the command's own old key, and for the other one when it is what decides
+  for (const k of old) if (k.runner && (k.own || (k === old[0] && file.runner === undefined))) deprecated(`${where}: ${k.key}`, k.value, k.runner, false);
+  if (file.runner !== undefined) {
+    const runner = read(`${where}: runner`, file.runner);
+    const differ = old.find((k) => k.runner && runner && k.runner !== runner);
+    if (differ) problems.push(`${where}: runner (${JSON.stringify(file.runner)}) and ${differ.key} (${JSON.stringify(differ.value)}) name different runners: keep only "runner"`);
+    return { runner: runner ?? fallback, source: `${where}: runner`, deprecations };
+  }
+  const first = old[0];
+  if (!first) return { runner: fallback, source: 'default', deprecations };
+  return { runner: first.runner ?? fallback, source: `${where}: ${first.key}`, deprecations };
+}
+
 /** How `dbtool migrate` runs, after flags, the config file's "migrate" section and defaults. */
 export interface MigrateConfig {
+  /** dbtool's own runner ('dbtool': a transaction per file) or drizzle's way ('drizzle': one transaction for the run) */
+  runner: Exclude<Runner, 'none'>;
   transaction: 'per-file' | 'all';
+  /** one line per deprecated flag or key in use, for stderr */
+  deprecations: string[];
   lockTimeoutMs: number;
   statementTimeoutMs: number;
   retries: number;
@@ -193,6 +270,8 @@ export interface MigrateConfig {
 }
 
 export interface MigrateFlags {
+  runner?: string;
+  /** deprecated: --runner */
   transaction?: string;
   lockTimeout?: string;
   lockWait?: string;
@@ -212,8 +291,11 @@ export function resolveMigrateConfig(flags: MigrateFlags, cwd: string): MigrateC
   if (!section || typeof section !== 'object' || Array.isArray(section)) throw new ConfigError(`${where} must be an object such as {"lockTimeout": "5s", "retries": 5}`);
   const file = section as Record<string, unknown>;
   for (const key of Object.keys(file)) if (!MIGRATE_KEYS.includes(key)) problems.push(`${where}: unknown setting "${key}" (known: ${MIGRATE_KEYS.join(', ')})`);
-  const transaction = flags.transaction ?? file.transaction ?? MIGRATE_DEFAULTS.transaction;
-  if (transaction !== 'per-file' && transaction !== 'all') problems.push(`${flags.transaction ? '--transaction' : `${where}.transaction`} must be "per-file" or "all", not ${JSON.stringify(transaction)}`);
+  // dbtool migrate is the runner when nothing says otherwise; "drizzle" makes it run the way drizzle's migrator does
+  const chosen = resolveRunner({ value: flags.runner, alias: flags.transaction === undefined ? undefined : { name: '--transaction', value: flags.transaction, map: MIGRATE_TRANSACTION_RUNNERS } },
+    found?.config ?? {}, found?.path ?? 'config', problems, 'migrate');
+  if (chosen.runner === 'none') problems.push(`${chosen.source}: "none" describes a runner that wraps nothing (psql); dbtool migrate always runs migrations in transactions, so it takes --runner dbtool (a transaction per file) or drizzle (one for the run)`);
+  const transaction = chosen.runner === 'drizzle' ? 'all' : 'per-file';
   const retries = Number(flags.retries ?? file.retries ?? MIGRATE_DEFAULTS.retries);
   if (!Number.isInteger(retries) || retries < 0) problems.push(`${flags.retries ? '--retries' : `${where}.retries`} must be a whole number (0 gives up at the first lock timeout)`);
   const duration = durationReader(problems);
@@ -221,7 +303,7 @@ export function resolveMigrateConfig(flags: MigrateFlags, cwd: string): MigrateC
   const statementTimeoutMs = duration(flags.statementTimeout ?? file.statementTimeout ?? MIGRATE_DEFAULTS.statementTimeout, flags.statementTimeout ? '--statement-timeout' : `${where}.statementTimeout`);
   const lockWaitMs = duration(flags.lockWait ?? file.lockWait ?? MIGRATE_DEFAULTS.lockWait, flags.lockWait ? '--lock-wait' : `${where}.lockWait`);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), problems.length === 1 ? 'Fix the setting above.' : 'Fix the settings listed above.');
-  return { transaction: transaction as MigrateConfig['transaction'], lockTimeoutMs, statementTimeoutMs, retries, lockWaitMs };
+  return { runner: chosen.runner === 'drizzle' ? 'drizzle' : 'dbtool', transaction, deprecations: chosen.deprecations, lockTimeoutMs, statementTimeoutMs, retries, lockWaitMs };
 }
 
 /** Reads a duration setting, adding a problem (and giving 0) when it is not one. */
@@ -268,7 +350,9 @@ export function reviewSettingsOf(config: ReviewConfig): ReviewSettings {
     pgVersion: config.pgVersion,
     timezoneIsUtc: isUtc(config.timezone),
     transactionMode: config.transactionMode,
+    // dbtool migrate runs a statement that refuses a transaction block on its own, and sets lock_timeout itself
+    ...(config.runner === 'dbtool' ? { forbiddenRunOutside: true } : {}),
     rules: config.rules,
-    runnerLockTimeout: config.runnerLockTimeout,
+    runnerLockTimeout: config.runnerLockTimeout || config.runner === 'dbtool',
   };
 }

@@ -34,7 +34,8 @@ export async function rebase(ref: string, kitArgs: string[], flags: GenerateFlag
   const display = relative(io.cwd, out) || '.';
   const wantsAi = Boolean(flags.ai || flags.aiDryRun);
   // --url names the database to check for applied branch migrations; with --ai it also gives table sizes
-  const reviewConfig = resolveReviewConfig({ config: flags.config, ...(flags.model ? { model: flags.model } : {}), ...(flags.aiMaxTokens ? { aiMaxTokens: flags.aiMaxTokens } : {}) }, io.cwd);
+  const reviewConfig = resolveReviewConfig({ config: flags.config, ...(flags.runner ? { runner: flags.runner } : {}), ...(flags.model ? { model: flags.model } : {}), ...(flags.aiMaxTokens ? { aiMaxTokens: flags.aiMaxTokens } : {}) }, io.cwd);
+  for (const note of reviewConfig.deprecations) io.stderr(`${note}\n`);
   checkAiFlags(wantsAi ? flags : { ...flags, url: undefined }, reviewConfig);
   const connection = await aiConnection(flags, io);
   if (!existsSync(join(out, 'meta', '_journal.json'))) {

@@ -30,6 +30,8 @@ export interface GenerateFlags extends MigrationAiFlags, SizeFlags {
   rebase?: string;
   /** with --rebase: print the plan, write nothing */
   dryRun?: boolean;
+  /** what applies the migrations: decides the transaction rules of the review */
+  runner?: string;
 }
 
 /** drizzle-kit generate, then the review of exactly the files it wrote. */
@@ -40,7 +42,8 @@ export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, inter
   const explicit = configArg(kitArgs);
   const drizzle = await loadDrizzleConfig(io.cwd, explicit);
   const out = drizzle?.out ?? `${io.cwd}/drizzle`;
-  const reviewConfig = resolveReviewConfig({ config: flags.config, ...(flags.model ? { model: flags.model } : {}), ...(flags.aiMaxTokens ? { aiMaxTokens: flags.aiMaxTokens } : {}) }, io.cwd);
+  const reviewConfig = resolveReviewConfig({ config: flags.config, ...(flags.runner ? { runner: flags.runner } : {}), ...(flags.model ? { model: flags.model } : {}), ...(flags.aiMaxTokens ? { aiMaxTokens: flags.aiMaxTokens } : {}) }, io.cwd);
+  for (const note of reviewConfig.deprecations) io.stderr(`${note}\n`);
   checkAiFlags(flags, reviewConfig);
   // a missing API key is reported before drizzle-kit writes anything
   const connection = await aiConnection(flags, io);
@@ -72,7 +75,7 @@ export async function reviewCreated(created: string[], out: string, flags: Gener
   // only the new files are under review, so only they can be rewritten: nothing merged is touched
   if (flags.fix) (await import('./fix-files.js')).applyFixes([input], settings, io);
   const sizes = await resolveSizes(flags, reviewConfig, io);
-  const reviewed = review([input], settings);
+  const reviewed = { ...review([input], settings), runner: { name: reviewConfig.runner, source: reviewConfig.runnerSource } };
   const report = sizes ? applySizes(reviewed, sizes, reviewConfig.sizes.thresholds) : reviewed;
   const heading = `\nReviewing ${created.length === 1 ? 'the new migration' : `the ${created.length} new migrations`}: ${[...wanted].join(', ')}\n`;
   if (flags.ai || flags.aiDryRun) {
@@ -100,6 +103,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .argument('[drizzle-kit-args...]', 'passed to drizzle-kit generate (--name, --custom, --config, …)')
     .addOption(new Option('-f, --format <format>', 'output format of the review').choices(['pretty', 'json']).default('pretty'))
     .option('--review-config <file>', 'path to dbtool.config.json (rule settings for the review)')
+    .addOption(new Option('--runner <name>', "what applies the migrations: drizzle (drizzle-orm's migrator, the default), dbtool (dbtool migrate), none (no transaction); decides the transaction rules").choices(['drizzle', 'dbtool', 'none']))
     .option('--fix', 'apply the fixes that need no decision (lock_timeout, CONCURRENTLY where the runner allows it) to the new migrations')
     .option('--rebase <git-ref>', "rebuild this branch's migrations on top of <git-ref>'s: keep its files, regenerate the branch's schema change once, re-append hand-written migrations")
     .option('--dry-run', 'with --rebase: print the plan, change nothing')

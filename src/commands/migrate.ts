@@ -25,6 +25,7 @@ export async function run(flags: MigrateFlags, io: Io): Promise<number> {
   const project = await resolveProject(flags, io);
   const reviewConfig = resolveReviewConfig({ config: flags.config }, io.cwd);
   const runner = resolveMigrateConfig(flags, io.cwd);
+  for (const note of new Set([...runner.deprecations, ...reviewConfig.deprecations])) io.stderr(`${note}\n`);
   const folder = readDrizzleFolder(project.folder, io.cwd);
   const database = describeTarget(project.target);
   const c = await io.palette();
@@ -64,7 +65,8 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('--dir <folder>', 'drizzle migrations folder (default: the drizzle config "out", or ./drizzle)')
     .option('--drizzle-config <file>', 'drizzle config (default: drizzle.config.ts, .js or .json in this folder)')
     .option('--config <file>', 'path to dbtool.config.json (rule settings for the review)')
-    .addOption(new Option('--transaction <mode>', 'per-file (default): each migration in its own transaction; all: one transaction for the run, like drizzle').choices(['per-file', 'all']))
+    .addOption(new Option('--runner <name>', 'dbtool (the default unless the config sets "runner"): each migration in its own transaction; drizzle: one transaction for the run, as drizzle-orm\'s migrator does; none is refused').choices(['dbtool', 'drizzle', 'none']))
+    .addOption(new Option('--transaction <mode>', 'deprecated: per-file = --runner dbtool, all = --runner drizzle').choices(['per-file', 'all']))
     .option('--lock-timeout <duration>', 'how long a statement may wait for a lock before it is retried (default 5s)')
     .option('--retries <n>', 'retries after a lock timeout, with doubling back-off (default 5)')
     .option('--lock-wait <duration>', 'how long to wait for another migrate run on the same database to finish before giving up with exit 2 (default 10min; 0: no limit)')

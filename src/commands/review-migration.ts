@@ -4,12 +4,12 @@ import { Option } from 'commander';
 import { resolveReviewConfig, reviewSettingsOf } from '../config.js';
 import type { ReviewFlags } from '../config.js';
 import { UsageError } from '../errors.js';
+import { reviewInputs } from '../drizzle/group-inputs.js';
 import { loadInput } from '../drizzle/inputs.js';
 import type { LoadedInput } from '../drizzle/inputs.js';
 import { fsInputError, readSqlStdin } from '../drizzle/read-text.js';
 import { reviewToJson } from '../report/json.js';
 import { reviewToPretty } from '../report/pretty.js';
-import { review } from '../review/engine.js';
 import { applySizes } from '../review/sizes.js';
 import type { FolderSource, Report } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
@@ -43,12 +43,15 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   const parser = loadParser();
   parser.catch(() => undefined);
   const config = resolveReviewConfig(opts, io.cwd);
+  for (const note of config.deprecations) io.stderr(`${note}\n`);
   checkAiFlags(opts, config);
   const maxWarnings = warningLimit(opts.maxWarnings);
   const connection = await aiConnection(opts, io);
+  // files of one folder named one by one read that folder once
+  const folders = new Map<string, LoadedInput>();
   const inputs = paths.map((p) => {
     try {
-      return loadInput(p, io.cwd, () => readSqlStdin());
+      return loadInput(p, io.cwd, () => readSqlStdin(), folders);
     } catch (error) {
       // an unreadable folder is the user's to fix, not an internal error
       throw fsInputError(error, p);
@@ -76,7 +79,8 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   const settings: ReviewSettings = reviewSettingsOf(config);
   if (opts.fix) await fixReviewed(inputs, settings, opts, io);
   const sizes = await resolveSizes(opts, config, io);
-  const reviewed: Report = review(inputs, settings);
+  // files of one folder named one by one are reviewed in one pass over its history, each as if named alone
+  const reviewed: Report = { ...reviewInputs(inputs, settings), runner: { name: config.runner, source: config.runnerSource } };
   const report: Report = sizes ? applySizes(reviewed, sizes, config.sizes.thresholds) : reviewed;
   const tooManyWarnings = maxWarnings !== undefined && report.summary.warnings > maxWarnings;
   const exitCode = report.summary.errors > 0 || tooManyWarnings ? 1 : 0;
@@ -102,6 +106,8 @@ async function fixReviewed(inputs: LoadedInput[], settings: ReviewSettings, opts
   if (folder && opts.base === undefined) {
     throw new UsageError(`--fix with the folder ${folder.path} would rewrite migrations that may already be applied`, 'Name the new migration files, or add --base <git-ref> so only migrations added since then are fixed.');
   }
+  // a merged or applied migration is never rewritten, even when named on its own
+  await (await import('./fix-guard.js')).refuseSettledFiles(inputs, opts, io);
   const { applyFixes } = await import('./fix-files.js');
   applyFixes(inputs, settings, io);
 }
@@ -119,11 +125,12 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .argument('<paths...>', '.sql files, drizzle migration folders, folders of .sql files, or - for stdin')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github', 'markdown']).default('pretty'))
     .option('--base <git-ref>', 'pre-merge mode: review only migrations added or edited since this ref (the others are history); editing a merged one is an error')
-    .option('--fix', 'rewrite the reviewed files with the fixes that need no decision (lock_timeout, CONCURRENTLY where the runner allows it); prints what changed')
+    .option('--fix', 'rewrite the reviewed files with the fixes that need no decision (lock_timeout, CONCURRENTLY where the runner allows it); prints what changed. Refuses a merged or applied migration: with --base one that exists at the base, with a database (--url, DATABASE_URL, drizzle dbCredentials) one its drizzle migrations table records, with neither one that a later migration of its folder follows or that is on origin/HEAD')
     .option('--max-warnings <n>', 'exit 1 when there are more than n warnings (errors always exit 1)')
     .option('--pg-version <major>', 'PostgreSQL major version the migrations run on (12-18; default 18 or config pgVersion)')
     .option('--timezone <zone>', 'session TimeZone the migrations run with (default UTC); decides whether timestamp -> timestamptz rewrites')
-    .addOption(new Option('--transaction-mode <mode>', "how the runner wraps migrations: all (drizzle's migrator), per-file, none").choices(['all', 'per-file', 'none']))
+    .addOption(new Option('--runner <name>', "what applies the migrations: drizzle (drizzle-orm's migrator, one transaction; the default), dbtool (dbtool migrate), none (no transaction, like psql)").choices(['drizzle', 'dbtool', 'none']))
+    .addOption(new Option('--transaction-mode <mode>', 'deprecated: all = --runner drizzle, per-file = --runner dbtool, none = --runner none').choices(['all', 'per-file', 'none']))
     .option('-v, --verbose', 'show every statement with its effects, not only those with findings')
     .option('--config <file>', 'path to dbtool.config.json');
   addStatsOption(command);

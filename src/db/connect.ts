@@ -4,6 +4,7 @@ import { ConfigError, DatabaseError } from '../errors.js';
 import type { DbClient } from './client.js';
 import { describeConnInfo, paramOf, parseConnInfo, toDriverUrl } from './conninfo.js';
 import type { ConnInfo } from './conninfo.js';
+import { seedDataDir } from './pglite-seed.js';
 import { describeConnection, scrubConnection } from './redact.js';
 
 /** Where the database comes from: a server URL, or the project's embedded PGlite database. */
@@ -192,6 +193,8 @@ async function openPglite(dataDir: string): Promise<Session> {
   const release = await lockFolder(`${dataDir}.lock`);
   let db;
   try {
+    // a new database starts from the seed built with dbtool: PGlite's own initdb peaks near 800 MB (pglite-seed.ts)
+    await seedDataDir(dataDir);
     const { PGlite } = await import('@electric-sql/pglite');
     db = await PGlite.create(dataDir);
   } catch (error) {

@@ -14,6 +14,8 @@ export interface LoadedInput extends FolderSource {
   path: string;
   /** drizzle migrations (either layout, or one file of them): statements are separated by `--> statement-breakpoint` */
   drizzle?: boolean;
+  /** one file of a drizzle folder: that folder's absolute path (its `files` are the history up to the file) */
+  folder?: string;
 }
 
 const V1_FOLDER = /^\d{14}_.+/;
@@ -22,7 +24,7 @@ const V1_FOLDER = /^\d{14}_.+/;
  * Turns one command-line path into an ordered folder source: a .sql file, a drizzle-kit 0.31 folder
  * (meta/_journal.json), a drizzle v1 folder (<timestamp>_<name>/migration.sql), or a folder of .sql files.
  */
-export function loadInput(path: string, cwd: string, readStdin: () => string): LoadedInput {
+export function loadInput(path: string, cwd: string, readStdin: () => string, folders?: Map<string, LoadedInput>): LoadedInput {
   if (path === '-') {
     return { layout: 'stdin', path, files: [{ path: '<stdin>', migration: 'stdin', text: readStdin(), problems: [], review: true }] };
   }
@@ -31,7 +33,7 @@ export function loadInput(path: string, cwd: string, readStdin: () => string): L
   const display = (p: string) => relative(cwd, p) || p;
   // anything but a folder is read as a file, where a pipe, a device or a socket is refused before reading
   if (!statSync(full).isDirectory()) {
-    return withFolderHistory(full, path, cwd, readStdin) ?? {
+    return withFolderHistory(full, path, cwd, readStdin, folders) ?? {
       layout: 'file',
       path,
       files: [{ path: display(full), migration: basename(full).replace(/\.sql$/i, ''), text: readSqlFile(full, display(full)), problems: [], review: true }],
@@ -56,18 +58,20 @@ export function loadInput(path: string, cwd: string, readStdin: () => string): L
 
 /**
  * A file inside a drizzle folder is reviewed against the schema its earlier migrations built: the
- * folder is read, files before it only feed the catalog, files after it are left out.
+ * folder is read (once per `folders` map, when several of its files are named), files before it only
+ * feed the catalog, files after it are left out.
  */
-function withFolderHistory(file: string, path: string, cwd: string, readStdin: () => string): LoadedInput | undefined {
+function withFolderHistory(file: string, path: string, cwd: string, readStdin: () => string, folders?: Map<string, LoadedInput>): LoadedInput | undefined {
   const parent = dirname(file);
   const folder = basename(file) === 'migration.sql' && V1_FOLDER.test(basename(parent)) ? dirname(parent) : parent;
   const isDrizzle = existsSync(join(folder, 'meta', '_journal.json')) || folder !== parent;
   if (!isDrizzle) return undefined;
-  const whole = loadInput(folder, cwd, readStdin);
+  const whole = folders?.get(folder) ?? loadInput(folder, cwd, readStdin);
+  folders?.set(folder, whole);
   const target = whole.files.findIndex((f) => resolvePath(cwd, f.path) === file);
   if (target < 0) return undefined;
-  const files = whole.files.slice(0, target + 1).map((f, i) => ({ ...f, review: i === target, problems: i === target ? f.problems : [] }));
-  return { layout: 'file', path, files, drizzle: true };
+  const files = whole.files.slice(0, target + 1).map((f, i) => ({ ...f, review: i === target, problems: i === target ? [...f.problems] : [] }));
+  return { layout: 'file', path, files, drizzle: true, folder };
 }
 
 function resolvePath(cwd: string, path: string): string {

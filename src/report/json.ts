@@ -13,6 +13,7 @@ export function reviewToJson(report: Report, toolVersion: string, extra: Record<
     version: toolVersion,
     reportVersion: REVIEW_REPORT_VERSION,
     pgVersion: report.pgVersion,
+    ...(report.runner ? { runner: report.runner.name } : {}),
     files: report.files.map((file) => ({
       path: file.path,
       migration: file.migration,
@@ -26,6 +27,7 @@ export function reviewToJson(report: Report, toolVersion: string, extra: Record<
         scans: s.scans,
         transaction: s.transaction,
         ...(s.sizes ? { sizes: s.sizes } : {}),
+        ...(s.estimate ? { estimate: s.estimate } : {}),
         findings: s.findings,
       })),
       findings: file.findings,

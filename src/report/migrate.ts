@@ -79,6 +79,8 @@ export function migrateToPretty(outcome: MigrateOutcome, view: MigrateView): str
   }
   const findings = outcome.review.summary.errors + outcome.review.summary.warnings + outcome.review.summary.infos;
   if (findings > 0 || outcome.blocked) out.push(reviewToPretty(outcome.review, { color: c, verbose: false, width: view.width }).trimEnd());
+  const quiet = reviewNote(outcome);
+  if (quiet && !outcome.blocked) out.push(c.dim(quiet));
   if (view.dryRun) {
     out.push(c.bold(`Dry run: ${plural(outcome.pending.length, 'migration')} would be applied to ${view.database}:`));
     out.push(planToPretty(outcome.plans, c));
@@ -101,6 +103,26 @@ export function migrateToPretty(outcome: MigrateOutcome, view: MigrateView): str
   const summary = `${plural(result.applied.length, 'migration')} applied${failed ? `, ${failed} failed` : ''}${left > 0 ? `, ${left} not attempted` : ''} (PostgreSQL ${outcome.serverVersion}, ${view.database})`;
   out.push(result.failure || result.stopped ? c.red(`✖ ${summary}`) : `${c.green('✔')} ${summary}`);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * One line on a review that printed nothing else, or whose lock rules had nothing to judge: a first history
+ * (every relation the pending files touch is created by them) is not held to the lock and rewrite rules.
+ */
+export function reviewNote(outcome: Pick<MigrateOutcome, 'review' | 'pending'>): string | undefined {
+  const count = outcome.pending.length;
+  if (count === 0) return undefined;
+  const statements = outcome.review.files.flatMap((f) => f.statements);
+  const touched = statements.flatMap((s) => [...Object.keys(s.locks), ...s.rewrites, ...s.scans].map((r) => ({ r, fresh: s.newRelations?.includes(r) === true })));
+  const { errors, warnings, infos } = outcome.review.summary;
+  const clean = errors + warnings + infos === 0;
+  const what = count === 1 ? 'the migration' : `the ${plural(count, 'migration')}`;
+  // only when the effects of every statement are known and some table is created or touched at all
+  const firstHistory = touched.every((t) => t.fresh) && statements.every((s) => !s.unknown) && (touched.length > 0 || statements.some((s) => s.kind === 'CreateStmt'));
+  if (firstHistory) {
+    return `Reviewed ${what}: every table ${count === 1 ? 'it touches' : 'they touch'} is created in this run, so no one uses them yet and the lock and rewrite rules had nothing to protect${clean ? '; no findings' : ''}.`;
+  }
+  return clean ? `Reviewed ${what} for PostgreSQL ${outcome.review.pgVersion}: no findings.` : undefined;
 }
 
 function failureToPretty(f: RunFailure, outcome: MigrateOutcome, c: ChalkInstance): string {

@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { FileReport, Report, StatementReport } from '../review/engine.js';
 import type { Finding } from '../review/findings.js';
 import type { LockMode } from '../review/lock-modes.js';
+import { describeEstimate } from '../review/estimate.js';
 import { describeSize } from '../review/sizes.js';
 import { FrameSource, codeFrame } from './code-frame.js';
 import { visible } from './visible.js';
@@ -34,6 +35,7 @@ export function reviewToPretty(report: Report, opts: PrettyOptions): string {
   const { errors, warnings, infos, files, statements, suppressed } = report.summary;
   const verdict = errors > 0 ? c.red.bold('✖') : warnings > 0 ? c.yellow.bold('⚠') : c.green.bold('✔');
   if (report.sizeSource) out.push(c.dim(sizeSourceLine(report.sizeSource, opts.now ?? new Date())));
+  if (report.runner) out.push(c.dim(runnerLine(report.runner)));
   out.push(`${verdict} ${files} file${files === 1 ? '' : 's'}, ${statements} statement${statements === 1 ? '' : 's'} reviewed for PostgreSQL ${report.pgVersion}: ${c.red(`${errors} error${errors === 1 ? '' : 's'}`)}, ${c.yellow(`${warnings} warning${warnings === 1 ? '' : 's'}`)}, ${infos} info${suppressed ? `, ${suppressed} silenced by dbtool-ignore` : ''}`);
   return `${out.join('\n')}\n`;
 }
@@ -83,13 +85,21 @@ function renderStatement(file: Shown, s: StatementReport, opts: PrettyOptions): 
     ? [`  ${c.cyan(location)}  ${excerpt(s.sql, opts.width - location.length - 4)}`]
     : [`  ${c.cyan(location)}`, `    ${excerpt(s.sql, opts.width - 4)}`];
   const size = (relation: string) => (s.sizes?.[relation] ? ` ${c.dim(`[${describeSize(s.sizes[relation]!)}]`)}` : '');
-  for (const [relation, mode] of Object.entries(s.locks)) lines.push(`    ${c.dim('lock')}     ${mode} on ${c.bold(visible(relation))}${size(relation)} — ${LOCK_IMPACT[mode]}`);
-  if (s.rewrites.length) lines.push(`    ${c.dim('rewrite')}  ${visible(s.rewrites.join(', '))} (the table is copied)`);
-  const scansOnly = s.scans.filter((t) => !s.rewrites.includes(t));
+  // a table created above is new and empty: its locks keep nobody waiting (the JSON still lists them)
+  const fresh = new Set(s.newRelations);
+  const locks = Object.entries(s.locks).filter(([relation]) => !fresh.has(relation));
+  const rewrites = s.rewrites.filter((t) => !fresh.has(t));
+  if (fresh.size > 0) lines.push(`    ${c.dim('new')}      ${visible([...fresh].join(', '))} ${c.dim('(created above: new and empty, its locks keep nobody waiting)')}`);
+  for (const [relation, mode] of locks) lines.push(`    ${c.dim('lock')}     ${mode} on ${c.bold(visible(relation))}${size(relation)} — ${LOCK_IMPACT[mode]}`);
+  if (s.estimate) lines.push(`    ${c.dim('time')}     ${describeEstimate(s.estimate)} (estimated from the table sizes)`);
+  if (rewrites.length) lines.push(`    ${c.dim('rewrite')}  ${visible(rewrites.join(', '))} (the table is copied)`);
+  const scansOnly = s.scans.filter((t) => !s.rewrites.includes(t) && !fresh.has(t));
   if (scansOnly.length) lines.push(`    ${c.dim('scan')}     ${visible(scansOnly.join(', '))} (every row is read)`);
   if (s.transaction === 'forbidden') lines.push(`    ${c.dim('tx')}       cannot run inside a transaction block`);
   if (s.unknown && s.findings.every((f) => f.rule !== 'syntax-error')) lines.push(`    ${c.dim('note')}     effects not modelled by dbtool`);
-  for (const note of s.notes) lines.push(`    ${c.dim('why')}      ${visible(note)}`);
+  // the model's explanations are about relations others use: none is left when all it touches is new
+  const onlyFresh = fresh.size > 0 && locks.length === 0 && rewrites.length === 0 && scansOnly.length === 0;
+  if (!onlyFresh) for (const note of s.notes) lines.push(`    ${c.dim('why')}      ${visible(note)}`);
   for (const finding of s.findings) lines.push(renderFinding(file, finding, opts));
   return lines.join('\n');
 }
@@ -115,4 +125,17 @@ export function sizeSourceLine(source: NonNullable<Report['sizeSource']>, now: D
   const age = Number.isNaN(days) ? '' : days <= 0 ? ', read today' : `, exported ${days} day${days === 1 ? '' : 's'} ago`;
   const unknown = source.relations - source.known;
   return `Sizes from ${visible(source.label)} (PostgreSQL ${visible(source.serverVersion)} database ${visible(source.database)}${age}): ${source.known} of ${source.relations} touched relation${source.relations === 1 ? '' : 's'} known${unknown > 0 ? `; findings on the ${unknown} unknown keep their usual severity` : ''}.`;
+}
+
+const RUNNER_WORDS: Record<string, string> = {
+  drizzle: "drizzle-orm's migrator (every pending migration in one transaction)",
+  dbtool: 'dbtool migrate (a transaction per file; statements that refuse one run on their own; it sets lock_timeout)',
+  none: 'none (no transaction around the files, as psql runs them)',
+};
+
+/** "Assumed runner: drizzle-orm's migrator (…), the default; --runner or "runner" in dbtool.config.json changes it." */
+export function runnerLine(runner: NonNullable<Report['runner']>): string {
+  const what = RUNNER_WORDS[runner.name] ?? runner.name;
+  const from = runner.source === 'default' ? 'the default; --runner or "runner" in dbtool.config.json changes it' : `from ${visible(runner.source)}`;
+  return `Assumed runner: ${what}, ${from}.`;
 }

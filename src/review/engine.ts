@@ -1,3 +1,4 @@
+import type { Estimate } from './estimate.js';
 import type { RelationSize } from './sizes.js';
 import { nodeTag, relationKey, asNode } from './ast.js';
 import { applyStatement } from './catalog/apply.js';
@@ -41,6 +42,11 @@ export interface SourceFile {
 /** The files of one folder, in the order the runner applies them. */
 export interface FolderSource {
   files: SourceFile[];
+  /**
+   * each reviewed file is judged as if it were the only one under review: its own run (transaction,
+   * tables new in the run, findings a later statement makes moot) over the history before it
+   */
+  eachAlone?: boolean;
 }
 
 export interface StatementReport {
@@ -55,10 +61,18 @@ export interface StatementReport {
   findings: Finding[];
   /** production sizes of the relations it locks, rewrites or scans, when a source of sizes is known */
   sizes?: Record<string, RelationSize>;
+  /** how long it holds a lock that blocks reads or writes of an existing table, when sizes are known */
+  estimate?: Estimate;
   /** why: the effects model's explanations (pretty output; not part of the JSON contract) */
   notes: string[];
   kind: string;
   unknown: boolean;
+  /**
+   * the relations among its locks, rewrites and scans that an earlier statement of the review created (the
+   * same file, or with newAcrossFiles the same run): new and empty, so nobody waits for them. The JSON keeps
+   * their locks (they are facts); the pretty output leaves them out.
+   */
+  newRelations?: string[];
 }
 
 export interface FileReport {
@@ -87,6 +101,8 @@ export interface Report {
   pgVersion: number;
   files: FileReport[];
   summary: Summary;
+  /** the migration runner the review assumed (how it wraps statements in transactions), and where that was set */
+  runner?: { name: string; source: string };
   /** where production sizes came from, and how many of the touched relations they knew */
   sizeSource?: { label: string; readAt: string; database: string; serverVersion: string; relations: number; known: number };
 }
@@ -96,18 +112,25 @@ export function review(folders: FolderSource[], settings: ReviewSettings): Repor
   const files: FileReport[] = [];
   for (const folder of folders) {
     const catalog = new Catalog();
-    const folderState: FolderState = { catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set() };
+    let folderState: FolderState = { catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set() };
     for (const file of folder.files) {
+      if (folder.eachAlone && file.review) folderState = { catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set() };
       const report = reviewFile(file, folderState, settings);
       if (file.review) files.push(report);
+      if (folder.eachAlone && file.review) resolvePending(folderState);
     }
-    // findings a later statement of the folder made moot (an index created after its foreign key)
-    for (const { statement, finding, resolvedBy } of folderState.pending) {
-      if (resolvedBy(catalog)) statement.findings = statement.findings.filter((f) => f !== finding);
-    }
+    resolvePending(folderState);
   }
   applyRuleSettings(files, settings.rules ?? {});
   return { pgVersion: settings.pgVersion, files, summary: summarize(files) };
+}
+
+/** Drops the findings a later statement of the run made moot (an index created after its foreign key). */
+function resolvePending(state: FolderState): void {
+  for (const { statement, finding, resolvedBy } of state.pending) {
+    if (resolvedBy(state.catalog)) statement.findings = statement.findings.filter((f) => f !== finding);
+  }
+  state.pending = [];
 }
 
 /** What the review of one folder carries from file to file. */
@@ -240,6 +263,12 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
     }
   }
   const report: StatementReport = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, locks: effects.locks, rewrites: effects.rewrites, scans: effects.scans, transaction: effects.transaction, findings, notes: effects.notes, kind, unknown: effects.unknown };
+  const created = base.effectContext.newTables;
+  if (created.size > 0) {
+    // the effects name relations for display ("t", "app.t"); the set holds keys ("public.t")
+    const fresh = [...new Set([...Object.keys(effects.locks), ...effects.rewrites, ...effects.scans])].filter((r) => created.has(r.includes('.') ? r : `public.${r}`));
+    if (fresh.length > 0) report.newRelations = fresh;
+  }
   return { report, effects, resolvers };
 }
 

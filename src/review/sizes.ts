@@ -1,10 +1,18 @@
 import type { FileReport, Report, StatementReport } from './engine.js';
+import { estimateStatement } from './estimate.js';
+import type { RelationShape } from './estimate.js';
 import type { Finding, Severity } from './findings.js';
 
 /** A relation's size in production: the planner's row estimate (null: never analysed) and its bytes on disk. */
 export interface RelationSize {
   rows: number | null;
   bytes: number;
+}
+
+/** What a statistics source knows beyond rows and bytes, for the blocked-time estimate. */
+export interface RelationDetail extends RelationSize {
+  heapBytes?: number;
+  indexCount?: number;
 }
 
 /** Where sizes came from, for the report's note: a stats file or a live connection. */
@@ -16,7 +24,7 @@ export interface SizeSource {
   database: string;
   serverVersion: string;
   /** by the review's relation key: `users`, `audit.events` */
-  sizes: ReadonlyMap<string, RelationSize>;
+  sizes: ReadonlyMap<string, RelationDetail>;
 }
 
 /** A size limit in rows and/or bytes; a relation is over it when it is over either. */
@@ -72,9 +80,10 @@ function sizedStatement(statement: StatementReport, source: SizeSource, threshol
   const sizes: Record<string, RelationSize> = {};
   for (const name of touched) {
     const size = source.sizes.get(name);
-    if (size) sizes[name] = size;
+    if (size) sizes[name] = { rows: size.rows, bytes: size.bytes };
   }
   if (Object.keys(sizes).length === 0) return statement;
+  const estimate = estimateStatement(statement, shapesOf(source));
   // what the statement holds a lock on while it reads or writes: its rewrites and scans, else all it locks
   const held = statement.rewrites.length + statement.scans.length > 0 ? [...statement.rewrites, ...statement.scans] : touched;
   const known = held.every((name) => sizes[name] !== undefined);
@@ -85,7 +94,22 @@ function sizedStatement(statement: StatementReport, source: SizeSource, threshol
     const severity = scaledSeverity(finding.severity, biggest[1], thresholds, known);
     return { ...finding, severity, message: `${finding.message} [${biggest[0]}: ${describeSize(biggest[1])}]` };
   });
-  return { ...statement, sizes, findings };
+  return { ...statement, sizes, ...(estimate ? { estimate } : {}), findings };
+}
+
+const SHAPES = new WeakMap<SizeSource, Map<string, RelationShape>>();
+
+/** The relations whose heap and indexes the source knows, as the cost model wants them (built once per source). */
+function shapesOf(source: SizeSource): ReadonlyMap<string, RelationShape> {
+  let shapes = SHAPES.get(source);
+  if (!shapes) {
+    shapes = new Map();
+    for (const [name, d] of source.sizes) {
+      if (d.heapBytes !== undefined && d.indexCount !== undefined) shapes.set(name, { rows: d.rows, bytes: d.bytes, heapBytes: d.heapBytes, indexCount: d.indexCount });
+    }
+    SHAPES.set(source, shapes);
+  }
+  return shapes;
 }
 
 /**

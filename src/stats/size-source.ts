@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
-import type { RelationSize, SizeSource } from '../review/sizes.js';
+import type { RelationDetail, SizeSource } from '../review/sizes.js';
 import { relationKey, statsFileProblems } from './format.js';
 import type { StatsFile } from './format.js';
 
@@ -9,26 +9,29 @@ import type { StatsFile } from './format.js';
  * rebuilds), and a partitioned table is as big as all its partitions together (what a scan of it reads).
  */
 export function sizesFromStats(stats: StatsFile, label: string): SizeSource {
-  const own = new Map<string, RelationSize>();
+  const own = new Map<string, RelationDetail>();
   const children = new Map<string, string[]>();
   for (const r of stats.relations) {
     const key = relationKey(r.schema, r.name);
-    own.set(key, { rows: r.rows, bytes: r.heapBytes + r.toastBytes + r.indexBytes });
+    own.set(key, { rows: r.rows, bytes: r.heapBytes + r.toastBytes + r.indexBytes, heapBytes: r.heapBytes + r.toastBytes, indexCount: r.indexes.length });
     if (r.partitionOf) {
       const [schema, ...rest] = r.partitionOf.split('.');
       const parent = relationKey(schema ?? 'public', rest.join('.'));
       children.set(parent, [...(children.get(parent) ?? []), key]);
     }
   }
-  const total = (key: string, seen: Set<string>): RelationSize => {
-    const self = own.get(key) ?? { rows: 0, bytes: 0 };
+  const total = (key: string, seen: Set<string>): RelationDetail => {
+    const self = own.get(key) ?? { rows: 0, bytes: 0, heapBytes: 0, indexCount: 0 };
     const parts = children.get(key);
     if (!parts || seen.has(key)) return self;
     seen.add(key);
-    return parts.map((p) => total(p, seen)).reduce<RelationSize>((sum, s) => ({
+    // a partitioned table's rows and bytes are its partitions'; each partition has its own copy of each index
+    return parts.map((p) => total(p, seen)).reduce<RelationDetail>((sum, s) => ({
       rows: sum.rows === null || s.rows === null ? null : sum.rows + s.rows,
       bytes: sum.bytes + s.bytes,
-    }), { rows: 0, bytes: self.bytes });
+      heapBytes: (sum.heapBytes ?? 0) + (s.heapBytes ?? 0),
+      indexCount: Math.max(sum.indexCount ?? 0, s.indexCount ?? 0),
+    }), { rows: 0, bytes: self.bytes, heapBytes: self.heapBytes ?? 0, indexCount: self.indexCount ?? 0 });
   };
   const sizes = new Map([...own.keys()].map((key) => [key, total(key, new Set())]));
   return { label, readAt: stats.exportedAt, database: stats.database, serverVersion: stats.server.version, sizes };

@@ -6,7 +6,7 @@ import { dbtool, freshDatabase, journalFolder, stopSharedServer, withPg } from '
 
 interface JsonFinding { rule: string; severity: string; message: string }
 interface JsonReport {
-  files: Array<{ statements: Array<{ sql: string; sizes?: Record<string, { rows: number; bytes: number }>; findings: JsonFinding[] }> }>;
+  files: Array<{ statements: Array<{ sql: string; sizes?: Record<string, { rows: number; bytes: number }>; estimate?: { ms: number; blocks: string }; findings: JsonFinding[] }> }>;
   summary: { errors: number; infos: number };
   sizeSource?: { known: number; relations: number };
 }
@@ -49,6 +49,11 @@ describe('reviews scaled by production table sizes (PostgreSQL 18, a 1 M-row tab
     expect(scanFinding(report, 'feature_flags')?.message).toMatch(/\[feature_flags: 12 rows, \d+ kB\]$/);
     expect(report.files.flatMap((f) => f.statements).find((st) => st.sql.includes('ON "orders"'))?.sizes?.orders?.rows).toBe(1_000_000);
     expect(report.sizeSource).toMatchObject({ relations: 2, known: 2 });
+    // the index build on 1 M rows holds ShareLock for a few hundred ms on this machine kind (bench/estimate.mjs)
+    const orders = report.files.flatMap((f) => f.statements).find((st) => st.sql.includes('ON "orders"'));
+    expect(orders?.estimate?.blocks).toBe('writes');
+    expect(orders?.estimate?.ms).toBeGreaterThan(100);
+    expect(orders?.estimate?.ms).toBeLessThan(10_000);
   });
 
   it('a change that only touches the small table passes with sizes and fails without them (today\'s verdict)', async () => {
@@ -56,6 +61,7 @@ describe('reviews scaled by production table sizes (PostgreSQL 18, a 1 M-row tab
     const sized = await dbtool(['review-migration', dir, '--stats', statsFile], { cwd: project });
     expect(sized.code).toBe(0);
     expect(sized.stdout).toMatch(/lock {5}ShareLock on feature_flags \[12 rows, \d+ kB\]/);
+    expect(sized.stdout).toMatch(/time {5}writes wait about \d+ ms \(estimated from the table sizes\)/);
     expect(sized.stdout).toMatch(/Sizes from \S*prod-stats\.json \(PostgreSQL 18\.\d+ database t_\w+, read today\): 1 of 1 touched relation known\./);
     const plain = await dbtool(['review-migration', dir], { cwd: project });
     expect(plain.code).toBe(1);

@@ -50,7 +50,7 @@ export const enumValueUsedInSameTransaction: Rule = {
       "UPDATE orders SET status = 'paid' WHERE id = 7;",
     ],
     drizzle: "drizzle-kit emits `ALTER TYPE … ADD VALUE` for a new `pgEnum` value; a data migration (or a `.default()`) that uses it in the same deploy fails, because drizzle's migrator runs all pending migrations in one transaction. Deploy the enum change first, or use a runner that commits each migration (`dbtool migrate`).",
-    ignoreWhen: 'the migrations that add and use the value are always deployed separately (never pending together), or your runner commits each file — set `transactionMode` to `per-file` instead of ignoring.',
+    ignoreWhen: 'the migrations that add and use the value are always deployed separately (never pending together), or your runner commits each file — set `runner` (e.g. `dbtool`) instead of ignoring.',
     history: SHOP,
   },
   check(ctx) {

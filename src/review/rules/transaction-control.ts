@@ -69,11 +69,11 @@ function boundary(ctx: RuleContext, stmt: TransactionStmt, word: string): RuleFi
   // dbtool migrate does not send COMMIT: it ends one of its transactions there and starts the next
   if (stmt.kind !== 'TRANS_STMT_COMMIT' || ctx.settings.forbiddenRunOutside || !ctx.transaction.inTransaction) return undefined;
   const runner = mode === 'all'
-    ? "commits the runner's one transaction for the whole run here (drizzle's migrator works that way; transactionMode is all): the pending migrations before this one and the first part of this one are committed for good"
+    ? "commits the runner's one transaction for the whole run here (drizzle's migrator works that way; the runner is drizzle): the pending migrations before this one and the first part of this one are committed for good"
     : "commits the runner's transaction for this file";
   return {
     message: `${word} ${runner}, and every statement after it runs outside any transaction. If one of them fails, the migration stays half-applied and is not recorded, so the next run replays its first part and fails.`,
-    help: `${SPLIT} If your runner does not wrap migrations in a transaction (the file manages its own), set transactionMode to none in the dbtool config.`,
+    help: `${SPLIT} If your runner does not wrap migrations in a transaction (the file manages its own), set "runner" to "none" in the dbtool config.`,
     fix: null,
   };
 }
@@ -95,7 +95,7 @@ export const transactionControl: Rule = {
       'CREATE INDEX orders_created_at_idx ON orders (created_at);',
     ],
     drizzle: "drizzle-kit never writes transaction control; it comes from hand edits, often a COMMIT to escape drizzle's single transaction for CREATE INDEX CONCURRENTLY. Put such a statement in a migration of its own (`drizzle-kit generate --custom`) and apply with `dbtool migrate`, which runs it outside its transaction; drizzle's own migrator cannot run it at all.",
-    ignoreWhen: 'never for ROLLBACK, savepoints or PREPARE TRANSACTION. A COMMIT only when the migrations are applied by a runner that treats it as a boundary (dbtool migrate does; review with its settings) or without a transaction (`transactionMode: none`).',
+    ignoreWhen: 'never for ROLLBACK, savepoints or PREPARE TRANSACTION. A COMMIT only when the migrations are applied by a runner that treats it as a boundary (dbtool migrate does; review with its settings) or without a transaction (`runner: none`).',
     history: SHOP,
   },
   check(ctx) {

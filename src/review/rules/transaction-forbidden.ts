@@ -16,7 +16,7 @@ export const transactionForbidden: Rule = {
       'CREATE INDEX orders_created_at_idx ON orders (created_at);',
     ],
     drizzle: "drizzle-kit generates `CREATE INDEX` without CONCURRENTLY, and drizzle's migrator runs all pending migrations in one transaction, so a CONCURRENTLY added by hand fails there. Apply such a statement with a runner that executes it outside the transaction (`dbtool migrate` does) or with psql, in a migration of its own.",
-    ignoreWhen: 'your runner executes these statements outside its transaction; set `transactionMode` to `none` in the config instead of ignoring each one.',
+    ignoreWhen: 'your runner executes these statements outside its transaction; set `runner` in the config (`dbtool` for dbtool migrate, `none` for psql) instead of ignoring each one.',
     history: SHOP,
   },
   check(ctx) {
@@ -27,7 +27,7 @@ export const transactionForbidden: Rule = {
       : ctx.settings.transactionMode === 'per-file' ? 'the runner wraps each migration file in a transaction' : 'an earlier BEGIN in this file opened one';
     return [{
       message: `This statement cannot run inside a transaction block (SQLSTATE 25001), and ${runner}: the migration fails here.`,
-      help: "Put it in a migration of its own and apply that one without a transaction (drizzle's migrator cannot: run it with psql, or with a runner that executes such statements outside its transaction).",
+      help: "Put it in a migration of its own and apply that one without a transaction (drizzle's migrator cannot: run it with psql, or with a runner that executes such statements outside its transaction, such as dbtool migrate; then review with --runner dbtool or \"runner\": \"dbtool\").",
       fix: null,
     }];
   },

@@ -59,7 +59,7 @@ export const validateInSameTransaction: Rule = {
     ],
     good: ['ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;', 'ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;'],
     drizzle: "drizzle-kit has no NOT VALID option, so both statements are hand edits. Put the VALIDATE in a migration that is deployed after the one with NOT VALID has committed — with drizzle's migrator, a separate deploy.",
-    ignoreWhen: 'your runner commits between the two statements in a way dbtool cannot see; set `transactionMode` instead when that is always so.',
+    ignoreWhen: 'your runner commits between the two statements in a way dbtool cannot see; set `runner` instead when that is always so.',
     history: `${SHOP}\nALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;`,
   },
   check(ctx) {
