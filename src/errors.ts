@@ -41,3 +41,17 @@ export class InputError extends DbtoolError {
     super(message, 2, hint);
   }
 }
+
+/** Another migration run held the migration lock for longer than the run was willing to wait; nothing was applied. */
+export class LockWaitError extends DatabaseError {
+  constructor(
+    message: string,
+    hint: string,
+    /** how long this run waited, in ms */
+    readonly waitedMs: number,
+    /** the session holding the lock, when it could be seen */
+    readonly holder: { pid: number; application: string } | undefined,
+  ) {
+    super(message, hint);
+  }
+}

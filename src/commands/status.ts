@@ -41,7 +41,7 @@ export async function run(flags: StatusFlags, io: Io): Promise<number> {
  * What an interrupted `dbtool migrate` left in pending files: how many of their steps are done and
  * recorded, and whether the next step, one that runs outside a transaction, looks done but unrecorded.
  */
-async function addProgress(db: DbClient, bk: Bookkeeping, folder: LocalFolder, status: FolderStatus): Promise<void> {
+export async function addProgress(db: DbClient, bk: Bookkeeping, folder: LocalFolder, status: FolderStatus): Promise<void> {
   const pending = status.migrations.filter((s) => !s.row && s.migration.text !== undefined && s.migration.listed);
   if (pending.length === 0) return;
   const progress = await readProgress(db, bk);

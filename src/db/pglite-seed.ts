@@ -237,5 +237,9 @@ export async function unpackSeed(seedFile: string, into: string): Promise<void> 
 
 // `node pglite-seed.js <seed> <folder>`: the child seedDataDir runs
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv.length === 4) {
-  await unpackSeed(process.argv[2]!, process.argv[3]!);
+  // no top-level await: it would keep CommonJS code from require()-ing the library (require(esm) refuses it)
+  unpackSeed(process.argv[2]!, process.argv[3]!).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
 }

@@ -3,7 +3,7 @@ import type { SizeThresholds } from '../review/sizes.js';
 import { sizesFromSession } from '../stats/live.js';
 import { asServerError } from '../db/client.js';
 import type { Session } from '../db/connect.js';
-import { DatabaseError, isDbtoolError } from '../errors.js';
+import { DatabaseError, isDbtoolError, LockWaitError } from '../errors.js';
 import { review } from '../review/engine.js';
 import { parseSql } from '../review/parse.js';
 import type { Report } from '../review/engine.js';
@@ -120,8 +120,8 @@ async function lockRun(session: Session, bk: Bookkeeping, limit: number, emit: (
     if (waited >= limitMs) {
       const holder = await advisoryHolder(session, key).catch(() => undefined);
       const who = holder ? `pid ${holder.pid}${holder.application ? ` (${holder.application})` : ''}` : 'another session';
-      throw new DatabaseError(`another migration run still holds the migration lock after ${formatMs(waited)}: ${who}. Nothing was applied.`,
-        `Run dbtool migrate again when it has finished, or wait longer with --lock-wait (now ${formatMs(limitMs)}). If the holder is stuck, pg_terminate_backend(${holder?.pid ?? '<pid>'}) ends its session and releases the lock.`);
+      throw new LockWaitError(`another migration run still holds the migration lock after ${formatMs(waited)}: ${who}. Nothing was applied.`,
+        `Run dbtool migrate again when it has finished, or wait longer with --lock-wait (now ${formatMs(limitMs)}). If the holder is stuck, pg_terminate_backend(${holder?.pid ?? '<pid>'}) ends its session and releases the lock.`, waited, holder);
     }
     // jitter keeps a crowd of waiting deploys from polling in step
     await new Promise((r) => setTimeout(r, Math.min(limitMs - waited, delayMs * (0.75 + Math.random() / 2))));

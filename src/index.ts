@@ -1,0 +1,14 @@
+/**
+ * `dbtool`: the library the CLI is a thin layer over. The review (reviewMigrations) and, re-exported from
+ * `dbtool/migrator`, migrate() and status().
+ */
+export { reviewMigrations } from './api/review.js';
+export type { ReviewOptions } from './api/review.js';
+export type { Report, FileReport, StatementReport, Summary, InputProblem } from './review/engine.js';
+export type { Finding, Severity, TransactionMode } from './review/findings.js';
+export type { LockMode } from './review/lock-modes.js';
+export type { Estimate } from './review/estimate.js';
+export type { RelationSize, SizeThresholds } from './review/sizes.js';
+export type { Runner } from './config.js';
+export { VERSION } from './version.js';
+export * from './migrator.js';
