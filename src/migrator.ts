@@ -19,7 +19,7 @@ import { migrate as runMigrations } from './migrate/migrate.js';
 import type { MigrateEvent } from './migrate/migrate.js';
 import { folderStatus, needsAttention } from './migrate/state.js';
 import type { AppliedRow, MigrationState } from './migrate/state.js';
-import { KNOWN_RULE_IDS } from './review/engine.js';
+import { ruleOptionProblems } from './api/rule-options.js';
 import type { Report } from './review/engine.js';
 import type { Severity } from './review/findings.js';
 import { loadParser } from './review/parse.js';
@@ -183,10 +183,7 @@ function runnerSettings(options: MigrateOptions) {
   const runner = options.runner ?? 'dbtool';
   if (runner !== 'dbtool' && runner !== 'drizzle') problems.push(`runner: ${JSON.stringify(runner)} is not "dbtool" or "drizzle"`);
   const rules = options.rules ?? {};
-  for (const [id, level] of Object.entries(rules)) {
-    if (!KNOWN_RULE_IDS.has(id)) problems.push(`rules: unknown rule "${id}"`);
-    if (!['error', 'warning', 'info', 'off'].includes(level)) problems.push(`rules.${id}: ${JSON.stringify(level)} is not "error", "warning", "info" or "off"`);
-  }
+  ruleOptionProblems(rules, problems);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the migrate() options above.');
   return {
     transaction: runner === 'drizzle' ? 'all' as const : 'per-file' as const,

@@ -3,7 +3,7 @@ import type { IntegrityProblem } from '../migrate/migrate.js';
 import type { Blocker } from '../migrate/blockers.js';
 import type { RunFailure } from '../migrate/runner.js';
 import type { Report } from '../review/engine.js';
-import type { Severity } from '../review/findings.js';
+import type { Finding } from '../review/findings.js';
 
 /** What the library's migrate() applied before it stopped. */
 export interface AppliedMigration {
@@ -51,17 +51,10 @@ export class MigrationError extends DbtoolError {
   }
 }
 
-/** One error-level finding that stopped the run. */
-export interface BlockingFinding {
+/** One error-level finding that stopped the run, with the file it is in. */
+export interface BlockingFinding extends Finding {
   path: string;
   migration: string;
-  rule: string;
-  severity: Severity;
-  message: string;
-  help: string;
-  line: number;
-  column: number;
-  fix: string | null;
 }
 
 /** The review of the pending migrations found error-level problems (and `allowUnsafe` was not set); nothing was applied. */

@@ -6,7 +6,7 @@ import { loadInput } from '../drizzle/inputs.js';
 import type { LoadedInput } from '../drizzle/inputs.js';
 import { fsInputError } from '../drizzle/read-text.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { KNOWN_RULE_IDS } from '../review/engine.js';
+import { ruleOptionProblems } from './rule-options.js';
 import type { Report } from '../review/engine.js';
 import type { ReviewSettings, Severity } from '../review/findings.js';
 import { loadParser } from '../review/parse.js';
@@ -76,10 +76,7 @@ function settingsOf(options: ReviewOptions): ReviewSettings {
   const runner = options.runner ?? 'drizzle';
   if (!Object.hasOwn(RUNNER_TRANSACTION_MODE, runner)) problems.push(`runner: ${JSON.stringify(runner)} is not "drizzle", "dbtool" or "none"`);
   const rules = options.rules ?? {};
-  for (const [id, level] of Object.entries(rules)) {
-    if (!KNOWN_RULE_IDS.has(id)) problems.push(`rules: unknown rule "${id}"`);
-    if (!['error', 'warning', 'info', 'off'].includes(level)) problems.push(`rules.${id}: ${JSON.stringify(level)} is not "error", "warning", "info" or "off"`);
-  }
+  ruleOptionProblems(rules, problems);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the reviewMigrations() options above.');
   return {
     pgVersion,
