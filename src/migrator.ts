@@ -9,7 +9,7 @@ import { borrowSession } from './api/session.js';
 import type { MigrationDatabase } from './api/session.js';
 import { IntegrityError, MigrationError, MigrationStoppedError, ReviewBlockedError } from './api/errors.js';
 import type { AppliedMigration } from './api/errors.js';
-import { addProgress } from './commands/status.js';
+import { addProgress } from './migrate/progress.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_BOOKKEEPING, readApplied, tableShape } from './migrate/bookkeeping.js';
 import type { Bookkeeping } from './migrate/bookkeeping.js';

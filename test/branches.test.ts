@@ -10,6 +10,7 @@ import pg from 'pg';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { dbtool, freshDatabase, stopSharedServer } from './migrate/helpers.js';
+import { git } from './git.js';
 
 /**
  * Two branches that each ran drizzle-kit generate from the same parent, in a real git repository with the
@@ -25,10 +26,6 @@ const USERS = "export const users = pgTable('users', { id: serial('id').primaryK
 const USERS_NICK = "export const users = pgTable('users', { id: serial('id').primaryKey(), email: text('email'), nick: text('nick') });\n";
 const ORDERS = "export const orders = pgTable('orders', { id: serial('id').primaryKey(), userId: integer('user_id').notNull() });\n";
 const BACKFILL = '-- Custom SQL migration file, put your code below! --\nUPDATE "users" SET "nick" = "email" WHERE "nick" IS NULL;\n';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=dbtool test', '-c', 'user.email=test@example.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
-}
 
 function kit(cwd: string, ...args: string[]): string {
   const run = spawnSync(KIT, ['generate', ...args], { cwd, encoding: 'utf8' });

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dbtool, freshDatabase, journalFolder, stopSharedServer } from './migrate/helpers.js';
+import { commitMainThenBranch } from './git.js';
 
 afterAll(stopSharedServer);
 
@@ -11,10 +11,6 @@ const INIT = 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL, "email" te
 // --fix adds a lock_timeout above each of these (drizzle's migrator, the default runner, sets none)
 const ADD_NAME = 'ALTER TABLE "users" ADD COLUMN "name" text;';
 const ADD_PLAN = 'ALTER TABLE "users" ADD COLUMN "plan" text;';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=dbtool test', '-c', 'user.email=test@example.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
-}
 
 const read = (path: string) => readFileSync(path, 'utf8');
 
@@ -48,10 +44,7 @@ describe('review-migration --fix never rewrites a merged or applied migration na
   it('with --base: refuses a file that exists unchanged at the base, fixes one the branch adds', async () => {
     const repo = mkdtempSync(join(tmpdir(), 'dbtool-fixguard-git-'));
     const folder = journalFolder({ '0000_init': INIT, '0001_name': ADD_NAME }, { parent: repo });
-    git(repo, 'init', '-q');
-    git(repo, 'add', '.');
-    git(repo, 'commit', '-qm', 'main');
-    git(repo, 'checkout', '-qb', 'feature');
+    commitMainThenBranch(repo);
     journalFolder({ '0000_init': INIT, '0001_name': ADD_NAME, '0002_plan': ADD_PLAN }, { parent: repo });
 
     const merged = await dbtool(['review-migration', 'drizzle/0001_name.sql', '--fix', '--base', 'main'], { cwd: repo });

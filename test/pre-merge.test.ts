@@ -1,26 +1,19 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dbtool, journalFolder } from './migrate/helpers.js';
+import { commitMainThenBranch, git } from './git.js';
 
 const INIT = 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL, "email" text);';
 const ADD_NAME = 'ALTER TABLE "users" ADD COLUMN "name" text;';
 const INDEX = 'CREATE INDEX "users_email_idx" ON "users" ("email");';
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=dbtool test', '-c', 'user.email=test@example.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' });
-}
-
 /** A repository whose main branch has the first two migrations, checked out on a feature branch. */
 function repository(): { repo: string; folder: string } {
   const repo = mkdtempSync(join(tmpdir(), 'dbtool-premerge-'));
   const folder = journalFolder({ '0000_init': INIT, '0001_name': ADD_NAME }, { parent: repo });
-  git(repo, 'init', '-q');
-  git(repo, 'add', '.');
-  git(repo, 'commit', '-qm', 'main');
-  git(repo, 'checkout', '-qb', 'feature');
+  commitMainThenBranch(repo);
   return { repo, folder };
 }
 

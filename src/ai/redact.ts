@@ -1,5 +1,6 @@
 import { normalizeSync, parseSync, scanSync } from 'libpg-query';
 import type { ScanToken } from 'libpg-query';
+import { escapeRegExp } from '../regexp.js';
 
 /**
  * What leaves the machine instead of a statement the scanner cannot tokenize (an unterminated quote):
@@ -162,6 +163,3 @@ export function redactText(text: string, literals: readonly string[]): string {
   return out;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
@@ -16,11 +16,7 @@ import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { readSqlFile, readSqlStdin } from '../drizzle/read-text.js';
 import { DbtoolError, UsageError } from '../errors.js';
 import { analyzePlan } from '../explain/analyze.js';
-import { comparePlans, isRegression } from '../explain/compare.js';
-import { comparisonToJson, comparisonToMarkdown, renderComparison } from '../explain/compare-render.js';
 import type { CompareSources } from '../explain/compare-render.js';
-import { viewOf } from '../explain/html/data.js';
-import { renderCompareHtml, renderPlanHtml } from '../explain/html/page.js';
 import type { PlanMetrics } from '../explain/analyze.js';
 import { diagnose } from '../explain/diagnose.js';
 import type { Diagnostic } from '../explain/diagnose.js';
@@ -105,7 +101,6 @@ interface AiInput {
 const WHAT_ROLLBACK_KEEPS = 'The transaction is rolled back, but sequence values it drew stay used, triggers with outside effects (NOTIFY is undone; dblink or file writes are not) have run, and the rows it touched were locked while it ran.';
 
 export async function run(query: string | undefined, flags: ExplainFlags, io: Io, deps: ExplainDeps = {}): Promise<number> {
-  const stdin = () => readSqlStdin();
   checkOutputFlags(flags);
   if (flags.compare || flags.baseline) return runCompare(query, flags, io, deps);
   // a missing key, a forbidding config or a stray flag fails before any query runs
@@ -113,14 +108,14 @@ export async function run(query: string | undefined, flags: ExplainFlags, io: Io
   if (flags.plan) {
     if (query !== undefined || flags.file) throw new UsageError('--plan analyses an existing plan: give no query with it');
     if (flags.save) throw new UsageError('--save writes a plan captured by running a query; with --plan the file is already one');
-    const text = flags.plan === '-' ? stdin() : readPlanFile(flags.plan);
+    const text = flags.plan === '-' ? readSqlStdin() : readPlanFile(resolve(io.cwd, flags.plan), flags.plan);
     const plan = readPlan(text, flags.plan === '-' ? 'standard input' : flags.plan);
     // the diagnostics read the plan's conditions with the parser
     await loadParser();
     return output(plan, planFileContext(plan), flags, io, deps,
       ai && { setup: ai, source: 'plan-file', tables: undefined });
   }
-  const sql = chooseQuery(query, flags, { file: (p) => readSqlFile(resolve(io.cwd, p), p), stdin });
+  const sql = chooseQuery(query, flags, queryReader(io));
   const captured = await captureQuery(sql, flags, io, Boolean(ai));
   if (flags.save) savePlan(flags.save, captured);
   return output(captured.plan, captured.context, flags, io, deps, ai && { setup: ai, source: captured.source, tables: captured.tables });
@@ -249,14 +244,14 @@ function checkOutputFlags(flags: ExplainFlags): void {
 /** A side of --compare: a saved plan, a .sql file, standard input (a plan) or the query itself. */
 async function loadSide(spec: string, flags: ExplainFlags, io: Io): Promise<{ label: string; plan: RawExplain; context: ExplainContext }> {
   if (spec === '-') {
-    const plan = readPlan(readFileSync(0, 'utf8'), 'standard input');
+    const plan = readPlan(readSqlStdin(), 'standard input');
     return { label: 'standard input', plan, context: planFileContext(plan) };
   }
   const path = resolve(io.cwd, spec);
   const isFile = existsSync(path) && statSync(path).isFile();
-  if (isFile && /\.sql$/i.test(spec)) return runSide(readPlanFile(path), `${spec}, run now`, flags, io);
+  if (isFile && /\.sql$/i.test(spec)) return runSide(readPlanFile(path, spec), `${spec}, run now`, flags, io);
   if (isFile) {
-    const plan = readPlan(readPlanFile(path), spec);
+    const plan = readPlan(readPlanFile(path, spec), spec);
     return { label: spec, plan, context: planFileContext(plan) };
   }
   // a single word ending like a file name is a missing file, not a query
@@ -283,13 +278,16 @@ async function runCompare(query: string | undefined, flags: ExplainFlags, io: Io
     if (flags.plan) throw new UsageError('--baseline compares a fresh run of a query: give the query, not --plan');
     await loadParser();
     const path = resolve(io.cwd, flags.baseline!);
-    const plan = readPlan(readPlanFile(path), flags.baseline);
+    const plan = readPlan(readPlanFile(path, flags.baseline), flags.baseline);
     before = { label: flags.baseline!, plan, context: planFileContext(plan) };
-    const sql = chooseQuery(query ?? (before.context.query !== undefined && !flags.file ? before.context.query : undefined), flags, { file: (p) => readFileSync(p, 'utf8'), stdin: () => readFileSync(0, 'utf8') });
+    const sql = chooseQuery(query ?? (before.context.query !== undefined && !flags.file ? before.context.query : undefined), flags, queryReader(io));
     const captured = await captureQuery(sql, flags, io, false);
     if (flags.save) savePlan(flags.save, captured);
     after = { label: 'the query, run now', plan: captured.plan, context: captured.context };
   }
+  // the comparison and page modules (the page script, its hash) load only for the flags that use them
+  const [{ comparePlans, isRegression }, { comparisonToJson, comparisonToMarkdown, renderComparison }, { viewOf }, { renderCompareHtml }] = await Promise.all([
+    import('../explain/compare.js'), import('../explain/compare-render.js'), import('../explain/html/data.js'), import('../explain/html/page.js')]);
   const sources: CompareSources = {
     before: before.label, after: after.label,
     servers: [before.context.server ? `PostgreSQL ${before.context.server.version}` : null, after.context.server ? `PostgreSQL ${after.context.server.version}` : null],
@@ -365,6 +363,7 @@ export function openWithSystem(path: string, env: NodeJS.ProcessEnv): string | u
 
 async function output(plan: RawExplain, context: ExplainContext, flags: ExplainFlags, io: Io, deps: ExplainDeps, ai?: AiInput): Promise<number> {
   if (flags.format === 'html') {
+    const [{ viewOf }, { renderPlanHtml }] = await Promise.all([import('../explain/html/data.js'), import('../explain/html/page.js')]);
     // analysed from the redacted copy unless literals are to be shown
     writeHtml(renderPlanHtml(viewOf(plan, context, Boolean(flags.showLiterals)), VERSION), flags, io, deps);
     return 0;
@@ -447,12 +446,14 @@ async function aiSetup(flags: ExplainFlags, io: Io, deps: ExplainDeps): Promise<
   return { config, connection: await aiConnection(aiFlags, io), deps };
 }
 
-function readPlanFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
+/** A saved plan or a query file: the same checked reader as migrations (regular files only, size cap, UTF-8). */
+function readPlanFile(path: string, display = path): string {
+  return readSqlFile(path, display);
+}
+
+/** Where chooseQuery reads `-f FILE` and `-` from. */
+function queryReader(io: Io): { file: (p: string) => string; stdin: () => string } {
+  return { file: (p) => readSqlFile(resolve(io.cwd, p), p), stdin: () => readSqlStdin() };
 }
 
 

@@ -6,7 +6,7 @@ import type { DbTarget } from '../db/connect.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import type { LoadedInput } from '../drizzle/inputs.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_BOOKKEEPING, readApplied, tableShape } from '../migrate/bookkeeping.js';
+import { bookkeepingOf, readApplied, tableShape } from '../migrate/bookkeeping.js';
 import type { Bookkeeping } from '../migrate/bookkeeping.js';
 import { drizzleHash, readDrizzleFolder } from '../migrate/local.js';
 import type { AppliedRow } from '../migrate/state.js';
@@ -51,7 +51,7 @@ export async function refuseSettledFiles(inputs: LoadedInput[], opts: { base?: s
   const drizzle = await loadDrizzleConfig(io.cwd).catch(() => undefined);
   const target = resolveTarget({ url: opts.url }, io, drizzle);
   if (target.kind === 'server') {
-    const bookkeeping: Bookkeeping = { schema: drizzle?.migrationsSchema ?? DEFAULT_BOOKKEEPING.schema, table: drizzle?.migrationsTable ?? DEFAULT_BOOKKEEPING.table };
+    const bookkeeping: Bookkeeping = bookkeepingOf(drizzle);
     settled.push(...await appliedIn(target, bookkeeping, candidates.map((f) => f.path), io.cwd));
   } else if (opts.base === undefined) {
     for (const file of named) {

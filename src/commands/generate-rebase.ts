@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { resolveReviewConfig } from '../config.js';
@@ -71,7 +70,7 @@ export async function rebase(ref: string, kitArgs: string[], flags: GenerateFlag
     if (flags.format === 'json') io.stdout(`${JSON.stringify({ tool: 'dbtool', version: VERSION, command: 'generate', created: [] })}\n`);
     return 0;
   }
-  if (flags.url) await refuseApplied(plan.branch, out, flags.url, io, drizzle);
+  if (flags.url) await refuseApplied(plan.branch, current.sql, flags.url, io, drizzle);
   say(describePlan(plan, display));
   if (flags.dryRun) {
     say('--dry-run: nothing was written.\n');
@@ -106,11 +105,10 @@ export async function rebase(ref: string, kitArgs: string[], flags: GenerateFlag
 interface CurrentFolder {
   tags: string[];
   sql: Map<string, string | undefined>;
-  raw: Map<string, Buffer>;
   snapshots: ReturnType<typeof readSnapshots>;
 }
 
-function readFolder(out: string): CurrentFolder & { sql: Map<string, string | undefined> } {
+function readFolder(out: string): CurrentFolder {
   let tags: string[];
   try {
     tags = parseJournal(readFileSync(join(out, 'meta', '_journal.json'), 'utf8')).entries.map((e) => e.tag);
@@ -118,26 +116,21 @@ function readFolder(out: string): CurrentFolder & { sql: Map<string, string | un
     throw new UsageError(`--rebase: ${join(out, 'meta', '_journal.json')} is not a valid drizzle journal: ${(error as Error).message}`, 'Restore it from git (git checkout -- <file>), then run --rebase again.');
   }
   const sql = new Map<string, string | undefined>();
-  const raw = new Map<string, Buffer>();
   for (const tag of tags) {
     const path = join(out, `${tag}.sql`);
     if (!existsSync(path)) {
       sql.set(tag, undefined);
       continue;
     }
-    const bytes = readFileSync(path);
-    raw.set(tag, bytes);
-    sql.set(tag, bytes.toString('utf8'));
+    sql.set(tag, readFileSync(path, 'utf8'));
   }
   // .sql files the journal does not list (a branch migration whose entry a merge dropped) count as the branch's too
   const listed = new Set(tags);
   const unlisted = readdirSync(out).filter((n) => /\.sql$/i.test(n)).map((n) => n.replace(/\.sql$/i, '')).filter((t) => !listed.has(t)).sort(new Intl.Collator('en', { numeric: true }).compare);
   for (const tag of unlisted) {
-    const bytes = readFileSync(join(out, `${tag}.sql`));
-    raw.set(tag, bytes);
-    sql.set(tag, bytes.toString('utf8'));
+    sql.set(tag, readFileSync(join(out, `${tag}.sql`), 'utf8'));
   }
-  return { tags: [...tags, ...unlisted], sql, raw, snapshots: readSnapshots(out, true) };
+  return { tags: [...tags, ...unlisted], sql, snapshots: readSnapshots(out, true) };
 }
 
 function tagsAt(tree: GitTree, ref: string, folder: string): string[] {
@@ -199,15 +192,15 @@ async function appendCustom(custom: BranchMigration, text: string, kit: KitConte
 }
 
 /** Refuses when a database the user named has applied any of the branch's migrations (drizzle records sha256 of the file). */
-async function refuseApplied(branch: BranchMigration[], out: string, url: string, io: Io, drizzle: Awaited<ReturnType<typeof loadDrizzleConfig>>): Promise<void> {
-  const [{ resolveTarget }, { withSession }, { DEFAULT_BOOKKEEPING, readApplied, tableShape }] = await Promise.all([
-    import('./project.js'), import('../db/connect.js'), import('../migrate/bookkeeping.js'),
+async function refuseApplied(branch: BranchMigration[], sql: ReadonlyMap<string, string | undefined>, url: string, io: Io, drizzle: Awaited<ReturnType<typeof loadDrizzleConfig>>): Promise<void> {
+  const [{ resolveTarget }, { withSession }, { bookkeepingOf, readApplied, tableShape }, { drizzleHash }] = await Promise.all([
+    import('./project.js'), import('../db/connect.js'), import('../migrate/bookkeeping.js'), import('../migrate/local.js'),
   ]);
-  const bookkeeping = { schema: drizzle?.migrationsSchema ?? DEFAULT_BOOKKEEPING.schema, table: drizzle?.migrationsTable ?? DEFAULT_BOOKKEEPING.table };
+  const bookkeeping = bookkeepingOf(drizzle);
   const hashes = new Map<string, string>();
   for (const b of branch) {
-    const path = join(out, `${b.tag}.sql`);
-    if (existsSync(path)) hashes.set(createHash('sha256').update(readFileSync(path, 'utf8')).digest('hex'), b.tag);
+    const text = sql.get(b.tag);
+    if (text !== undefined) hashes.set(drizzleHash(text), b.tag);
   }
   const applied = await withSession(resolveTarget({ url }, io, drizzle), async (db) => {
     const shape = await tableShape(db, bookkeeping);

@@ -6,7 +6,7 @@ import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import type { DrizzleConfig } from '../drizzle/kit-config.js';
 import { projectRoot } from '../project-root.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_BOOKKEEPING } from '../migrate/bookkeeping.js';
+import { bookkeepingOf } from '../migrate/bookkeeping.js';
 import type { Bookkeeping } from '../migrate/bookkeeping.js';
 import type { Io } from './io.js';
 
@@ -41,10 +41,7 @@ export async function resolveProject(flags: ProjectFlags, io: Io): Promise<Proje
   return {
     folder,
     folderDisplay: relative(io.cwd, folder) || '.',
-    bookkeeping: {
-      schema: drizzle?.migrationsSchema ?? DEFAULT_BOOKKEEPING.schema,
-      table: drizzle?.migrationsTable ?? DEFAULT_BOOKKEEPING.table,
-    },
+    bookkeeping: bookkeepingOf(drizzle),
     target: resolveTarget(flags, io, drizzle),
   };
 }

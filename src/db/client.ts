@@ -36,3 +36,8 @@ export function asServerError(error: unknown): ServerError | undefined {
 
 /** SQLSTATE 55P03: lock_timeout expired (or NOWAIT could not get the lock). */
 export const LOCK_NOT_AVAILABLE = '55P03';
+
+/** The server's PostgreSQL major version (12, 13, … 18). */
+export async function serverMajor(db: DbClient): Promise<number> {
+  return Math.floor(Number((await db.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v) / 10000);
+}

@@ -1,5 +1,6 @@
 import { describeConnInfo, parseConnInfo } from './conninfo.js';
 import type { ConnInfo } from './conninfo.js';
+import { escapeRegExp } from '../regexp.js';
 
 const MASK = '***';
 
@@ -49,6 +50,3 @@ export function redactUrl(text: string): string {
     .replace(/(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&]+)/gi, `$1${MASK}`);
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

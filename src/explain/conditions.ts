@@ -244,6 +244,21 @@ function keyOf(node: Ast, qualifier: string | undefined): IndexKey | undefined {
  * `<>`, ILIKE and parts that do not parse are left out.
  */
 export function conditionKeys(expression: string | undefined, qualifier?: string): IndexKey[] {
+  if (expression === undefined) return [];
+  // the diagnostics ask about the same node's conditions several times: parse each once
+  const memo = `${qualifier ?? ''}\0${expression}`;
+  let keys = KEYS.get(memo);
+  if (!keys) {
+    if (KEYS.size >= 10_000) KEYS.clear();
+    keys = readConditionKeys(expression, qualifier);
+    KEYS.set(memo, keys);
+  }
+  return [...keys];
+}
+
+const KEYS = new Map<string, readonly IndexKey[]>();
+
+function readConditionKeys(expression: string, qualifier: string | undefined): IndexKey[] {
   const keys: IndexKey[] = [];
   for (const part of conjuncts(expression)) {
     const key = keyOf(part, qualifier);

@@ -138,3 +138,8 @@ END $dbtool_guard$`;
 export function clearProgressSql(bk: Bookkeeping, hash: string): string {
   return `DELETE FROM ${tableRef(bk, PROGRESS_TABLE)} WHERE hash = ${literal(hash)}`;
 }
+
+/** The bookkeeping table a drizzle config names (`migrations.schema` / `migrations.table`), else drizzle's default. */
+export function bookkeepingOf(drizzle: { migrationsSchema?: string | undefined; migrationsTable?: string | undefined } | undefined): Bookkeeping {
+  return { schema: drizzle?.migrationsSchema ?? DEFAULT_BOOKKEEPING.schema, table: drizzle?.migrationsTable ?? DEFAULT_BOOKKEEPING.table };
+}

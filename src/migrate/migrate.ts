@@ -1,8 +1,9 @@
 import { applySizes, DEFAULT_THRESHOLDS } from '../review/sizes.js';
 import type { SizeThresholds } from '../review/sizes.js';
 import { sizesFromSession } from '../stats/live.js';
-import { asServerError } from '../db/client.js';
+import { asServerError, serverMajor } from '../db/client.js';
 import type { Session } from '../db/connect.js';
+import { formatDuration } from './durations.js';
 import { DatabaseError, isDbtoolError, LockWaitError } from '../errors.js';
 import { review } from '../review/engine.js';
 import { parseSql } from '../review/parse.js';
@@ -74,7 +75,7 @@ export async function migrate(session: Session, folder: LocalFolder, bk: Bookkee
 }
 
 async function migrateLocked(session: Session, folder: LocalFolder, bk: Bookkeeping, opts: MigrateOptions, emit: (e: MigrateEvent) => void): Promise<MigrateOutcome> {
-  const serverVersion = Math.floor(Number((await session.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v) / 10000);
+  const serverVersion = await serverMajor(session);
   const waitedMs = opts.dryRun ? 0 : await lockRun(session, bk, opts.lockWaitMs, emit);
   try {
     const shape = opts.dryRun ? await tableShape(session, bk) : await ensureTable(session, bk, folder.layout === 'v1');
@@ -120,8 +121,8 @@ async function lockRun(session: Session, bk: Bookkeeping, limit: number, emit: (
     if (waited >= limitMs) {
       const holder = await advisoryHolder(session, key).catch(() => undefined);
       const who = holder ? `pid ${holder.pid}${holder.application ? ` (${holder.application})` : ''}` : 'another session';
-      throw new LockWaitError(`another migration run still holds the migration lock after ${formatMs(waited)}: ${who}. Nothing was applied.`,
-        `Run dbtool migrate again when it has finished, or wait longer with --lock-wait (now ${formatMs(limitMs)}). If the holder is stuck, pg_terminate_backend(${holder?.pid ?? '<pid>'}) ends its session and releases the lock.`, waited, holder);
+      throw new LockWaitError(`another migration run still holds the migration lock after ${formatDuration(waited)}: ${who}. Nothing was applied.`,
+        `Run dbtool migrate again when it has finished, or wait longer with --lock-wait (now ${formatDuration(limitMs)}). If the holder is stuck, pg_terminate_backend(${holder?.pid ?? '<pid>'}) ends its session and releases the lock.`, waited, holder);
     }
     // jitter keeps a crowd of waiting deploys from polling in step
     await new Promise((r) => setTimeout(r, Math.min(limitMs - waited, delayMs * (0.75 + Math.random() / 2))));
@@ -140,11 +141,6 @@ function lostConnection(error: unknown): boolean {
   return (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || /connection terminated|not queryable|connection (is )?closed/i.test(error.message);
 }
 
-function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
-  return `${Math.round(ms / 6000) / 10} min`;
-}
 
 /**
  * Reviews the given migrations of the folder (with earlier files as history) and plans each: which

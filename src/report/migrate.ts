@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { describeBlocker } from '../migrate/blockers.js';
 import type { MigrateEvent, MigrateOutcome } from '../migrate/migrate.js';
+import { formatDuration } from '../migrate/durations.js';
 import { refusesToRun } from '../migrate/plan.js';
 import type { FilePlan } from '../migrate/plan.js';
 import type { RunFailure } from '../migrate/runner.js';
@@ -10,17 +11,11 @@ import { reviewToPretty } from './pretty.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function duration(ms: number): string {
-  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
-  if (ms % 1000 === 0) return `${ms / 1000} s`;
-  return `${ms} ms`;
-}
-
 /** One progress line per event, as the run goes. */
 export function migrateEventLine(event: MigrateEvent, c: ChalkInstance): string | undefined {
   switch (event.type) {
     case 'waiting':
-      return c.yellow(`… another migration run holds the lock${event.holder ? ` (pid ${event.holder.pid}${event.holder.application ? `, ${event.holder.application}` : ''})` : ''}; waiting for it to finish${event.limitMs > 0 ? ` (at most ${duration(event.limitMs)}, --lock-wait)` : ''}`);
+      return c.yellow(`… another migration run holds the lock${event.holder ? ` (pid ${event.holder.pid}${event.holder.application ? `, ${event.holder.application}` : ''})` : ''}; waiting for it to finish${event.limitMs > 0 ? ` (at most ${formatDuration(event.limitMs)}, --lock-wait)` : ''}`);
     case 'locked':
       return c.dim(`  waited ${event.waitedMs} ms for the other run`);
     case 'migration-start':

@@ -112,9 +112,10 @@ export function review(folders: FolderSource[], settings: ReviewSettings): Repor
   const files: FileReport[] = [];
   for (const folder of folders) {
     const catalog = new Catalog();
-    let folderState: FolderState = { catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set() };
+    const freshRun = (): FolderState => ({ catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set() });
+    let folderState = freshRun();
     for (const file of folder.files) {
-      if (folder.eachAlone && file.review) folderState = { catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set() };
+      if (folder.eachAlone && file.review) folderState = freshRun();
       const report = reviewFile(file, folderState, settings);
       if (file.review) files.push(report);
       if (folder.eachAlone && file.review) resolvePending(folderState);

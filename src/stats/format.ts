@@ -42,11 +42,6 @@ export interface StatsFile {
   relations: RelationStats[];
 }
 
-/** `public.users` → `users`, `audit.events` stays: how the review names relations. */
-export function relationKey(schema: string, name: string): string {
-  return schema === 'public' ? name : `${schema}.${name}`;
-}
-
 /** Problems that make `value` not a statistics file this version can use; empty when it is one. */
 export function statsFileProblems(value: unknown): string[] {
   if (!isObject(value)) return ['the file is not a JSON object'];

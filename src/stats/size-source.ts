@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import type { RelationDetail, SizeSource } from '../review/sizes.js';
-import { relationKey, statsFileProblems } from './format.js';
+import { displayName } from '../review/ast.js';
+import { statsFileProblems } from './format.js';
 import type { StatsFile } from './format.js';
 
 /**
@@ -12,11 +13,11 @@ export function sizesFromStats(stats: StatsFile, label: string): SizeSource {
   const own = new Map<string, RelationDetail>();
   const children = new Map<string, string[]>();
   for (const r of stats.relations) {
-    const key = relationKey(r.schema, r.name);
+    const key = displayName(`${r.schema}.${r.name}`);
     own.set(key, { rows: r.rows, bytes: r.heapBytes + r.toastBytes + r.indexBytes, heapBytes: r.heapBytes + r.toastBytes, indexCount: r.indexes.length });
     if (r.partitionOf) {
       const [schema, ...rest] = r.partitionOf.split('.');
-      const parent = relationKey(schema ?? 'public', rest.join('.'));
+      const parent = displayName(`${schema ?? 'public'}.${rest.join('.')}`);
       children.set(parent, [...(children.get(parent) ?? []), key]);
     }
   }

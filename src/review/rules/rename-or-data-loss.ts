@@ -6,6 +6,7 @@ import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import type { ParsedStatement } from '../parse.js';
 import { SHOP } from './docs-history.js';
 import { alterCommands, quoteIdent, tableName } from './helpers.js';
+import { escapeRegExp } from '../../regexp.js';
 
 interface ColumnShape {
   name: string;
@@ -62,7 +63,7 @@ const SCHEMA_CHANGES = new Set(['AlterTableStmt', 'CreateStmt', 'DropStmt', 'Ind
 
 /** A statement other than DDL (an UPDATE, INSERT … SELECT, DO block) that names the old column or table. */
 function copiesData(statements: readonly ParsedStatement[], name: string): boolean {
-  const word = new RegExp(`(^|[^A-Za-z0-9_$])"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?([^A-Za-z0-9_$]|$)`);
+  const word = new RegExp(`(^|[^A-Za-z0-9_$])"?${escapeRegExp(name)}"?([^A-Za-z0-9_$]|$)`);
   return statements.some((s) => s.node !== undefined && !SCHEMA_CHANGES.has(nodeTag(s.node) ?? '') && word.test(s.sql));
 }
 

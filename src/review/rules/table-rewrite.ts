@@ -5,6 +5,7 @@ import { normalizeType } from '../catalog/types.js';
 import { columnDefFacts } from '../column-def.js';
 import type { Rule, RuleContext } from '../findings.js';
 import { alterCommands, existingTables, laterStep, quoteIdent, tableName } from './helpers.js';
+import { escapeRegExp } from '../../regexp.js';
 
 export const tableRewrite: Rule = {
   id: 'table-rewrite',
@@ -125,7 +126,7 @@ export function addsAutoIncrementColumn(node: Node | undefined): boolean {
 
 /** The type and DEFAULT texts of an added column, as written, for the suggested rewrite. */
 function columnDefinitionParts(sql: string, column: string): { type: string; expr: string } | undefined {
-  const escaped = column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escaped = escapeRegExp(column);
   const match = sql.match(new RegExp(`ADD\\s+(?:COLUMN\\s+)?(?:IF\\s+NOT\\s+EXISTS\\s+)?"?${escaped}"?\\s+(.+?)\\s+DEFAULT\\s+(.+?)(?:\\s+(?:NOT\\s+NULL|NULL|CONSTRAINT|CHECK|REFERENCES|UNIQUE|PRIMARY)\\b.*)?\\s*$`, 'is'));
   if (!match?.[1] || !match[2]) return undefined;
   return { type: match[1].trim(), expr: match[2].trim() };
