@@ -51,7 +51,7 @@ describe('concurrent dbtool migrate runs (PostgreSQL 18)', { timeout: 120_000 },
       const run = await dbtool(['migrate', '--dir', dir, '--url', url, '--lock-wait', '1500ms']);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
       expect(run.code).toBe(2);
-      expect(run.stdout).toContain(`another migration run holds the lock (pid ${pid}, deploy-7); waiting for it to finish (at most 1500 ms, --lock-wait)`);
+      expect(run.stdout).toContain(`another migration run holds the lock (pid ${pid}, deploy-7); waiting for it to finish (at most 1.5 s, --lock-wait)`);
       expect(run.stderr).toMatch(new RegExp(`error: another migration run still holds the migration lock after 1\\.\\d s: pid ${pid} \\(deploy-7\\)\\. Nothing was applied\\.`));
       expect(run.stderr).toContain(`pg_terminate_backend(${pid})`);
       expect(run.stderr).not.toMatch(STACK);
