@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, join, relative } from 'node:path';
 import { resolveReviewConfig } from '../config.js';
 import { readSnapshots } from '../drizzle/branch-history.js';
+import { V1_FOLDER } from '../drizzle/v1-history.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { createdFiles, findDrizzleKit, migrationFiles, runDrizzleKit } from '../drizzle/kit-runner.js';
 import { parseJournal } from '../drizzle/journal.js';
@@ -37,12 +38,10 @@ export async function rebase(ref: string, kitArgs: string[], flags: GenerateFlag
   for (const note of reviewConfig.deprecations) io.stderr(`${note}\n`);
   checkAiFlags(wantsAi ? flags : { ...flags, url: undefined }, reviewConfig);
   const connection = await aiConnection(flags, io);
-  if (!existsSync(join(out, 'meta', '_journal.json'))) {
-    const v1 = existsSync(out) && readdirSync(out).some((n) => /^\d{14}_/.test(n));
-    throw new UsageError(v1
-      ? `--rebase: ${display} uses drizzle's v1 folder layout, which --rebase does not rebuild yet`
-      : `--rebase: ${display} has no meta/_journal.json, so there is no drizzle history to rebase`,
-    v1 ? 'Remove the branch\'s <timestamp>_<name> folders and run drizzle-kit generate again.' : 'Point --config at the drizzle config whose "out" folder holds the migrations.');
+  const v1 = !existsSync(join(out, 'meta', '_journal.json')) && existsSync(out) && readdirSync(out).some((n) => V1_FOLDER.test(n));
+  if (!v1 && !existsSync(join(out, 'meta', '_journal.json'))) {
+    throw new UsageError(`--rebase: ${display} has no meta/_journal.json and no <timestamp>_<name> migration folders, so there is no drizzle history to rebase`,
+      'Point --config at the drizzle config whose "out" folder holds the migrations.');
   }
   const tree = gitTree(io.cwd, ref, '--rebase');
   const folder = tree.repoPath(out);
@@ -56,6 +55,15 @@ export async function rebase(ref: string, kitArgs: string[], flags: GenerateFlag
     throw new UsageError(`--rebase ${ref}: this branch does not contain ${ref} yet, so its drizzle schema lacks ${ref}'s changes and the regenerated migration would revert them`,
       `Bring ${ref} in first (git merge ${ref}, or git rebase ${ref}), resolving conflicts in ${display} any way you like — keep both journal entries — and commit; then run dbtool generate --rebase ${ref}.`);
   }
+  const machine = flags.format === 'json' || Boolean(flags.aiDryRun);
+  const say = machine ? io.stderr : io.stdout;
+  const forward = machine ? { stdout: io.stderr, stderr: io.stderr } : { stdout: io.stdout, stderr: io.stderr };
+  const config = explicit ? ['--config', explicit] : [];
+  if (v1) {
+    const { rebaseV1 } = await import('./generate-rebase-v1.js');
+    const created = await rebaseV1({ ref, out, display, folder, tree, flags, io, bin, config, forward, say, interactive: interactive && !machine, url: flags.url, drizzle });
+    return finish(created, { out, flags, io, reviewConfig, connection, explicit, deps });
+  }
   const current = readFolder(out);
   const mergeBase = tree.mergeBase(ref);
   const sqlAt = (at: string) => tree.list(at, folder).map((p) => p.slice(folder.length + 1)).filter((n) => /^[^/]+\.sql$/i.test(n)).map((n) => n.replace(/\.sql$/i, ''));
@@ -63,22 +71,17 @@ export async function rebase(ref: string, kitArgs: string[], flags: GenerateFlag
   if (plan.droppedOnBase.length > 0) {
     throw new UsageError(`--rebase: ${ref} removed migrations this branch still has (${plan.droppedOnBase.join(', ')})`, `Decide by hand whether they stay (compare with git log ${ref} -- ${folder}), then run --rebase again.`);
   }
-  const machine = flags.format === 'json' || Boolean(flags.aiDryRun);
-  const say = machine ? io.stderr : io.stdout;
   if (plan.branch.length === 0) {
     say(`Nothing to rebase: every migration in ${display} is on ${ref} already.\n`);
-    if (flags.format === 'json') io.stdout(`${JSON.stringify({ tool: 'dbtool', version: VERSION, command: 'generate', created: [] })}\n`);
-    return 0;
+    return finish([], { out, flags, io, reviewConfig, connection, explicit, deps });
   }
-  if (flags.url) await refuseApplied(plan.branch, current.sql, flags.url, io, drizzle);
+  if (flags.url) await refuseApplied(plan.branch.map((b) => ({ tag: b.tag, text: current.sql.get(b.tag) })), flags.url, io, drizzle);
   say(describePlan(plan, display));
   if (flags.dryRun) {
     say('--dry-run: nothing was written.\n');
-    return 0;
+    return finish(undefined, { out, flags, io, reviewConfig, connection, explicit, deps });
   }
   restoreBase(tree, ref, folder, out, plan);
-  const forward = machine ? { stdout: io.stderr, stderr: io.stderr } : { stdout: io.stdout, stderr: io.stderr };
-  const config = explicit ? ['--config', explicit] : [];
   const created: string[] = [];
   if (plan.generateName !== undefined) {
     const before = migrationFiles(out);
@@ -92,14 +95,30 @@ export async function rebase(ref: string, kitArgs: string[], flags: GenerateFlag
     created.push(...files);
   }
   for (const custom of plan.branch.filter((b) => b.kind === 'custom')) {
-    created.push(await appendCustom(custom, current.sql.get(custom.tag) ?? '', { bin, out, config, io, forward, display, ref }));
+    created.push(await appendCustom(custom, current.sql.get(custom.tag) ?? '', `${custom.tag}.sql`, { bin, out, config, io, forward, display, ref }));
   }
   say(`Rebased onto ${ref}: ${created.map((p) => relative(io.cwd, p) || p).join(', ') || 'no new migration'}.\n`);
+  return finish(created, { out, flags, io, reviewConfig, connection, explicit, deps });
+}
+
+interface Finish {
+  out: string;
+  flags: GenerateFlags;
+  io: Io;
+  reviewConfig: ReturnType<typeof resolveReviewConfig>;
+  connection: Awaited<ReturnType<typeof aiConnection>>;
+  explicit: string | undefined;
+  deps: MigrationAiDeps;
+}
+
+/** The review of what the rebase wrote; undefined: a dry run, nothing to review. */
+async function finish(created: string[] | undefined, f: Finish): Promise<number> {
+  if (created === undefined) return 0;
   if (created.length === 0) {
-    if (flags.format === 'json') io.stdout(`${JSON.stringify({ tool: 'dbtool', version: VERSION, command: 'generate', created: [] })}\n`);
+    if (f.flags.format === 'json') f.io.stdout(`${JSON.stringify({ tool: 'dbtool', version: VERSION, command: 'generate', created: [] })}\n`);
     return 0;
   }
-  return reviewCreated(created.sort(), out, flags, io, reviewConfig, connection, explicit, deps);
+  return reviewCreated(created.sort(), f.out, f.flags, f.io, f.reviewConfig, f.connection, f.explicit, f.deps);
 }
 
 interface CurrentFolder {
@@ -168,7 +187,7 @@ function restoreBase(tree: GitTree, ref: string, folder: string, out: string, pl
   }
 }
 
-interface KitContext {
+export interface KitContext {
   bin: string;
   out: string;
   config: string[];
@@ -178,35 +197,41 @@ interface KitContext {
   ref: string;
 }
 
-/** drizzle-kit generate --custom (journal entry, snapshot copy, fresh `when`), then the original SQL into its file. */
-async function appendCustom(custom: BranchMigration, text: string, kit: KitContext): Promise<string> {
+/**
+ * drizzle-kit generate --custom (0.31: journal entry, snapshot copy, fresh `when`; v1: a new folder after the
+ * latest), then the original SQL into its file. `file` is the original's path inside the folder.
+ */
+export async function appendCustom(custom: BranchMigration, text: string, file: string, kit: KitContext): Promise<string> {
   const before = migrationFiles(kit.out);
   const run = await runDrizzleKit(kit.bin, ['generate', '--custom', '--name', custom.name, ...kit.config], kit.io.cwd, kit.forward, false);
   const files = createdFiles(before, migrationFiles(kit.out));
   if (files.length !== 1) {
     throw new DbtoolError(`--rebase: drizzle-kit generate --custom --name ${custom.name} ${run.code === 0 ? 'exited 0 but wrote' : `failed (exit ${run.code}) and wrote`} ${files.length} migration files`, 2,
-      `Re-create ${custom.tag} by hand: its SQL is in git (git show HEAD:${kit.display}/${custom.tag}.sql).`);
+      `Re-create ${custom.tag} by hand: its SQL is in git (git show HEAD:${kit.display}/${file}).`);
   }
   writeFileSync(files[0]!, text);
   return files[0]!;
 }
 
-/** Refuses when a database the user named has applied any of the branch's migrations (drizzle records sha256 of the file). */
-async function refuseApplied(branch: BranchMigration[], sql: ReadonlyMap<string, string | undefined>, url: string, io: Io, drizzle: Awaited<ReturnType<typeof loadDrizzleConfig>>): Promise<void> {
+/**
+ * Refuses when a database the user named has applied any of the branch's migrations: drizzle records the
+ * sha256 of the file, and v1 also the folder name.
+ */
+export async function refuseApplied(branch: ReadonlyArray<{ tag: string; text: string | undefined }>, url: string, io: Io, drizzle: Awaited<ReturnType<typeof loadDrizzleConfig>>): Promise<void> {
   const [{ resolveTarget }, { withSession }, { bookkeepingOf, readApplied, tableShape }, { drizzleHash }] = await Promise.all([
     import('./project.js'), import('../db/connect.js'), import('../migrate/bookkeeping.js'), import('../migrate/local.js'),
   ]);
   const bookkeeping = bookkeepingOf(drizzle);
   const hashes = new Map<string, string>();
   for (const b of branch) {
-    const text = sql.get(b.tag);
-    if (text !== undefined) hashes.set(drizzleHash(text), b.tag);
+    if (b.text !== undefined) hashes.set(drizzleHash(b.text), b.tag);
   }
+  const names = new Set(branch.map((b) => b.tag));
   const applied = await withSession(resolveTarget({ url }, io, drizzle), async (db) => {
     const shape = await tableShape(db, bookkeeping);
     return readApplied(db, bookkeeping, shape);
   });
-  const hit = applied.map((row) => hashes.get(row.hash)).filter((t): t is string => t !== undefined);
+  const hit = [...new Set(applied.map((row) => (row.name !== null && names.has(row.name) ? row.name : hashes.get(row.hash))).filter((t): t is string => t !== undefined))];
   if (hit.length > 0) {
     throw new UsageError(`--rebase: ${hit.join(', ')} ${hit.length === 1 ? 'is' : 'are'} already applied to the database at --url (${bookkeeping.schema}.${bookkeeping.table} records its hash)`,
       'Rebuilding an applied migration would leave that database with a history the folder no longer has. Keep it, and put further changes in a new migration on top of the merged history.');

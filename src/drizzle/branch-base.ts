@@ -5,6 +5,9 @@ import { REBASE_HINT, migrationNumber, readSnapshots, snapshotLink } from './bra
 import type { SnapshotLink } from './branch-history.js';
 import type { LoadedInput } from './inputs.js';
 import { parseJournal } from './journal.js';
+import { v1BehindBaseProblems } from './v1-branches.js';
+import { V1_FOLDER, parseSnapshot, readV1Nodes } from './v1-history.js';
+import type { V1Node } from './v1-history.js';
 
 /** The base branch's side of a 0.31 migrations folder, read from git. */
 export interface BaseHistory {
@@ -83,9 +86,41 @@ function descendsFrom(snapshot: SnapshotLink, ancestor: string, byId: ReadonlyMa
   return false;
 }
 
-/** --base on review-migration: adds migration-behind-base to the branch's migrations of each 0.31 folder. */
+/** The snapshots of a v1 folder at `ref`, read from git, and the folder names it has. */
+export function v1BaseHistory(tree: GitTree, ref: string, folder: string): { folders: Set<string>; nodes: V1Node[] } {
+  const dir = tree.repoPath(folder);
+  const folders = new Set<string>();
+  const nodes: V1Node[] = [];
+  for (const path of tree.list(ref, dir)) {
+    const [name, file, ...rest] = path.slice(dir.length + 1).split('/');
+    if (name === undefined || !V1_FOLDER.test(name) || rest.length > 0) continue;
+    if (file === 'migration.sql') folders.add(name);
+    if (file !== 'snapshot.json') continue;
+    const node = parseSnapshot(name, () => tree.show(ref, path)?.toString('utf8'));
+    if (node) nodes.push(node);
+  }
+  return { folders, nodes };
+}
+
+/** v1: the branch's folders whose changes conflict with what the base did in parallel. */
+function checkV1AgainstBase(input: LoadedInput, folder: string, tree: GitTree, ref: string): void {
+  const base = v1BaseHistory(tree, ref, folder);
+  if (base.folders.size === 0) return;
+  const own = readV1Nodes(folder);
+  const ids = new Set(own.map((n) => n.id));
+  const nodes = [...own, ...base.nodes.filter((n) => !ids.has(n.id))];
+  const added = new Set(input.files.filter((f) => f.review && f.text !== undefined && !base.folders.has(f.migration)).map((f) => f.migration));
+  const problems = v1BehindBaseProblems(nodes, added, base.folders, ref);
+  for (const file of input.files) {
+    const problem = problems.get(file.migration);
+    if (problem) file.problems.push(problem);
+  }
+}
+
+/** --base on review-migration: adds migration-behind-base to the branch's migrations of each drizzle folder. */
 export function checkAgainstBase(inputs: LoadedInput[], tree: GitTree, ref: string, cwd: string): void {
   for (const input of inputs) {
+    if (input.layout === 'v1') checkV1AgainstBase(input, resolve(cwd, input.path), tree, ref);
     if (input.layout !== 'journal') continue;
     const folder = resolve(cwd, input.path);
     const base = baseHistory(tree, ref, folder);

@@ -6,6 +6,8 @@ import type { FolderSource, InputProblem, SourceFile } from '../review/engine.js
 import { outOfOrderEntries, outOfOrderProblem, parseJournal, tagProblems } from './journal.js';
 import { journalBranchProblems, readSnapshot, readSnapshots, unlistedCollision, v1BranchProblems } from './branch-history.js';
 import { readSqlFile } from './read-text.js';
+import { v1ForkProblems } from './v1-branches.js';
+import { V1_FOLDER, readV1Nodes } from './v1-history.js';
 
 export type FolderLayout = 'journal' | 'v1' | 'plain' | 'file' | 'stdin';
 
@@ -17,8 +19,6 @@ export interface LoadedInput extends FolderSource {
   /** one file of a drizzle folder: that folder's absolute path (its `files` are the history up to the file) */
   folder?: string;
 }
-
-const V1_FOLDER = /^\d{14}_.+/;
 
 /**
  * Turns one command-line path into an ordered folder source: a .sql file, a drizzle-kit 0.31 folder
@@ -46,7 +46,8 @@ export function loadInput(path: string, cwd: string, readStdin: () => string, fo
   if (v1.length > 0) {
     const files = v1.map((e) => e.name).sort().map((name) => sqlFile(join(full, name, 'migration.sql'), name, display));
     const forks = v1BranchProblems(files.map((f) => ({ name: f.migration, link: readSnapshot(join(full, f.migration, 'snapshot.json'), `${f.migration}/snapshot.json`) })));
-    for (const f of files) f.problems.push(...(forks.get(f.migration) ?? []));
+    const conflicts = v1ForkProblems(readV1Nodes(full));
+    for (const f of files) f.problems.push(...(forks.get(f.migration) ?? []), ...(conflicts.get(f.migration) ?? []));
     return { layout: 'v1', path, files, drizzle: true };
   }
   const sql = withoutDownMigrations(entries.filter((e) => /\.sql$/i.test(e.name) && (e.isFile() || linksToFile(join(full, e.name), display))).map((e) => e.name)).sort(byNaturalOrder);

@@ -1,5 +1,6 @@
 import { migrationNumber, sameSchema } from './branch-history.js';
 import type { SnapshotLink } from './branch-history.js';
+import type { V1Node } from './v1-history.js';
 
 /** The first line drizzle-kit writes into a `generate --custom` migration. */
 export const CUSTOM_HEADER = '-- Custom SQL migration file, put your code below! --';
@@ -16,6 +17,7 @@ export interface BranchMigration {
 
 export interface RebasePlan {
   ref: string;
+  layout: 'journal' | 'v1';
   /** the base's migrations, kept byte for byte */
   keep: string[];
   /** the branch's migrations, in their journal order */
@@ -73,6 +75,7 @@ export function planRebase(ref: string, current: FolderState, baseTags: readonly
   const generated = branch.filter((b) => b.kind === 'generated');
   return {
     ref,
+    layout: 'journal',
     keep: [...baseTags],
     branch,
     generateName: generated[0]?.name,
@@ -80,14 +83,51 @@ export function planRebase(ref: string, current: FolderState, baseTags: readonly
   };
 }
 
+export interface V1FolderState {
+  /** the <timestamp>_<name> folders with a migration.sql, in name order (the order drizzle's migrator applies) */
+  folders: string[];
+  sql: ReadonlyMap<string, string | undefined>;
+  nodes: ReadonlyMap<string, V1Node>;
+}
+
+/**
+ * Pure: what `generate --rebase` does with a v1 folder. The branch's migrations are the folders neither the
+ * ref nor the merge base has; each is custom when drizzle-kit's --custom header opens its SQL or its snapshot
+ * is a diff without deltas (drizzle-kit's own test for a custom migration), otherwise generated.
+ */
+export function planRebaseV1(ref: string, current: V1FolderState, baseFolders: readonly string[], mergeBaseFolders: readonly string[]): RebasePlan {
+  const onBase = new Set(baseFolders);
+  const atMergeBase = new Set(mergeBaseFolders);
+  const branch: BranchMigration[] = [];
+  for (const tag of current.folders) {
+    if (onBase.has(tag) || atMergeBase.has(tag)) continue;
+    const name = tag.replace(/^\d{14}_/, '') || tag;
+    const text = (current.sql.get(tag) ?? '').replace(/^\uFEFF/, '');
+    const node = current.nodes.get(tag);
+    if (text.trimStart().startsWith(CUSTOM_HEADER)) branch.push({ tag, name, kind: 'custom', reason: "drizzle-kit's --custom header" });
+    else if (node?.noChange) branch.push({ tag, name, kind: 'custom', reason: 'its snapshot records no schema change' });
+    else branch.push({ tag, name, kind: 'generated', reason: node ? 'its snapshot records a schema change' : 'no snapshot to compare, so taken as a schema diff' });
+  }
+  return {
+    ref,
+    layout: 'v1',
+    keep: [...baseFolders],
+    branch,
+    generateName: branch.find((b) => b.kind === 'generated')?.name,
+    droppedOnBase: mergeBaseFolders.filter((t) => !onBase.has(t) && current.folders.includes(t)),
+  };
+}
+
 /** The plan in words, one step a line (what --dry-run prints). */
 export function describePlan(plan: RebasePlan, folder: string): string {
   const lines = [`Rebasing the migrations in ${folder} onto ${plan.ref}:`];
   const last = plan.keep[plan.keep.length - 1];
-  lines.push(`  keep     ${plan.keep.length} migration${plan.keep.length === 1 ? '' : 's'} of ${plan.ref}${last ? ` (up to ${last})` : ''}, with their journal entries and snapshots, byte for byte`);
-  for (const b of plan.branch) lines.push(`  remove   ${b.tag} (${b.kind}: ${b.reason}) with its journal entry and snapshot`);
+  const v1 = plan.layout === 'v1';
+  const own = v1 ? 'folder' : 'journal entry and snapshot';
+  lines.push(`  keep     ${plan.keep.length} migration${plan.keep.length === 1 ? '' : 's'} of ${plan.ref}${last ? ` (up to ${last})` : ''}, with their ${v1 ? 'folders (migration.sql, snapshot.json)' : 'journal entries and snapshots'}, byte for byte`);
+  for (const b of plan.branch) lines.push(`  remove   ${b.tag} (${b.kind}: ${b.reason}) with its ${own}`);
   let next = plan.keep.length;
-  const number = () => String(next++).padStart(4, '0');
+  const number = () => (v1 ? '<timestamp>' : String(next++).padStart(4, '0'));
   const generated = plan.branch.filter((b) => b.kind === 'generated');
   if (plan.generateName !== undefined) {
     const merged = generated.length > 1 ? ` (one migration for ${generated.map((g) => g.tag).join(', ')})` : '';
