@@ -19,9 +19,10 @@ import type { GenerateFlags } from './generate.js';
 import type { Io } from './io.js';
 
 /**
- * `dbtool generate --rebase <ref>`: the branch's migrations (0.31 journal layout) rebuilt on top of the
- * ref's history. The ref's files are written back byte for byte, drizzle-kit generates the branch's schema
- * change once, and hand-written migrations are re-appended verbatim through `generate --custom`.
+ * `dbtool generate --rebase <ref>`: the branch's migrations rebuilt on top of the ref's history. The ref's
+ * files are written back byte for byte, drizzle-kit generates the branch's schema change once, and
+ * hand-written migrations are re-appended verbatim through `generate --custom`. The 0.31 journal layout here,
+ * drizzle-kit v1's folders in generate-rebase-v1.ts; the refusals before either are shared.
  */
 export async function rebase(ref: string, kitArgs: string[], flags: GenerateFlags, io: Io, interactive: boolean, deps: MigrationAiDeps): Promise<number> {
   const own = kitArgs.find((a) => a === '--custom' || a === '--name' || a.startsWith('--name='));

@@ -210,7 +210,7 @@ export function v1BranchProblems(folders: ReadonlyArray<{ name: string; link: Sn
     out.set(name, [{
       rule: 'snapshot-chain-broken',
       message: `${link.file} names ${unknown.join(', ')} as its parent, which no snapshot in the folder is: it was generated on a branch whose history is not in this folder (a parent migration was removed or renamed in a merge).`,
-      help: `Rebuild it on top of the base branch: remove the folder ${name} and run drizzle-kit generate again (dbtool generate --rebase does this for the 0.31 journal layout).`,
+      help: `If ${name} is your branch's migration, rebuild it on top of the base branch: ${REBASE_HINT('<base-branch>')} (e.g. origin/main) removes the branch's folders and regenerates them from the base's latest snapshot.`,
     }]);
   }
   return out;

@@ -141,8 +141,8 @@ export const INPUT_RULES = {
     severity: 'error',
     summary: 'Two drizzle snapshots with the same parent: migrations generated in parallel on two branches',
     docs: {
-      why: "Each meta/NNNN_snapshot.json names the snapshot it was diffed from (prevId). Two snapshots with the same parent were generated from the same schema on different branches: the later migration's SQL does not include the other branch's changes, and drizzle-kit refuses to generate on top of such a folder until the collision is resolved.",
-      drizzle: 'Rebuild the branch\'s migration with `dbtool generate --rebase <base-branch>`, so it is diffed from the base branch\'s latest snapshot.',
+      why: "Each meta/NNNN_snapshot.json names the snapshot it was diffed from (prevId). Two snapshots with the same parent were generated from the same schema on different branches: the later migration's SQL does not include the other branch's changes, and drizzle-kit refuses to generate on top of such a folder until the collision is resolved. drizzle-kit v1 accepts parallel branches whose changes commute (its snapshots list what each statement writes and reads), so in a v1 folder only a pair that changes the same object is reported — the pair v1's generate refuses with \"Conflicting migrations detected\".",
+      drizzle: 'Rebuild the branch\'s migration with `dbtool generate --rebase <base-branch>`, so it is diffed from the base branch\'s latest snapshot (both layouts). drizzle-kit v1\'s own `generate --fix-conflicts` deletes both sides, including migrations databases already ran.',
       ignoreWhen: 'never: rebuild the migration.',
     },
   },
@@ -151,7 +151,7 @@ export const INPUT_RULES = {
     summary: "A drizzle snapshot whose parent is not the previous migration's snapshot",
     docs: {
       why: "drizzle-kit diffs the schema against the latest snapshot, and each snapshot names its parent (prevId; prevIds in the v1 layout). A snapshot whose parent is not the previous migration's snapshot (or, in v1, no snapshot in the folder) comes from another history — typically a merge that kept one branch's snapshot and the other's journal — so the migration it belongs to was computed against a schema that is not the one the folder builds.",
-      drizzle: 'Rebuild the migration on top of the base branch: `dbtool generate --rebase <base-branch>` (0.31 journal layout), or remove the v1 migration folder and run drizzle-kit generate again.',
+      drizzle: 'Rebuild the migration on top of the base branch: `dbtool generate --rebase <base-branch>` (both layouts).',
       ignoreWhen: 'the snapshots were deliberately rebuilt (e.g. squashed) and the SQL files are known to match the schema.',
     },
   },
@@ -159,7 +159,7 @@ export const INPUT_RULES = {
     severity: 'error',
     summary: 'With --base: a migration the branch adds was generated before the base branch\'s latest migration',
     docs: {
-      why: "The branch's migration is a diff from an older snapshot than the base branch's latest one: the base gained migrations since the branch generated it. Merged as it is, its number and snapshot collide with the base's, its journal `when` may be older than a migration databases already applied (drizzle's migrator then skips it silently), and its SQL ignores the base's changes.",
+      why: "The branch's migration is a diff from an older snapshot than the base branch's latest one: the base gained migrations since the branch generated it. Merged as it is, its number and snapshot collide with the base's, its journal `when` may be older than a migration databases already applied (drizzle's migrator then skips it silently), and its SQL ignores the base's changes. In a drizzle-kit v1 folder parallel migrations are valid when their changes commute, so only a branch whose changes conflict with the base's since the fork (the same object changed on both sides, by drizzle-kit v1's own check) is reported.",
       drizzle: 'Before merging, run `dbtool generate --rebase <base-ref>`: it keeps the base\'s migrations byte for byte, regenerates the branch\'s schema change on top of them and re-appends hand-written migrations verbatim.',
       ignoreWhen: 'never: rebuild the migration before merging.',
     },
