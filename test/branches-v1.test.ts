@@ -314,3 +314,51 @@ describe('drizzle-kit v1: branches that both changed users.email', { timeout: 24
     }
   });
 });
+
+describe('drizzle-kit v1: a branch that renamed a column', { timeout: 240_000 }, () => {
+  it('without a terminal, --rebase stops at drizzle-kit\'s rename question and passes --hints on', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'dbtool-branches-v1-rename-'));
+    repos.push(repo);
+    installV1(repo);
+    writeFileSync(join(repo, '.gitignore'), 'node_modules\n');
+    writeFileSync(join(repo, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    writeFileSync(join(repo, 'drizzle.config.ts'), "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n");
+    const mailed = "export const users = pgTable('users', { id: serial('id').primaryKey(), mail: text('mail') });\n";
+    const hints = JSON.stringify([{ type: 'rename', kind: 'column', from: ['public', 'users', 'email'], to: ['public', 'users', 'mail'] }]);
+    writeFileSync(join(repo, 'schema.ts'), HEAD + USERS);
+    git(repo, 'init', '-q');
+    kit(repo, '--name', 'init');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'init');
+    git(repo, 'checkout', '-qb', 'feature');
+    writeFileSync(join(repo, 'schema.ts'), HEAD + mailed);
+    kit(repo, '--name', 'rename_email', '--hints', hints);
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'rename');
+    git(repo, 'checkout', '-q', 'main');
+    writeFileSync(join(repo, 'schema.ts'), HEAD + USERS + ORDERS);
+    kit(repo, '--name', 'orders');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'orders');
+    git(repo, 'checkout', '-q', 'feature');
+    try {
+      git(repo, 'merge', '-q', 'main');
+    } catch {
+      // schema.ts conflicts
+    }
+    writeFileSync(join(repo, 'schema.ts'), HEAD + mailed + ORDERS);
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-qm', 'merge main');
+    const asked = await dbtool(['generate', '--rebase', 'main'], { cwd: repo });
+    expect(asked.code).toBe(2);
+    expect(asked.stdout + asked.stderr).toContain('missing_hints');
+    expect(asked.stderr).toContain('--hints');
+    git(repo, 'checkout', '--', 'drizzle');
+    const run = await dbtool(['generate', '--rebase', 'main', '--hints', hints], { cwd: repo });
+    expect([0, 1]).toContain(run.code);
+    const all = folders(repo);
+    expect(all.map((f) => f.replace(/^\d{14}_/, ''))).toEqual(['init', 'orders', 'rename_email']);
+    expect(readFileSync(join(repo, 'drizzle', all[2]!, 'migration.sql'), 'utf8')).toBe('ALTER TABLE "users" RENAME COLUMN "email" TO "mail";');
+    expect(kit(repo)).toMatch(/no schema changes/i);
+  });
+});

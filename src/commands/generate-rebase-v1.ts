@@ -21,7 +21,10 @@ export interface V1RebaseContext {
   flags: GenerateFlags;
   io: Io;
   bin: string;
+  /** --config for every drizzle-kit run */
   config: string[];
+  /** all the user's drizzle-kit arguments (--config, --hints for rename decisions, …), for the regenerating run */
+  kitArgs: string[];
   forward: { stdout(t: string): void; stderr(t: string): void };
   say: (text: string) => void;
   interactive: boolean;
@@ -56,11 +59,11 @@ export async function rebaseV1(c: V1RebaseContext): Promise<string[] | undefined
   const created: string[] = [];
   if (plan.generateName !== undefined) {
     const before = migrationFiles(c.out);
-    const kit = await runDrizzleKit(c.bin, ['generate', '--name', plan.generateName, ...c.config], c.io.cwd, c.forward, c.interactive);
+    const kit = await runDrizzleKit(c.bin, ['generate', '--name', plan.generateName, ...c.kitArgs], c.io.cwd, c.forward, c.interactive);
     const files = createdFiles(before, migrationFiles(c.out));
     if (files.length === 0 && !(kit.code === 0 && /no schema changes/i.test(kit.output))) {
       throw new DbtoolError(`--rebase: drizzle-kit generate ${kit.code === 0 ? 'exited 0 but wrote' : `failed (exit ${kit.code}) and wrote`} no migration`, 2,
-        `${c.display} now holds ${c.ref}'s migrations only; git checkout -- ${c.display} brings the branch's back. Its output above says why drizzle-kit failed.`);
+        `${c.display} now holds ${c.ref}'s migrations only; git checkout -- ${c.display} brings the branch's back. Its output above says why drizzle-kit failed${/missing_hints/.test(kit.output) ? ": without a terminal drizzle-kit v1 asks rename-or-create questions through --hints, and dbtool generate --rebase passes them on (--hints '[…]' or --hints-file <file>)" : ''}.`);
     }
     if (files.length === 0) c.say(`drizzle-kit found no schema change on top of ${c.ref}: the branch's generated migrations are already part of it.\n`);
     created.push(...files);

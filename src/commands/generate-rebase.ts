@@ -62,7 +62,7 @@ export async function rebase(ref: string, kitArgs: string[], flags: GenerateFlag
   const config = explicit ? ['--config', explicit] : [];
   if (v1) {
     const { rebaseV1 } = await import('./generate-rebase-v1.js');
-    const created = await rebaseV1({ ref, out, display, folder, tree, flags, io, bin, config, forward, say, interactive: interactive && !machine, url: flags.url, drizzle });
+    const created = await rebaseV1({ ref, out, display, folder, tree, flags, io, bin, config, kitArgs, forward, say, interactive: interactive && !machine, url: flags.url, drizzle });
     return finish(created, { out, flags, io, reviewConfig, connection, explicit, deps });
   }
   const current = readFolder(out);
@@ -86,7 +86,8 @@ export async function rebase(ref: string, kitArgs: string[], flags: GenerateFlag
   const created: string[] = [];
   if (plan.generateName !== undefined) {
     const before = migrationFiles(out);
-    const kit = await runDrizzleKit(bin, ['generate', '--name', plan.generateName, ...config], io.cwd, forward, interactive && !machine);
+    // the user's other drizzle-kit arguments (--config, --breakpoints, …) go to the one regenerating run
+    const kit = await runDrizzleKit(bin, ['generate', '--name', plan.generateName, ...kitArgs], io.cwd, forward, interactive && !machine);
     const files = createdFiles(before, migrationFiles(out));
     if (files.length === 0 && !(kit.code === 0 && /no schema changes/i.test(kit.output))) {
       throw new DbtoolError(`--rebase: drizzle-kit generate ${kit.code === 0 ? 'exited 0 but wrote' : `failed (exit ${kit.code}) and wrote`} no migration`, 2,
