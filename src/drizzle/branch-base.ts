@@ -86,8 +86,11 @@ function descendsFrom(snapshot: SnapshotLink, ancestor: string, byId: ReadonlyMa
   return false;
 }
 
-/** The snapshots of a v1 folder at `ref`, read from git, and the folder names it has. */
-export function v1BaseHistory(tree: GitTree, ref: string, folder: string): { folders: Set<string>; nodes: V1Node[] } {
+/**
+ * The folder names a v1 folder has at `ref`, and the snapshots of those not in `known` read from git (one
+ * git process each: after a merge that is none, before it the base's migrations since the fork).
+ */
+export function v1BaseHistory(tree: GitTree, ref: string, folder: string, known: ReadonlySet<string> = new Set()): { folders: Set<string>; nodes: V1Node[] } {
   const dir = tree.repoPath(folder);
   const folders = new Set<string>();
   const nodes: V1Node[] = [];
@@ -95,7 +98,7 @@ export function v1BaseHistory(tree: GitTree, ref: string, folder: string): { fol
     const [name, file, ...rest] = path.slice(dir.length + 1).split('/');
     if (name === undefined || !V1_FOLDER.test(name) || rest.length > 0) continue;
     if (file === 'migration.sql') folders.add(name);
-    if (file !== 'snapshot.json') continue;
+    if (file !== 'snapshot.json' || known.has(name)) continue;
     const node = parseSnapshot(name, () => tree.show(ref, path)?.toString('utf8'));
     if (node) nodes.push(node);
   }
@@ -104,9 +107,9 @@ export function v1BaseHistory(tree: GitTree, ref: string, folder: string): { fol
 
 /** v1: the branch's folders whose changes conflict with what the base did in parallel. */
 function checkV1AgainstBase(input: LoadedInput, folder: string, tree: GitTree, ref: string): void {
-  const base = v1BaseHistory(tree, ref, folder);
-  if (base.folders.size === 0) return;
   const own = readV1Nodes(folder);
+  const base = v1BaseHistory(tree, ref, folder, new Set(own.map((n) => n.folder)));
+  if (base.folders.size === 0) return;
   const ids = new Set(own.map((n) => n.id));
   const nodes = [...own, ...base.nodes.filter((n) => !ids.has(n.id))];
   const added = new Set(input.files.filter((f) => f.review && f.text !== undefined && !base.folders.has(f.migration)).map((f) => f.migration));
