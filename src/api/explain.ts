@@ -20,7 +20,7 @@ import { durationMs } from '../migrate/durations.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
 import { borrowSession } from './session.js';
-import type { MigrationDatabase } from './session.js';
+import type { BorrowedSession, MigrationDatabase } from './session.js';
 
 /** What explain() runs on: a connection string (opened and closed by explain), or a connection the caller owns. */
 export type ExplainDatabase = string | MigrationDatabase;
@@ -84,7 +84,6 @@ export async function explain(db: ExplainDatabase, sql: string, options: Explain
   const checked = checkQuery({ sql, params: [...(options.params ?? [])], analyze: settings.analyze, allowWrite: settings.allowWrite }, API_WORDS);
   const { session, database } = await sessionFor(db);
   try {
-    if (typeof db !== 'string') await refuseOpenTransaction(session);
     const explained = await captureOn(session, checked, { ...settings.timeouts, database, words: API_WORDS, ...(options.onWarning ? { warn: options.onWarning } : {}) });
     return resultOf(explained.plan, explained.context);
   } finally {
@@ -113,6 +112,12 @@ function settingsOf(options: ExplainOptions) {
 async function sessionFor(db: ExplainDatabase): Promise<{ session: Session; database: string }> {
   if (typeof db !== 'string') {
     const session = await borrowSession(db);
+    try {
+      await refuseOpenTransaction(session);
+    } catch (error) {
+      await session.close().catch(() => undefined);
+      throw error;
+    }
     return { session, database: session.describe };
   }
   const target = { kind: 'server' as const, url: db, source: 'the connection string' };
@@ -120,22 +125,11 @@ async function sessionFor(db: ExplainDatabase): Promise<{ session: Session; data
   return { session: await openSession(target), database: describeTarget(target) };
 }
 
-/**
- * explain() ends its transaction with ROLLBACK: inside the caller's open transaction that would roll back
- * the caller's work. In a transaction block, now() is the block's start and differs from the statement's.
- */
-async function refuseOpenTransaction(session: Session): Promise<void> {
-  let inTransaction: boolean;
-  try {
-    inTransaction = (await session.query<{ open: boolean }>('SELECT now() <> statement_timestamp() AS open')).rows[0]?.open === true;
-  } catch {
-    // an aborted transaction refuses every query
-    inTransaction = true;
-  }
-  if (inTransaction) {
-    throw new UsageError('explain() was given a connection inside a transaction: it runs the query in a transaction of its own and rolls it back, which would end yours',
-      'Call explain() outside the transaction, or pass the pool (or a connection string) rather than the client running it.');
-  }
+/** explain() ends its transaction with ROLLBACK: inside the caller's open transaction that would roll back the caller's work. */
+async function refuseOpenTransaction(session: BorrowedSession): Promise<void> {
+  if (!(await session.inTransaction())) return;
+  throw new UsageError('explain() was given a connection inside a transaction: it runs the query in a transaction of its own and rolls it back, which would end yours',
+    'Call explain() outside the transaction, or pass the pool (or a connection string) rather than the client running it.');
 }
 
 const PLAIN = new Chalk({ level: 0 });
