@@ -2,11 +2,11 @@
  * explain() from the packed tarball, as an application calls it: an ESM consumer and a CommonJS one run by
  * node, a TypeScript one type-checked, on PGlite and on a real PostgreSQL 18 server. Needs dist/.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, stopSharedServer, withPg } from '../migrate/helpers.js';
-import { packApp } from './packed-app.js';
+import { packApp, ROOT } from './packed-app.js';
 import type { PackedApp } from './packed-app.js';
 
 let packed: PackedApp;
@@ -157,6 +157,20 @@ describe('explain() from the packed package', { timeout: 180_000 }, () => {
     expect(bad.status).not.toBe(0);
     expect(bad.output).toMatch(/typed-explain\.ts\(2,/);
     expect(bad.output).toMatch(/typed-explain\.ts\(3,.*analyse/);
+  });
+
+  it('the README\'s Library API examples type-check against the package', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Library API'), readme.indexOf('\n## ', readme.indexOf('## Library API') + 3));
+    const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBe(3);
+    const files = blocks.map((code, i) => {
+      writeFileSync(join(packed.dir, `readme-${i}.ts`), `${code}\nexport {};\n`);
+      return `readme-${i}.ts`;
+    });
+    const r = packed.tsc(...files);
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('works from CommonJS: explains on PGlite and refuses a write with the typed error', () => {

@@ -19,8 +19,8 @@ export interface PackedApp {
   node(file: string, args: string[]): { code: number | null; stdout: string; stderr: string };
   /** the same, without blocking: several can run at once */
   nodeAsync(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
-  /** type-checks `file` (strict, NodeNext) and returns tsc's output and exit code */
-  tsc(file: string): { status: number | null; output: string };
+  /** type-checks the files (strict, NodeNext) and returns tsc's output and exit code */
+  tsc(...files: string[]): { status: number | null; output: string };
   remove(): void;
 }
 
@@ -57,10 +57,10 @@ export function packApp(): PackedApp {
       child.stderr.on('data', (d) => (stderr += String(d)));
       return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
     },
-    tsc(file) {
+    tsc(...files) {
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
         compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
-        files: [file],
+        files,
       }));
       const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8' });
       return { status: r.status, output: r.stdout + r.stderr };
