@@ -97,8 +97,6 @@ interface AiInput {
   tables: TableDefinitions | undefined;
 }
 
-const WHAT_ROLLBACK_KEEPS = 'The transaction is rolled back, but sequence values it drew stay used, triggers with outside effects (NOTIFY is undone; dblink or file writes are not) have run, and the rows it touched were locked while it ran.';
-
 export async function run(query: string | undefined, flags: ExplainFlags, io: Io, deps: ExplainDeps = {}): Promise<number> {
   checkOutputFlags(flags);
   if (flags.compare || flags.baseline) return runCompare(query, flags, io, deps);
@@ -139,8 +137,6 @@ async function captureQuery(sql: string, flags: ExplainFlags, io: Io, withTables
   const target = resolveTarget(flags, io, drizzle);
   const c = await io.palette();
   if (target.kind === 'pglite') io.stderr(c.yellow(`No database configured: explaining on the embedded PGlite database (${target.dataDir}). Plans on a small local database say little about production; pass --url.\n`));
-  const writes = checked.verdict.writes;
-  if (writes.length > 0 && flags.analyze) io.stderr(c.yellow(`--allow-write: ${writes.join(', ')} will run. ${WHAT_ROLLBACK_KEEPS}\n`));
   const settings = { statementTimeoutMs, lockTimeoutMs, statementTimeout, lockTimeout, database: describeTarget(target), words: CLI_WORDS, warn: (text: string) => io.stderr(c.yellow(`${text}\n`)) };
   const { explained, tables } = await withSession(target, async (session) => {
     const result = await captureOn(session, checked, settings);

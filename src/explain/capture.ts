@@ -64,7 +64,7 @@ export interface CaptureSettings {
   /** the database, for messages: never with its password */
   database: string;
   words: OptionWords;
-  /** told what allowWrite lets run that a rollback does not undo */
+  /** told what allowWrite lets run (writes, functions) and what a rollback does not undo */
   warn?: (text: string) => void;
 }
 
@@ -75,10 +75,13 @@ export interface CapturedExplain {
   captured: CapturedPlan;
 }
 
+const WHAT_ROLLBACK_KEEPS = 'The transaction is rolled back, but sequence values it drew stay used, triggers with outside effects (NOTIFY is undone; dblink or file writes are not) have run, and the rows it touched were locked while it ran.';
+
 /** EXPLAIN on `session` in a transaction that is always rolled back; the server's refusal is an ExplainQueryError. */
 export async function captureOn(session: Session, query: CheckedQuery, settings: CaptureSettings): Promise<CapturedExplain> {
   const { verdict, params, analyze, allowWrite } = query;
   const { words } = settings;
+  if (verdict.writes.length > 0 && analyze) settings.warn?.(`${words.allowWrite}: ${verdict.writes.join(', ')} will run. ${WHAT_ROLLBACK_KEEPS}`);
   const outcome = await explainOn(session, {
     verdict, params, analyze, allowWrite, statementTimeoutMs: settings.statementTimeoutMs, lockTimeoutMs: settings.lockTimeoutMs, words,
     ...(settings.warn ? { warn: settings.warn } : {}),

@@ -51,7 +51,9 @@ out.lite.generic = (await explain(lite, 'SELECT * FROM items WHERE id = $1', { a
 out.lite.nextval = await attempt(() => explain(lite, "SELECT nextval('s')"));
 out.lite.bump = await attempt(() => explain(lite, 'SELECT bump()'));
 out.lite.write = await attempt(() => explain(lite, 'DELETE FROM items WHERE id <= 10'));
-out.lite.allowedWrite = await attempt(() => explain(lite, 'DELETE FROM items WHERE id <= 10', { allowWrite: true }));
+const warnings = [];
+out.lite.allowedWrite = await attempt(() => explain(lite, 'DELETE FROM items WHERE id <= 10', { allowWrite: true, onWarning: (t) => warnings.push(t) }));
+out.lite.warnings = warnings;
 out.lite.two = await attempt(() => explain(lite, 'SELECT 1; DROP TABLE items'));
 out.lite.missing = await attempt(() => explain(lite, 'SELECT *\\nFROM nope'));
 await lite.exec('BEGIN');
@@ -207,6 +209,7 @@ describe('explain() from the packed package', { timeout: 180_000 }, () => {
     expect(out.lite.write).toMatchObject({ refused: true, reason: 'writes', writes: ['DELETE'] });
     expect(out.lite.write.hint).toBe('Pass allowWrite: true to run it in a transaction that is rolled back, or analyze: false for the plan alone.');
     expect(out.lite.allowedWrite).toEqual({ ok: true, analyzed: true, root: 'ModifyTable' });
+    expect(out.lite.warnings).toEqual([expect.stringMatching(/^allowWrite: true: DELETE will run\. The transaction is rolled back, but sequence values/)]);
     expect(out.lite.two).toMatchObject({ refused: true, reason: 'statement', line: 1, column: 11 });
     expect(out.lite.missing).toMatchObject({ name: 'ExplainQueryError', queryError: true, sqlstate: '42P01', line: 2, column: 6 });
     expect(out.lite.inTransaction).toMatchObject({ name: 'UsageError', message: expect.stringMatching(/inside a transaction/) });
