@@ -19,8 +19,8 @@ import { API_WORDS } from '../explain/words.js';
 import { durationMs } from '../migrate/durations.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
-import { borrowSession } from './session.js';
-import type { BorrowedSession, MigrationDatabase } from './session.js';
+import { borrowSession, refuseOpenTransaction } from './session.js';
+import type { MigrationDatabase } from './session.js';
 
 /** What explain() runs on: a connection string (opened and closed by explain), or a connection the caller owns. */
 export type ExplainDatabase = string | MigrationDatabase;
@@ -75,7 +75,7 @@ export interface ExplainResult {
  * rollback cannot undo. Rejects with ExplainRefusedError (refused before running: not one query, a write, an
  * unsafe function), ExplainQueryError (PostgreSQL refused it, or a timeout), DatabaseError (no connection;
  * the message never holds the password), UsageError or ConfigError (bad arguments). A connection passed in
- * stays open and must not be inside a transaction.
+ * stays open and must not be inside a transaction (UsageError).
  */
 export async function explain(db: ExplainDatabase, sql: string, options: ExplainOptions = {}): Promise<ExplainResult> {
   if (typeof sql !== 'string') throw new UsageError('explain() needs the query as a string', 'e.g. explain(db, "SELECT * FROM users WHERE id = $1", { params: [42] })');
@@ -112,24 +112,13 @@ function settingsOf(options: ExplainOptions) {
 async function sessionFor(db: ExplainDatabase): Promise<{ session: Session; database: string }> {
   if (typeof db !== 'string') {
     const session = await borrowSession(db);
-    try {
-      await refuseOpenTransaction(session);
-    } catch (error) {
-      await session.close().catch(() => undefined);
-      throw error;
-    }
+    // explain() ends its transaction with ROLLBACK
+    await refuseOpenTransaction(session, 'explain');
     return { session, database: session.describe };
   }
   const target = { kind: 'server' as const, url: db, source: 'the connection string' };
   // openSession parses the string itself and keeps the password out of every message
   return { session: await openSession(target), database: describeTarget(target) };
-}
-
-/** explain() ends its transaction with ROLLBACK: inside the caller's open transaction that would roll back the caller's work. */
-async function refuseOpenTransaction(session: BorrowedSession): Promise<void> {
-  if (!(await session.inTransaction())) return;
-  throw new UsageError('explain() was given a connection inside a transaction: it runs the query in a transaction of its own and rolls it back, which would end yours',
-    'Call explain() outside the transaction, or pass the pool (or a connection string) rather than the client running it.');
 }
 
 const PLAIN = new Chalk({ level: 0 });

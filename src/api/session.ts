@@ -64,6 +64,17 @@ export interface BorrowedSession extends Session {
 const IN_TRANSACTION = 'SELECT now() <> statement_timestamp() AS open';
 
 /**
+ * Refuses a connection the caller left inside a transaction: `what` (migrate, explain) commits or rolls
+ * back transactions of its own, which would end the caller's.
+ */
+export async function refuseOpenTransaction(session: BorrowedSession, what: string): Promise<void> {
+  if (!(await session.inTransaction())) return;
+  await session.close().catch(() => undefined);
+  throw new UsageError(`${what}() was given a connection inside a transaction: it runs its own transactions, and ending them would end yours`,
+    `Call ${what}() outside the transaction, or pass the pool (or the drizzle database) rather than the client running it.`);
+}
+
+/**
  * A runner session over a caller's connection. Closing it gives the connection back as it was: the
  * session's lock_timeout and statement_timeout restored, a pool's client released, nothing ended.
  */

@@ -78,6 +78,11 @@ await db.$client.end();
 // a failing migration, on a pg Client the caller connected
 const client = new pg.Client({ connectionString: failUrl });
 await client.connect();
+// inside the caller's transaction: refused before anything runs (a file's COMMIT would commit it)
+await client.query('BEGIN');
+try { await migrate(client, { migrationsFolder: failing }); out.inTransaction = 'applied'; } catch (e) { out.inTransaction = { name: e.name, message: e.message }; }
+out.inTransactionTables = (await client.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'things'")).rows[0].n;
+await client.query('ROLLBACK');
 try { await migrate(client, { migrationsFolder: failing }); out.failure = 'applied'; } catch (e) { out.failure = errorOf(e); }
 out.failureLockReleased = (await client.query("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'")).rows[0].n;
 await client.end();
@@ -173,6 +178,8 @@ console.log(JSON.stringify([typeof m.migrate, typeof m.status, typeof m.Migratio
     expect(out.drizzle).toMatchObject({ first: both, second: [], rowsBefore: 2, rowsAfterDrizzle: 2 });
     expect(out.failure).toMatchObject({ name: 'MigrationError', isMigrationError: true, sqlstate: '22012', migration: '0001_bad', line: 3, applied: ['0000_table'] });
     expect(out.failureLockReleased).toBe('0');
+    expect(out.inTransaction).toMatchObject({ name: 'UsageError', message: expect.stringMatching(/^migrate\(\) was given a connection inside a transaction/) });
+    expect(out.inTransactionTables).toBe(0);
     expect(out.review.files).toBeGreaterThan(0);
     expect(out.review.errors).toBeGreaterThan(0);
     // the database is as the run left it: the first file applied and recorded, the failing one rolled back
