@@ -1,6 +1,6 @@
 /**
- * `dbtool`: the library the CLI is a thin layer over. The review (reviewMigrations) and, re-exported from
- * `dbtool/migrator`, migrate() and status().
+ * `dbtool`: the library the CLI is a thin layer over. The review (reviewMigrations), explain() and,
+ * re-exported from `dbtool/migrator`, migrate() and status().
  */
 export { reviewMigrations } from './api/review.js';
 export type { ReviewOptions } from './api/review.js';
@@ -10,5 +10,12 @@ export type { LockMode } from './review/lock-modes.js';
 export type { Estimate } from './review/estimate.js';
 export type { RelationSize, SizeThresholds } from './review/sizes.js';
 export type { Runner } from './config.js';
+export { explain } from './api/explain.js';
+export type { ExplainDatabase, ExplainOptions, ExplainResult } from './api/explain.js';
+export { ExplainQueryError, ExplainRefusedError } from './api/errors.js';
+export type { RefusedFunction } from './api/errors.js';
+export type { Diagnostic, DiagnosticSeverity } from './explain/diagnose.js';
+export type { Buffers, NodeMetrics, TriggerMetrics } from './explain/analyze.js';
+export type { RawExplain, RawNode } from './explain/plan-json.js';
 export { VERSION } from './version.js';
 export * from './migrator.js';

@@ -2,10 +2,11 @@
  * `dbtool/migrator`: dbtool migrate as a function, in place of drizzle-orm's migrator. The same engine as
  * the CLI (one run at a time under an advisory lock, a transaction per file, statements that refuse a
  * transaction block run on their own, lock timeouts with retries, integrity checks, the review gate),
- * with typed errors instead of exit codes. The caller owns the connection: it is never closed.
+ * with typed errors instead of exit codes. The caller owns the connection: it is never closed, and must not
+ * be inside a transaction (each file commits).
  */
 import { resolve } from 'node:path';
-import { borrowSession } from './api/session.js';
+import { borrowSession, refuseOpenTransaction } from './api/session.js';
 import type { MigrationDatabase } from './api/session.js';
 import { IntegrityError, MigrationError, MigrationStoppedError, ReviewBlockedError } from './api/errors.js';
 import type { AppliedMigration } from './api/errors.js';
@@ -89,6 +90,8 @@ export async function migrate(db: MigrationDatabase, options: MigrateOptions): P
   const folder = readDrizzleFolder(resolve(folderOf(options)), process.cwd());
   await loadParser();
   const session = await borrowSession(db);
+  // each file's COMMIT would commit the caller's transaction with it
+  await refuseOpenTransaction(session, 'migrate');
   const outcome = await (async () => {
     try {
       return await runMigrations(session, folder, bk, settings, options.onEvent ?? (() => undefined));

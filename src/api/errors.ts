@@ -1,4 +1,4 @@
-import { DbtoolError } from '../errors.js';
+import { DbtoolError, UsageError } from '../errors.js';
 import type { IntegrityProblem } from '../migrate/migrate.js';
 import type { Blocker } from '../migrate/blockers.js';
 import type { RunFailure } from '../migrate/runner.js';
@@ -87,6 +87,56 @@ export class IntegrityError extends DbtoolError {
  */
 export class MigrationStoppedError extends DbtoolError {
   constructor(message: string, hint: string, readonly before: string, readonly applied: AppliedMigration[]) {
+    super(message, 1, hint);
+  }
+}
+
+/** A function call explain() refused, where the query reaches it. */
+export interface RefusedFunction {
+  name: string;
+  message: string;
+  line: number | undefined;
+  column: number | undefined;
+}
+
+/**
+ * explain() (and `dbtool explain`) would not run the statement, and nothing ran: it is not exactly one
+ * SELECT/INSERT/UPDATE/DELETE/MERGE ("statement"), it writes ("writes") or it calls a function whose effects
+ * a rollback cannot undo ("functions") and allowWrite was not given.
+ */
+export class ExplainRefusedError extends UsageError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly reason: 'statement' | 'writes' | 'functions',
+    /** 1-based, in the query text; undefined when the refusal is about the statement as a whole */
+    readonly line: number | undefined,
+    readonly column: number | undefined,
+    /** reason "functions": every refused call */
+    readonly functions: RefusedFunction[] = [],
+    /** reason "writes": what writes (INSERT, DELETE in a WITH clause, SELECT … FOR UPDATE, …) */
+    readonly writes: string[] = [],
+  ) {
+    super(message, hint);
+  }
+}
+
+/**
+ * PostgreSQL refused the query dbtool explained (an unknown table, a cast error, the statement or lock
+ * timeout, a write in the read-only transaction); the transaction was rolled back.
+ */
+export class ExplainQueryError extends DbtoolError {
+  constructor(
+    message: string,
+    hint: string | undefined,
+    /** e.g. 42P01 (no such table), 57014 (statement timeout), 55P03 (lock timeout), 25006 (a write in the read-only transaction) */
+    readonly sqlstate: string,
+    /** where in the query the server points, when it does */
+    readonly line: number | undefined,
+    readonly column: number | undefined,
+    readonly detail: string | undefined,
+    readonly serverHint: string | undefined,
+  ) {
     super(message, 1, hint);
   }
 }

@@ -51,11 +51,34 @@ function kindOf(db: unknown): 'pglite' | 'pool' | 'client' | undefined {
   return undefined;
 }
 
+/** A session over a caller's connection. */
+export interface BorrowedSession extends Session {
+  /**
+   * whether the caller left the connection inside a transaction block (or an aborted one). Asked with the
+   * simple protocol: in a block, now() is the block's start and differs from the statement's start; the
+   * extended protocol can restart the statement clock between its messages, so it cannot be asked that way.
+   */
+  inTransaction(): Promise<boolean>;
+}
+
+const IN_TRANSACTION = 'SELECT now() <> statement_timestamp() AS open';
+
+/**
+ * Refuses a connection the caller left inside a transaction: `what` (migrate, explain) commits or rolls
+ * back transactions of its own, which would end the caller's.
+ */
+export async function refuseOpenTransaction(session: BorrowedSession, what: string): Promise<void> {
+  if (!(await session.inTransaction())) return;
+  await session.close().catch(() => undefined);
+  throw new UsageError(`${what}() was given a connection inside a transaction: it runs its own transactions, and ending them would end yours`,
+    `Call ${what}() outside the transaction, or pass the pool (or the drizzle database) rather than the client running it.`);
+}
+
 /**
  * A runner session over a caller's connection. Closing it gives the connection back as it was: the
  * session's lock_timeout and statement_timeout restored, a pool's client released, nothing ended.
  */
-export async function borrowSession(db: MigrationDatabase): Promise<Session> {
+export async function borrowSession(db: MigrationDatabase): Promise<BorrowedSession> {
   const target: unknown = isObject(db) && '$client' in db ? db.$client : db;
   const kind = kindOf(target);
   if (kind === 'pglite') return pgliteSession(target as PGliteLike);
@@ -69,7 +92,7 @@ export async function borrowSession(db: MigrationDatabase): Promise<Session> {
     'Pass the database drizzle() returned, or the pool, client or PGlite instance it was made with.');
 }
 
-async function pgSession(client: PgClientLike, describe: string, release: (broken: boolean) => void, another: (() => Promise<Session>) | undefined): Promise<Session> {
+async function pgSession(client: PgClientLike, describe: string, release: (broken: boolean) => void, another: (() => Promise<Session>) | undefined): Promise<BorrowedSession> {
   const query = client.query.bind(client) as unknown as PgQuery;
   let saved: { lt: string; st: string; pid: number } | undefined;
   try {
@@ -86,6 +109,8 @@ async function pgSession(client: PgClientLike, describe: string, release: (broke
     exec: async (sql: string) => void (await query(sql)),
     // queryMode is honoured by pg 8: the extended protocol refuses more than one statement in the text
     queryExtended: async <T>(sql: string, params: unknown[]) => ({ rows: (await query({ text: sql, values: params, queryMode: 'extended' })).rows as T[] }),
+    // pg sends a query without values with the simple protocol
+    inTransaction: async () => ((await query(IN_TRANSACTION).catch(() => ({ rows: [{ open: true }] }))) as Rows<{ open: boolean }>).rows[0]?.open !== false,
     close: async () => {
       if (closed) return;
       closed = true;
@@ -121,7 +146,7 @@ async function monitorFrom(pool: PgPoolLike): Promise<Session> {
   }
 }
 
-async function pgliteSession(db: PGliteLike): Promise<Session> {
+async function pgliteSession(db: PGliteLike): Promise<BorrowedSession> {
   const query = async <T>(sql: string, params?: unknown[]) => ({ rows: ((await db.query(sql, params)) as Rows<T>).rows });
   const saved = (await query<{ lt: string; st: string; pid: number }>("SELECT current_setting('lock_timeout') AS lt, current_setting('statement_timeout') AS st, pg_backend_pid() AS pid")).rows[0];
   let closed = false;
@@ -132,6 +157,8 @@ async function pgliteSession(db: PGliteLike): Promise<Session> {
     exec: async (sql: string) => void (await db.exec(sql)),
     // PGlite's query() always uses the extended protocol
     queryExtended: query,
+    // exec() is PGlite's simple protocol; an aborted transaction refuses the query
+    inTransaction: async () => ((await db.exec(IN_TRANSACTION).catch(() => [{ rows: [{ open: true }] }])) as Array<Rows<{ open: boolean }>>)[0]?.rows[0]?.open !== false,
     close: async () => {
       if (closed) return;
       closed = true;

@@ -14,22 +14,21 @@ import { describeTarget, withSession } from '../db/connect.js';
 import type { Session } from '../db/connect.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { readSqlFile, readSqlStdin } from '../drizzle/read-text.js';
-import { DbtoolError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { analyzePlan } from '../explain/analyze.js';
 import type { CompareSources } from '../explain/compare-render.js';
 import type { PlanMetrics } from '../explain/analyze.js';
 import { diagnose } from '../explain/diagnose.js';
 import type { Diagnostic } from '../explain/diagnose.js';
-import { refusalMessage, refusedByName } from '../explain/function-safety.js';
-import { checkExplainable } from '../explain/guard.js';
+import { captureOn, checkQuery } from '../explain/capture.js';
 import { chooseParams, chooseQuery } from '../explain/input.js';
 import { readPlan } from '../explain/plan-json.js';
 import type { RawExplain } from '../explain/plan-json.js';
 import { explainToJson, explainToMarkdown } from '../explain/report.js';
 import type { ExplainContext } from '../explain/report.js';
-import { explainOn, functionRefusal, lineColumn, surplusParams } from '../explain/run.js';
 import { renderPlan } from '../explain/tree.js';
 import type { TreeOptions } from '../explain/tree.js';
+import { CLI_WORDS } from '../explain/words.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
 import { addAiOptions, aiConnection, checkAiFlags, rejectStrayAiFlags, wantsAi } from './ai-options.js';
@@ -98,8 +97,6 @@ interface AiInput {
   tables: TableDefinitions | undefined;
 }
 
-const WHAT_ROLLBACK_KEEPS = 'The transaction is rolled back, but sequence values it drew stay used, triggers with outside effects (NOTIFY is undone; dblink or file writes are not) have run, and the rows it touched were locked while it ran.';
-
 export async function run(query: string | undefined, flags: ExplainFlags, io: Io, deps: ExplainDeps = {}): Promise<number> {
   checkOutputFlags(flags);
   if (flags.compare || flags.baseline) return runCompare(query, flags, io, deps);
@@ -133,55 +130,20 @@ interface Captured {
 async function captureQuery(sql: string, flags: ExplainFlags, io: Io, withTables: boolean): Promise<Captured> {
   const params = chooseParams(flags);
   await loadParser();
-  const verdict = checkExplainable(sql);
-  if (!verdict.ok) {
-    const where = verdict.line ? ` (line ${verdict.line}, column ${verdict.column})` : '';
-    throw new UsageError(`refusing to explain: ${verdict.reason}${where}`, verdict.hint);
-  }
-  const surplus = surplusParams(verdict.placeholders, params.length);
-  if (surplus) throw surplus;
-  if (verdict.writes.length > 0 && flags.analyze && !flags.allowWrite) {
-    throw new UsageError(`refusing to run: the statement writes (${verdict.writes.join(', ')}), and EXPLAIN ANALYZE executes it`,
-      'Pass --allow-write to run it in a transaction that is rolled back, or --no-analyze for the plan alone.');
-  }
-  if (flags.analyze && !flags.allowWrite) {
-    // known built-ins are refused before connecting; the server's catalog is asked about the rest
-    const named = verdict.calls.flatMap((call) => {
-      const reason = refusedByName(call.name);
-      return reason ? [{ name: call.name, message: refusalMessage(call.name, reason), line: call.line, column: call.column }] : [];
-    });
-    if (named.length > 0) throw functionRefusal(named);
-  }
+  const checked = checkQuery({ sql, params, analyze: flags.analyze, allowWrite: Boolean(flags.allowWrite) }, CLI_WORDS);
   const { statementTimeoutMs, lockTimeoutMs, statementTimeout, lockTimeout } = resolveExplainConfig(flags, io.cwd);
   const drizzle = await loadDrizzleConfig(io.cwd, flags.drizzleConfig);
   // the same database dbtool migrate uses, the embedded one included
   const target = resolveTarget(flags, io, drizzle);
   const c = await io.palette();
   if (target.kind === 'pglite') io.stderr(c.yellow(`No database configured: explaining on the embedded PGlite database (${target.dataDir}). Plans on a small local database say little about production; pass --url.\n`));
-  if (verdict.writes.length > 0 && flags.analyze) io.stderr(c.yellow(`--allow-write: ${verdict.writes.join(', ')} will run. ${WHAT_ROLLBACK_KEEPS}\n`));
-  const { outcome, tables } = await withSession(target, async (session) => {
-    const result = await explainOn(session, { verdict, params, analyze: flags.analyze, allowWrite: Boolean(flags.allowWrite), statementTimeoutMs, lockTimeoutMs, warn: (text) => io.stderr(c.yellow(`${text}\n`)) });
+  const settings = { statementTimeoutMs, lockTimeoutMs, statementTimeout, lockTimeout, database: describeTarget(target), words: CLI_WORDS, warn: (text: string) => io.stderr(c.yellow(`${text}\n`)) };
+  const { explained, tables } = await withSession(target, async (session) => {
+    const result = await captureOn(session, checked, settings);
     // the second opinion gets the tables' definitions and statistics, read in the same session
-    const described = result.ok && withTables ? await describeTables(session, result.plan.json, statementTimeoutMs, io) : undefined;
-    return { outcome: result, tables: described };
+    return { explained: result, tables: withTables ? await describeTables(session, result.captured.json, statementTimeoutMs, io) : undefined };
   });
-  if (!outcome.ok) {
-    const e = outcome.error;
-    const hint = e.code === '57014' ? `The query ran longer than the statement timeout (${statementTimeout}); EXPLAIN ANALYZE runs it in full. Raise it with --statement-timeout (or "explain": {"statementTimeout"} in dbtool.config.json), or use --no-analyze.`
-      : e.code === '55P03' ? `A lock was not granted within the lock timeout (${lockTimeout}, --lock-timeout): another session holds it.`
-      : e.code === '25006' ? 'The statement tried to write (a volatile function such as nextval(), or a data-modifying call) in the read-only transaction; --allow-write runs it in a rolled-back read-write one.'
-      : e.hint;
-    const at = e.position ? lineColumn(verdict.sql, e.position) : undefined;
-    throw new DbtoolError(`PostgreSQL refused the query (SQLSTATE ${e.code}): ${e.message}${at ? ` (line ${at.line}, column ${at.column} of the query)` : ''} [${describeTarget(target)}]`, 1, hint);
-  }
-  const plan = readPlan(outcome.plan.json, 'the server\'s EXPLAIN output');
-  return {
-    plan, tables, source: target.kind === 'pglite' ? 'embedded-pglite' : 'server',
-    context: {
-      server: { version: outcome.plan.serverVersion, major: outcome.plan.serverMajor }, query: verdict.sql,
-      analyzed: outcome.plan.analyzed, generic: outcome.plan.generic, settings: plan.Settings ?? {},
-    },
-  };
+  return { plan: explained.plan, context: explained.context, tables, source: target.kind === 'pglite' ? 'embedded-pglite' : 'server' };
 }
 
 /** What `--save` adds to the EXPLAIN output, under a key PostgreSQL does not use. */

@@ -191,4 +191,7 @@ export function refusalMessage(name: string, reason: string, via: string[] = [])
   return `${chain}${name}() can act outside the rolled-back transaction (${reason})`;
 }
 
-export const REFUSAL_HINT = 'dbtool refuses functions whose effects a ROLLBACK cannot undo. Run it yourself if you mean it, or pass --allow-write to explain it anyway (it is still rolled back).';
+/** `allowWrite`: how the hint names the option that lets such a function run (the CLI's --allow-write, the library's allowWrite: true). */
+export function refusalHint(words: { allowWrite: string }): string {
+  return `dbtool refuses functions whose effects a ROLLBACK cannot undo. Run it yourself if you mean it, or pass ${words.allowWrite} to explain it anyway (it is still rolled back).`;
+}

@@ -2,10 +2,13 @@ import { asServerError } from '../db/client.js';
 import type { ServerError } from '../db/client.js';
 import type { Session } from '../db/connect.js';
 import { DatabaseError, UsageError } from '../errors.js';
-import { REFUSAL_HINT } from './function-safety.js';
+import { ExplainRefusedError } from '../api/errors.js';
+import { refusalHint } from './function-safety.js';
 import type { Verdict } from './guard.js';
 import { findUnsafeCalls } from './resolve-functions.js';
 import type { FunctionRefusal } from './resolve-functions.js';
+import { CLI_WORDS } from './words.js';
+import type { OptionWords } from './words.js';
 
 export interface ExplainRequest {
   verdict: Extract<Verdict, { ok: true }>;
@@ -17,6 +20,8 @@ export interface ExplainRequest {
   lockTimeoutMs: number;
   /** told what --allow-write lets run that a rollback does not undo */
   warn?: (text: string) => void;
+  /** how hints name the options (default: the CLI's flags) */
+  words?: OptionWords;
 }
 
 export interface CapturedPlan {
@@ -51,14 +56,15 @@ export async function explainOn(session: Session, req: ExplainRequest): Promise<
   const versionRows = await session.query<{ num: string; version: string; plan_cache_mode: string }>("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version, current_setting('plan_cache_mode', true) AS plan_cache_mode");
   const serverMajor = Math.floor(Number(versionRows.rows[0]?.num) / 10000);
   const serverVersion = versionRows.rows[0]?.version ?? String(serverMajor);
+  const words = req.words ?? CLI_WORDS;
   const missing = req.verdict.placeholders > req.params.length;
   const generic = missing && !req.analyze;
   if (missing && req.analyze) {
     throw new UsageError(`the query uses ${placeholderList(req.verdict.placeholders)} but ${req.params.length === 0 ? 'no values were' : `only ${req.params.length} value${req.params.length === 1 ? ' was' : 's were'}`} given`,
-      `Pass values with --param (repeatable) or --params '[…]'${serverMajor >= 16 ? ', or --no-analyze for a generic plan' : ''}.`);
+      `Pass values with ${words.params}${serverMajor >= 16 ? `, or ${words.noAnalyze} for a generic plan` : ''}.`);
   }
   if (generic && serverMajor < 16) {
-    throw new UsageError(`a generic plan for $n placeholders needs PostgreSQL 16 or later (the server runs ${serverVersion})`, 'Pass values with --param so the query can be planned with them.');
+    throw new UsageError(`a generic plan for $n placeholders needs PostgreSQL 16 or later (the server runs ${serverVersion})`, `Pass values with ${words.params} so the query can be planned with them.`);
   }
   // functions whose effects a rollback cannot undo, followed through views and function bodies
   let effects: FunctionRefusal[];
@@ -68,8 +74,8 @@ export async function explainOn(session: Session, req: ExplainRequest): Promise<
     const server = asServerError(error);
     throw new DatabaseError(`could not read the catalog to check the functions the query calls: ${server?.message ?? (error instanceof Error ? error.message : String(error))}`, 'dbtool reads pg_proc and pg_class before running a query; check that the role may read them.');
   }
-  if (effects.length > 0 && !req.allowWrite) throw functionRefusal(effects);
-  if (effects.length > 0) req.warn?.(`--allow-write: ${effects.map((e) => e.message).join('; ')}. It runs in a read-write transaction that is rolled back; those effects stay.`);
+  if (effects.length > 0 && !req.allowWrite) throw functionRefusal(effects, words);
+  if (effects.length > 0) req.warn?.(`${words.allowWrite}: ${effects.map((e) => e.message).join('; ')}. It runs in a read-write transaction that is rolled back; those effects stay.`);
   const writes = req.verdict.writes.length > 0;
   const readWrite = req.allowWrite && (writes || effects.length > 0);
   const options = explainOptions(serverMajor, req.analyze, false, writes);
@@ -134,12 +140,14 @@ export function placeholderList(n: number): string {
 }
 
 /** More values than the query has placeholders: the server would refuse the bind; say so before connecting. */
-export function surplusParams(placeholders: number, given: number): UsageError | undefined {
+export function surplusParams(placeholders: number, given: number, words: OptionWords = CLI_WORDS): UsageError | undefined {
   if (given <= placeholders) return undefined;
+  const cli = words === CLI_WORDS;
+  const how = cli ? 'with --param/--params' : 'in params';
   return new UsageError(placeholders === 0
-    ? `${given} value${given === 1 ? ' was' : 's were'} given with --param/--params, but the query has no $n placeholders`
-    : `${given} values were given with --param/--params, but the query only uses ${placeholderList(placeholders)}`,
-  placeholders === 0 ? 'Write $1, $2, … where the values go (e.g. WHERE email = $1), or drop --param.' : `Pass exactly ${placeholders} value${placeholders === 1 ? '' : 's'}, in the order of $1, $2, ….`);
+    ? `${given} value${given === 1 ? ' was' : 's were'} given ${how}, but the query has no $n placeholders`
+    : `${given} values were given ${how}, but the query only uses ${placeholderList(placeholders)}`,
+  placeholders === 0 ? `Write $1, $2, … where the values go (e.g. WHERE email = $1), or ${cli ? 'drop --param' : 'leave params out'}.` : `Pass exactly ${placeholders} value${placeholders === 1 ? '' : 's'}, in the order of $1, $2, ….`);
 }
 
 /** 1-based line and column of a 1-based character position in `text`. */
@@ -156,9 +164,10 @@ function dropSetting(json: unknown, name: string): void {
 }
 
 /** The refusal for functions a rollback cannot undo: the first one named with its place, the others listed. */
-export function functionRefusal(effects: FunctionRefusal[]): UsageError {
+export function functionRefusal(effects: FunctionRefusal[], words: OptionWords = CLI_WORDS): ExplainRefusedError {
   const [first, ...others] = effects;
   const where = first?.line ? ` (line ${first.line}, column ${first.column})` : '';
   const more = others.length > 0 ? ` Also: ${others.map((e) => `${e.message}${e.line ? ` (line ${e.line}, column ${e.column})` : ''}`).join('; ')}.` : '';
-  return new UsageError(`refusing to run: ${first?.message ?? 'a function with effects outside the transaction'}${where}`, `${REFUSAL_HINT}${more}`);
+  return new ExplainRefusedError(`refusing to run: ${first?.message ?? 'a function with effects outside the transaction'}${where}`, `${refusalHint(words)}${more}`,
+    'functions', first?.line, first?.column, effects.map((e) => ({ name: e.name, message: e.message, line: e.line, column: e.column })));
 }

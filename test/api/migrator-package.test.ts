@@ -4,51 +4,28 @@
  * ESM consumer run by node, a CommonJS consumer (require(esm)), and type-checked by tsc.
  * Needs dist/ (npm run build).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, journalFolder, stopSharedServer, withPg } from '../migrate/helpers.js';
+import { packApp, ROOT } from './packed-app.js';
+import type { PackedApp } from './packed-app.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const fixture = (name: string) => join(root, 'fixtures', name);
+const fixture = (name: string) => join(ROOT, 'fixtures', name);
+let packed: PackedApp;
 let app: string;
 
-/** What the app has installed besides dbtool: taken from this repository's node_modules, so no network. */
-const APP_PACKAGES = ['pg', '@electric-sql/pglite', 'drizzle-orm', '@types/pg', '@types/node'];
-
-function link(name: string): void {
-  const to = join(app, 'node_modules', name);
-  if (existsSync(to)) return;
-  mkdirSync(dirname(to), { recursive: true });
-  symlinkSync(join(root, 'node_modules', name), to, 'dir');
-}
-
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist', 'migrator.js'))) throw new Error('dist/ is not built: npm run build');
-  app = mkdtempSync(join(tmpdir(), 'dbtool-api-app-'));
-  // --ignore-scripts: pack the dist/ that is built instead of rebuilding it (prepare)
-  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', app], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const tarball = join(app, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename);
-  const pkg = join(app, 'node_modules', 'dbtool');
-  mkdirSync(pkg, { recursive: true });
-  execFileSync('tar', ['xzf', tarball, '-C', pkg, '--strip-components=1']);
-  // dbtool's own dependencies, as npm install would hoist them
-  const manifest = JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./package.json").dependencies)'], { cwd: pkg, encoding: 'utf8' })) as Record<string, string>;
-  for (const name of [...Object.keys(manifest), ...APP_PACKAGES]) link(name);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  packed = packApp();
+  app = packed.dir;
 }, 120_000);
 
 afterAll(async () => {
   await stopSharedServer();
-  if (app) rmSync(app, { recursive: true, force: true });
+  packed?.remove();
 });
 
-function node(file: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [file, ...args], { cwd: app, encoding: 'utf8', timeout: 90_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const node = (file: string, args: string[]) => packed.node(file, args);
 
 const CONSUMER = `
 import { migrate, status, MigrationError, ReviewBlockedError } from 'dbtool/migrator';
@@ -101,6 +78,11 @@ await db.$client.end();
 // a failing migration, on a pg Client the caller connected
 const client = new pg.Client({ connectionString: failUrl });
 await client.connect();
+// inside the caller's transaction: refused before anything runs (a file's COMMIT would commit it)
+await client.query('BEGIN');
+try { await migrate(client, { migrationsFolder: failing }); out.inTransaction = 'applied'; } catch (e) { out.inTransaction = { name: e.name, message: e.message }; }
+out.inTransactionTables = (await client.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'things'")).rows[0].n;
+await client.query('ROLLBACK');
 try { await migrate(client, { migrationsFolder: failing }); out.failure = 'applied'; } catch (e) { out.failure = errorOf(e); }
 out.failureLockReleased = (await client.query("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'")).rows[0].n;
 await client.end();
@@ -142,7 +124,7 @@ export async function all(url: string): Promise<void> {
 }
 `;
 
-describe('dbtool as a package (npm pack)', () => {
+describe('dbtool as a package (npm pack)', { timeout: 180_000 }, () => {
   it('ships type declarations for both entry points', () => {
     const dist = readdirSync(join(app, 'node_modules', 'dbtool', 'dist'));
     expect(dist).toEqual(expect.arrayContaining(['index.js', 'index.d.ts', 'migrator.js', 'migrator.d.ts']));
@@ -150,18 +132,14 @@ describe('dbtool as a package (npm pack)', () => {
 
   it('type-checks a TypeScript consumer (pg Pool and Client, PGlite, drizzle node-postgres and pglite databases, typed errors)', () => {
     writeFileSync(join(app, 'typed.ts'), TYPED);
-    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
-      files: ['typed.ts'],
-    }));
-    const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(app, 'tsconfig.json')], { cwd: app, encoding: 'utf8' });
-    expect(r.stdout + r.stderr).toBe('');
+    const r = packed.tsc('typed.ts');
+    expect(r.output).toBe('');
     expect(r.status).toBe(0);
     // and a call with something that is not a database does not compile
     writeFileSync(join(app, 'typed.ts'), `import { migrate } from 'dbtool/migrator';\nawait migrate({ nope: 1 }, { migrationsFolder: 'x' });\nexport {};\n`);
-    const bad = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(app, 'tsconfig.json')], { cwd: app, encoding: 'utf8' });
+    const bad = packed.tsc('typed.ts');
     expect(bad.status).not.toBe(0);
-    expect(bad.stdout).toMatch(/typed\.ts\(2,/);
+    expect(bad.output).toMatch(/typed\.ts\(2,/);
   });
 
   it('can be require()d from CommonJS (Node >= 20.19 require(esm))', () => {
@@ -200,6 +178,8 @@ console.log(JSON.stringify([typeof m.migrate, typeof m.status, typeof m.Migratio
     expect(out.drizzle).toMatchObject({ first: both, second: [], rowsBefore: 2, rowsAfterDrizzle: 2 });
     expect(out.failure).toMatchObject({ name: 'MigrationError', isMigrationError: true, sqlstate: '22012', migration: '0001_bad', line: 3, applied: ['0000_table'] });
     expect(out.failureLockReleased).toBe('0');
+    expect(out.inTransaction).toMatchObject({ name: 'UsageError', message: expect.stringMatching(/^migrate\(\) was given a connection inside a transaction/) });
+    expect(out.inTransactionTables).toBe(0);
     expect(out.review.files).toBeGreaterThan(0);
     expect(out.review.errors).toBeGreaterThan(0);
     // the database is as the run left it: the first file applied and recorded, the failing one rolled back
