@@ -109,19 +109,53 @@ export interface Report {
 
 /** Reviews folders: each file against the schema its folder's earlier files built. Pure: no IO. */
 export function review(folders: FolderSource[], settings: ReviewSettings): Report {
-  const files: FileReport[] = [];
-  for (const folder of folders) {
-    const catalog = new Catalog();
-    const freshRun = (): FolderState => ({ catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set() });
-    let folderState = freshRun();
-    for (const file of folder.files) {
-      if (folder.eachAlone && file.review) folderState = freshRun();
-      const report = reviewFile(file, folderState, settings);
-      if (file.review) files.push(report);
-      if (folder.eachAlone && file.review) resolvePending(folderState);
+  return finishReview(folders.flatMap((folder) => reviewFolder(folder, settings).map((r) => r.report)), settings);
+}
+
+/** What a cache may change in how one folder is reviewed; the reports come out the same. */
+export interface FolderHooks {
+  /** parses a file's text (a cache may answer instead of the parser) */
+  parse?: (text: string) => ParsedFile;
+  /** starts at file `at` with the schema the files before it built; valid only where `onCatalogBoundary` was called */
+  resume?: { at: number; catalog: Catalog };
+  /** called before file `index` when all the review carries into it is the catalog (no run under way) */
+  onCatalogBoundary?: (index: number, catalog: Catalog) => void;
+}
+
+export interface FolderFileReport {
+  /** the file's position in the folder */
+  index: number;
+  report: FileReport;
+}
+
+/** The reviewed files of one folder, before configured severities are applied (`finishReview`). */
+export function reviewFolder(folder: FolderSource, settings: ReviewSettings, hooks: FolderHooks = {}): FolderFileReport[] {
+  const out: FolderFileReport[] = [];
+  const catalog = hooks.resume?.catalog ?? new Catalog();
+  const freshRun = (): FolderState => ({ catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set() });
+  const parse = hooks.parse ?? parseSql;
+  let folderState = freshRun();
+  let runStarted = false;
+  for (let index = hooks.resume?.at ?? 0; index < folder.files.length; index++) {
+    const file = folder.files[index]!;
+    if (folder.eachAlone && file.review) {
+      folderState = freshRun();
+      runStarted = false;
     }
-    resolvePending(folderState);
+    if (!runStarted && file.review) hooks.onCatalogBoundary?.(index, catalog);
+    const report = reviewFile(file, folderState, settings, parse);
+    if (file.review) {
+      out.push({ index, report });
+      runStarted = true;
+    }
+    if (folder.eachAlone && file.review) resolvePending(folderState);
   }
+  resolvePending(folderState);
+  return out;
+}
+
+/** Applies the configured severities and sums up: the reports of all folders become one Report. */
+export function finishReview(files: FileReport[], settings: ReviewSettings): Report {
   applyRuleSettings(files, settings.rules ?? {});
   return { pgVersion: settings.pgVersion, files, summary: summarize(files) };
 }
@@ -144,12 +178,12 @@ interface FolderState {
   nullColumnsInRun: Set<string>;
 }
 
-function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSettings): FileReport {
+function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSettings, parse: (text: string) => ParsedFile): FileReport {
   const { catalog } = folder;
   const fileFindings = file.problems.map((p) => inputFinding(p));
   const report: FileReport = { path: file.path, migration: file.migration, statements: [], findings: fileFindings, text: file.text, suppressed: 0 };
   if (file.text === undefined) return report;
-  const parsed = file.parsed ?? parseSql(file.text);
+  const parsed = file.parsed ?? parse(file.text);
   if (!file.review) {
     // an earlier migration only builds the schema the reviewed ones are judged against
     for (const statement of parsed.statements) applyStatement(catalog, statement.node);
