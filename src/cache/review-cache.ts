@@ -84,12 +84,17 @@ function cachedFolder(
   counts: ReviewCacheCounts,
 ): FileReport[] {
   const base = keyOf('folder', namespace, canonicalJson(settings), folder.eachAlone ? 'each-alone' : 'one-run');
-  // chain[i]: the file and everything before it
+  // chain[i]: the file and everything before it; schemas[i]: the same for the schema, which only the texts build
   const chain: string[] = [];
+  const schemas: string[] = [];
   let link = base;
+  let schema = keyOf('schema', namespace);
   for (const file of folder.files) {
-    link = keyOf(link, file.path, file.migration, file.review ? 'reviewed' : 'history', JSON.stringify(file.problems), file.text === undefined ? 'missing' : textHash(file.text));
+    const content = file.text === undefined ? 'missing' : textHash(file.text);
+    link = keyOf(link, file.path, file.migration, file.review ? 'reviewed' : 'history', JSON.stringify(file.problems), content);
+    schema = keyOf(schema, content);
     chain.push(link);
+    schemas.push(schema);
   }
   const whole = link;
   const reviewed = folder.files.flatMap((f, i) => (f.review ? [i] : []));
@@ -122,16 +127,18 @@ function cachedFolder(
   } else {
     // the replay starts at the first miss when the schema before it was kept and nothing else carries over
     const carriesOnlySchema = folder.eachAlone || reviewed[0] === firstMiss;
-    const snapshot = carriesOnlySchema && firstMiss > 0 ? storedCatalog(store, chain[firstMiss - 1]!) : undefined;
+    const snapshot = carriesOnlySchema && firstMiss > 0 ? storedCatalog(store, schemas[firstMiss - 1]!) : undefined;
     const last = reviewed[reviewed.length - 1]!;
     if (snapshot) counts.resumed++;
     const fresh = reviewFolder(folder, settings, {
       parse,
       ...(snapshot ? { resume: { at: firstMiss, catalog: snapshot } } : {}),
-      // the schema before the last reviewed file: what a pre-merge review of one new migration needs next time
+      // the schema before the last reviewed file (what the next review of an edited new migration starts from)
+      // and after the last file (what a review of the next migration added to the folder starts from)
       onCatalogBoundary: (index, catalog) => {
-        if (index === last && index > 0 && !(snapshot && index === firstMiss)) store.put(keyOf('catalog', chain[index - 1]!), { ...catalog });
+        if (index === last && index > 0 && !(snapshot && index === firstMiss)) store.put(keyOf('catalog', schemas[index - 1]!), { ...catalog });
       },
+      onFolderEnd: (catalog) => store.put(keyOf('catalog', schema), { ...catalog }),
     });
     const computed = new Map(fresh.map((f) => [f.index, f.report]));
     reports = reviewed.map((index) => {

@@ -120,6 +120,8 @@ export interface FolderHooks {
   resume?: { at: number; catalog: Catalog };
   /** called before file `index` when all the review carries into it is the catalog (no run under way) */
   onCatalogBoundary?: (index: number, catalog: Catalog) => void;
+  /** called with the schema after the folder's last file */
+  onFolderEnd?: (catalog: Catalog) => void;
 }
 
 export interface FolderFileReport {
@@ -151,6 +153,7 @@ export function reviewFolder(folder: FolderSource, settings: ReviewSettings, hoo
     if (folder.eachAlone && file.review) resolvePending(folderState);
   }
   resolvePending(folderState);
+  hooks.onFolderEnd?.(catalog);
   return out;
 }
 

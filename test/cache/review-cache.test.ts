@@ -154,15 +154,26 @@ describe('invalidation', () => {
     expect(cached([folder], dir, severities).counts.folderHits).toBe(0);
   });
 
-  it('a new migration after an unchanged history resumes from the stored schema, edited or not', () => {
-    const folder = drizzleFolder('pre-merge', SIX);
+  it('a new migration after an unchanged history starts from the stored schema, edited or not', () => {
+    const { '0005_drop': added, ...history } = SIX;
+    const folder = drizzleFolder('pre-merge', history);
     const dir = join(work, 'pre-merge-cache');
+    // the folder reviewed whole (on the main branch) keeps the schema after its last file
+    cached([folder], dir);
+    const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: Array<Record<string, unknown>> };
+    journal.entries.push({ idx: 5, version: '7', when: 1736154005000, tag: '0005_drop', breakpoints: true });
+    writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify(journal));
     const last = join(folder, '0005_drop.sql');
-    expect(cached([last], dir).counts.resumed).toBe(0);
+    writeFileSync(last, added);
+    // the branch's new migration: its history is neither parsed nor replayed
+    const branch = cached([last], dir);
+    expect(branch.counts).toMatchObject({ resumed: 1, parseMisses: 1, parseHits: 0 });
+    expect(branch.json).toBe(uncached([last]));
     writeFileSync(last, 'ALTER TABLE "orders" ALTER COLUMN "user_id" SET NOT NULL;');
     const edited = cached([last], dir);
     expect(edited.counts).toMatchObject({ resumed: 1, parseMisses: 1, parseHits: 0 });
     expect(edited.json).toBe(uncached([last]));
+    expect(edited.json).not.toBe(branch.json);
   });
 });
 
