@@ -68,7 +68,15 @@ export function codeNamespace(): string {
   if (namespace) return namespace;
   const here = dirname(fileURLToPath(import.meta.url));
   const hash = createHash('sha256');
+  // the reviewer, the cache, and the one module outside them the reviewer imports
   for (const folder of ['review', 'cache']) hashTree(join(here, '..', folder), hash);
+  for (const file of ['regexp.js', 'regexp.ts']) {
+    try {
+      hash.update(readFileSync(join(here, '..', file)));
+    } catch {
+      // built or run from sources: one of the two exists
+    }
+  }
   let parser = 'unknown';
   try {
     parser = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve('libpg-query/package.json'), 'utf8')) as { version: string }).version;

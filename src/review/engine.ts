@@ -292,8 +292,7 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
   const effects = analyzeEffects(statement.node, base.effectContext);
   const findings: Finding[] = [];
   const ctx: RuleContext = { settings: base.settings, effectContext: base.effectContext, transaction: base.transaction, fileStatements: base.fileStatements, statement, effects };
-  for (const rule of RULES) {
-    if (!ruleEnabled(rule, base.settings)) continue;
+  for (const rule of enabledRules(base.settings)) {
     for (const found of rule.check(ctx)) {
       const finding: Finding = { rule: rule.id, severity: rule.severity, line: found.line ?? statement.line, column: found.column ?? statement.column, message: found.message, help: found.help, fix: found.fix };
       if (found.resolvedBy) resolvers.set(finding, found.resolvedBy);
@@ -308,6 +307,18 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
     if (fresh.length > 0) report.newRelations = fresh;
   }
   return { report, effects, resolvers };
+}
+
+const enabledBySettings = new WeakMap<ReviewSettings, readonly Rule[]>();
+
+/** The rules the settings turn on, in registry order: worked out once per review, not once per statement. */
+function enabledRules(settings: ReviewSettings): readonly Rule[] {
+  let rules = enabledBySettings.get(settings);
+  if (!rules) {
+    rules = RULES.filter((rule) => ruleEnabled(rule, settings));
+    enabledBySettings.set(settings, rules);
+  }
+  return rules;
 }
 
 /** Style rules are off until the configuration names them; any rule can be turned off. */
