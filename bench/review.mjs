@@ -1,8 +1,9 @@
-// Reviews the whole real-world corpus with dbtool and with squawk in one run and prints, in order: dbtool's
-// coverage of squawk's own test cases, dbtool's error and warning findings per corpus repo, then wall times,
-// peak RSS and their ratios. Never part of `npm test`: timings and counts belong here, not in assertions.
+// Reviews the whole real-world corpus with dbtool, squawk and pgfence in one run and prints, in order: dbtool's
+// coverage of squawk's own test cases, dbtool's error and warning findings per corpus repo, then wall times
+// (cold, warm from the review cache, pre-merge, one file), peak RSS and their ratios to the targets. Never part of `npm test`: timings and counts belong here, not in assertions.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,8 +42,8 @@ function squawkBinary() {
   return join(dir, 'bin', readdirSync(join(dir, 'bin'))[0]);
 }
 
-/** Runs a command `runs` times; returns the median wall time and the largest peak RSS. */
-function measure(label, command, args, runs) {
+/** Runs a command `runs` times; returns the median wall time and the largest peak RSS (undefined when an optional one fails). */
+function measure(label, command, args, runs, optional = false) {
   const times = [];
   let peakKb = 0;
   for (let i = 0; i < runs; i++) {
@@ -52,6 +53,7 @@ function measure(label, command, args, runs) {
     // 1 means findings, which the corpus certainly has; anything else is a failure of the tool
     if (result.status !== 0 && result.status !== 1) {
       console.error(`${label} failed (exit ${result.status}): ${result.stderr.slice(0, 500)}`);
+      if (optional) return undefined;
       process.exit(2);
     }
     times.push(elapsed);
@@ -125,7 +127,7 @@ for (const [reason, group] of byReason) {
 console.log('');
 
 // ---- error and warning findings per corpus repo, from dbtool's JSON report (all folders, one process)
-const reviewed = spawnSync(process.execPath, [join(root, 'bin', 'dbtool.js'), 'review-migration', ...folders, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const reviewed = spawnSync(process.execPath, [join(root, 'bin', 'dbtool.js'), 'review-migration', ...folders, '--format', 'json', '--no-cache'], { encoding: 'utf8', maxBuffer: 1 << 28 });
 if (reviewed.status !== 0 && reviewed.status !== 1) {
   console.error(`dbtool review-migration failed (exit ${reviewed.status}): ${reviewed.stderr.slice(0, 500)}`);
   process.exit(2);
@@ -158,17 +160,87 @@ if (sumOf('errors') !== report.summary.errors || sumOf('warnings') !== report.su
 }
 console.log('');
 
-console.log(`corpus: ${folders.length} folders, ${files.length} files; ${runs} runs each, median wall time`);
-const ours = measure('dbtool, corpus as folders (with history)', node, [dbtool, 'review-migration', ...folders, '--format', 'json'], runs);
-// the same files named one by one: each against its folder's history, which must not cost a pass per file
-const asFiles = measure('dbtool, corpus as files (each named, with history)', node, [dbtool, 'review-migration', ...files, '--format', 'json'], runs);
-const theirs = measure('squawk 2.66 (same files)', squawk, ['--reporter', 'json', ...files], runs);
-const single = files.find((f) => f.includes('ai-chatbot')) ?? files[0];
-const ourSingle = measure('dbtool, one file, cold process', node, [dbtool, 'review-migration', single, '--format', 'json'], 7);
-const theirSingle = measure('squawk, one file, cold process', squawk, ['--reporter', 'json', single], 7);
+// ---- wall times: cold (--no-cache), warm (the review cache filled, nothing changed), pre-merge, one file
+const scratch = mkdtempSync(join(tmpdir(), 'dbtool-bench-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+const corpusCache = join(scratch, 'corpus-cache');
+const pgfence = pgfenceBinary();
 
-const row = (m) => `${m.label.padEnd(55)} ${m.ms.toFixed(0).padStart(7)} ms   peak RSS ${m.peakKb ? `${(m.peakKb / 1024).toFixed(0)} MB` : 'n/a'}`;
-for (const m of [ours, asFiles, theirs, ourSingle, theirSingle]) console.log(row(m));
-console.log(`ratio corpus   dbtool/squawk wall time: ${(ours.ms / theirs.ms).toFixed(2)}x (target <= 1.00x)`);
-console.log(`ratio corpus   as files/as folders wall time: ${(asFiles.ms / ours.ms).toFixed(2)}x (linear in what is named: near 1.00x)`);
-console.log(`ratio one file dbtool/squawk wall time: ${(ourSingle.ms / theirSingle.ms).toFixed(2)}x (target: dbtool < 150 ms)`);
+// pre-merge: one new migration after the 299 files of the largest corpus folder (sim), in a copy of it
+const sim = folders.find((f) => f.includes('simstudioai__sim'));
+const branch = join(scratch, 'sim');
+cpSync(sim, branch, { recursive: true });
+const journalPath = join(branch, 'meta', '_journal.json');
+const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
+const previous = journal.entries[journal.entries.length - 1];
+journal.entries.push({ ...previous, idx: previous.idx + 1, when: previous.when + 1000, tag: '0299_bench_new_migration' });
+writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+const NEW_MIGRATION = 'ALTER TABLE "workflow" ADD COLUMN "archived_at" timestamp;\n--> statement-breakpoint\nCREATE INDEX "workflow_archived_at_idx" ON "workflow" USING btree ("archived_at");\n';
+const newFile = join(branch, '0299_bench_new_migration.sql');
+writeFileSync(newFile, NEW_MIGRATION);
+const aloneFile = join(scratch, 'alone', '0299_bench_new_migration.sql');
+mkdirSync(dirname(aloneFile));
+writeFileSync(aloneFile, NEW_MIGRATION);
+const preMergeCache = join(scratch, 'pre-merge-cache');
+
+const review = (paths, ...flags) => [dbtool, 'review-migration', ...paths, '--format', 'json', ...flags];
+// fills the caches the warm runs read (not timed)
+for (const [paths, dir] of [[folders, corpusCache], [[newFile], preMergeCache]]) spawnSync(node, review(paths, '--cache-dir', dir), { stdio: 'ignore' });
+const cacheBytes = folderBytes(corpusCache);
+
+console.log(`corpus: ${folders.length} folders, ${files.length} files; ${runs} runs each, median wall time (peak RSS from one more run)`);
+console.log('(the machine is shared: other processes load both cores, so absolute times vary between runs; compare ratios)');
+const folderCold = measure('dbtool, corpus as folders, cold (--no-cache)', node, review(folders, '--no-cache'), runs);
+// the same files named one by one: each against its folder's history, which must not cost a pass per file
+const filesCold = measure('dbtool, corpus as files, cold (--no-cache)', node, review(files, '--no-cache'), runs);
+const folderWarm = measure('dbtool, corpus as folders, warm (cache filled, unchanged)', node, review(folders, '--cache-dir', corpusCache), runs);
+const squawkCorpus = measure('squawk 2.66 (same files)', squawk, ['--reporter', 'json', ...files], runs);
+// pgfence stops at the first file it cannot parse: it gets the files without a syntax error
+const unparsable = new Set(report.files.filter((f) => [...f.findings, ...f.statements.flatMap((s) => s.findings)].some((x) => x.rule === 'syntax-error')).map((f) => resolve(f.path)));
+const parsable = files.filter((f) => !unparsable.has(f));
+const pgfenceCorpus = pgfence && measure(`pgfence 0.1 (the ${parsable.length} files that parse)`, node, [pgfence, 'analyze', '--format', 'sql', '--output', 'json', ...parsable], runs, true);
+const preCold = measure('dbtool, 1 new migration after sim (299 files), cold', node, review([newFile], '--no-cache'), 5);
+const preWarm = measure('dbtool, 1 new migration after sim (299 files), warm', node, review([newFile], '--cache-dir', preMergeCache), 5);
+const preAlone = measure('dbtool, the same new migration alone (no history)', node, review([aloneFile], '--no-cache'), 5);
+const squawkNew = measure('squawk, the new migration', squawk, ['--reporter', 'json', aloneFile], 5);
+const pgfenceNew = pgfence && measure('pgfence, the new migration', node, [pgfence, 'analyze', '--format', 'sql', '--output', 'json', aloneFile], 5, true);
+const single = files.find((f) => f.includes('ai-chatbot')) ?? files[0];
+const oneCold = measure('dbtool, one file (with history), cold process', node, review([single], '--no-cache'), 7);
+const squawkOne = measure('squawk, one file, cold process', squawk, ['--reporter', 'json', single], 7);
+const pgfenceOne = pgfence && measure('pgfence, one file, cold process', node, [pgfence, 'analyze', '--format', 'sql', '--output', 'json', single], 7, true);
+
+const row = (m) => `  ${m.label.padEnd(62)} ${m.ms.toFixed(0).padStart(7)} ms   peak RSS ${m.peakKb ? `${(m.peakKb / 1024).toFixed(0)} MB` : 'n/a'}`;
+for (const m of [folderCold, filesCold, folderWarm, squawkCorpus, pgfenceCorpus, preCold, preWarm, preAlone, squawkNew, pgfenceNew, oneCold, squawkOne, pgfenceOne]) if (m) console.log(row(m));
+if (!pgfence) console.log('  pgfence: not installed (npm ci installs the @flvmnt/pgfence devDependency)');
+console.log(`  review cache of the corpus: ${(cacheBytes / 1024 / 1024).toFixed(1)} MB in ${corpusCache.replace(scratch, '<tmp>')}`);
+const ratio = (label, value, target) => console.log(`  ${label.padEnd(62)} ${value.toFixed(2).padStart(7)}x  (target <= ${target.toFixed(2)}x) ${value <= target ? 'met' : 'MISSED'}`);
+ratio('corpus as files / as folders (cold)', filesCold.ms / folderCold.ms, 1.1);
+ratio('corpus cold / squawk', folderCold.ms / squawkCorpus.ms, 2);
+ratio('corpus warm / squawk', folderWarm.ms / squawkCorpus.ms, 1);
+if (pgfenceCorpus) console.log(`  ${'corpus cold / pgfence (pgfence reviews fewer files)'.padEnd(62)} ${(folderCold.ms / pgfenceCorpus.ms).toFixed(2).padStart(7)}x`);
+ratio('pre-merge warm / the new migration alone', preWarm.ms / preAlone.ms, 1.3);
+console.log(`  ${'pre-merge cold / the new migration alone'.padEnd(62)} ${(preCold.ms / preAlone.ms).toFixed(2).padStart(7)}x`);
+console.log(`  ${'one file cold'.padEnd(62)} ${oneCold.ms.toFixed(0).padStart(7)} ms (target <= 150 ms) ${oneCold.ms <= 150 ? 'met' : 'MISSED'}`);
+const peak = Math.max(folderCold.peakKb, filesCold.peakKb, folderWarm.peakKb, preCold.peakKb, preWarm.peakKb) / 1024;
+console.log(`  ${'peak RSS of dbtool over these runs'.padEnd(62)} ${peak.toFixed(0).padStart(7)} MB (target <= 250 MB) ${peak <= 250 ? 'met' : 'MISSED'}`);
+
+/** pgfence's CLI script, when the devDependency is installed. */
+function pgfenceBinary() {
+  try {
+    const require = createRequire(join(root, 'package.json'));
+    const dir = dirname(require.resolve('@flvmnt/pgfence/package.json'));
+    const { bin } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    return join(dir, typeof bin === 'string' ? bin : bin.pgfence);
+  } catch {
+    return undefined;
+  }
+}
+
+function folderBytes(dir) {
+  let bytes = 0;
+  for (const name of readdirSync(dir, { recursive: true })) {
+    const stat = statSync(join(dir, String(name)));
+    if (stat.isFile()) bytes += stat.size;
+  }
+  return bytes;
+}

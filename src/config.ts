@@ -37,6 +37,8 @@ export interface ReviewConfig {
   ai: AiConfig;
   /** where production sizes come from, and the thresholds that scale findings by them */
   sizes: SizeSettings;
+  /** false: the config turns the review cache off ("cache": false) */
+  cache: boolean;
 }
 
 export interface AiConfig {
@@ -61,9 +63,10 @@ interface FileConfig {
   ai?: unknown;
   stats?: unknown;
   sizes?: unknown;
+  cache?: unknown;
 }
 
-const KNOWN_KEYS = ['runner', 'pgVersion', 'timezone', 'transactionMode', 'runnerLockTimeout', 'rules', 'exclude', 'migrate', 'explain', 'ai', 'stats', 'sizes'];
+const KNOWN_KEYS = ['runner', 'pgVersion', 'timezone', 'transactionMode', 'runnerLockTimeout', 'rules', 'exclude', 'migrate', 'explain', 'ai', 'stats', 'sizes', 'cache'];
 const AI_KEYS = ['enabled', 'model', 'maxTokens'];
 const RULE_SETTINGS = ['error', 'warning', 'info', 'off'];
 
@@ -126,8 +129,10 @@ export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConf
   const ai = parseAi(file.ai, flags, where, problems);
   const root = found ? dirname(found.path.replace(/#dbtool$/, '')) : resolve(cwd);
   const sizes = parseSizeSettings(file.stats, file.sizes, root, where, problems);
+  const cache = file.cache ?? true;
+  if (typeof cache !== 'boolean') problems.push(`${where}: cache must be true (keep review results in .dbtool/cache) or false`);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), problems.length === 1 ? 'Fix the setting above.' : 'Fix the settings listed above.');
-  return { pgVersion, timezone: String(timezone), transactionMode: mode, runner: chosen.runner, runnerSource: chosen.source, deprecations: chosen.deprecations, rules, exclude: exclude as string[], root, configPath: found?.path, runnerLockTimeout: runnerLockTimeout === true, ai, sizes };
+  return { pgVersion, timezone: String(timezone), transactionMode: mode, runner: chosen.runner, runnerSource: chosen.source, deprecations: chosen.deprecations, rules, exclude: exclude as string[], root, configPath: found?.path, runnerLockTimeout: runnerLockTimeout === true, ai, sizes, cache: cache !== false };
 }
 
 function parseAi(value: unknown, flags: ReviewFlags, where: string, problems: string[]): AiConfig {

@@ -12,6 +12,8 @@ export interface MigrationAiFlags {
   aiDryRun?: boolean;
   /** false with --no-cache */
   cache?: boolean;
+  /** review-migration and generate: where the review cache lives (default .dbtool/cache at the project root) */
+  cacheDir?: string;
   model?: string;
   aiMaxTokens?: string;
   /** review-migration and generate: the database whose statistics give table sizes (else DATABASE_URL, then the drizzle config) */
@@ -28,14 +30,20 @@ export interface MigrationAiDeps {
   tableSizes?: TableSizes;
 }
 
-/** The AI options; `url` adds --url for commands that use a database only for the second opinion. */
-export function addAiOptions(command: Command, options: { url: boolean }): Command {
+/**
+ * The AI options; `url` adds --url for commands that use a database only for the second opinion, `reviewCache`
+ * makes --no-cache also turn off the review cache and adds --cache-dir.
+ */
+export function addAiOptions(command: Command, options: { url: boolean; reviewCache?: boolean }): Command {
   const withAi = command
     .option('--ai', 'ask Claude for a second opinion after the review (needs ANTHROPIC_API_KEY); never changes the exit code')
     .option('--ai-dry-run', 'print the exact request --ai would send, send nothing (no key needed)')
     .option('--model <id>', `Claude model for --ai (default: config ai.model or ${DEFAULT_MODEL})`)
     .option('--ai-max-tokens <n>', `output token limit for --ai (default: config ai.maxTokens or ${DEFAULT_MAX_TOKENS})`)
-    .option('--no-cache', 'with --ai: ask again even if an identical request was answered before (.dbtool/ai-cache)');
+    .option('--no-cache', options.reviewCache
+      ? 'review every file anew without reading or writing the review cache (.dbtool/cache); with --ai also ask again even if an identical request was answered before (.dbtool/ai-cache)'
+      : 'with --ai: ask again even if an identical request was answered before (.dbtool/ai-cache)');
+  if (options.reviewCache) withAi.option('--cache-dir <dir>', 'keep the review cache in this folder instead of .dbtool/cache at the project root (e.g. a CI cache)');
   return options.url ? withAi.option('--url <postgres-url>', 'a database whose statistics give production table sizes (read-only): findings whose harm is time under a lock follow them, and --ai gets them') : withAi;
 }
 
@@ -45,16 +53,16 @@ export function wantsAi(opts: MigrationAiFlags): boolean {
 }
 
 /** AI-only flags without --ai are a usage error rather than silently ignored. */
-export function rejectStrayAiFlags(opts: MigrationAiFlags): void {
-  // --url is not AI-only: it is also where a review reads table sizes
-  const stray = [opts.model !== undefined && '--model', opts.aiMaxTokens !== undefined && '--ai-max-tokens', opts.cache === false && '--no-cache'].filter(Boolean);
+export function rejectStrayAiFlags(opts: MigrationAiFlags, reviewCache = false): void {
+  // --url is not AI-only: it is also where a review reads table sizes; --no-cache also turns off the review cache
+  const stray = [opts.model !== undefined && '--model', opts.aiMaxTokens !== undefined && '--ai-max-tokens', !reviewCache && opts.cache === false && '--no-cache'].filter(Boolean);
   if (stray.length) throw new UsageError(`${stray.join(', ')} only applies with --ai.`, 'Add --ai (or --ai-dry-run to see the request without sending it).');
 }
 
 /** Rejects AI-only flags without --ai, --ai when the repository forbids it, and formats it cannot stream into. */
-export function checkAiFlags(opts: MigrationAiFlags, config: ReviewConfig): void {
+export function checkAiFlags(opts: MigrationAiFlags, config: ReviewConfig, reviewCache = false): void {
   if (!wantsAi(opts)) {
-    rejectStrayAiFlags(opts);
+    rejectStrayAiFlags(opts, reviewCache);
     return;
   }
   if (opts.ai && !opts.aiDryRun && !config.ai.enabled) {

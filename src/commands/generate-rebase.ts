@@ -37,7 +37,7 @@ export async function rebase(ref: string, kitArgs: string[], flags: GenerateFlag
   // --url names the database to check for applied branch migrations; with --ai it also gives table sizes
   const reviewConfig = resolveReviewConfig({ config: flags.config, ...(flags.runner ? { runner: flags.runner } : {}), ...(flags.model ? { model: flags.model } : {}), ...(flags.aiMaxTokens ? { aiMaxTokens: flags.aiMaxTokens } : {}) }, io.cwd);
   for (const note of reviewConfig.deprecations) io.stderr(`${note}\n`);
-  checkAiFlags(wantsAi ? flags : { ...flags, url: undefined }, reviewConfig);
+  checkAiFlags(wantsAi ? flags : { ...flags, url: undefined }, reviewConfig, true);
   const connection = await aiConnection(flags, io);
   const v1 = !existsSync(join(out, 'meta', '_journal.json')) && existsSync(out) && readdirSync(out).some((n) => V1_FOLDER.test(n));
   if (!v1 && !existsSync(join(out, 'meta', '_journal.json'))) {

@@ -10,7 +10,7 @@ import { loadInput } from '../drizzle/inputs.js';
 import { DbtoolError, UsageError } from '../errors.js';
 import { reviewToJson } from '../report/json.js';
 import { reviewToPretty } from '../report/pretty.js';
-import { review } from '../review/engine.js';
+import { openReviewCache, reviewWithCache } from './review-cache.js';
 import { applySizes } from '../review/sizes.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
@@ -44,7 +44,7 @@ export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, inter
   const out = drizzle?.out ?? `${io.cwd}/drizzle`;
   const reviewConfig = resolveReviewConfig({ config: flags.config, ...(flags.runner ? { runner: flags.runner } : {}), ...(flags.model ? { model: flags.model } : {}), ...(flags.aiMaxTokens ? { aiMaxTokens: flags.aiMaxTokens } : {}) }, io.cwd);
   for (const note of reviewConfig.deprecations) io.stderr(`${note}\n`);
-  checkAiFlags(flags, reviewConfig);
+  checkAiFlags(flags, reviewConfig, true);
   // a missing API key is reported before drizzle-kit writes anything
   const connection = await aiConnection(flags, io);
   const before = migrationFiles(out);
@@ -75,7 +75,7 @@ export async function reviewCreated(created: string[], out: string, flags: Gener
   // only the new files are under review, so only they can be rewritten: nothing merged is touched
   if (flags.fix) (await import('./fix-files.js')).applyFixes([input], settings, io);
   const sizes = await resolveSizes(flags, reviewConfig, io);
-  const reviewed = { ...review([input], settings), runner: { name: reviewConfig.runner, source: reviewConfig.runnerSource } };
+  const reviewed = { ...reviewWithCache([input], settings, openReviewCache(flags, reviewConfig, io.cwd)), runner: { name: reviewConfig.runner, source: reviewConfig.runnerSource } };
   const report = sizes ? applySizes(reviewed, sizes, reviewConfig.sizes.thresholds) : reviewed;
   const heading = `\nReviewing ${created.length === 1 ? 'the new migration' : `the ${created.length} new migrations`}: ${[...wanted].join(', ')}\n`;
   if (flags.ai || flags.aiDryRun) {
@@ -109,7 +109,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('--dry-run', 'with --rebase: print the plan, change nothing')
     .allowUnknownOption();
   addStatsOption(command);
-  addAiOptions(command, { url: true })
+  addAiOptions(command, { url: true, reviewCache: true })
     .addHelpText('after', `
 Examples:
   $ dbtool generate

@@ -19,6 +19,7 @@ import type { Io } from './io.js';
 // what only some flags need (--base, --fix, --ai, the CI formats) is imported when used: a plain review starts faster
 import { MIGRATION_AI_HELP, addAiOptions, aiConnection, checkAiFlags } from './ai-options.js';
 import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
+import { openReviewCache, reviewWithCache } from './review-cache.js';
 import { addStatsOption, resolveSizes } from './size-options.js';
 import type { SizeFlags } from './size-options.js';
 
@@ -44,7 +45,7 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   parser.catch(() => undefined);
   const config = resolveReviewConfig(opts, io.cwd);
   for (const note of config.deprecations) io.stderr(`${note}\n`);
-  checkAiFlags(opts, config);
+  checkAiFlags(opts, config, true);
   const maxWarnings = warningLimit(opts.maxWarnings);
   const connection = await aiConnection(opts, io);
   // files of one folder named one by one read that folder once
@@ -80,7 +81,8 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   if (opts.fix) await fixReviewed(inputs, settings, opts, io);
   const sizes = await resolveSizes(opts, config, io);
   // files of one folder named one by one are reviewed in one pass over its history, each as if named alone
-  const reviewed: Report = { ...reviewInputs(inputs, settings), runner: { name: config.runner, source: config.runnerSource } };
+  const cache = openReviewCache(opts, config, io.cwd);
+  const reviewed: Report = { ...reviewInputs(inputs, settings, (folders) => reviewWithCache(folders, settings, cache)), runner: { name: config.runner, source: config.runnerSource } };
   const report: Report = sizes ? applySizes(reviewed, sizes, config.sizes.thresholds) : reviewed;
   const tooManyWarnings = maxWarnings !== undefined && report.summary.warnings > maxWarnings;
   const exitCode = report.summary.errors > 0 || tooManyWarnings ? 1 : 0;
@@ -134,7 +136,7 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('-v, --verbose', 'show every statement with its effects, not only those with findings')
     .option('--config <file>', 'path to dbtool.config.json');
   addStatsOption(command);
-  addAiOptions(command, { url: true })
+  addAiOptions(command, { url: true, reviewCache: true })
     .addHelpText('after', `
 Examples:
   $ dbtool review-migration drizzle
@@ -144,6 +146,7 @@ Examples:
   $ dbtool review-migration drizzle --max-warnings 0
   $ dbtool review-migration drizzle --base origin/main                # in a pull request
   $ dbtool review-migration drizzle --stats dbtool-stats.json         # scaled by production table sizes
+  $ dbtool review-migration drizzle --cache-dir ~/.cache/dbtool          # a cache CI keeps between runs
   $ dbtool review-migration drizzle/0007_add_index.sql --fix
   $ dbtool review-migration drizzle/0007_add_index.sql --ai
   $ dbtool review-migration drizzle/0007_add_index.sql --ai-dry-run | less

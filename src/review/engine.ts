@@ -109,19 +109,56 @@ export interface Report {
 
 /** Reviews folders: each file against the schema its folder's earlier files built. Pure: no IO. */
 export function review(folders: FolderSource[], settings: ReviewSettings): Report {
-  const files: FileReport[] = [];
-  for (const folder of folders) {
-    const catalog = new Catalog();
-    const freshRun = (): FolderState => ({ catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set() });
-    let folderState = freshRun();
-    for (const file of folder.files) {
-      if (folder.eachAlone && file.review) folderState = freshRun();
-      const report = reviewFile(file, folderState, settings);
-      if (file.review) files.push(report);
-      if (folder.eachAlone && file.review) resolvePending(folderState);
+  return finishReview(folders.flatMap((folder) => reviewFolder(folder, settings).map((r) => r.report)), settings);
+}
+
+/** What a cache may change in how one folder is reviewed; the reports come out the same. */
+export interface FolderHooks {
+  /** parses a file's text (a cache may answer instead of the parser) */
+  parse?: (text: string) => ParsedFile;
+  /** starts at file `at` with the schema the files before it built; valid only where `onCatalogBoundary` was called */
+  resume?: { at: number; catalog: Catalog };
+  /** called before file `index` when all the review carries into it is the catalog (no run under way) */
+  onCatalogBoundary?: (index: number, catalog: Catalog) => void;
+  /** called with the schema after the folder's last file */
+  onFolderEnd?: (catalog: Catalog) => void;
+}
+
+export interface FolderFileReport {
+  /** the file's position in the folder */
+  index: number;
+  report: FileReport;
+}
+
+/** The reviewed files of one folder, before configured severities are applied (`finishReview`). */
+export function reviewFolder(folder: FolderSource, settings: ReviewSettings, hooks: FolderHooks = {}): FolderFileReport[] {
+  const out: FolderFileReport[] = [];
+  const catalog = hooks.resume?.catalog ?? new Catalog();
+  const freshRun = (): FolderState => ({ catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set() });
+  const parse = hooks.parse ?? parseSql;
+  let folderState = freshRun();
+  let runStarted = false;
+  for (let index = hooks.resume?.at ?? 0; index < folder.files.length; index++) {
+    const file = folder.files[index]!;
+    if (folder.eachAlone && file.review) {
+      folderState = freshRun();
+      runStarted = false;
     }
-    resolvePending(folderState);
+    if (!runStarted && file.review) hooks.onCatalogBoundary?.(index, catalog);
+    const report = reviewFile(file, folderState, settings, parse);
+    if (file.review) {
+      out.push({ index, report });
+      runStarted = true;
+    }
+    if (folder.eachAlone && file.review) resolvePending(folderState);
   }
+  resolvePending(folderState);
+  hooks.onFolderEnd?.(catalog);
+  return out;
+}
+
+/** Applies the configured severities and sums up: the reports of all folders become one Report. */
+export function finishReview(files: FileReport[], settings: ReviewSettings): Report {
   applyRuleSettings(files, settings.rules ?? {});
   return { pgVersion: settings.pgVersion, files, summary: summarize(files) };
 }
@@ -144,12 +181,12 @@ interface FolderState {
   nullColumnsInRun: Set<string>;
 }
 
-function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSettings): FileReport {
+function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSettings, parse: (text: string) => ParsedFile): FileReport {
   const { catalog } = folder;
   const fileFindings = file.problems.map((p) => inputFinding(p));
   const report: FileReport = { path: file.path, migration: file.migration, statements: [], findings: fileFindings, text: file.text, suppressed: 0 };
   if (file.text === undefined) return report;
-  const parsed = file.parsed ?? parseSql(file.text);
+  const parsed = file.parsed ?? parse(file.text);
   if (!file.review) {
     // an earlier migration only builds the schema the reviewed ones are judged against
     for (const statement of parsed.statements) applyStatement(catalog, statement.node);
@@ -255,8 +292,7 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
   const effects = analyzeEffects(statement.node, base.effectContext);
   const findings: Finding[] = [];
   const ctx: RuleContext = { settings: base.settings, effectContext: base.effectContext, transaction: base.transaction, fileStatements: base.fileStatements, statement, effects };
-  for (const rule of RULES) {
-    if (!ruleEnabled(rule, base.settings)) continue;
+  for (const rule of enabledRules(base.settings)) {
     for (const found of rule.check(ctx)) {
       const finding: Finding = { rule: rule.id, severity: rule.severity, line: found.line ?? statement.line, column: found.column ?? statement.column, message: found.message, help: found.help, fix: found.fix };
       if (found.resolvedBy) resolvers.set(finding, found.resolvedBy);
@@ -271,6 +307,18 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
     if (fresh.length > 0) report.newRelations = fresh;
   }
   return { report, effects, resolvers };
+}
+
+const enabledBySettings = new WeakMap<ReviewSettings, readonly Rule[]>();
+
+/** The rules the settings turn on, in registry order: worked out once per review, not once per statement. */
+function enabledRules(settings: ReviewSettings): readonly Rule[] {
+  let rules = enabledBySettings.get(settings);
+  if (!rules) {
+    rules = RULES.filter((rule) => ruleEnabled(rule, settings));
+    enabledBySettings.set(settings, rules);
+  }
+  return rules;
 }
 
 /** Style rules are off until the configuration names them; any rule can be turned off. */
@@ -339,6 +387,8 @@ function inputFinding(problem: InputProblem): Finding {
 
 /** Configured severities replace the defaults; rules set to 'off' report nothing (input rules included). */
 function applyRuleSettings(files: FileReport[], rules: Readonly<Record<string, Severity | 'off'>>): void {
+  // the common case, no rule configured: nothing to copy for every statement of every file
+  if (Object.keys(rules).length === 0) return;
   const adjust = (findings: Finding[]) =>
     findings.flatMap((f) => {
       const setting = rules[f.rule];

@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { Catalog } from '../review/catalog/model.js';
+import { finishReview, reviewFolder } from '../review/engine.js';
+import type { FileReport, FolderSource, Report } from '../review/engine.js';
+import type { ReviewSettings } from '../review/findings.js';
+import { parseSql } from '../review/parse.js';
+import type { ParsedFile, ParsedStatement } from '../review/parse.js';
+import { SourceText } from '../review/source-text.js';
+import { keyOf } from './store.js';
+
+/** Where entries are kept: `CacheStore`, or anything with the same two methods. */
+export interface EntryStore {
+  get(key: string): unknown;
+  put(key: string, value: unknown): void;
+}
+
+/** What a cached review did, for tests and the benchmark. */
+export interface ReviewCacheCounts {
+  /** folders answered by one entry: nothing parsed or replayed */
+  folderHits: number;
+  /** reviewed files answered from the cache, and reviewed anew */
+  fileHits: number;
+  fileMisses: number;
+  parseHits: number;
+  parseMisses: number;
+  /** folders whose replay started from a stored schema instead of their first file */
+  resumed: number;
+}
+
+export function emptyCounts(): ReviewCacheCounts {
+  return { folderHits: 0, fileHits: 0, fileMisses: 0, parseHits: 0, parseMisses: 0, resumed: 0 };
+}
+
+/**
+ * `review(folders, settings)` with its results kept in `store`, the same report byte for byte.
+ *
+ * A reviewed file's report depends on the settings, its text and everything before it in its folder (the
+ * schema, and in a run of several files the transaction so far): the key of file i chains the hashes of
+ * files 0..i. In one run it also depends on the files after it: a foreign key without an index waits for the
+ * end of the folder, since a later file may create the index (`resolvedBy`), so a run is stored under the
+ * hash of the whole folder. A file named on its own is judged at its end (`eachAlone`): its entry needs
+ * only its chain, and editing it misses exactly its entry and those of the files after it.
+ *
+ * `namespace` names the code that computed the entries (dbtool's version and build, the parser's version).
+ */
+export function cachedReview(folders: readonly FolderSource[], settings: ReviewSettings, store: EntryStore, namespace: string, counts: ReviewCacheCounts = emptyCounts()): Report {
+  const hashes = new Map<string, string>();
+  const textHash = (text: string): string => {
+    let hash = hashes.get(text);
+    if (hash === undefined) {
+      hash = createHash('sha256').update(text).digest('hex');
+      hashes.set(text, hash);
+    }
+    return hash;
+  };
+  const parse = (text: string): ParsedFile => {
+    const key = keyOf('parse', namespace, textHash(text));
+    const stored = store.get(key) as StoredParse | undefined;
+    if (stored && Array.isArray(stored.statements) && typeof stored.byteOrderMark === 'boolean') {
+      counts.parseHits++;
+      return { source: new SourceText(stored.byteOrderMark ? ` ${text.slice(1)}` : text), statements: stored.statements, byteOrderMark: stored.byteOrderMark };
+    }
+    counts.parseMisses++;
+    const parsed = parseSql(text);
+    store.put(key, { statements: parsed.statements, byteOrderMark: parsed.byteOrderMark } satisfies StoredParse);
+    return parsed;
+  };
+  const files = folders.flatMap((folder) => cachedFolder(folder, settings, store, namespace, textHash, parse, counts));
+  return finishReview(files, settings);
+}
+
+interface StoredParse {
+  statements: ParsedStatement[];
+  byteOrderMark: boolean;
+}
+
+function cachedFolder(
+  folder: FolderSource,
+  settings: ReviewSettings,
+  store: EntryStore,
+  namespace: string,
+  textHash: (text: string) => string,
+  parse: (text: string) => ParsedFile,
+  counts: ReviewCacheCounts,
+): FileReport[] {
+  const base = keyOf('folder', namespace, canonicalJson(settings), folder.eachAlone ? 'each-alone' : 'one-run');
+  // chain[i]: the file and everything before it; schemas[i]: the same for the schema, which only the texts build
+  const chain: string[] = [];
+  const schemas: string[] = [];
+  let link = base;
+  let schema = keyOf('schema', namespace);
+  for (const file of folder.files) {
+    const content = file.text === undefined ? 'missing' : textHash(file.text);
+    link = keyOf(link, file.path, file.migration, file.review ? 'reviewed' : 'history', JSON.stringify(file.problems), content);
+    schema = keyOf(schema, content);
+    chain.push(link);
+    schemas.push(schema);
+  }
+  const whole = link;
+  const reviewed = folder.files.flatMap((f, i) => (f.review ? [i] : []));
+  if (reviewed.length === 0) return [];
+  const withText = (report: FileReport, index: number): FileReport => ({ ...report, text: folder.files[index]!.text });
+
+  const folderKey = keyOf('reports', whole);
+  const all = store.get(folderKey) as { reports: FileReport[] } | undefined;
+  if (all && Array.isArray(all.reports) && all.reports.length === reviewed.length && all.reports.every(isReport)) {
+    counts.folderHits++;
+    counts.fileHits += reviewed.length;
+    return all.reports.map((r, n) => withText(r, reviewed[n]!));
+  }
+
+  // files named one by one are each a run of their own: a file's report is its own entry, and a changed file
+  // leaves the entries of the files before it valid. In one run, the run's state reaches every later file, so
+  // the folder is the unit (its entry above); its parsed files still come from the cache.
+  const found = new Map<number, FileReport>();
+  if (folder.eachAlone) {
+    for (const index of reviewed) {
+      const entry = store.get(keyOf('file', chain[index]!)) as { report: FileReport } | undefined;
+      if (entry && isReport(entry.report)) found.set(index, entry.report);
+    }
+  }
+  const firstMiss = reviewed.find((index) => !found.has(index));
+  let reports: FileReport[];
+  if (firstMiss === undefined) {
+    reports = reviewed.map((index) => found.get(index)!);
+    counts.fileHits += reviewed.length;
+  } else {
+    // the replay starts at the first miss when the schema before it was kept and nothing else carries over
+    const carriesOnlySchema = folder.eachAlone || reviewed[0] === firstMiss;
+    const snapshot = carriesOnlySchema && firstMiss > 0 ? storedCatalog(store, schemas[firstMiss - 1]!) : undefined;
+    const last = reviewed[reviewed.length - 1]!;
+    if (snapshot) counts.resumed++;
+    const fresh = reviewFolder(folder, settings, {
+      parse,
+      ...(snapshot ? { resume: { at: firstMiss, catalog: snapshot } } : {}),
+      // the schema before the last reviewed file (what the next review of an edited new migration starts from)
+      // and after the last file (what a review of the next migration added to the folder starts from)
+      onCatalogBoundary: (index, catalog) => {
+        if (index === last && index > 0 && !(snapshot && index === firstMiss)) store.put(keyOf('catalog', schemas[index - 1]!), { ...catalog });
+      },
+      onFolderEnd: (catalog) => store.put(keyOf('catalog', schema), { ...catalog }),
+    });
+    const computed = new Map(fresh.map((f) => [f.index, f.report]));
+    reports = reviewed.map((index) => {
+      const cached = found.get(index);
+      const anew = computed.get(index);
+      if (cached) counts.fileHits++;
+      else counts.fileMisses++;
+      if (!anew) return cached!;
+      if (!cached && folder.eachAlone) store.put(keyOf('file', chain[index]!), { report: { ...anew, text: undefined } });
+      return anew;
+    });
+  }
+  store.put(folderKey, { reports: reports.map((r) => ({ ...r, text: undefined })) });
+  return reports.map((r, n) => withText(r, reviewed[n]!));
+}
+
+function storedCatalog(store: EntryStore, link: string): Catalog | undefined {
+  const value = store.get(keyOf('catalog', link));
+  if (!value || typeof value !== 'object' || !((value as Catalog).relations instanceof Map)) return undefined;
+  return Object.assign(new Catalog(), value);
+}
+
+function isReport(value: unknown): value is FileReport {
+  const report = value as FileReport | undefined;
+  return typeof report === 'object' && report !== null && typeof report.path === 'string' && Array.isArray(report.statements) && Array.isArray(report.findings);
+}
+
+/** JSON with object keys sorted, so equal settings give equal keys whatever order they were written in. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+}

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CacheStore, keyOf } from '../cache/store.js';
+import { cachedReview } from '../cache/review-cache.js';
+import type { ReviewCacheCounts } from '../cache/review-cache.js';
+import { emptyCounts } from '../cache/review-cache.js';
+import type { ReviewConfig } from '../config.js';
+import { review } from '../review/engine.js';
+import type { FolderSource, Report } from '../review/engine.js';
+import type { ReviewSettings } from '../review/findings.js';
+import { projectRoot } from '../project-root.js';
+import { VERSION } from '../version.js';
+
+export interface CacheFlags {
+  /** false with --no-cache */
+  cache?: boolean;
+  cacheDir?: string;
+}
+
+export interface ReviewCache {
+  store: CacheStore;
+  namespace: string;
+  counts: ReviewCacheCounts;
+}
+
+/** The review cache this run uses, or undefined when --no-cache or the config's "cache": false turn it off. */
+export function openReviewCache(flags: CacheFlags, config: Pick<ReviewConfig, 'cache'>, cwd: string): ReviewCache | undefined {
+  if (flags.cache === false || !config.cache) return undefined;
+  const dir = flags.cacheDir !== undefined ? resolve(cwd, flags.cacheDir) : join(projectRoot(cwd), '.dbtool', 'cache');
+  return { store: new CacheStore(dir), namespace: codeNamespace(), counts: emptyCounts() };
+}
+
+/** `review(folders, settings)`, answered from the cache where it can be; prunes the cache when this run added to it. */
+export function reviewWithCache(folders: readonly FolderSource[], settings: ReviewSettings, cache: ReviewCache | undefined): Report {
+  if (!cache) return review([...folders], settings);
+  const report = cachedReview(folders, settings, cache.store, cache.namespace, cache.counts);
+  if (cache.store.counts.writes > 0) {
+    keepOutOfGit(cache.store.dir);
+    cache.store.prune();
+  }
+  return report;
+}
+
+/** Cached results hold migration SQL: nothing a repository should commit by accident. */
+function keepOutOfGit(dir: string): void {
+  try {
+    const ignore = join(dir, '.gitignore');
+    if (!existsSync(ignore)) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(ignore, '*\n');
+    }
+  } catch {
+    // an unwritable folder keeps nothing anyway
+  }
+}
+
+let namespace: string | undefined;
+
+/**
+ * Names the code whose results the cache holds: dbtool's version, the content of the reviewer as built (so a
+ * changed build never reads another build's entries, even at the same version), the parser's version and the
+ * serializer's (V8) version.
+ */
+export function codeNamespace(): string {
+  if (namespace) return namespace;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const hash = createHash('sha256');
+  // the reviewer, the cache, and the one module outside them the reviewer imports
+  for (const folder of ['review', 'cache']) hashTree(join(here, '..', folder), hash);
+  for (const file of ['regexp.js', 'regexp.ts']) {
+    try {
+      hash.update(readFileSync(join(here, '..', file)));
+    } catch {
+      // built or run from sources: one of the two exists
+    }
+  }
+  let parser = 'unknown';
+  try {
+    parser = (JSON.parse(readFileSync(createRequire(import.meta.url).resolve('libpg-query/package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    // a bundle without package.json: the build hash still separates versions
+  }
+  namespace = keyOf('dbtool-review-cache', VERSION, hash.digest('hex'), parser, process.versions.v8);
+  return namespace;
+}
+
+function hashTree(dir: string, hash: ReturnType<typeof createHash>): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { recursive: true }) as string[];
+  } catch {
+    return;
+  }
+  for (const name of names.filter((n) => /\.(js|ts)$/.test(n) && !n.endsWith('.d.ts')).sort()) {
+    hash.update(`${name}\0`);
+    hash.update(readFileSync(join(dir, name)));
+  }
+}
