@@ -2,6 +2,7 @@ import type { Node } from '@pgsql/types';
 import { asNode, displayName, names, qualifiedKey, walk } from '../ast.js';
 import type { Catalog } from './model.js';
 import { normalizeType } from './types.js';
+import { isBuiltinFunction } from '../expressions.js';
 
 /**
  * The object that depends: what PostgreSQL names in "… depends on …" and drops with CASCADE. Tables'
@@ -73,7 +74,8 @@ export function expressionTargets(expr: unknown, catalog: Catalog, ownTable?: st
         const sequence = regclassLiteral(args[0]);
         if (sequence) add({ kind: 'sequence', key: sequence });
       }
-      if (catalog.functions.has(name) && !body.agg_star) add({ kind: 'function', name, arity: args.length });
+      // a polyfill of a built-in (gen_random_uuid before 13): unqualified calls still reach pg_catalog's
+      if (catalog.functions.has(name) && !(fn.length === 1 && isBuiltinFunction(name))) add({ kind: 'function', name, arity: args.length });
     } else if (tag === 'TypeCast') {
       const type = normalizeType(body.typeName as never).type.name;
       if (isUserType(catalog, type)) add({ kind: 'type', key: type });
