@@ -22,6 +22,11 @@ const IMMUTABLE_FUNCTIONS = new Set([
   'greatest', 'least', 'int4', 'int8', 'text', 'numeric', 'to_jsonb', 'to_json', 'array_length', 'cardinality',
 ]);
 
+/** pg_catalog functions the reviewer knows by name: pg_catalog comes first on the search path, so an unqualified call means them. */
+export function isBuiltinFunction(name: string): boolean {
+  return VOLATILE_FUNCTIONS.has(name) || STABLE_FUNCTIONS.has(name) || IMMUTABLE_FUNCTIONS.has(name);
+}
+
 function rank(v: Volatility): number {
   return v === 'immutable' ? 0 : v === 'stable' ? 1 : 2;
 }

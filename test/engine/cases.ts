@@ -1,3 +1,5 @@
+import { dependencyCases } from './dependency-cases.js';
+
 /** One statement the knowledge table makes a claim about, on a populated schema. */
 export interface KnowledgeCase {
   id: string;
@@ -14,6 +16,8 @@ export interface KnowledgeCase {
   sameFile?: string;
   /** PostgreSQL must reject the statement, and the reviewer must say so */
   fails?: boolean;
+  /** with `fails`: the SQLSTATE PostgreSQL raises, which the finding must name */
+  sqlstate?: string;
 }
 
 const USERS = `
@@ -396,5 +400,6 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'drop-tablespace', setup: USERS, sql: 'DROP TABLESPACE IF EXISTS dbtool_absent_ts', serverOnly: true },
   // {{tablespace_dir}}: an empty directory the server user owns, made by the test
   { id: 'create-tablespace', setup: USERS, sql: "CREATE TABLESPACE dbtool_ts LOCATION '{{tablespace_dir}}'", serverOnly: true },
+  ...dependencyCases({ USERS, ORDERS, FK, FK_TO_PRIMARY_KEY, VIEW, ENUM, TRIGGERS, INHERITANCE, MISC }),
   { id: 'create-subscription-without-connecting', setup: USERS, sql: "CREATE SUBSCRIPTION dbtool_sub CONNECTION 'host=127.0.0.1 dbname=none' PUBLICATION pub WITH (connect = false)", serverOnly: true },
 ];

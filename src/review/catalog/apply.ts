@@ -9,6 +9,9 @@ import { Catalog, newRelation } from './model.js';
 import type { Column, Constraint, ConstraintKind, Relation } from './model.js';
 import { normalizeType } from './types.js';
 import { viewDependencies } from './view-deps.js';
+import { expressionTargets, functionIdentity, isUserType, ownColumnsRead, signatureTypes } from './dependencies.js';
+import type { Dependent } from './dependencies.js';
+import { dropColumn, dropFunctionDependents, dropIndexDependents, dropTypeDependents, pruneDependencies, referencingForeignKeys } from './drop-dependents.js';
 
 /** Records what a statement creates, changes or removes, after its effects have been judged. */
 export function applyStatement(catalog: Catalog, node: Node | undefined): void {
@@ -17,6 +20,8 @@ export function applyStatement(catalog: Catalog, node: Node | undefined): void {
   const body = asNode<Record<string, unknown>>(node, tag) ?? {};
   const handler = APPLY[tag];
   if (handler) handler(catalog, body);
+  // a drop or rename removes what depended on the object with it (CASCADE, or a column's own constraints)
+  if (tag === 'DropStmt' || tag === 'AlterTableStmt') pruneDependencies(catalog);
 }
 
 type Applier = (catalog: Catalog, body: any) => void;
@@ -60,7 +65,7 @@ const APPLY: Record<string, Applier> = {
       }
       const constraint = asNode<PgConstraint>(element, 'Constraint');
       if (constraint) {
-        addConstraint(relation, constraint, undefined);
+        addConstraint(catalog, relation, constraint, undefined);
         continue;
       }
       const like = asNode<{ relation?: RangeVar }>(element, 'TableLikeClause');
@@ -75,7 +80,10 @@ const APPLY: Record<string, Applier> = {
     if (stmt.if_not_exists && catalog.relations.has(key)) return;
     const relation = newRelation(key, stmt.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table');
     // CREATE TABLE AS copies the rows once; only a materialized view keeps depending on its query
-    if (relation.kind === 'matview') relation.dependsOn = viewDependencies(stmt.query, catalog);
+    if (relation.kind === 'matview') {
+      relation.dependsOn = viewDependencies(stmt.query, catalog);
+      recordExpression(catalog, { kind: 'view', key }, stmt.query);
+    }
     for (const name of names(stmt.into?.colNames)) relation.columns.set(name, unknownColumn(name));
     catalog.relations.set(key, relation);
   },
@@ -84,6 +92,9 @@ const APPLY: Record<string, Applier> = {
     const key = relationKey(stmt.view);
     const relation = newRelation(key, 'view');
     relation.dependsOn = viewDependencies(stmt.query, catalog);
+    // CREATE OR REPLACE VIEW replaces what the old query used
+    catalog.forgetDependencies((d) => d.dependent.kind === 'view' && d.dependent.key === key);
+    recordExpression(catalog, { kind: 'view', key }, stmt.query);
     for (const name of names(stmt.aliases)) relation.columns.set(name, unknownColumn(name));
     catalog.relations.set(key, relation);
   },
@@ -115,23 +126,55 @@ const APPLY: Record<string, Applier> = {
           if (dep.relation === relation.key && dep.columns.delete(column.name)) dep.columns.add(newName);
         }
       }
+      for (const d of catalog.dependencies) {
+        for (const side of [d.dependent, d.on]) {
+          if ('column' in side && side.table === relation.key && side.column === column.name) side.column = newName;
+        }
+      }
     } else if (stmt.renameType === 'OBJECT_TABCONSTRAINT') {
       const relation = catalog.relation(relationKey(stmt.relation));
       const constraint = relation?.constraints.find((c) => c.name === stmt.subname);
-      if (constraint) constraint.name = newName;
+      if (relation && constraint) {
+        constraint.name = newName;
+        const schema = relation.key.split('.')[0];
+        for (const d of catalog.dependencies) {
+          if (d.dependent.kind === 'constraint' && d.dependent.table === relation.key && d.dependent.name === stmt.subname) d.dependent.name = newName;
+          // a PRIMARY KEY / UNIQUE constraint's index is renamed with it
+          if (d.on.kind === 'index' && d.on.key === `${schema}.${stmt.subname}`) d.on.key = `${schema}.${newName}`;
+        }
+      }
     } else if (stmt.renameType === 'OBJECT_INDEX') {
       const oldKey = relationKey(stmt.relation);
       renameKey(catalog.indexes, oldKey, newName, (i, k) => (i.key = k));
       const newKey = `${oldKey.split('.')[0]}.${newName}`;
+      for (const d of catalog.dependencies) {
+        if (d.dependent.kind === 'index' && d.dependent.key === oldKey) d.dependent.key = newKey;
+        if (d.on.kind === 'index' && d.on.key === oldKey) d.on.key = newKey;
+      }
       for (const r of catalog.relations.values()) if (r.clusterIndex === oldKey) r.clusterIndex = newKey;
     } else if (stmt.renameType === 'OBJECT_SEQUENCE') {
       const oldKey = relationKey(stmt.relation);
-      if (catalog.sequences.delete(oldKey)) catalog.sequences.add(`${oldKey.split('.')[0]}.${newName}`);
+      const newKey = `${oldKey.split('.')[0]}.${newName}`;
+      if (catalog.sequences.delete(oldKey)) catalog.sequences.add(newKey);
+      for (const d of catalog.dependencies) if (d.on.kind === 'sequence' && d.on.key === oldKey) d.on.key = newKey;
     } else if (stmt.renameType === 'OBJECT_TYPE' || stmt.renameType === 'OBJECT_DOMAIN') {
       // ALTER TYPE mood RENAME TO mood_old, then CREATE TYPE mood: the enum-change recipe
       const oldKey = qualifiedKey(names(asNode<{ items?: Node[] }>(stmt.object, 'List')?.items));
       renameKey(catalog.enums, oldKey, newName, () => undefined);
       renameKey(catalog.domains, oldKey, newName, () => undefined);
+      moveType(catalog, oldKey, `${oldKey.split('.')[0]}.${newName}`);
+    } else if (stmt.renameType === 'OBJECT_FUNCTION' || stmt.renameType === 'OBJECT_PROCEDURE' || stmt.renameType === 'OBJECT_ROUTINE') {
+      const fn = asNode<{ objname?: Node[]; objfuncargs?: Node[]; args_unspecified?: boolean }>(stmt.object, 'ObjectWithArgs');
+      const { name, arity } = functionIdentity(fn?.objname, fn?.objfuncargs);
+      const volatility = catalog.functions.get(name);
+      const to = newName.toLowerCase();
+      if (volatility === undefined) return;
+      catalog.functions.set(to, volatility);
+      for (const d of catalog.dependencies) {
+        for (const side of [d.dependent, d.on]) {
+          if (side.kind === 'function' && side.name === name && (fn?.args_unspecified || side.arity === arity)) side.name = to;
+        }
+      }
     } else if (['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(stmt.renameType ?? '')) {
       const oldKey = relationKey(stmt.relation);
       const newKey = renameKey(catalog.relations, oldKey, newName, (r, k) => (r.key = k));
@@ -149,10 +192,14 @@ const APPLY: Record<string, Applier> = {
         map.delete(oldKey);
         map.set(`${stmt.newschema}.${parts[parts.length - 1] ?? ''}`, item);
       }
+      moveType(catalog, oldKey, `${stmt.newschema}.${parts[parts.length - 1] ?? ''}`);
       return;
     }
     if (stmt.objectType === 'OBJECT_SEQUENCE' && stmt.relation && stmt.newschema) {
-      if (catalog.sequences.delete(relationKey(stmt.relation))) catalog.sequences.add(`${stmt.newschema}.${stmt.relation.relname}`);
+      const oldKey = relationKey(stmt.relation);
+      const newKey = `${stmt.newschema}.${stmt.relation.relname}`;
+      if (catalog.sequences.delete(oldKey)) catalog.sequences.add(newKey);
+      for (const d of catalog.dependencies) if (d.on.kind === 'sequence' && d.on.key === oldKey) d.on.key = newKey;
       return;
     }
     if (!stmt.relation || !stmt.newschema) return;
@@ -166,7 +213,7 @@ const APPLY: Record<string, Applier> = {
     moveReferences(catalog, oldKey, newKey);
   },
 
-  IndexStmt(catalog, stmt: { idxname?: string; relation?: RangeVar; indexParams?: Node[]; unique?: boolean; if_not_exists?: boolean }) {
+  IndexStmt(catalog, stmt: { idxname?: string; relation?: RangeVar; indexParams?: Node[]; unique?: boolean; if_not_exists?: boolean; whereClause?: Node }) {
     const table = relationKey(stmt.relation);
     const schema = table.split('.')[0] ?? 'public';
     const columns = (stmt.indexParams ?? []).map((p) => asNode<{ name?: string }>(p, 'IndexElem')?.name ?? '').filter(Boolean);
@@ -175,7 +222,9 @@ const APPLY: Record<string, Applier> = {
     if (stmt.if_not_exists && catalog.indexes.has(key)) return;
     const relation = catalog.relation(table);
     const onlyParent = relation?.kind === 'partitioned' && !stmt.relation?.inh;
-    catalog.indexes.set(key, { key, table, columns, unique: Boolean(stmt.unique), valid: !onlyParent });
+    const plain = columns.length === (stmt.indexParams ?? []).length && !stmt.whereClause;
+    catalog.indexes.set(key, { key, table, columns, unique: Boolean(stmt.unique), valid: !onlyParent, plain });
+    recordExpression(catalog, { kind: 'index', key }, [stmt.indexParams, stmt.whereClause], table);
   },
 
   DropStmt(catalog, stmt: { objects?: Node[]; removeType?: string; behavior?: string }) {
@@ -193,19 +242,46 @@ const APPLY: Record<string, Applier> = {
           dropRelation(catalog, key, cascade);
           break;
         case 'OBJECT_INDEX':
+          if (cascade) dropIndexDependents(catalog, key);
           catalog.indexes.delete(key);
           for (const r of catalog.relations.values()) if (r.clusterIndex === key) delete r.clusterIndex;
           break;
         case 'OBJECT_SEQUENCE':
           catalog.sequences.delete(key);
+          if (cascade) {
+            for (const d of catalog.dependentsOn({ kind: 'sequence', key })) {
+              const column = d.dependent.kind === 'default' ? catalog.relation(d.dependent.table)?.columns.get(d.dependent.column) : undefined;
+              if (column) column.hasDefault = false;
+            }
+          }
+          catalog.forgetDependencies((d) => d.on.kind === 'sequence' && d.on.key === key);
           break;
         case 'OBJECT_TYPE':
-          catalog.enums.delete(qualifiedKey(parts));
-          catalog.domains.delete(qualifiedKey(parts));
-          break;
         case 'OBJECT_DOMAIN':
-          catalog.domains.delete(qualifiedKey(parts));
+          if (cascade) dropTypeDependents(catalog, key);
+          catalog.enums.delete(key);
+          catalog.domains.delete(key);
+          catalog.composites.delete(key);
+          catalog.forgetDependencies((d) => (d.on.kind === 'type' && d.on.key === key) || (d.dependent.kind === 'type' && d.dependent.key === key));
           break;
+        case 'OBJECT_FUNCTION':
+        case 'OBJECT_PROCEDURE':
+        case 'OBJECT_ROUTINE': {
+          const fn = asNode<{ objname?: Node[]; objfuncargs?: Node[]; args_unspecified?: boolean }>(object, 'ObjectWithArgs');
+          const { name, arity } = functionIdentity(fn?.objname, fn?.objfuncargs);
+          const matches = (n: string, a: number) => n === name && (fn?.args_unspecified || a === arity);
+          if (cascade) dropFunctionDependents(catalog, matches);
+          catalog.forgetDependencies((d) => (d.on.kind === 'function' && matches(d.on.name, d.on.arity)) || (d.dependent.kind === 'function' && matches(d.dependent.name, d.dependent.arity)));
+          break;
+        }
+        case 'OBJECT_TRIGGER':
+        case 'OBJECT_POLICY': {
+          const table = qualifiedKey(parts.slice(0, -1));
+          const name = parts[parts.length - 1];
+          const kind = stmt.removeType === 'OBJECT_TRIGGER' ? 'trigger' : 'policy';
+          catalog.forgetDependencies((d) => d.dependent.kind === kind && d.dependent.table === table && d.dependent.name === name);
+          break;
+        }
         case 'OBJECT_SCHEMA': {
           const schema = single ?? parts[0] ?? '';
           catalog.schemas.delete(schema);
@@ -264,11 +340,52 @@ const APPLY: Record<string, Applier> = {
     if (stmt.extname) catalog.extensions.add(stmt.extname);
   },
 
-  CreateFunctionStmt(catalog, stmt: { funcname?: Node[]; options?: Node[] }) {
-    const fn = names(stmt.funcname);
-    const name = (fn[fn.length - 1] ?? '').toLowerCase();
+  CreateFunctionStmt(catalog, stmt: { funcname?: Node[]; options?: Node[]; parameters?: Node[]; returnType?: unknown }) {
+    const { name, arity } = functionIdentity(stmt.funcname, stmt.parameters);
     const volatility = (stringValue(option(stmt.options, 'volatility')?.arg) ?? 'volatile') as Volatility;
-    if (name) catalog.functions.set(name, volatility);
+    if (!name) return;
+    catalog.functions.set(name, volatility);
+    // CREATE OR REPLACE cannot change the signature's types, so the records stay right either way
+    catalog.forgetDependencies((d) => d.dependent.kind === 'function' && d.dependent.name === name && d.dependent.arity === arity);
+    for (const key of signatureTypes(catalog, stmt.parameters, stmt.returnType)) {
+      catalog.dependencies.push({ dependent: { kind: 'function', name, arity }, on: { kind: 'type', key } });
+    }
+  },
+
+  CompositeTypeStmt(catalog, stmt: { typevar?: RangeVar; coldeflist?: Node[] }) {
+    const key = relationKey(stmt.typevar);
+    catalog.composites.add(key);
+    for (const def of stmt.coldeflist ?? []) {
+      const type = normalizeType(asNode<ColumnDef>(def, 'ColumnDef')?.typeName).type.name;
+      if (isUserType(catalog, type)) catalog.dependencies.push({ dependent: { kind: 'type', key }, on: { kind: 'type', key: type } });
+    }
+  },
+
+  CreateTrigStmt(catalog, stmt: { trigname?: string; relation?: RangeVar; funcname?: Node[]; whenClause?: Node; columns?: Node[] }) {
+    const table = relationKey(stmt.relation);
+    const dependent: Dependent = { kind: 'trigger', table, name: stmt.trigname ?? '' };
+    catalog.forgetDependencies((d) => d.dependent.kind === 'trigger' && d.dependent.table === table && d.dependent.name === dependent.name);
+    const { name: fn } = functionIdentity(stmt.funcname, undefined);
+    if (catalog.functions.has(fn)) catalog.dependencies.push({ dependent, on: { kind: 'function', name: fn, arity: 0 } });
+    const relation = catalog.relation(table);
+    if (!relation) return;
+    // UPDATE OF columns and the WHEN condition's NEW.x / OLD.x
+    const read = new Set([...names(stmt.columns).filter((c) => relation.columns.has(c)), ...ownColumnsRead(stmt.whenClause, relation.columns)]);
+    for (const column of read) catalog.dependencies.push({ dependent, on: { kind: 'column', table, column } });
+  },
+
+  CreatePolicyStmt(catalog, stmt: { policy_name?: string; table?: RangeVar; qual?: Node; with_check?: Node }) {
+    recordPolicy(catalog, relationKey(stmt.table), stmt.policy_name ?? '', [stmt.qual, stmt.with_check]);
+  },
+
+  AlterPolicyStmt(catalog, stmt: { policy_name?: string; table?: RangeVar; qual?: Node; with_check?: Node }) {
+    const table = relationKey(stmt.table);
+    const name = stmt.policy_name ?? '';
+    if (stmt.qual === undefined && stmt.with_check === undefined) return;
+    // ALTER POLICY replaces only the expressions it names; the records do not say which expression used what,
+    // so the kept one's uses are forgotten too (quiet rather than wrong)
+    catalog.forgetDependencies((d) => d.dependent.kind === 'policy' && d.dependent.table === table && d.dependent.name === name);
+    recordPolicy(catalog, table, name, [stmt.qual, stmt.with_check]);
   },
 };
 
@@ -295,6 +412,22 @@ function moveReferences(catalog: Catalog, oldKey: string, newKey: string): void 
     for (const c of r.constraints) if (c.references === oldKey) c.references = newKey;
   }
   for (const i of catalog.indexes.values()) if (i.table === oldKey) i.table = newKey;
+  for (const d of catalog.dependencies) {
+    for (const side of [d.dependent, d.on]) {
+      if ('table' in side && side.table === oldKey) side.table = newKey;
+      if (side.kind === 'view' && side.key === oldKey) side.key = newKey;
+    }
+  }
+}
+
+/** A renamed or moved type: columns, domains and records follow it, as PostgreSQL's OIDs do (the enum-change recipe relies on it). */
+function moveType(catalog: Catalog, oldKey: string, newKey: string): void {
+  if (catalog.composites.delete(oldKey)) catalog.composites.add(newKey);
+  for (const r of catalog.relations.values()) for (const c of r.columns.values()) if (c.type.name === oldKey) c.type = { ...c.type, name: newKey };
+  for (const d of catalog.domains.values()) if (d.base.name === oldKey) d.base = { ...d.base, name: newKey };
+  for (const d of catalog.dependencies) {
+    for (const side of [d.dependent, d.on]) if (side.kind === 'type' && side.key === oldKey) side.key = newKey;
+  }
 }
 
 function dropRelation(catalog: Catalog, key: string, cascade: boolean): void {
@@ -324,14 +457,64 @@ function addColumn(catalog: Catalog, relation: Relation, def: ColumnDef): Column
       column.notNull = true;
     }
     if (c.contype === 'CONSTR_GENERATED') column.generated = c.generated_kind === 'v' ? 'virtual' : 'stored';
-    if (c.contype !== 'CONSTR_NOTNULL' && c.contype !== 'CONSTR_DEFAULT') addConstraint(relation, c, column.name);
+    if (c.contype !== 'CONSTR_NOTNULL' && c.contype !== 'CONSTR_DEFAULT') addConstraint(catalog, relation, c, column.name);
+    if (c.contype === 'CONSTR_DEFAULT') recordExpression(catalog, { kind: 'default', table: relation.key, column: column.name }, c.raw_expr);
+    if (c.contype === 'CONSTR_GENERATED') recordExpression(catalog, { kind: 'generated', table: relation.key, column: column.name }, c.raw_expr, relation.key);
+    if (c.contype === 'CONSTR_IDENTITY') recordIdentity(catalog, relation.key, column.name, c.options);
   }
-  if (serial) catalog.sequences.add(`${relation.key}_${column.name}_seq`);
+  if (serial) {
+    const sequence = `${relation.key}_${column.name}_seq`;
+    catalog.sequences.add(sequence);
+    catalog.dependencies.push({ dependent: { kind: 'default', table: relation.key, column: column.name }, on: { kind: 'sequence', key: sequence } });
+  }
   relation.columns.set(column.name, column);
   return column;
 }
 
-function addConstraint(relation: Relation, c: PgConstraint, columnName: string | undefined): void {
+/** A policy depends on the functions its expressions call and the columns of its table they read. */
+function recordPolicy(catalog: Catalog, table: string, name: string, expressions: unknown[]): void {
+  const dependent: Dependent = { kind: 'policy', table, name };
+  for (const on of expressionTargets(expressions, catalog)) catalog.dependencies.push({ dependent, on });
+  const relation = catalog.relation(table);
+  for (const column of relation ? ownColumnsRead(expressions, relation.columns) : []) catalog.dependencies.push({ dependent, on: { kind: 'column', table, column } });
+}
+
+/** What a stored expression (default, generation, CHECK, index, view) depends on, as pg_depend records it. */
+function recordExpression(catalog: Catalog, dependent: Dependent, expr: unknown, ownTable?: string): void {
+  for (const on of expressionTargets(expr, catalog, ownTable)) catalog.dependencies.push({ dependent, on });
+}
+
+/** An identity column owns its sequence internally: `<table>_<column>_seq` unless SEQUENCE NAME says otherwise. */
+function recordIdentity(catalog: Catalog, table: string, column: string, options: Node[] | undefined): void {
+  const named = names(asNode<{ items?: Node[] }>(option(options, 'sequence_name')?.arg, 'List')?.items);
+  const key = named.length ? qualifiedKey(named) : `${table}_${column}_seq`;
+  catalog.dependencies.push({ dependent: { kind: 'identity', table, column }, on: { kind: 'sequence', key } });
+}
+
+/**
+ * The unique index a new foreign key leans on: the PRIMARY KEY when no columns are named, otherwise the
+ * one constraint or plain unique index over exactly the referenced columns. Several candidates: PostgreSQL
+ * picks one by OID, which the history cannot tell, so nothing is recorded.
+ */
+function recordForeignKeyIndex(catalog: Catalog, relation: Relation, constraint: Constraint): void {
+  const referenced = constraint.references === relation.key ? relation : constraint.references ? catalog.relation(constraint.references) : undefined;
+  if (!referenced) return;
+  const schema = referenced.key.split('.')[0];
+  const primary = referenced.constraints.find((c) => c.kind === 'primary');
+  const wanted = constraint.referencedColumns;
+  if (!wanted) {
+    if (primary) catalog.dependencies.push({ dependent: { kind: 'constraint', table: relation.key, name: constraint.name }, on: { kind: 'index', key: `${schema}.${primary.name}` } });
+    return;
+  }
+  const same = (cols: string[]) => cols.length === wanted.length && wanted.every((c) => cols.includes(c));
+  const candidates = [
+    ...referenced.constraints.filter((c) => (c.kind === 'primary' || c.kind === 'unique') && same(c.columns)).map((c) => `${schema}.${c.name}`),
+    ...catalog.indexesOf(referenced.key).filter((i) => i.unique && i.plain && same(i.columns)).map((i) => i.key),
+  ];
+  if (candidates.length === 1) catalog.dependencies.push({ dependent: { kind: 'constraint', table: relation.key, name: constraint.name }, on: { kind: 'index', key: candidates[0] ?? '' } });
+}
+
+function addConstraint(catalog: Catalog, relation: Relation, c: PgConstraint, columnName: string | undefined): void {
   const kind = CONSTRAINT_KIND[c.contype ?? ''];
   if (!kind || kind === 'notnull') {
     if (kind === 'notnull') for (const col of constraintColumns(c, columnName)) markNotNull(relation, col);
@@ -355,6 +538,8 @@ function addConstraint(relation: Relation, c: PgConstraint, columnName: string |
   if (kind === 'check') constraint.provesNotNull = columnsProvenNotNull(c.raw_expr);
   if (kind === 'primary') for (const col of columns) markNotNull(relation, col);
   relation.constraints.push(constraint);
+  if (kind === 'check') recordExpression(catalog, { kind: 'constraint', table: relation.key, name }, c.raw_expr, relation.key);
+  if (kind === 'foreign') recordForeignKeyIndex(catalog, relation, constraint);
 }
 
 function constraintColumns(c: PgConstraint, columnName: string | undefined): string[] {
@@ -380,10 +565,11 @@ function applyAlterCommand(catalog: Catalog, relation: Relation, cmd: AlterTable
     }
     case 'AT_DropColumn':
       if (column) {
-        relation.columns.delete(column.name);
-        relation.constraints = relation.constraints.filter((c) => !c.columns.includes(column.name));
-        for (const [k, index] of catalog.indexes) if (index.table === relation.key && index.columns.includes(column.name)) catalog.indexes.delete(k);
-        if (cmd.behavior === 'DROP_CASCADE') for (const v of catalog.dependentViews(relation.key, [column.name])) catalog.relations.delete(v.key);
+        if (cmd.behavior === 'DROP_CASCADE') {
+          for (const v of catalog.dependentViews(relation.key, [column.name])) catalog.relations.delete(v.key);
+          for (const { relation: other, constraint } of referencingForeignKeys(catalog, relation, column.name)) other.constraints = other.constraints.filter((c) => c !== constraint);
+        }
+        dropColumn(catalog, relation, column.name);
       }
       break;
     case 'AT_AlterColumnType': {
@@ -392,7 +578,11 @@ function applyAlterCommand(catalog: Catalog, relation: Relation, cmd: AlterTable
       break;
     }
     case 'AT_ColumnDefault':
-      if (column) column.hasDefault = cmd.def !== undefined;
+      if (column) {
+        column.hasDefault = cmd.def !== undefined;
+        catalog.forgetDependencies((d) => d.dependent.kind === 'default' && d.dependent.table === relation.key && d.dependent.column === column.name);
+        recordExpression(catalog, { kind: 'default', table: relation.key, column: column.name }, cmd.def);
+      }
       break;
     case 'AT_SetNotNull':
       if (column) column.notNull = true;
@@ -401,17 +591,23 @@ function applyAlterCommand(catalog: Catalog, relation: Relation, cmd: AlterTable
       if (column) column.notNull = false;
       break;
     case 'AT_AddIdentity':
-      if (column) column.identity = true;
+      if (column) {
+        column.identity = true;
+        recordIdentity(catalog, relation.key, column.name, asNode<PgConstraint>(cmd.def, 'Constraint')?.options);
+      }
       break;
     case 'AT_DropIdentity':
+      // the identity's sequence is dropped with it
       if (column) column.identity = false;
+      if (column) catalog.forgetDependencies((d) => d.dependent.kind === 'identity' && d.dependent.table === relation.key && d.dependent.column === column.name);
       break;
     case 'AT_DropExpression':
       if (column) delete column.generated;
+      if (column) catalog.forgetDependencies((d) => d.dependent.kind === 'generated' && d.dependent.table === relation.key && d.dependent.column === column.name);
       break;
     case 'AT_AddConstraint': {
       const c = asNode<PgConstraint>(cmd.def, 'Constraint');
-      if (c) addConstraint(relation, c, undefined);
+      if (c) addConstraint(catalog, relation, c, undefined);
       break;
     }
     case 'AT_ValidateConstraint': {

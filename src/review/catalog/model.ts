@@ -1,5 +1,7 @@
 import type { TypeRef } from './types.js';
 import type { Volatility } from '../expressions.js';
+import { sameTarget } from './dependencies.js';
+import type { Dependency, Target } from './dependencies.js';
 
 export interface Column {
   name: string;
@@ -64,6 +66,8 @@ export interface Index {
   unique: boolean;
   /** false for an index made with ON ONLY on a partitioned table until all partitions attach */
   valid: boolean;
+  /** only column names, no expressions and no WHERE: an index a foreign key can lean on */
+  plain?: boolean;
 }
 
 /** The schema the earlier migrations built, as far as static analysis can know it. */
@@ -76,6 +80,19 @@ export class Catalog {
   readonly schemas = new Set<string>(['public']);
   readonly functions = new Map<string, Volatility>();
   readonly extensions = new Set<string>();
+  /** composite types (CREATE TYPE … AS (…)) */
+  readonly composites = new Set<string>();
+  /** who uses what, beyond what columns, domains, views and foreign keys already say */
+  dependencies: Dependency[] = [];
+
+  /** Dependencies on `target`; a function named without arguments (`DROP FUNCTION f`) matches every arity. */
+  dependentsOn(target: Target, anyArity = false): Dependency[] {
+    return this.dependencies.filter((d) => sameTarget(d.on, target) || (anyArity && target.kind === 'function' && d.on.kind === 'function' && d.on.name === target.name));
+  }
+
+  forgetDependencies(drop: (d: Dependency) => boolean): void {
+    this.dependencies = this.dependencies.filter((d) => !drop(d));
+  }
 
   relation(key: string): Relation | undefined {
     return this.relations.get(key);

@@ -6,6 +6,7 @@ import { columnDefFacts } from '../column-def.js';
 import { expressionVolatility } from '../expressions.js';
 import type { LockMode } from '../lock-modes.js';
 import type { EffectsBuilder } from './builder.js';
+import { definitionReaders, dropColumnBlockers, dropKeyConstraintEffect, generatedReaders, silentlyDropped } from './dependents.js';
 
 /** What one ALTER TABLE subcommand does, beyond its lock on the target. */
 interface AlterFact {
@@ -206,16 +207,28 @@ function dropColumnEffect(cmd: AlterTableCmd, target: string, relation: Relation
     out.fail({ message: `column "${col}" of relation "${target.split('.')[1]}" does not exist`, sqlstate: '42703' });
     return;
   }
-  const views = out.ctx.catalog.dependentViews(target, [col]);
-  if (views.length === 0) return;
+  const catalog = out.ctx.catalog;
+  // a foreign key on the column is dropped with it, which locks the table it references
+  for (const fk of relation?.constraints ?? []) if (fk.kind === 'foreign' && fk.references && fk.columns.includes(col)) out.lock(fk.references, AEL);
+  const views = catalog.dependentViews(target, [col]);
+  const others = relation ? dropColumnBlockers(catalog, relation, col, out.ctx.pgVersion) : [];
+  const silent = relation ? silentlyDropped(catalog, relation, col) : [];
+  if (silent.length > 0) out.notes.push(`PostgreSQL also drops, without a word: ${silent.join(', ')}`);
+  if (relation && out.ctx.pgVersion < 15) {
+    const generated = generatedReaders(catalog, relation, col).map((d) => ('column' in d.dependent ? d.dependent.column : ''));
+    if (generated.length > 0) out.notes.push(`before PostgreSQL 15 the generated columns that read ${col} are dropped with it: ${generated.join(', ')}`);
+  }
+  if (views.length === 0 && others.length === 0) return;
+  const labels = [...views.map((v) => `view ${v.key.split('.')[1]}`), ...others.map((b) => b.label)];
   if (cmd.behavior === 'DROP_CASCADE') {
     for (const v of views) out.lock(v.key, AEL);
-    out.notes.push(`CASCADE also drops ${views.map((v) => v.key.split('.')[1]).join(', ')}`);
+    for (const b of others) if (b.table) out.lock(b.table, AEL);
+    out.notes.push(`CASCADE also drops ${labels.join(', ')}`);
   } else {
     out.fail({
-      message: `cannot drop column ${col} of table ${target.split('.')[1]} because other objects depend on it (${views.map((v) => v.key.split('.')[1]).join(', ')})`,
+      message: `cannot drop column ${col} of table ${target.split('.')[1]} because other objects depend on it (${labels.join(', ')})`,
       sqlstate: '2BP01',
-      hint: 'drop or redefine the dependent views first, in the same migration',
+      hint: others.length > 0 ? 'drop the foreign keys, generated columns and views that use the column first, in the same migration' : 'drop or redefine the dependent views first, in the same migration',
     });
   }
 }
@@ -230,6 +243,23 @@ function alterTypeEffect(cmd: AlterTableCmd, target: string, relation: Relation 
       message: `cannot alter type of a column used by a view or rule (${views.map((v) => v.key.split('.')[1]).join(', ')} uses ${col})`,
       sqlstate: '0A000',
       hint: 'drop the view, change the column, and recreate the view in the same migration',
+    });
+  }
+  for (const d of relation ? definitionReaders(out.ctx.catalog, relation, col) : []) {
+    const what = d.dependent.kind === 'trigger' ? 'trigger' : 'policy';
+    out.fail({
+      message: `cannot alter type of a column used in a ${what} definition (${what} ${'name' in d.dependent ? d.dependent.name : ''} uses ${col})`,
+      sqlstate: '0A000',
+      hint: `drop the ${what}, change the column, and create the ${what} again in the same migration`,
+    });
+  }
+  const generated = relation ? generatedReaders(out.ctx.catalog, relation, col) : [];
+  if (generated.length > 0) {
+    out.fail({
+      message: `cannot alter type of a column used by a generated column (${generated.map((d) => ('column' in d.dependent ? d.dependent.column : '')).join(', ')} uses ${col})`,
+      // 12–14 raise it as a syntax-class error, 15 on as feature_not_supported
+      sqlstate: out.ctx.pgVersion >= 15 ? '0A000' : '42601',
+      hint: 'drop the generated column (or its expression, DROP EXPRESSION, PG 13+), change the type, and add it again in the same migration',
     });
   }
   const to = normalizeType(def?.typeName).type;
@@ -351,6 +381,7 @@ function validateEffect(cmd: AlterTableCmd, target: string, relation: Relation |
 function dropConstraintEffect(cmd: AlterTableCmd, _target: string, relation: Relation | undefined, out: EffectsBuilder): void {
   const constraint = relation?.constraints.find((c) => c.name === cmd.name);
   if (constraint?.kind === 'foreign' && constraint.references) out.lock(constraint.references, AEL);
+  if (relation && constraint && (constraint.kind === 'primary' || constraint.kind === 'unique')) dropKeyConstraintEffect(out.ctx.catalog, relation, constraint.name, cmd.behavior === 'DROP_CASCADE', out);
 }
 
 function inheritEffect(cmd: AlterTableCmd, parentLock: LockMode, out: EffectsBuilder): void {

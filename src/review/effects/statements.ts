@@ -4,7 +4,9 @@ import { asNode, names, nodeTag, option, qualifiedKey, relationKey, stringValue,
 import { LOCK_MODES } from '../lock-modes.js';
 import type { LockMode } from '../lock-modes.js';
 import { doBlocks, rolledBackAsDuplicate } from '../plpgsql.js';
+import { functionIdentity } from '../catalog/dependencies.js';
 import { alterTableEffects } from './alter-table.js';
+import { dropFunctionEffect, dropIndexEffect, dropSequenceEffect, dropTypeEffect } from './dependents.js';
 import { EffectsBuilder } from './builder.js';
 import type { AnalyzedEffects, EffectContext } from './builder.js';
 
@@ -193,7 +195,8 @@ function dropEffect(stmt: Body, out: EffectsBuilder): void {
   const catalog = out.ctx.catalog;
   const cascade = stmt.behavior === 'DROP_CASCADE';
   const objectKey = (object: Node) => {
-    const parts = names(asNode<{ items?: Node[] }>(object, 'List')?.items);
+    // DROP TYPE / DROP DOMAIN name their objects as TypeName nodes, the rest as lists of names
+    const parts = names(asNode<{ items?: Node[] }>(object, 'List')?.items ?? asNode<{ names?: Node[] }>(object, 'TypeName')?.names);
     const single = stringValue(object);
     return qualifiedKey(parts.length ? parts : single ? [single] : []);
   };
@@ -215,6 +218,22 @@ function dropEffect(stmt: Body, out: EffectsBuilder): void {
           out.forbidden().fact('drop-index-concurrently');
           if (index) out.lock(index.table, 'ShareUpdateExclusiveLock');
         } else if (index) out.lock(index.table, AEL);
+        dropIndexEffect(catalog, key, cascade, out);
+        break;
+      }
+      case 'OBJECT_TYPE':
+      case 'OBJECT_DOMAIN':
+        dropTypeEffect(catalog, key, cascade, droppedTogether, out);
+        break;
+      case 'OBJECT_SEQUENCE':
+        dropSequenceEffect(catalog, key, cascade, out);
+        break;
+      case 'OBJECT_FUNCTION':
+      case 'OBJECT_PROCEDURE':
+      case 'OBJECT_ROUTINE': {
+        const fn = asNode<{ objname?: Node[]; objfuncargs?: Node[]; args_unspecified?: boolean }>(object, 'ObjectWithArgs');
+        const { name, arity } = functionIdentity(fn?.objname, fn?.objfuncargs);
+        dropFunctionEffect(catalog, name, fn?.args_unspecified ? undefined : arity, cascade, out);
         break;
       }
       case 'OBJECT_TRIGGER':
@@ -246,11 +265,12 @@ function dropRelationEffect(key: string, cascade: boolean, missingOk: boolean, d
   // objects dropped by the same statement do not block each other
   const referencing = catalog.referencingTables(key).filter((r) => !droppedTogether.has(r.key));
   const views = catalog.dependentViews(key).filter((v) => !droppedTogether.has(v.key));
+  // plain inheritance children (not partitions, which go with their parent)
+  const heirs = [...catalog.relations.values()].filter((r) => r.inherits.includes(key) && !droppedTogether.has(r.key));
   if (cascade) {
-    for (const r of referencing) out.lock(r.key, AEL);
-    for (const v of views) out.lock(v.key, AEL);
-  } else if (views.length > 0 || referencing.length > 0) {
-    const names = [...views, ...referencing].map((r) => r.key.split('.')[1]);
+    for (const r of [...referencing, ...views, ...heirs]) out.lock(r.key, AEL);
+  } else if (views.length > 0 || referencing.length > 0 || heirs.length > 0) {
+    const names = [...views, ...referencing, ...heirs].map((r) => r.key.split('.')[1]);
     out.fail({ message: `cannot drop ${key.split('.')[1]} because other objects depend on it (${names.join(', ')})`, sqlstate: '2BP01', hint: 'drop the dependent objects first, or use CASCADE knowingly' });
   }
 }

@@ -3,6 +3,7 @@ import { displayName, names, asNode, stringValue } from '../ast.js';
 import type { Node } from '@pgsql/types';
 import type { Rule } from '../findings.js';
 import { alterCommands } from './helpers.js';
+import { silentlyDropped } from '../effects/dependents.js';
 
 export const dropTable: Rule = {
   id: 'drop-table',
@@ -35,7 +36,7 @@ export const dropColumn: Rule = {
   severity: 'warning',
   summary: 'DROP COLUMN on an existing table: data loss, and running code that selects it fails',
   docs: {
-    why: 'Dropping a column deletes its data, and instances still running the previous release fail when they select or insert it (an ORM that lists columns explicitly, as drizzle does, selects every column it knows).',
+    why: 'Dropping a column deletes its data, and instances still running the previous release fail when they select or insert it (an ORM that lists columns explicitly, as drizzle does, selects every column it knows). PostgreSQL also drops, without a notice, every index and constraint of the table that involves the column: a UNIQUE (a, b) or an index on (a, b) disappears when a is dropped, and the message names them.',
     bad: ['ALTER TABLE orders DROP COLUMN note;'],
     good: [
       'CREATE TABLE scratch (id bigint, tmp text);\nALTER TABLE scratch DROP COLUMN tmp;',
@@ -49,11 +50,19 @@ export const dropColumn: Rule = {
   check(ctx) {
     const alter = alterCommands(ctx.statement.node);
     if (!alter || ctx.effectContext.newTables.has(alter.target)) return [];
-    return alter.cmds.filter((c) => c.subtype === 'AT_DropColumn').map((c) => ({
-      message: `Drops column ${c.name} of ${displayName(alter.target)}: its data is gone, and instances still running the previous release fail when they select or insert it.`,
-      help: 'Stop using the column in application code (in Drizzle: remove it from the schema and deploy) before the migration that drops it.',
-      fix: null,
-    }));
+    const relation = ctx.effectContext.catalog.relation(alter.target);
+    return alter.cmds.filter((c) => c.subtype === 'AT_DropColumn').map((c) => {
+      // a key or index over several columns goes with any one of them: the others lose their guarantee silently
+      const silent = relation ? silentlyDropped(ctx.effectContext.catalog, relation, c.name ?? '') : [];
+      const also = silent.length ? ` PostgreSQL also drops ${silent.join(', ')} without a word, so the other columns lose that index or guarantee.` : '';
+      return {
+        message: `Drops column ${c.name} of ${displayName(alter.target)}: its data is gone, and instances still running the previous release fail when they select or insert it.${also}`,
+        help: silent.length
+          ? 'Stop using the column in application code before the migration that drops it, and re-create what the remaining columns still need (for example CREATE UNIQUE INDEX CONCURRENTLY on them) before the drop.'
+          : 'Stop using the column in application code (in Drizzle: remove it from the schema and deploy) before the migration that drops it.',
+        fix: null,
+      };
+    });
   },
 };
 
