@@ -15,6 +15,8 @@ import type { LockMode } from './lock-modes.js';
 import type { AlterTableCmd, AlterTableStmt, ColumnDef, RangeVar } from '@pgsql/types';
 import { columnDefFacts } from './column-def.js';
 import { TransactionTracker } from './transaction.js';
+import { doBlockStatements } from './do-statements.js';
+import type { SourceText } from './source-text.js';
 
 export type InputRuleId = keyof typeof INPUT_RULES;
 
@@ -172,7 +174,7 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
   const directives: IgnoreDirective[] = [...fileDirectives];
   const base = { settings, effectContext, transaction: folder.transaction, fileStatements: parsed.statements };
   for (const statement of parsed.statements) {
-    const { report: reviewed, effects, resolvers } = reviewStatement(statement, base);
+    const { report: reviewed, effects, resolvers } = reviewStatement(statement, base, parsed.source);
     const own = findDirectives(parsed.source, statement.leading, statement.leadingStart, 'statement');
     if (own.length > 0) directives.push(...own);
     // most statements have no finding: nothing to filter then
@@ -239,7 +241,7 @@ interface ReviewedStatement {
   resolvers: Map<Finding, NonNullable<RuleFinding['resolvedBy']>>;
 }
 
-function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>): ReviewedStatement {
+function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>, source: SourceText): ReviewedStatement {
   const kind = nodeTag(statement.node) ?? 'unknown';
   const resolvers = new Map<Finding, NonNullable<RuleFinding['resolvedBy']>>();
   // objects are built field by field rather than spread: this runs for every statement, mostly in cold code
@@ -253,6 +255,28 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
     return { report, effects: undefined, resolvers };
   }
   const effects = analyzeEffects(statement.node, base.effectContext);
+  let findings = checkRules(statement, effects, base, resolvers);
+  const inner = doBlockStatements(statement, source, base.effectContext.catalog);
+  if (inner.length > 0) {
+    // the statements a DO block runs are judged one by one, at their own positions; a rule they trigger
+    // replaces what it said about the block as a whole
+    const innerFindings = inner.flatMap((s) => checkRules(s, analyzeEffects(s.node, base.effectContext), base, resolvers)
+      // an EXCEPTION handler may catch the error: the block's outcome is not a failure of the migration
+      .filter((f) => !(s.handled && f.rule === 'statement-will-fail')));
+    const judged = new Set(innerFindings.map((f) => f.rule));
+    findings = [...findings.filter((f) => !judged.has(f.rule)), ...innerFindings];
+  }
+  const report: StatementReport = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, locks: effects.locks, rewrites: effects.rewrites, scans: effects.scans, transaction: effects.transaction, findings, notes: effects.notes, kind, unknown: effects.unknown };
+  const created = base.effectContext.newTables;
+  if (created.size > 0) {
+    // the effects name relations for display ("t", "app.t"); the set holds keys ("public.t")
+    const fresh = [...new Set([...Object.keys(effects.locks), ...effects.rewrites, ...effects.scans])].filter((r) => created.has(r.includes('.') ? r : `public.${r}`));
+    if (fresh.length > 0) report.newRelations = fresh;
+  }
+  return { report, effects, resolvers };
+}
+
+function checkRules(statement: ParsedStatement, effects: AnalyzedEffects, base: Omit<RuleContext, 'statement' | 'effects'>, resolvers: Map<Finding, NonNullable<RuleFinding['resolvedBy']>>): Finding[] {
   const findings: Finding[] = [];
   const ctx: RuleContext = { settings: base.settings, effectContext: base.effectContext, transaction: base.transaction, fileStatements: base.fileStatements, statement, effects };
   for (const rule of RULES) {
@@ -263,14 +287,7 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
       findings.push(finding);
     }
   }
-  const report: StatementReport = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, locks: effects.locks, rewrites: effects.rewrites, scans: effects.scans, transaction: effects.transaction, findings, notes: effects.notes, kind, unknown: effects.unknown };
-  const created = base.effectContext.newTables;
-  if (created.size > 0) {
-    // the effects name relations for display ("t", "app.t"); the set holds keys ("public.t")
-    const fresh = [...new Set([...Object.keys(effects.locks), ...effects.rewrites, ...effects.scans])].filter((r) => created.has(r.includes('.') ? r : `public.${r}`));
-    if (fresh.length > 0) report.newRelations = fresh;
-  }
-  return { report, effects, resolvers };
+  return findings;
 }
 
 /** Style rules are off until the configuration names them; any rule can be turned off. */
