@@ -7,6 +7,7 @@ import { dataDependentChange } from './data-dependent-change.js';
 import { dropColumn, dropDatabase, dropSchemaCascade, dropTable } from './destructive-drops.js';
 import { enumValueRename, enumValueUsedInSameTransaction } from './enum-values.js';
 import { foreignKeyWithoutIndex } from './foreign-key-without-index.js';
+import { identifierTooLong, truncatedNameCollision } from './identifier-length.js';
 import { lockTable } from './lock-table.js';
 import { missingLockTimeout } from './missing-lock-timeout.js';
 import { notNullColumnWithoutDefault } from './not-null-column-without-default.js';
@@ -24,6 +25,7 @@ import { unbatchedBackfill } from './unbatched-backfill.js';
 /** Every statement rule, in the order their findings are listed. */
 export const RULES: readonly Rule[] = [
   statementWillFail,
+  truncatedNameCollision,
   transactionControl,
   transactionForbidden,
   enumValueUsedInSameTransaction,
@@ -49,6 +51,7 @@ export const RULES: readonly Rule[] = [
   renameColumn,
   enumValueRename,
   foreignKeyWithoutIndex,
+  identifierTooLong,
   preferJsonb,
   preferBigint,
   preferText,
