@@ -4,6 +4,7 @@ import { blockingFullScan } from './blocking-full-scan.js';
 import { preferBigint, preferIdentity, preferJsonb, preferText, preferTimestamptz } from './column-types.js';
 import { createTrigger } from './create-trigger.js';
 import { dataDependentChange } from './data-dependent-change.js';
+import { domainCheck } from './domain-check.js';
 import { dropColumn, dropDatabase, dropSchemaCascade, dropTable } from './destructive-drops.js';
 import { enumValueRename, enumValueUsedInSameTransaction } from './enum-values.js';
 import { foreignKeyWithoutIndex } from './foreign-key-without-index.js';
@@ -51,6 +52,7 @@ export const RULES: readonly Rule[] = [
   renameColumn,
   enumValueRename,
   foreignKeyWithoutIndex,
+  domainCheck,
   identifierTooLong,
   preferJsonb,
   preferBigint,
