@@ -36,7 +36,9 @@ describe('transaction-control', () => {
     ['ROLLBACK PREPARED', "ROLLBACK PREPARED 'x';", '1:1 ROLLBACK PREPARED in'],
   ])('%s is an error for every runner: drizzle, dbtool migrate, per-file, none', (_what, sql, expected) => {
     for (const settings of [{}, MIGRATE, { transactionMode: 'per-file' as const }, { transactionMode: 'none' as const }]) {
-      expect(found(sql, settings), JSON.stringify(settings)).toEqual([expected]);
+      // in autocommit a ROLLBACK finds no transaction: it only warns and undoes nothing
+      const said = settings.transactionMode === 'none' ? expected.replace('discards every', 'outside a') : expected;
+      expect(found(sql, settings), JSON.stringify(settings)).toEqual([said]);
     }
   });
 
