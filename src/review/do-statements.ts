@@ -8,8 +8,8 @@ import type { SourceText } from './source-text.js';
 
 /** A statement a DO block runs, placed where it stands in the file. */
 export interface InnerStatement extends ParsedStatement {
-  /** the block has an EXCEPTION handler, which may catch the statement's error */
-  handled: boolean;
+  /** the conditions the block's EXCEPTION handler catches (others: every error) */
+  catches: ReadonlySet<string>;
 }
 
 /**
@@ -49,7 +49,7 @@ export function doBlockStatements(statement: ParsedStatement, source: SourceText
       out.push({
         index: statement.index, sql, start, end, line: begin.line, column: begin.column,
         endLine: source.position(Math.max(start, end - 1)).line, node, leading: '', leadingStart: start,
-        handled: block.catches.size > 0,
+        catches: block.catches,
       });
     }
   }

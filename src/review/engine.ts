@@ -174,7 +174,7 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
   const directives: IgnoreDirective[] = [...fileDirectives];
   const base = { settings, effectContext, transaction: folder.transaction, fileStatements: parsed.statements };
   for (const statement of parsed.statements) {
-    const { report: reviewed, effects, resolvers } = reviewStatement(statement, base, parsed.source);
+    const { report: reviewed, effects, resolvers } = reviewStatement(statement, base, parsed.source, createdInFile);
     const own = findDirectives(parsed.source, statement.leading, statement.leadingStart, 'statement');
     if (own.length > 0) directives.push(...own);
     // most statements have no finding: nothing to filter then
@@ -241,7 +241,7 @@ interface ReviewedStatement {
   resolvers: Map<Finding, NonNullable<RuleFinding['resolvedBy']>>;
 }
 
-function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>, source: SourceText): ReviewedStatement {
+function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>, source: SourceText, createdInFile: Set<string>): ReviewedStatement {
   const kind = nodeTag(statement.node) ?? 'unknown';
   const resolvers = new Map<Finding, NonNullable<RuleFinding['resolvedBy']>>();
   // objects are built field by field rather than spread: this runs for every statement, mostly in cold code
@@ -254,15 +254,21 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
     const report: StatementReport = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, locks: {}, rewrites: [], scans: [], transaction: 'allowed', findings: [finding], notes: [], kind, unknown: true };
     return { report, effects: undefined, resolvers };
   }
+  // the statements a DO block runs are judged one by one, at their own positions; a table one of them creates
+  // is new for the statements after it, in the block and in the file
+  const inner = doBlockStatements(statement, source, base.effectContext.catalog);
+  const innerFindings = inner.flatMap((s) => {
+    const found = checkRules(s, analyzeEffects(s.node, base.effectContext), base, resolvers)
+      // an EXCEPTION handler may catch the error: the block's outcome is not a failure of the migration
+      .filter((f) => !(f.rule === 'statement-will-fail' && s.catches.size > 0) && !(f.rule === 'data-dependent-change' && s.catches.has('others')));
+    const created = createdRelation(s);
+    if (created) createdInFile.add(created);
+    return found;
+  });
   const effects = analyzeEffects(statement.node, base.effectContext);
   let findings = checkRules(statement, effects, base, resolvers);
-  const inner = doBlockStatements(statement, source, base.effectContext.catalog);
-  if (inner.length > 0) {
-    // the statements a DO block runs are judged one by one, at their own positions; a rule they trigger
-    // replaces what it said about the block as a whole
-    const innerFindings = inner.flatMap((s) => checkRules(s, analyzeEffects(s.node, base.effectContext), base, resolvers)
-      // an EXCEPTION handler may catch the error: the block's outcome is not a failure of the migration
-      .filter((f) => !(s.handled && f.rule === 'statement-will-fail')));
+  if (innerFindings.length > 0) {
+    // a rule the inner statements trigger replaces what it said about the block as a whole
     const judged = new Set(innerFindings.map((f) => f.rule));
     findings = [...findings.filter((f) => !judged.has(f.rule)), ...innerFindings];
   }
