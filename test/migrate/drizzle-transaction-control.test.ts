@@ -114,6 +114,21 @@ describe("transaction control under drizzle-orm's migrator (one transaction for 
     expect(outcome).toMatchObject({ error: '55000', tables: [], recorded: 0 });
     expect(said(files, 'all')[0]).toContain('max_prepared_transactions = 0');
   });
+
+  it('COMMIT inside a DO block fails with 2D000 and the whole run is rolled back; in autocommit the same block commits mid-way', async () => {
+    const url = await freshDatabase();
+    const block = `DO $$ BEGIN CREATE TABLE "b" ("id" integer); COMMIT; CREATE TABLE "c" ("id" integer); END $$;`;
+    const files = { '0000_a': table('a'), '0001_do_commit': block };
+    const outcome = await drizzleMigrate(url, journalFolder(files));
+    expect(outcome).toMatchObject({ error: '2D000', tables: [], recorded: 0 });
+    expect(said(files, 'all')[0]).toContain('SQLSTATE 2D000');
+    const autocommit = await withPg(url, async (c) => {
+      await c.query(block);
+      return (await c.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename IN ('b', 'c')")).rows[0].n as number;
+    });
+    expect(autocommit).toBe(2);
+    expect(said({ '0001_do_commit': block }, 'none')).toEqual([]);
+  });
 });
 
 describe('transaction control without a runner transaction (runner none: autocommit), PostgreSQL 18', { timeout: 60_000 }, () => {

@@ -72,3 +72,13 @@ describe('transaction-control', () => {
     expect(finding.help).toContain('dbtool migrate` runs such statements outside its transaction');
   });
 });
+
+describe('transaction-control inside DO blocks', () => {
+  const block = `DO $$ BEGIN\n  ${ADD}\n  COMMIT;\nEND $$;`;
+  it('COMMIT in a DO body is an error wherever the DO runs in a transaction block, and fine in autocommit', () => {
+    expect(found(block)).toEqual(['1:1 COMMIT inside a']);
+    expect(found(block, MIGRATE)).toEqual(['1:1 COMMIT inside a']);
+    expect(found(block, { transactionMode: 'none' })).toEqual([]);
+    expect(found(`BEGIN;\n${block}\nCOMMIT;`, { transactionMode: 'none' })).toEqual(['2:1 COMMIT inside a']);
+  });
+});

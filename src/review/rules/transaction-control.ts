@@ -1,5 +1,7 @@
 import type { TransactionStmt } from '@pgsql/types';
+import type { Node } from '@pgsql/types';
 import { asNode } from '../ast.js';
+import { doBlocks } from '../plpgsql.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { SHOP } from './docs-history.js';
 
@@ -89,6 +91,25 @@ function boundary(ctx: RuleContext, stmt: TransactionStmt, word: string): RuleFi
   };
 }
 
+/**
+ * COMMIT or ROLLBACK in a DO body: PostgreSQL allows it only when the DO itself runs outside a transaction block;
+ * inside the runner's transaction the DO fails with 2D000 (invalid transaction termination).
+ */
+function doBlockEnd(ctx: RuleContext): RuleFinding | undefined {
+  const stmt = asNode<{ args?: Node[] }>(ctx.statement.node, 'DoStmt');
+  if (!stmt) return undefined;
+  const blocks = doBlocks(stmt);
+  if (typeof blocks === 'string') return undefined;
+  const word = blocks.flatMap((b) => b.ends ?? [])[0];
+  if (!word || (ctx.settings.transactionMode === 'none' && !ctx.transaction.inTransaction)) return undefined;
+  const runner = ctx.settings.transactionMode === 'all' ? "drizzle's migrator runs every pending migration in one transaction, so the whole run is rolled back" : 'the migration is rolled back';
+  return {
+    message: `${word} inside a DO block that runs in a transaction block: PostgreSQL rejects it (SQLSTATE 2D000, invalid transaction termination) and the DO fails; ${runner}.${ctx.settings.forbiddenRunOutside ? ' dbtool migrate refuses to run this file, even with --allow-unsafe.' : ''}`,
+    help: `Remove the ${word} from the block. ${SPLIT}`,
+    fix: null,
+  };
+}
+
 export const transactionControl: Rule = {
   id: 'transaction-control',
   severity: 'error',
@@ -110,6 +131,8 @@ export const transactionControl: Rule = {
     history: SHOP,
   },
   check(ctx) {
+    const inBlock = doBlockEnd(ctx);
+    if (inBlock) return [inBlock];
     const stmt = asNode<TransactionStmt>(ctx.statement.node, 'TransactionStmt');
     if (!stmt?.kind) return [];
     const word = keyword(ctx, stmt);
