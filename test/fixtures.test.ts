@@ -42,8 +42,10 @@ const EXPECTED: Record<string, string[]> = {
     '0001_orders_user_fk:1 data-dependent-change',
     '0001_orders_user_fk:1 missing-lock-timeout',
     '0001_orders_user_fk:1 foreign-key-without-index',
-    '0002_order_items_order_fk:1 blocking-full-scan',
-    '0002_order_items_order_fk:1 missing-lock-timeout',
+    '0002_order_items_order_fk:2 blocking-full-scan',
+    '0002_order_items_order_fk:2 data-dependent-change',
+    '0002_order_items_order_fk:2 missing-lock-timeout',
+    '0002_order_items_order_fk:2 foreign-key-without-index',
   ],
   'drizzle-index-on-existing-table': [
     '0000_init:17 foreign-key-without-index',

@@ -15,6 +15,8 @@ import type { LockMode } from './lock-modes.js';
 import type { AlterTableCmd, AlterTableStmt, ColumnDef, RangeVar } from '@pgsql/types';
 import { columnDefFacts } from './column-def.js';
 import { TransactionTracker } from './transaction.js';
+import { doBlockStatements } from './do-statements.js';
+import type { SourceText } from './source-text.js';
 
 export type InputRuleId = keyof typeof INPUT_RULES;
 
@@ -209,7 +211,7 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
   const directives: IgnoreDirective[] = [...fileDirectives];
   const base = { settings, effectContext, transaction: folder.transaction, fileStatements: parsed.statements };
   for (const statement of parsed.statements) {
-    const { report: reviewed, effects, resolvers } = reviewStatement(statement, base);
+    const { report: reviewed, effects, resolvers } = reviewStatement(statement, base, parsed.source, createdInFile);
     const own = findDirectives(parsed.source, statement.leading, statement.leadingStart, 'statement');
     if (own.length > 0) directives.push(...own);
     // most statements have no finding: nothing to filter then
@@ -276,7 +278,7 @@ interface ReviewedStatement {
   resolvers: Map<Finding, NonNullable<RuleFinding['resolvedBy']>>;
 }
 
-function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>): ReviewedStatement {
+function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>, source: SourceText, createdInFile: Set<string>): ReviewedStatement {
   const kind = nodeTag(statement.node) ?? 'unknown';
   const resolvers = new Map<Finding, NonNullable<RuleFinding['resolvedBy']>>();
   // objects are built field by field rather than spread: this runs for every statement, mostly in cold code
@@ -289,15 +291,23 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
     const report: StatementReport = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, locks: {}, rewrites: [], scans: [], transaction: 'allowed', findings: [finding], notes: [], kind, unknown: true };
     return { report, effects: undefined, resolvers };
   }
+  // the statements a DO block runs are judged one by one, at their own positions; a table one of them creates
+  // is new for the statements after it, in the block and in the file
+  const inner = doBlockStatements(statement, source, base.effectContext.catalog);
+  const innerFindings = inner.flatMap((s) => {
+    const found = checkRules(s, analyzeEffects(s.node, base.effectContext), base, resolvers)
+      // an EXCEPTION handler may catch the error: the block's outcome is not a failure of the migration
+      .filter((f) => !(f.rule === 'statement-will-fail' && s.catches.size > 0) && !(f.rule === 'data-dependent-change' && s.catches.has('others')));
+    const created = createdRelation(s);
+    if (created) createdInFile.add(created);
+    return found;
+  });
   const effects = analyzeEffects(statement.node, base.effectContext);
-  const findings: Finding[] = [];
-  const ctx: RuleContext = { settings: base.settings, effectContext: base.effectContext, transaction: base.transaction, fileStatements: base.fileStatements, statement, effects };
-  for (const rule of enabledRules(base.settings)) {
-    for (const found of rule.check(ctx)) {
-      const finding: Finding = { rule: rule.id, severity: rule.severity, line: found.line ?? statement.line, column: found.column ?? statement.column, message: found.message, help: found.help, fix: found.fix };
-      if (found.resolvedBy) resolvers.set(finding, found.resolvedBy);
-      findings.push(finding);
-    }
+  let findings = checkRules(statement, effects, base, resolvers);
+  if (innerFindings.length > 0) {
+    // a rule the inner statements trigger replaces what it said about the block as a whole
+    const judged = new Set(innerFindings.map((f) => f.rule));
+    findings = [...findings.filter((f) => !judged.has(f.rule)), ...innerFindings];
   }
   const report: StatementReport = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, locks: effects.locks, rewrites: effects.rewrites, scans: effects.scans, transaction: effects.transaction, findings, notes: effects.notes, kind, unknown: effects.unknown };
   const created = base.effectContext.newTables;
@@ -307,6 +317,19 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
     if (fresh.length > 0) report.newRelations = fresh;
   }
   return { report, effects, resolvers };
+}
+
+function checkRules(statement: ParsedStatement, effects: AnalyzedEffects, base: Omit<RuleContext, 'statement' | 'effects'>, resolvers: Map<Finding, NonNullable<RuleFinding['resolvedBy']>>): Finding[] {
+  const findings: Finding[] = [];
+  const ctx: RuleContext = { settings: base.settings, effectContext: base.effectContext, transaction: base.transaction, fileStatements: base.fileStatements, statement, effects };
+  for (const rule of enabledRules(base.settings)) {
+    for (const found of rule.check(ctx)) {
+      const finding: Finding = { rule: rule.id, severity: rule.severity, line: found.line ?? statement.line, column: found.column ?? statement.column, message: found.message, help: found.help, fix: found.fix };
+      if (found.resolvedBy) resolvers.set(finding, found.resolvedBy);
+      findings.push(finding);
+    }
+  }
+  return findings;
 }
 
 const enabledBySettings = new WeakMap<ReviewSettings, readonly Rule[]>();

@@ -11,6 +11,8 @@ export interface PlpgsqlBlock {
   nodes?: Node[] | undefined;
   /** condition names its EXCEPTION clause handles */
   catches: Set<string>;
+  /** PL/pgSQL COMMIT or ROLLBACK among its statements, in the order they come */
+  ends?: Array<'COMMIT' | 'ROLLBACK'>;
 }
 
 // the effects and the catalog both read a DO block: its body is parsed once per statement node
@@ -92,6 +94,7 @@ function plpgsqlBlocks(body: string): PlpgsqlBlock[] {
         visit((child as { exceptions?: unknown }).exceptions, nested);
         continue;
       }
+      if (key === 'PLpgSQL_stmt_commit' || key === 'PLpgSQL_stmt_rollback') (block.ends ??= []).push(key === 'PLpgSQL_stmt_commit' ? 'COMMIT' : 'ROLLBACK');
       if (key === 'PLpgSQL_stmt_execsql' || key === 'PLpgSQL_stmt_dynexecute') {
         const stmt = child as { sqlstmt?: { PLpgSQL_expr?: { query?: string } }; query?: { PLpgSQL_expr?: { query?: string } } };
         const text = stmt.sqlstmt?.PLpgSQL_expr?.query ?? stmt.query?.PLpgSQL_expr?.query;

@@ -348,6 +348,16 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'reindex-partitioned-table', setup: `${PARTITIONED}\nCREATE INDEX events_at_idx ON events (at);`, sql: 'REINDEX TABLE events', minVersion: 14 },
   { id: 'create-domain', setup: USERS, sql: 'CREATE DOMAIN email AS text' },
   { id: 'alter-domain-add-check', setup: MISC, sql: 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0)' },
+  { id: 'alter-domain-add-check-not-valid', setup: MISC, sql: 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0) NOT VALID' },
+  { id: 'alter-domain-validate', setup: `${MISC}\nALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0) NOT VALID;`, sql: 'ALTER DOMAIN positive VALIDATE CONSTRAINT positive_check' },
+  { id: 'alter-domain-set-not-null', setup: `${MISC}\nUPDATE users SET score = 1;`, sql: 'ALTER DOMAIN positive SET NOT NULL' },
+  { id: 'alter-domain-drop-not-null', setup: `${MISC}\nUPDATE users SET score = 1;\nALTER DOMAIN positive SET NOT NULL;`, sql: 'ALTER DOMAIN positive DROP NOT NULL' },
+  // a domain over the domain: its columns are checked too
+  { id: 'alter-domain-add-check-sub-domain', setup: `${MISC}\nCREATE DOMAIN small_positive AS positive;\nCREATE TABLE orders (id bigint, qty small_positive);\nINSERT INTO orders SELECT g, g FROM generate_series(1, 100) g;`, sql: 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0)' },
+  { id: 'alter-domain-validate-sub-domain', setup: `${MISC}\nCREATE DOMAIN small_positive AS positive;\nCREATE TABLE orders (id bigint, qty small_positive);\nINSERT INTO orders SELECT g, g FROM generate_series(1, 100) g;\nALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0) NOT VALID;`, sql: 'ALTER DOMAIN positive VALIDATE CONSTRAINT positive_check' },
+  // PostgreSQL cannot check values inside an array or a composite of the domain: it refuses
+  { id: 'alter-domain-add-check-array-column-fails', setup: `${MISC}\nALTER TABLE users ADD COLUMN scores positive[];`, sql: 'ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0)', fails: true },
+  { id: 'alter-domain-validate-array-column-fails', setup: `${MISC}\nALTER TABLE users ADD COLUMN scores positive[];\nALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0) NOT VALID;`, sql: 'ALTER DOMAIN positive VALIDATE CONSTRAINT positive_check', fails: true },
   { id: 'create-composite-type', setup: USERS, sql: 'CREATE TYPE pair AS (a int, b int)' },
   { id: 'create-range-type', setup: USERS, sql: 'CREATE TYPE intr AS RANGE (subtype = int4)' },
   { id: 'alter-sequence', setup: MISC, sql: 'ALTER SEQUENCE s RESTART WITH 10' },

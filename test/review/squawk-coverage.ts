@@ -101,7 +101,6 @@ export function settingsFor(c: SquawkCase): Partial<ReviewSettings> {
 /** Expectations dbtool disagrees with or cannot judge, and why; undefined when the expectation counts. */
 export function disagreement(c: SquawkCase, rule: string): string | undefined {
   if (Number(c.settings.pg_version) < 12) return 'squawk assumes PostgreSQL 11 or older; dbtool reviews for 12–18';
-  if (rule === 'ban-alter-domain-with-add-constraint') return 'dbtool reports ALTER DOMAIN … ADD CONSTRAINT when earlier migrations show a table using the domain; the case has no history';
   const known = DISAGREE[c.id];
   if (known) return known;
   if (rule === 'require-lock-timeout' && !blocksWrites(c)) return 'no statement waits for a lock that blocks writes to an existing table (ShareUpdateExclusive or weaker, or only new tables): waiting for it stalls no traffic';

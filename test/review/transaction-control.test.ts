@@ -36,7 +36,9 @@ describe('transaction-control', () => {
     ['ROLLBACK PREPARED', "ROLLBACK PREPARED 'x';", '1:1 ROLLBACK PREPARED in'],
   ])('%s is an error for every runner: drizzle, dbtool migrate, per-file, none', (_what, sql, expected) => {
     for (const settings of [{}, MIGRATE, { transactionMode: 'per-file' as const }, { transactionMode: 'none' as const }]) {
-      expect(found(sql, settings), JSON.stringify(settings)).toEqual([expected]);
+      // in autocommit a ROLLBACK finds no transaction: it only warns and undoes nothing
+      const said = settings.transactionMode === 'none' ? expected.replace('discards every', 'outside a') : expected;
+      expect(found(sql, settings), JSON.stringify(settings)).toEqual([said]);
     }
   });
 
@@ -68,5 +70,15 @@ describe('transaction-control', () => {
     expect(finding.message).toContain('refuses to run this file, even with --allow-unsafe');
     expect(finding.help).toContain('migration file of its own');
     expect(finding.help).toContain('dbtool migrate` runs such statements outside its transaction');
+  });
+});
+
+describe('transaction-control inside DO blocks', () => {
+  const block = `DO $$ BEGIN\n  ${ADD}\n  COMMIT;\nEND $$;`;
+  it('COMMIT in a DO body is an error wherever the DO runs in a transaction block, and fine in autocommit', () => {
+    expect(found(block)).toEqual(['1:1 COMMIT inside a']);
+    expect(found(block, MIGRATE)).toEqual(['1:1 COMMIT inside a']);
+    expect(found(block, { transactionMode: 'none' })).toEqual([]);
+    expect(found(`BEGIN;\n${block}\nCOMMIT;`, { transactionMode: 'none' })).toEqual(['2:1 COMMIT inside a']);
   });
 });

@@ -1,6 +1,7 @@
 import type { AlterTableCmd, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
 import { parseSync } from 'libpg-query';
-import { asNode, names, nodeTag, option, qualifiedKey, relationKey, stringValue, walk } from '../ast.js';
+import { asNode, displayName, names, nodeTag, option, qualifiedKey, relationKey, stringValue, walk } from '../ast.js';
+import type { Catalog } from '../catalog/model.js';
 import { LOCK_MODES } from '../lock-modes.js';
 import type { LockMode } from '../lock-modes.js';
 import { doBlocks, rolledBackAsDuplicate } from '../plpgsql.js';
@@ -564,16 +565,51 @@ function publicationEffect(stmt: Body, out: EffectsBuilder): void {
   }
 }
 
+/**
+ * ALTER DOMAIN … ADD CONSTRAINT (without NOT VALID), SET NOT NULL and VALIDATE CONSTRAINT check every value of
+ * the domain: each table with a column of it, or of a domain over it, is read in full under ShareLock (engine
+ * cases alter-domain-*). A column holding the domain inside an array makes PostgreSQL refuse the statement. When
+ * the earlier migrations do not create the domain, which tables use it is unknown, not none.
+ */
 function alterDomainEffect(stmt: Body, out: EffectsBuilder): void {
   const validates = (stmt.subtype === 'C' && !asNode<{ skip_validation?: boolean }>(stmt.def, 'Constraint')?.skip_validation) || stmt.subtype === 'O' || stmt.subtype === 'V';
   if (!validates) return;
   const domain = qualifiedKey(names(stmt.typeName));
-  for (const relation of out.ctx.catalog.relations.values()) {
+  const { catalog } = out.ctx;
+  if (!catalog.domains.has(domain)) {
+    out.touchesUnnamed('domain-users');
+    out.notes.push(`the earlier migrations do not create domain ${displayName(domain)}: the tables with a column of it, each read in full under ShareLock, are unknown`);
+    return;
+  }
+  const family = domainFamily(catalog, domain);
+  for (const relation of catalog.relations.values()) {
     if (relation.kind !== 'table' && relation.kind !== 'partitioned') continue;
-    if (![...relation.columns.values()].some((c) => c.type.name === domain)) continue;
+    const columns = [...relation.columns.values()].filter((c) => family.has(c.type.name));
+    const inArray = columns.find((c) => c.type.array > 0);
+    if (inArray) {
+      out.fail({ message: `cannot alter type "${displayName(domain)}" because column "${displayName(relation.key)}.${inArray.name}" uses it (PostgreSQL cannot check values inside an array of the domain)`, sqlstate: '0A000', hint: `Check the array column with a table CHECK constraint instead, or drop the constraint from the domain's design.` });
+      continue;
+    }
+    if (columns.length === 0) continue;
     out.lock(relation.key, 'ShareLock');
     if (relation.kind === 'table') out.scan(relation.key, `every ${domain.split('.')[1]} value in ${relation.key.split('.')[1]} is checked`);
   }
+}
+
+/** A domain and the domains built on it, transitively: a constraint added to it applies to all of them. */
+function domainFamily(catalog: Catalog, domain: string): Set<string> {
+  const family = new Set([domain]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [key, d] of catalog.domains) {
+      if (!family.has(key) && family.has(d.base.name) && d.base.array === 0) {
+        family.add(key);
+        grew = true;
+      }
+    }
+  }
+  return family;
 }
 
 function grantEffect(stmt: Body, out: EffectsBuilder): void {

@@ -2,7 +2,7 @@ import { SHOP } from './docs-history.js';
 import type { ColumnDef, Constraint as PgConstraint } from '@pgsql/types';
 import { columnDefFacts } from '../column-def.js';
 import type { Node, RangeVar } from '@pgsql/types';
-import { asNode, displayName, nodeTag, option, relationKey } from '../ast.js';
+import { asNode, displayName, names, nodeTag, option, relationKey } from '../ast.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { lockStrength } from '../lock-modes.js';
 import { alterCommands, existingTables, laterStep, quoteIdent, tableName } from './helpers.js';
@@ -14,7 +14,7 @@ export const blockingFullScan: Rule = {
   severity: 'error',
   summary: 'A full table scan (validation or index build) on an existing table while writes are blocked',
   docs: {
-    why: 'Building or rebuilding an index (CREATE INDEX, REINDEX), validating a CHECK or FOREIGN KEY constraint, SET NOT NULL and ATTACH PARTITION read every row of an existing table while holding a lock that blocks writes (ShareLock or stronger; AccessExclusiveLock also blocks reads). The statement lasts as long as the scan, and every write to the table queues behind it. REINDEX also locks the index it rebuilds AccessExclusive, and planning any query on the table locks all its indexes, so reads wait too; REINDEX INDEX of an index made outside the migrations, REINDEX SCHEMA and REINDEX DATABASE do this to tables the review cannot name.',
+    why: 'Building or rebuilding an index (CREATE INDEX, REINDEX), validating a CHECK or FOREIGN KEY constraint, SET NOT NULL and ATTACH PARTITION read every row of an existing table while holding a lock that blocks writes (ShareLock or stronger; AccessExclusiveLock also blocks reads). The statement lasts as long as the scan, and every write to the table queues behind it. REINDEX also locks the index it rebuilds AccessExclusive, and planning any query on the table locks all its indexes, so reads wait too; REINDEX INDEX of an index made outside the migrations, REINDEX SCHEMA and REINDEX DATABASE do this to tables the review cannot name. ALTER DOMAIN … ADD CONSTRAINT (without NOT VALID), SET NOT NULL and VALIDATE CONSTRAINT read every table with a column of the domain (or of a domain over it) under ShareLock; for a domain the migrations do not create, those tables are unknown.',
     bad: [
       'CREATE INDEX orders_created_at_idx ON orders (created_at);',
       'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0);',
@@ -22,6 +22,8 @@ export const blockingFullScan: Rule = {
       'ALTER TABLE orders ALTER COLUMN note SET NOT NULL;',
       'REINDEX INDEX orders_user_id_idx;',
       'REINDEX SCHEMA public;',
+      'ALTER DOMAIN positive_amount ADD CONSTRAINT positive_amount_check CHECK (VALUE > 0);',
+      'ALTER DOMAIN currency_code SET NOT NULL;',
     ],
     good: [
       'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;',
@@ -31,7 +33,7 @@ export const blockingFullScan: Rule = {
     ],
     drizzle: 'drizzle-kit emits plain `CREATE INDEX`, `ADD CONSTRAINT … FOREIGN KEY` and `SET NOT NULL` for schema changes on existing tables. For an index, ask drizzle for it first: `index("orders_created_at_idx").on(t.createdAt).concurrently()` makes drizzle-kit write `CREATE INDEX CONCURRENTLY`, and `dbtool migrate` runs that statement outside a transaction. For the rest, edit the generated migration: NOT VALID now and VALIDATE in a later migration, CREATE INDEX CONCURRENTLY (and REINDEX … CONCURRENTLY in hand-written ones) in a migration applied outside a transaction.',
     ignoreWhen: 'the table is small enough that the scan takes milliseconds, or writes are paused during the deploy.',
-    history: `${SHOP}\nALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;`,
+    history: `${SHOP}\nALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;\nCREATE DOMAIN positive_amount AS integer;\nALTER TABLE orders ADD COLUMN discount positive_amount;`,
   },
   check(ctx) {
     const rewritten = new Set(ctx.effects.rewrites);
@@ -43,6 +45,14 @@ export const blockingFullScan: Rule = {
     const unnamed = ctx.effects.unnamed.filter((u) => u.storage === 'scan' && lockStrength(u.lock) >= SHARE);
     const reindex = asNode<ReindexStmt>(ctx.statement.node, 'ReindexStmt');
     if (reindex && (tables.length > 0 || unnamed.length > 0)) return [reindexFinding(ctx, reindex, tables)];
+    const domain = asNode<{ typeName?: Node[] }>(ctx.statement.node, 'AlterDomainStmt');
+    if (domain && tables.length === 0 && unnamed.some((u) => u.id === 'domain-users')) {
+      const name = names(domain.typeName).join('.');
+      return [{
+        message: `Checks every value of domain ${name} in every table with a column of it, reading each table in full under ShareLock (writes wait). The earlier migrations do not create ${name}, so which tables use it is unknown, not none.`,
+        ...DOMAIN_ADVICE,
+      }];
+    }
     if (tables.length === 0 || addsNotNullColumnWithoutDefault(ctx.statement.node)) return [];
     const blocks = tables.some((t) => ctx.effects.locks[t] === 'AccessExclusiveLock') ? 'reads and writes' : 'writes';
     const { help, fix } = saferAlternative(ctx.statement.sql, ctx.statement.node, laterStep(ctx.settings.transactionMode));
@@ -114,7 +124,17 @@ function addsNotNullColumnWithoutDefault(node: Parameters<typeof nodeTag>[0]): b
   }));
 }
 
+/**
+ * ALTER DOMAIN … VALIDATE CONSTRAINT takes the same ShareLock as ADD CONSTRAINT on PostgreSQL 12–18 (engine case
+ * alter-domain-validate): splitting only moves the blocking scan, so a table constraint is the way out.
+ */
+const DOMAIN_ADVICE = {
+  help: "ADD CONSTRAINT … NOT VALID then VALIDATE CONSTRAINT only moves the scan: on domains VALIDATE blocks writes too (ShareLock on every table using the domain). To check without blocking writes, put the rule on each table instead: ALTER TABLE … ADD CONSTRAINT … CHECK (column …) NOT VALID, then ALTER TABLE … VALIDATE CONSTRAINT, which scans under ShareUpdateExclusiveLock. Otherwise run it when the tables are small or writes are paused.",
+  fix: null,
+};
+
 function saferAlternative(sql: string, node: Parameters<typeof nodeTag>[0], later: string): { help: string; fix: string | null } {
+  if (nodeTag(node) === 'AlterDomainStmt') return DOMAIN_ADVICE;
   if (nodeTag(node) === 'IndexStmt') {
     return {
       help: 'Build the index with CREATE INDEX CONCURRENTLY, in a migration of its own that runs outside a transaction. In a drizzle schema, add `.concurrently()` to the index (`index("name").on(t.column).concurrently()`) so drizzle-kit generates it that way, rather than editing the SQL by hand.',

@@ -4,9 +4,11 @@ import { blockingFullScan } from './blocking-full-scan.js';
 import { preferBigint, preferIdentity, preferJsonb, preferText, preferTimestamptz } from './column-types.js';
 import { createTrigger } from './create-trigger.js';
 import { dataDependentChange } from './data-dependent-change.js';
+import { domainCheck } from './domain-check.js';
 import { dropColumn, dropDatabase, dropSchemaCascade, dropTable } from './destructive-drops.js';
 import { enumValueRename, enumValueUsedInSameTransaction } from './enum-values.js';
 import { foreignKeyWithoutIndex } from './foreign-key-without-index.js';
+import { identifierTooLong, truncatedNameCollision } from './identifier-length.js';
 import { lockTable } from './lock-table.js';
 import { missingLockTimeout } from './missing-lock-timeout.js';
 import { notNullColumnWithoutDefault } from './not-null-column-without-default.js';
@@ -24,6 +26,7 @@ import { unbatchedBackfill } from './unbatched-backfill.js';
 /** Every statement rule, in the order their findings are listed. */
 export const RULES: readonly Rule[] = [
   statementWillFail,
+  truncatedNameCollision,
   transactionControl,
   transactionForbidden,
   enumValueUsedInSameTransaction,
@@ -49,6 +52,8 @@ export const RULES: readonly Rule[] = [
   renameColumn,
   enumValueRename,
   foreignKeyWithoutIndex,
+  domainCheck,
+  identifierTooLong,
   preferJsonb,
   preferBigint,
   preferText,

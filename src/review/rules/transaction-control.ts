@@ -1,5 +1,7 @@
 import type { TransactionStmt } from '@pgsql/types';
+import type { Node } from '@pgsql/types';
 import { asNode } from '../ast.js';
+import { doBlocks } from '../plpgsql.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { SHOP } from './docs-history.js';
 
@@ -28,7 +30,9 @@ function discarding(ctx: RuleContext, stmt: TransactionStmt, word: string): Rule
   switch (stmt.kind) {
     case 'TRANS_STMT_ROLLBACK':
       return {
-        message: `${word} discards every statement before it in the transaction${ctx.settings.transactionMode === 'all' ? " (with drizzle's migrator: every pending migration before this one too, and their bookkeeping rows)" : ''}; the statements after it then run outside any transaction${recorded}. The migration cannot be applied as reviewed.${refuse}`,
+        message: !wrapped && !ctx.transaction.inTransaction
+          ? `${word} outside a transaction block only warns (25P01) and undoes nothing: the statements before it stay applied, which is not what the file says. The migration cannot be applied as reviewed.${refuse}`
+          : `${word} discards every statement before it in the transaction${ctx.settings.transactionMode === 'all' ? " (with drizzle's migrator: every pending migration before this one too, and their bookkeeping rows; it then skips those migrations for good, since it only applies migrations newer than the newest one recorded)" : ''}; the statements after it then run outside any transaction${recorded}. The migration cannot be applied as reviewed.${refuse}`,
         help: `Delete the ${word} and the statements it was meant to undo; to try something out, run it by hand in a session you roll back, not in a migration. ${SPLIT}`,
         fix: null,
       };
@@ -36,7 +40,7 @@ function discarding(ctx: RuleContext, stmt: TransactionStmt, word: string): Rule
     case 'TRANS_STMT_SAVEPOINT':
     case 'TRANS_STMT_RELEASE':
       return {
-        message: `${word} in a migration: ${wrapped ? 'the runner owns the transaction and may split or retry it, so the savepoint may not exist when it is used, and ROLLBACK TO SAVEPOINT silently discards the statements after the savepoint' : ctx.transaction.inTransaction ? 'ROLLBACK TO SAVEPOINT silently discards the statements after the savepoint' : 'outside a transaction block PostgreSQL rejects it (SQLSTATE 25P01)'}: the file cannot be applied as reviewed.${refuse}`,
+        message: `${word} in a migration: ${savepointFate(ctx, stmt, wrapped)}: the file cannot be applied as reviewed.${refuse}`,
         help: `Remove the savepoints: plain SQL cannot react to an error, so a savepoint only serves to discard work unconditionally. ${SPLIT}`,
         fix: null,
       };
@@ -44,13 +48,22 @@ function discarding(ctx: RuleContext, stmt: TransactionStmt, word: string): Rule
     case 'TRANS_STMT_COMMIT_PREPARED':
     case 'TRANS_STMT_ROLLBACK_PREPARED':
       return {
-        message: `${word} in a migration: ${stmt.kind === 'TRANS_STMT_PREPARE' ? 'the work so far is neither committed nor rolled back but parked as a prepared transaction that keeps its locks until someone commits it by hand, and the statements after it run outside any transaction' : 'it finishes a prepared transaction from another session, which a migration cannot know exists'}${recorded}.${refuse}`,
+        message: `${word} in a migration: ${stmt.kind === 'TRANS_STMT_PREPARE' ? `with max_prepared_transactions = 0 (PostgreSQL's default) it fails (SQLSTATE 55000) and the transaction is rolled back${ctx.settings.transactionMode === 'all' ? " (with drizzle's migrator: every pending migration of the run)" : ''}; where prepared transactions are enabled, the work so far is neither committed nor rolled back but parked as a prepared transaction that keeps its locks until someone commits it by hand, and the statements after it run outside any transaction${recorded}` : `it finishes a prepared transaction from another session, which a migration cannot know exists${recorded}`}.${refuse}`,
         help: `Remove it: two-phase commit is for transaction managers, not migrations. ${SPLIT}`,
         fix: null,
       };
     default:
       return undefined;
   }
+}
+
+/** What a savepoint statement does where the runner sends it (proven with drizzle's migrator and in autocommit). */
+function savepointFate(ctx: RuleContext, stmt: TransactionStmt, wrapped: boolean): string {
+  if (ctx.settings.forbiddenRunOutside) return 'dbtool migrate owns the transaction and splits it around statements that must run outside one, so the savepoint may not exist when it is used, and ROLLBACK TO SAVEPOINT silently discards the statements after the savepoint';
+  if (!wrapped && !ctx.transaction.inTransaction) return 'outside a transaction block PostgreSQL rejects it (SQLSTATE 25P01) and the migration stops there';
+  const owner = wrapped ? "the runner's" : "the file's";
+  if (stmt.kind === 'TRANS_STMT_ROLLBACK_TO') return `inside ${owner} transaction it discards the statements between the savepoint and it, and the migration is still recorded as applied`;
+  return `a savepoint only serves a ROLLBACK TO SAVEPOINT, which inside ${owner} transaction discards the statements after the savepoint while the migration is still recorded as applied`;
 }
 
 /** COMMIT/BEGIN: dbtool migrate turns them into transaction boundaries; a runner that sends them loses its own transaction. */
@@ -69,11 +82,30 @@ function boundary(ctx: RuleContext, stmt: TransactionStmt, word: string): RuleFi
   // dbtool migrate does not send COMMIT: it ends one of its transactions there and starts the next
   if (stmt.kind !== 'TRANS_STMT_COMMIT' || ctx.settings.forbiddenRunOutside || !ctx.transaction.inTransaction) return undefined;
   const runner = mode === 'all'
-    ? "commits the runner's one transaction for the whole run here (drizzle's migrator works that way; the runner is drizzle): the pending migrations before this one and the first part of this one are committed for good"
-    : "commits the runner's transaction for this file";
+    ? "commits the runner's one transaction for the whole run here (drizzle's migrator works that way; the runner is drizzle): the pending migrations before this one and the first part of this one are committed for good, and every statement after it, in this file and in every later pending migration of the run, autocommits one by one"
+    : "commits the runner's transaction for this file, and every statement after it runs outside any transaction";
   return {
-    message: `${word} ${runner}, and every statement after it runs outside any transaction. If one of them fails, the migration stays half-applied and is not recorded, so the next run replays its first part and fails.`,
+    message: `${word} ${runner}. If one of them fails, its migration stays half-applied and is not recorded, so the next run replays its first part and fails.`,
     help: `${SPLIT} If your runner does not wrap migrations in a transaction (the file manages its own), set "runner" to "none" in the dbtool config.`,
+    fix: null,
+  };
+}
+
+/**
+ * COMMIT or ROLLBACK in a DO body: PostgreSQL allows it only when the DO itself runs outside a transaction block;
+ * inside the runner's transaction the DO fails with 2D000 (invalid transaction termination).
+ */
+function doBlockEnd(ctx: RuleContext): RuleFinding | undefined {
+  const stmt = asNode<{ args?: Node[] }>(ctx.statement.node, 'DoStmt');
+  if (!stmt) return undefined;
+  const blocks = doBlocks(stmt);
+  if (typeof blocks === 'string') return undefined;
+  const word = blocks.flatMap((b) => b.ends ?? [])[0];
+  if (!word || (ctx.settings.transactionMode === 'none' && !ctx.transaction.inTransaction)) return undefined;
+  const runner = ctx.settings.transactionMode === 'all' ? "drizzle's migrator runs every pending migration in one transaction, so the whole run is rolled back" : 'the migration is rolled back';
+  return {
+    message: `${word} inside a DO block that runs in a transaction block: PostgreSQL rejects it (SQLSTATE 2D000, invalid transaction termination) and the DO fails; ${runner}.${ctx.settings.forbiddenRunOutside ? ' dbtool migrate refuses to run this file, even with --allow-unsafe.' : ''}`,
+    help: `Remove the ${word} from the block. ${SPLIT}`,
     fix: null,
   };
 }
@@ -83,7 +115,7 @@ export const transactionControl: Rule = {
   severity: 'error',
   summary: 'ROLLBACK, COMMIT, SAVEPOINT or PREPARE TRANSACTION inside a migration the runner wraps in a transaction',
   docs: {
-    why: "Migration runners wrap migrations in a transaction and record each one as applied. A ROLLBACK in the file silently discards the statements before it, the statements after it autocommit one by one, and the runner still records the migration as applied: the database no longer matches the history. A COMMIT ends the runner's transaction early (with drizzle's migrator, the one transaction of the whole deploy), so a later failure leaves the migration half-applied and unrecorded. SAVEPOINT / ROLLBACK TO, PREPARE TRANSACTION and BEGIN with options are not applied as written either. `dbtool migrate` turns a plain BEGIN / COMMIT into a boundary between its own transactions, and refuses the rest before running anything, even with --allow-unsafe.",
+    why: "Migration runners wrap migrations in a transaction and record each one as applied. A ROLLBACK in the file silently discards the statements before it (with drizzle's migrator, the earlier pending migrations too, which it then never applies, since it only applies migrations newer than the newest it recorded), the statements after it autocommit one by one, and the runner still records the migration as applied: the database no longer matches the history. A COMMIT ends the runner's transaction early (with drizzle's migrator, the one transaction of the whole deploy), so a later failure leaves the migration half-applied and unrecorded. ROLLBACK TO SAVEPOINT discards work while the migration is recorded as applied, PREPARE TRANSACTION fails where prepared transactions are disabled (the default) and otherwise parks the work with its locks, and BEGIN inside the runner's transaction is ignored with a warning, options included. `dbtool migrate` turns a plain BEGIN / COMMIT into a boundary between its own transactions, and refuses the rest before running anything, even with --allow-unsafe.",
     bad: [
       'ALTER TABLE orders ADD COLUMN note2 text;\nROLLBACK;\nALTER TABLE orders ADD COLUMN note3 text;',
       'COMMIT;\nCREATE INDEX CONCURRENTLY orders_created_at_idx ON orders (created_at);',
@@ -99,6 +131,8 @@ export const transactionControl: Rule = {
     history: SHOP,
   },
   check(ctx) {
+    const inBlock = doBlockEnd(ctx);
+    if (inBlock) return [inBlock];
     const stmt = asNode<TransactionStmt>(ctx.statement.node, 'TransactionStmt');
     if (!stmt?.kind) return [];
     const word = keyword(ctx, stmt);
