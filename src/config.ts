@@ -2,7 +2,7 @@ import { parseSizeSettings } from './stats/settings.js';
 import type { SizeSettings } from './stats/settings.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from './ai/models.js';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from './ai/core/models.js';
 import { ConfigError } from './errors.js';
 import { durationMs } from './migrate/durations.js';
 import { KNOWN_RULE_IDS } from './review/engine.js';

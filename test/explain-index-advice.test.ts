@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseSync } from 'libpg-query';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildExplainPayload } from '../src/ai/explain-payload.js';
+import { buildExplainPayload } from '../src/ai/explain/payload.js';
 import { analyzePlan } from '../src/explain/analyze.js';
 import { conditionKeys } from '../src/explain/conditions.js';
 import { diagnose, filterColumns } from '../src/explain/diagnose.js';

@@ -1,5 +1,5 @@
 import { redactExpressions, redactPlanForPage } from './redact.js';
-import { OMITTED_SQL, redactSql } from '../../ai/redact.js';
+import { OMITTED_SQL, redactSql } from '../../ai/core/redact-sql.js';
 import { analyzePlan } from '../analyze.js';
 import type { NodeMetrics, PlanMetrics } from '../analyze.js';
 import { diagnose } from '../diagnose.js';

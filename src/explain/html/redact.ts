@@ -1,8 +1,8 @@
 import { scanSync } from 'libpg-query';
 import type { ScanToken } from 'libpg-query';
-import { redactExpression, redactPlan } from '../../ai/explain-redact.js';
-import type { PlanRedaction } from '../../ai/explain-redact.js';
-import { isLiteral } from '../../ai/redact.js';
+import { redactExpression, redactPlan } from '../../ai/explain/redact-plan.js';
+import type { PlanRedaction } from '../../ai/explain/redact-plan.js';
+import { isLiteral } from '../../ai/core/redact-sql.js';
 import type { RawExplain } from '../plan-json.js';
 
 /** Between expressions scanned together: `;` ends any token, and PostgreSQL prints it in no expression outside a quote. */

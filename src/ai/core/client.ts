@@ -10,7 +10,7 @@ import Anthropic, {
   RateLimitError,
 } from '@anthropic-ai/sdk';
 import type { Usage } from './models.js';
-import type { AiRequestBody } from './prompt.js';
+import type { AiRequestBody } from './request.js';
 import { AiError, missingKeyError } from './errors.js';
 
 export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
