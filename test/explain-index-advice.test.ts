@@ -7,7 +7,7 @@ import { buildExplainPayload } from '../src/ai/explain/payload.js';
 import { analyzePlan } from '../src/explain/analyze.js';
 import { conditionKeys } from '../src/explain/conditions.js';
 import { diagnose, filterColumns } from '../src/explain/diagnose.js';
-import type { Diagnostic } from '../src/explain/diagnose.js';
+import type { Diagnostic } from '../src/explain/diagnostic.js';
 import { readPlan } from '../src/explain/plan-json.js';
 import type { RawExplain } from '../src/explain/plan-json.js';
 import { loadParser, parseSql } from '../src/review/parse.js';

@@ -19,7 +19,7 @@ import { analyzePlan } from '../explain/analyze.js';
 import type { CompareSources } from '../explain/compare-render.js';
 import type { PlanMetrics } from '../explain/analyze.js';
 import { diagnose } from '../explain/diagnose.js';
-import type { Diagnostic } from '../explain/diagnose.js';
+import type { Diagnostic } from '../explain/diagnostic.js';
 import { refusalMessage, refusedByName } from '../explain/function-safety.js';
 import { checkExplainable } from '../explain/guard.js';
 import { chooseParams, chooseQuery } from '../explain/input.js';

@@ -1,7 +1,7 @@
 import { analyzePlan } from '../../explain/analyze.js';
 import type { Buffers, TriggerMetrics } from '../../explain/analyze.js';
 import { diagnose } from '../../explain/diagnose.js';
-import type { Diagnostic } from '../../explain/diagnose.js';
+import type { Diagnostic } from '../../explain/diagnostic.js';
 import type { RawExplain } from '../../explain/plan-json.js';
 import type { ExplainContext } from '../../explain/report.js';
 import { OMITTED_SQL, redactSql } from '../core/redact-sql.js';

@@ -1,5 +1,6 @@
-import type { Finding, TransactionMode } from '../../review/findings.js';
+import type { Finding } from '../../review/findings.js';
 import type { LockMode } from '../../review/lock-modes.js';
+import type { TransactionMode } from '../../review/transaction.js';
 import { OMITTED_SQL, literalsOf, redactSql, redactText } from '../core/redact-sql.js';
 import { forEachCatalogBefore, reviewedFiles, statementRefs } from './history.js';
 import type { MigrationReview, StatementRef } from './history.js';
