@@ -80,7 +80,7 @@ function expressionTexts(payload: ExplainPayload): string[] {
   const out: string[] = [];
   const visit = (key: string, value: unknown) => {
     if (typeof value === 'string' && !names.has(key)) out.push(value);
-    else if (Array.isArray(value)) value.forEach((v) => visit(key, v));
+    else if (Array.isArray(value)) for (const v of value) visit(key, v);
     else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) visit(k, v);
   };
   for (const node of payload.nodes) visit('details', node.details);

@@ -44,7 +44,9 @@ export function statementRefs(review: MigrationReview): StatementRef[] {
       const report = review.report.files[next++];
       if (!report) return;
       const file: ReviewedFile = { folder, index, source, report };
-      report.statements.forEach((statement, i) => refs.push({ id: `S${refs.length + 1}`, file, index: i, statement }));
+      report.statements.forEach((statement, i) => {
+          refs.push({ id: `S${refs.length + 1}`, file, index: i, statement });
+        });
     });
   }
   return refs;

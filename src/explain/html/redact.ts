@@ -43,7 +43,9 @@ function batch(texts: string[], out: Map<string, string | undefined>): void {
   if (texts.length === 0) return;
   const scanned = scanTogether(texts);
   if (scanned) {
-    texts.forEach((text, i) => out.set(text, replaceLiterals(text, scanned[i]!)));
+    texts.forEach((text, i) => {
+        out.set(text, replaceLiterals(text, scanned[i]!));
+      });
     return;
   }
   if (texts.length === 1) {

@@ -115,7 +115,7 @@ function droppedTables(ctx: RuleContext, statements: readonly ParsedStatement[])
     const key = parts.length > 1 ? parts.join('.') : `public.${parts[0] ?? ''}`;
     if (ctx.effectContext.newTables.has(key)) continue;
     const relation = ctx.effectContext.catalog.relations.get(key);
-    if (!relation || relation.kind !== 'table') continue;
+    if (relation?.kind !== 'table') continue;
     const columns = [...relation.columns.values()].map((c) => ({ name: c.name, type: c.type }));
     const twin = created.find((t) => t.key !== key && sameColumns(t.columns, columns));
     if (!twin || copiesData(statements, key.split('.').pop() ?? key)) continue;
