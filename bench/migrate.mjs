@@ -70,7 +70,7 @@ rmSync(work, { recursive: true, force: true });
 
 const median = (xs) => { const s = xs.map((x) => x.ms).sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 console.log(`migrate: ${listed.size} Dokploy migrations onto an empty PostgreSQL 18 database; ${runs} runs, median wall time`);
-for (const [key, list] of Object.entries(results)) console.log(`${list[0].label.padEnd(45)} ${median(list).toFixed(0).padStart(7)} ms`);
+for (const list of Object.values(results)) console.log(`${list[0].label.padEnd(45)} ${median(list).toFixed(0).padStart(7)} ms`);
 console.log(`ratio dbtool (per-file transactions) / drizzle-kit: ${(median(results.dbtool) / median(results.drizzle)).toFixed(2)}x (target <= 1.00x)`);
 console.log(`ratio dbtool (one transaction) / drizzle-kit:       ${(median(results.dbtoolAll) / median(results.drizzle)).toFixed(2)}x`);
 

@@ -79,7 +79,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 3);
 // ---- coverage of squawk's own test cases
 await loadParser();
 const cov = coverage.squawkCoverage(cases);
-const frac = (x) => `${x.hit}/${x.total}`.padStart(7) + ` ${`(${coverage.percent(x)}%)`.padStart(8)}`;
+const frac = (x) => `${`${x.hit}/${x.total}`.padStart(7)} ${`(${coverage.percent(x)}%)`.padStart(8)}`;
 const { safety, style, rawSafety, rawStyle } = cov.totals;
 console.log(`squawk's test cases: ${cases.length} (${relative(root, coverage.SQUAWK_CASES_PATH)}); where squawk expects a rule to fire, dbtool fires a mapped rule on`);
 console.log(`  ${'squawk rule'.padEnd(46)} ${'kind'.padEnd(6)} ${'agreed cases'.padStart(16)}  ${'all cases'.padStart(16)}`);

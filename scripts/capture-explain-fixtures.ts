@@ -127,7 +127,7 @@ async function capturePairs(engine: Engine, dir: string): Promise<void> {
     if (settings) await db.exec(settings.split(';').map((s) => s.replace(/^\s*SET /i, 'SET LOCAL ')).join(';'));
     const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, BUFFERS, VERBOSE, SETTINGS, FORMAT JSON) ${pair.sql}`);
     await db.exec('ROLLBACK');
-    const plan = (rows[0]?.['QUERY PLAN'] as Array<Record<string, unknown>>)[0]!;
+    const plan = (rows[0]!['QUERY PLAN'] as Array<Record<string, unknown>>)[0]!;
     return [{ ...plan, dbtool: { tool: 'dbtool', version: 'capture', query: pair.sql, server: { version: server, major: engine.major }, analyzed: true, generic: false } }];
   };
   for (const pair of COMPARE_PAIRS) {

@@ -2,11 +2,12 @@ import { parseSizeSettings } from './stats/settings.js';
 import type { SizeSettings } from './stats/settings.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from './ai/models.js';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from './ai/core/models.js';
 import { ConfigError } from './errors.js';
 import { durationMs } from './migrate/durations.js';
 import { KNOWN_RULE_IDS } from './review/engine.js';
-import type { ReviewSettings, Severity, TransactionMode } from './review/findings.js';
+import type { ReviewSettings, Severity } from './review/findings.js';
+import type { TransactionMode } from './review/transaction.js';
 
 export const SUPPORTED_PG_VERSIONS = [12, 13, 14, 15, 16, 17, 18] as const;
 export const DEFAULT_PG_VERSION = 18;

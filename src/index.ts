@@ -4,17 +4,17 @@
  */
 export { reviewMigrations } from './api/review.js';
 export type { ReviewOptions } from './api/review.js';
-export type { Report, FileReport, StatementReport, Summary, InputProblem } from './review/engine.js';
-export type { Finding, Severity, TransactionMode } from './review/findings.js';
+export type { Report, FileReport, StatementReport, Summary, InputProblem, Estimate, RelationSize } from './review/engine.js';
+export type { Finding, Severity } from './review/findings.js';
 export type { LockMode } from './review/lock-modes.js';
-export type { Estimate } from './review/estimate.js';
-export type { RelationSize, SizeThresholds } from './review/sizes.js';
+export type { SizeThresholds } from './review/sizes.js';
+export type { TransactionMode } from './review/transaction.js';
 export type { Runner } from './config.js';
 export { explain } from './api/explain.js';
 export type { ExplainDatabase, ExplainOptions, ExplainResult } from './api/explain.js';
 export { ExplainQueryError, ExplainRefusedError } from './api/errors.js';
 export type { RefusedFunction } from './api/errors.js';
-export type { Diagnostic, DiagnosticSeverity } from './explain/diagnose.js';
+export type { Diagnostic, DiagnosticSeverity } from './explain/diagnostic.js';
 export type { Buffers, NodeMetrics, TriggerMetrics } from './explain/analyze.js';
 export type { RawExplain, RawNode } from './explain/plan-json.js';
 export { VERSION } from './version.js';

@@ -20,7 +20,7 @@ function journalFolder(files: Record<string, string>, whens?: number[]): string 
   const dir = mkdtempSync(join(tmpdir(), 'dbtool-cli-'));
   mkdirSync(join(dir, 'meta'));
   const tags = Object.keys(files);
-  tags.forEach((tag) => writeFileSync(join(dir, `${tag}.sql`), files[tag] ?? ''));
+  for (const tag of tags) writeFileSync(join(dir, `${tag}.sql`), files[tag] ?? '');
   const entries = tags.map((tag, idx) => ({ idx, version: '7', when: whens?.[idx] ?? 1700000000000 + idx, tag, breakpoints: true }));
   writeFileSync(join(dir, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'postgresql', entries }));
   return dir;

@@ -13,7 +13,7 @@ import { readPlan } from '../src/explain/plan-json.js';
 import type { RawExplain, RawNode } from '../src/explain/plan-json.js';
 import type { ExplainContext } from '../src/explain/report.js';
 import { loadParser } from '../src/review/parse.js';
-import { redactExpression } from '../src/ai/explain-redact.js';
+import { redactExpression } from '../src/ai/explain/redact-plan.js';
 import type { HTMLButtonElement, HTMLElement } from 'happy-dom';
 import { loadPage } from './explain-html-dom.js';
 import { dbtool } from './migrate/helpers.js';

@@ -172,7 +172,10 @@ describe('text that is not UTF-8 SQL (issue 11, 9)', () => {
     }
     // random byte strings biased towards multi-byte sequences: agreement with isUtf8, and a valid prefix up to the offset
     let seed = 7;
-    const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256;
+    const next = () => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed % 256;
+      };
     const pool = [0x41, 0x80, 0x9f, 0xa0, 0xbf, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xc0];
     for (let n = 0; n < 3000; n++) {
       const b = Buffer.from(Array.from({ length: 1 + (next() % 8) }, () => pool[next() % pool.length] ?? 0));

@@ -18,7 +18,10 @@ import { loadParser } from '../src/review/parse.js';
 const reviews = vi.hoisted(() => ({ count: 0 }));
 vi.mock('../src/review/engine.js', async (original) => {
   const engine = await original<typeof import('../src/review/engine.js')>();
-  return { ...engine, review: (...args: Parameters<typeof engine.review>) => (reviews.count++, engine.review(...args)) };
+  return { ...engine, review: (...args: Parameters<typeof engine.review>) => {
+      reviews.count++;
+      return engine.review(...args);
+    } };
 });
 
 const SETTINGS: ReviewSettings = { pgVersion: 18, timezoneIsUtc: true, transactionMode: 'none' };

@@ -63,7 +63,7 @@ describe('one runner setting for review-migration, generate and migrate', { time
   });
 
   it("review-migration --runner dbtool judges a pending file exactly as migrate's gate does", async () => {
-    const cwd = project({ '0000_init': INIT, '0001_orders_idx': CIC, '0002_note': ADD_COLUMN + '\n--> statement-breakpoint\nCREATE INDEX "orders_note_idx" ON "orders" ("note");' });
+    const cwd = project({ '0000_init': INIT, '0001_orders_idx': CIC, '0002_note': `${ADD_COLUMN}\n--> statement-breakpoint\nCREATE INDEX "orders_note_idx" ON "orders" ("note");` });
     const url = await freshDatabase();
     // the first migration is applied, so the others are judged against an existing table
     await withPg(url, async (c) => {

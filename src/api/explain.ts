@@ -11,7 +11,7 @@ import { analyzePlan } from '../explain/analyze.js';
 import type { NodeMetrics, TriggerMetrics } from '../explain/analyze.js';
 import { captureOn, checkQuery } from '../explain/capture.js';
 import { diagnose } from '../explain/diagnose.js';
-import type { Diagnostic } from '../explain/diagnose.js';
+import type { Diagnostic } from '../explain/diagnostic.js';
 import type { RawExplain } from '../explain/plan-json.js';
 import { explainToJson, explainToMarkdown } from '../explain/report.js';
 import { renderPlan } from '../explain/tree.js';

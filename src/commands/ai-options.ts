@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { ClientLimits, Connection } from '../ai/client.js';
-import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from '../ai/models.js';
-import type { TableSizes } from '../ai/tables.js';
+import type { ClientLimits, Connection } from '../ai/core/client.js';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from '../ai/core/models.js';
+import type { TableSizes } from '../ai/migration/tables.js';
 import type { ReviewConfig } from '../config.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { Io } from './io.js';
@@ -73,7 +73,7 @@ export function checkAiFlags(opts: MigrationAiFlags, config: ReviewConfig, revie
 
 /** Fails on a missing key before any output, not after the report. */
 export async function aiConnection(opts: MigrationAiFlags, io: Io): Promise<Connection | undefined> {
-  return opts.ai && !opts.aiDryRun ? (await import('../ai/client.js')).connectionFrom(io.env) : undefined;
+  return opts.ai && !opts.aiDryRun ? (await import('../ai/core/client.js')).connectionFrom(io.env) : undefined;
 }
 
 export const MIGRATION_AI_HELP = `

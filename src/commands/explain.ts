@@ -5,9 +5,9 @@ import { delimiter, join, resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { ClientLimits, Connection } from '../ai/client.js';
-import type { PlanSource } from '../ai/explain-payload.js';
-import type { TableDefinitions } from '../ai/explain-tables.js';
+import type { ClientLimits, Connection } from '../ai/core/client.js';
+import type { PlanSource } from '../ai/explain/payload.js';
+import type { TableDefinitions } from '../ai/explain/tables.js';
 import { SUPPORTED_PG_VERSIONS, resolveExplainConfig, resolveReviewConfig, reviewSettingsOf } from '../config.js';
 import type { ReviewConfig } from '../config.js';
 import { describeTarget, withSession } from '../db/connect.js';
@@ -19,7 +19,7 @@ import { analyzePlan } from '../explain/analyze.js';
 import type { CompareSources } from '../explain/compare-render.js';
 import type { PlanMetrics } from '../explain/analyze.js';
 import { diagnose } from '../explain/diagnose.js';
-import type { Diagnostic } from '../explain/diagnose.js';
+import type { Diagnostic } from '../explain/diagnostic.js';
 import { captureOn, checkQuery } from '../explain/capture.js';
 import { chooseParams, chooseQuery } from '../explain/input.js';
 import { readPlan } from '../explain/plan-json.js';
@@ -348,15 +348,15 @@ function treeOptions(context: ExplainContext, color: ChalkInstance, io: Io): Tre
 async function planOpinion(plan: RawExplain, context: ExplainContext, metrics: PlanMetrics, diagnostics: Diagnostic[], ai: AiInput, flags: ExplainFlags, io: Io): Promise<void> {
   const { config, connection, deps } = ai.setup;
   // loaded on demand: the SDK is only needed when asked for
-  const { prepareExplainRequest, askForPlanOpinion } = await import('../ai/explain-opinion.js');
+  const { prepareExplainRequest, askForPlanOpinion } = await import('../ai/explain/opinion.js');
   const prepared = prepareExplainRequest({ plan, context, source: ai.source, ...(ai.tables ? { tables: ai.tables } : {}) }, { model: config.ai.model, maxTokens: config.ai.maxTokens });
   if (flags.aiDryRun || !connection) {
     io.stdout(`${JSON.stringify(prepared.body, null, 2)}\n`);
     return;
   }
-  const { DEFAULT_LIMITS } = await import('../ai/client.js');
-  const { historySql } = await import('../ai/explain-tables.js');
-  const { planOpinionToJson, renderPlanFooter, renderPlanHeader, renderPlanVerdict } = await import('../ai/explain-render.js');
+  const { DEFAULT_LIMITS } = await import('../ai/core/client.js');
+  const { historySql } = await import('../ai/explain/tables.js');
+  const { planOpinionToJson, renderPlanFooter, renderPlanHeader, renderPlanVerdict } = await import('../ai/explain/render.js');
   // suggestions are judged for the server the plan came from, and as statements run on their own
   const checks = {
     query: context.query,
@@ -387,7 +387,7 @@ function reviewVersion(major: number | undefined, configured: number): number {
 
 /** Definitions and value-free statistics of the plan's tables; without them (an error) the opinion still runs, and says so. */
 async function describeTables(session: Session, json: unknown, timeoutMs: number, io: Io): Promise<TableDefinitions | undefined> {
-  const { planRelations, readTableDefinitions } = await import('../ai/explain-tables.js');
+  const { planRelations, readTableDefinitions } = await import('../ai/explain/tables.js');
   try {
     return await readTableDefinitions(session, planRelations(readPlan(json, 'the server\'s EXPLAIN output')), timeoutMs > 0 ? Math.min(timeoutMs, 10_000) : 10_000);
   } catch (error) {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { resolveReviewConfig, reviewSettingsOf } from '../config.js';
 import type { ReviewConfig } from '../config.js';
-import type { Connection } from '../ai/client.js';
+import type { Connection } from '../ai/core/client.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { createdFiles, findDrizzleKit, migrationFiles, runDrizzleKit } from '../drizzle/kit-runner.js';
 import { loadInput } from '../drizzle/inputs.js';

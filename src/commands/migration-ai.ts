@@ -1,6 +1,6 @@
-import type { Connection } from '../ai/client.js';
-import type { MigrationReview } from '../ai/history.js';
-import type { TableSize, TableSizes } from '../ai/tables.js';
+import type { Connection } from '../ai/core/client.js';
+import type { MigrationReview } from '../ai/migration/history.js';
+import type { TableSize, TableSizes } from '../ai/migration/tables.js';
 import type { ReviewConfig } from '../config.js';
 import { chooseTarget } from '../db/connect.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
@@ -48,7 +48,7 @@ async function touchedTableSizes(migration: MigrationReview, opts: MigrationAiFl
 /** --ai and --ai-dry-run: the deterministic report first, then the checked verdicts as they stream in. */
 export async function migrationSecondOpinion(migration: MigrationReview, opts: MigrationAiFlags, config: ReviewConfig, connection: Connection | undefined, io: Io, deps: MigrationAiDeps = {}): Promise<void> {
   // loaded on demand: the SDK is only needed when asked for
-  const { prepareMigrationRequest, askForSecondOpinion } = await import('../ai/second-opinion.js');
+  const { prepareMigrationRequest, askForSecondOpinion } = await import('../ai/migration/second-opinion.js');
   const sizes = deps.tableSizes ?? await touchedTableSizes(migration, opts, io);
   const aiSettings = { model: config.ai.model, maxTokens: config.ai.maxTokens, cache: opts.cache !== false, ...(sizes ? { sizes } : {}) };
   const prepared = prepareMigrationRequest(migration, aiSettings);
@@ -57,8 +57,8 @@ export async function migrationSecondOpinion(migration: MigrationReview, opts: M
     return;
   }
   if (prepared.refs.length === 0) throw new UsageError('--ai: there is no SQL statement to review.', 'Pass migration files that contain SQL.');
-  const { DEFAULT_LIMITS } = await import('../ai/client.js');
-  const { renderFooter, renderHeader, renderVerdict, secondOpinionToJson } = await import('../ai/render.js');
+  const { DEFAULT_LIMITS } = await import('../ai/core/client.js');
+  const { renderFooter, renderHeader, renderVerdict, secondOpinionToJson } = await import('../ai/migration/render.js');
   const ask = { cwd: io.cwd, connection, limits: { ...DEFAULT_LIMITS, ...deps.aiLimits }, warn: (t: string) => io.stderr(`${t}\n`) };
   if (opts.format === 'json') {
     const opinion = await askForSecondOpinion(migration, prepared, aiSettings, ask);

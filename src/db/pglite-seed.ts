@@ -131,7 +131,7 @@ function header(path: string, mode: number, size: number, mtimeMs: number, type:
   block.write('ustar\0' + '00', 257);
   block.write(prefix, 345, 155);
   block.write(' '.repeat(8), 148);
-  block.write(octal(checksum(block), 7) + ' ', 148);
+  block.write(`${octal(checksum(block), 7)} `, 148);
   return block;
 }
 

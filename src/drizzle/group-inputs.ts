@@ -53,7 +53,9 @@ export function reviewInputs(inputs: readonly LoadedInput[], settings: ReviewSet
   const report = reviewFolders(units.map((u) => u.source), settings);
   const perInput: FileReport[][] = inputs.map(() => []);
   const owners = units.flatMap((u) => u.owners);
-  report.files.forEach((file, i) => perInput[owners[i]!]!.push(file));
+  report.files.forEach((file, i) => {
+    perInput[owners[i]!]!.push(file);
+  });
   return { ...report, files: perInput.flat() };
 }
 

@@ -1,5 +1,5 @@
 import type { Buffers, NodeMetrics, PlanMetrics } from './analyze.js';
-import type { Diagnostic } from './diagnose.js';
+import type { Diagnostic } from './diagnostic.js';
 import { formatMs } from './tree.js';
 
 /** One side of a comparison: a plan analysed and diagnosed. */

@@ -1,26 +1,7 @@
 import type { NodeMetrics, PlanMetrics } from './analyze.js';
 import { conditionKeys, indexElements, quoteIdent } from './conditions.js';
+import type { Diagnostic, DiagnosticDraft, DiagnosticSeverity } from './diagnostic.js';
 import { createIndexSql, expressionEstimateAdvice, hashJoinWithoutIndex } from './index-advice.js';
-
-export type DiagnosticSeverity = 'high' | 'medium' | 'low';
-
-export interface Diagnostic {
-  /** stable id, e.g. "seq-scan-filter" */
-  id: string;
-  severity: DiagnosticSeverity;
-  /** the node it is about (NodeMetrics.id), when it is about one */
-  nodeId: number | undefined;
-  message: string;
-  suggestion: string;
-  /** a statement to try, when there is a concrete one */
-  sql: string | undefined;
-  /** the numbers the verdict rests on */
-  evidence: Record<string, number | string>;
-  /** ms the problem costs (or the node's time): the order of the list */
-  costMs: number;
-}
-
-type Draft = Omit<Diagnostic, 'severity'>;
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const ms = (x: number) => `${x >= 100 ? x.toFixed(0) : x.toFixed(1)} ms`;
@@ -44,7 +25,7 @@ function indexSql(node: NodeMetrics, columns: string[] | undefined): string | un
   return createIndexSql(node, columns);
 }
 
-type Check = (node: NodeMetrics, plan: PlanMetrics) => Draft | undefined;
+type Check = (node: NodeMetrics, plan: PlanMetrics) => DiagnosticDraft | undefined;
 
 const NODE_CHECKS: Check[] = [
   function seqScanFilter(node) {
@@ -226,7 +207,7 @@ function workMemFor(kb: number): string {
   return mb >= 1024 ? `${mb / 1024}GB` : `${mb}MB`;
 }
 
-const PLAN_CHECKS: Array<(plan: PlanMetrics) => Draft[]> = [
+const PLAN_CHECKS: Array<(plan: PlanMetrics) => DiagnosticDraft[]> = [
   function planningTime(plan) {
     const planning = plan.planningMs ?? 0;
     if (planning < 1 || planning < (plan.executionMs ?? Infinity)) return [];
@@ -284,7 +265,7 @@ function severityOf(costMs: number, totalMs: number): DiagnosticSeverity {
 /** Deterministic diagnostics, costliest first; misestimates deepest first among equals. */
 export function diagnose(plan: PlanMetrics): Diagnostic[] {
   if (!plan.analyzed) return [];
-  const drafts: Draft[] = [];
+  const drafts: DiagnosticDraft[] = [];
   for (const node of plan.nodes) for (const check of NODE_CHECKS) {
     const found = check(node, plan);
     if (found) drafts.push(found);

@@ -1,11 +1,9 @@
 import type { NodeMetrics, PlanMetrics } from './analyze.js';
 import { conditionKeys, indexElements, parenthesized, quoteIdent } from './conditions.js';
 import type { IndexKey } from './conditions.js';
-import type { Diagnostic } from './diagnose.js';
+import type { DiagnosticDraft } from './diagnostic.js';
 
 /** Index advice that needs more than one node, or the keys of a condition. Pure; needs the parser loaded. */
-
-type Draft = Omit<Diagnostic, 'severity'>;
 
 const count = (x: number) => Math.round(x).toLocaleString('en-US');
 const pct = (x: number) => `${Math.round(x * 100)}%`;
@@ -42,7 +40,7 @@ const rowsRead = (scan: NodeMetrics) => (scan.actualRowsTotal ?? 0) + scan.remov
  * reading and probing with the big side is most of the join's time. With an index on the big side's join key a nested loop would look
  * up only the matching rows — that the planner did not choose one says there is no such index.
  */
-export function hashJoinWithoutIndex(node: NodeMetrics, plan: PlanMetrics): Draft | undefined {
+export function hashJoinWithoutIndex(node: NodeMetrics, plan: PlanMetrics): DiagnosticDraft | undefined {
   if (node.nodeType !== 'Hash Join' || node.children.length !== 2) return undefined;
   const joined = node.actualRowsTotal ?? 0;
   for (const [bigId, smallId] of [[node.children[0]!, node.children[1]!], [node.children[1]!, node.children[0]!]] as const) {

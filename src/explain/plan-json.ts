@@ -132,6 +132,8 @@ function checkShape(plan: Record<string, unknown>, source: string): void {
     }
     if (raw.Plans === undefined) continue;
     if (!Array.isArray(raw.Plans)) throw bad(`${path}."Plans" is not an array`);
-    raw.Plans.forEach((child, i) => stack.push({ node: child, depth: depth + 1, path: `${path}.Plans[${i}]` }));
+    raw.Plans.forEach((child, i) => {
+        stack.push({ node: child, depth: depth + 1, path: `${path}.Plans[${i}]` });
+      });
   }
 }

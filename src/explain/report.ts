@@ -1,5 +1,5 @@
 import type { PlanMetrics } from './analyze.js';
-import type { Diagnostic } from './diagnose.js';
+import type { Diagnostic } from './diagnostic.js';
 import type { RawExplain } from './plan-json.js';
 import { formatCount, formatMs } from './tree.js';
 

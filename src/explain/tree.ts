@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { NodeMetrics, PlanMetrics } from './analyze.js';
-import type { Diagnostic } from './diagnose.js';
+import type { Diagnostic } from './diagnostic.js';
 
 export interface TreeOptions {
   color: ChalkInstance;

@@ -1,5 +1,5 @@
 import { scanSync } from 'libpg-query';
-import { OMITTED_SQL, parses, redactSql } from '../ai/redact.js';
+import { OMITTED_SQL, parses, redactSql } from '../ai/core/redact-sql.js';
 import type { DbClient } from '../db/client.js';
 import { loadParser } from '../review/parse.js';
 

@@ -78,7 +78,10 @@ export function planFile(migration: LocalMigration, parsed: ParsedFile, forbidde
       units.push({ inTransaction: false, statements: [planned] });
       open = undefined;
     } else {
-      if (!open) units.push((open = { inTransaction: true, statements: [] }));
+      if (!open) {
+          open = { inTransaction: true, statements: [] };
+          units.push(open);
+        }
       open.statements.push(planned);
     }
   }

@@ -379,7 +379,7 @@ export async function alreadyDone(db: DbClient, check: ResumeCheck, verify: bool
       WHERE t.oid = to_regclass($1)`, [qualified(check.table.schema, check.table.name), check.name]);
   const found = rows[0];
   // no such index (or not an index, or INVALID: dropped and rebuilt as before): the statement runs
-  if (!found || !found.is_index || !found.valid) return undefined;
+  if (!found?.is_index || !found.valid) return undefined;
   const hint = `Nothing in this step ran. If the migration's definition is the one wanted, drop the existing index (DROP INDEX CONCURRENTLY ${found.index_name}) and run dbtool migrate again; if the existing one is right, change the migration to match it.`;
   if (!found.same_table) {
     throw new StepConflict('42P07', `index ${found.index_name} already exists, on ${found.index_table}, not on ${found.table_name}`, `in the database: ${found.def}`, hint);

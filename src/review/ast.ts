@@ -1,4 +1,4 @@
-import type { Node, RangeVar } from '@pgsql/types';
+import type { AlterTableCmd, AlterTableStmt, Node, RangeVar } from '@pgsql/types';
 
 /** The parser's nodes are one-key objects (`{ AlterTableStmt: {...} }`); this names the key. */
 export function nodeTag(node: unknown): string | undefined {
@@ -26,6 +26,14 @@ export const DEFAULT_SCHEMA = 'public';
 /** Catalog key of a relation or type: `schema.name` with the schema PostgreSQL would resolve it to. */
 export function relationKey(rv: RangeVar | undefined): string {
   return `${rv?.schemaname ?? DEFAULT_SCHEMA}.${rv?.relname ?? ''}`;
+}
+
+/** The target table and subcommands of an ALTER TABLE (not ALTER INDEX), or undefined for any other statement. */
+export function alterCommands(node: Node | undefined): { target: string; cmds: AlterTableCmd[] } | undefined {
+  const stmt = asNode<AlterTableStmt>(node, 'AlterTableStmt');
+  if (!stmt || stmt.objtype === 'OBJECT_INDEX') return undefined;
+  const cmds = (stmt.cmds ?? []).map((c) => asNode<AlterTableCmd>(c, 'AlterTableCmd')).filter((c): c is AlterTableCmd => c !== undefined);
+  return { target: relationKey(stmt.relation), cmds };
 }
 
 export function qualifiedKey(parts: string[]): string {

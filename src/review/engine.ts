@@ -1,5 +1,3 @@
-import type { Estimate } from './estimate.js';
-import type { RelationSize } from './sizes.js';
 import { nodeTag, relationKey, asNode } from './ast.js';
 import { applyStatement } from './catalog/apply.js';
 import { Catalog } from './catalog/model.js';
@@ -49,6 +47,19 @@ export interface FolderSource {
    * tables new in the run, findings a later statement makes moot) over the history before it
    */
   eachAlone?: boolean;
+}
+
+/** A relation's size in production: the planner's row estimate (null: never analysed) and its bytes on disk. */
+export interface RelationSize {
+  rows: number | null;
+  bytes: number;
+}
+
+/** How long a statement holds a lock that stops other sessions, and what it stops. */
+export interface Estimate {
+  ms: number;
+  /** "reads": AccessExclusiveLock, nothing can use the table; "writes": reads continue, writes wait */
+  blocks: 'reads' | 'writes';
 }
 
 export interface StatementReport {

@@ -1,13 +1,5 @@
-import type { StatementReport } from './engine.js';
+import type { Estimate, RelationSize, StatementReport } from './engine.js';
 import { lockStrength } from './lock-modes.js';
-import type { RelationSize } from './sizes.js';
-
-/** How long a statement holds a lock that stops other sessions, and what it stops. */
-export interface Estimate {
-  ms: number;
-  /** "reads": AccessExclusiveLock, nothing can use the table; "writes": reads continue, writes wait */
-  blocks: 'reads' | 'writes';
-}
 
 /**
  * The cost model, calibrated on PostgreSQL 14 and 18 servers (bench/estimate.mjs prints estimate against

@@ -1,7 +1,7 @@
 import type { AnalyzedEffects, EffectContext } from './effects/index.js';
 import type { Catalog } from './catalog/model.js';
 import type { ParsedStatement } from './parse.js';
-import type { TransactionView } from './transaction.js';
+import type { TransactionMode, TransactionView } from './transaction.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -15,9 +15,6 @@ export interface Finding {
   /** SQL to use instead, when there is a concrete one */
   fix: string | null;
 }
-
-/** How the migration runner wraps statements in transactions. */
-export type TransactionMode = 'all' | 'per-file' | 'none';
 
 export interface ReviewSettings {
   pgVersion: number;

@@ -140,7 +140,9 @@ function fixFile(path: string, original: string, reviewText: (text: string) => F
       }
       const rejected = batch.filter((_, k) => verdicts[k] !== true);
       if (rejected.length > 0) {
-        batch.forEach((c, k) => verdicts[k] !== true && skip(c, verdicts[k] as string));
+        batch.forEach((c, k) => {
+            if (verdicts[k] !== true) skip(c, verdicts[k] as string);
+          });
         batch = batch.filter((_, k) => verdicts[k] === true);
         continue;
       }

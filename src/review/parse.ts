@@ -79,7 +79,9 @@ export function parseSql(original: string): ParsedFile {
   const source = new SourceText(text);
   const statements: ParsedStatement[] = [];
   parseRange(source, 0, text.length, statements, 'breakpoints');
-  statements.forEach((s, i) => (s.index = i));
+  statements.forEach((s, i) => {
+    s.index = i;
+  });
   return { source, statements, byteOrderMark };
 }
 

@@ -94,7 +94,10 @@ function plpgsqlBlocks(body: string): PlpgsqlBlock[] {
         visit((child as { exceptions?: unknown }).exceptions, nested);
         continue;
       }
-      if (key === 'PLpgSQL_stmt_commit' || key === 'PLpgSQL_stmt_rollback') (block.ends ??= []).push(key === 'PLpgSQL_stmt_commit' ? 'COMMIT' : 'ROLLBACK');
+      if (key === 'PLpgSQL_stmt_commit' || key === 'PLpgSQL_stmt_rollback') {
+        block.ends ??= [];
+        block.ends.push(key === 'PLpgSQL_stmt_commit' ? 'COMMIT' : 'ROLLBACK');
+      }
       if (key === 'PLpgSQL_stmt_execsql' || key === 'PLpgSQL_stmt_dynexecute') {
         const stmt = child as { sqlstmt?: { PLpgSQL_expr?: { query?: string } }; query?: { PLpgSQL_expr?: { query?: string } } };
         const text = stmt.sqlstmt?.PLpgSQL_expr?.query ?? stmt.query?.PLpgSQL_expr?.query;

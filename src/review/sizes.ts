@@ -1,13 +1,7 @@
-import type { FileReport, Report, StatementReport } from './engine.js';
+import type { FileReport, RelationSize, Report, StatementReport } from './engine.js';
 import { estimateStatement } from './estimate.js';
 import type { RelationShape } from './estimate.js';
 import type { Finding, Severity } from './findings.js';
-
-/** A relation's size in production: the planner's row estimate (null: never analysed) and its bytes on disk. */
-export interface RelationSize {
-  rows: number | null;
-  bytes: number;
-}
 
 /** What a statistics source knows beyond rows and bytes, for the blocked-time estimate. */
 export interface RelationDetail extends RelationSize {

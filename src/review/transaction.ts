@@ -1,8 +1,9 @@
 import type { AlterTableCmd, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
-import { DEFAULT_SCHEMA, asNode, names, nodeTag, qualifiedKey, relationKey, stringValue, walk } from './ast.js';
+import { DEFAULT_SCHEMA, alterCommands, asNode, names, nodeTag, qualifiedKey, relationKey, stringValue, walk } from './ast.js';
 import type { AnalyzedEffects } from './effects/index.js';
-import type { TransactionMode } from './findings.js';
-import { alterCommands } from './rules/helpers.js';
+
+/** How the migration runner wraps statements in transactions. */
+export type TransactionMode = 'all' | 'per-file' | 'none';
 
 /** Where an earlier statement stands, for messages that point back at it. */
 const EMPTY: ReadonlyMap<string, Origin> = new Map();

@@ -58,7 +58,10 @@ export function statsFileProblems(value: unknown): string[] {
   if (!Array.isArray(value.relations)) return [...problems, '"relations" is not a list'];
   value.relations.forEach((r: unknown, i: number) => {
     const where = `relations[${i}]`;
-    if (!isObject(r)) return void problems.push(`${where} is not an object`);
+    if (!isObject(r)) {
+      problems.push(`${where} is not an object`);
+      return;
+    }
     if (typeof r.schema !== 'string' || typeof r.name !== 'string') problems.push(`${where} needs "schema" and "name"`);
     if (!(r.rows === null || isCount(r.rows))) problems.push(`${where}.rows is not a row count or null`);
     for (const field of ['heapBytes', 'toastBytes', 'indexBytes'] as const) if (!isCount(r[field])) problems.push(`${where}.${field} is not a byte count`);

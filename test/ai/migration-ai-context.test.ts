@@ -92,7 +92,7 @@ describe('the migration second opinion, with a database and from generate', { ti
       expect(result.stdout).not.toContain('CREATE INDEX "users_email_idx" ON "users" ("email")\n');
       expect(result.code).toBe(1);
       expect(fake.requests).toHaveLength(1);
-      const content = (fake.requests[0]?.body as unknown as Body).messages[0]?.content ?? '';
+      const content = (fake.requests[0]!.body as unknown as Body).messages[0]?.content ?? '';
       expect(content).toContain('users_email_idx');
       // only the new migration is under review; the first one is history
       expect(content).not.toContain('CREATE TABLE');

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { statementRefs } from '../../src/ai/history.js';
-import type { MigrationReview } from '../../src/ai/history.js';
-import { buildMigrationPayload } from '../../src/ai/payload.js';
-import { MIGRATION_TOOL, migrationRequest } from '../../src/ai/prompt.js';
+import { statementRefs } from '../../src/ai/migration/history.js';
+import type { MigrationReview } from '../../src/ai/migration/history.js';
+import { buildMigrationPayload } from '../../src/ai/migration/payload.js';
+import { MIGRATION_TOOL, migrationRequest } from '../../src/ai/migration/prompt.js';
 import { review } from '../../src/review/engine.js';
 import type { FolderSource } from '../../src/review/engine.js';
 import type { ReviewSettings } from '../../src/review/findings.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OMITTED_SQL, literalsOf, redactSql, redactText } from '../../src/ai/redact.js';
+import { OMITTED_SQL, literalsOf, redactSql, redactText } from '../../src/ai/core/redact-sql.js';
 import { loadParser } from '../../src/review/parse.js';
 
 beforeAll(() => loadParser());

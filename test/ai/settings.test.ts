@@ -2,10 +2,10 @@ import { mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheDir, cacheKey, readCached, writeCached } from '../../src/ai/cache.js';
+import { cacheDir, cacheKey, readCached, writeCached } from '../../src/ai/core/cache.js';
 import { projectRoot } from '../../src/project-root.js';
-import { DEFAULT_MODEL, estimateCost } from '../../src/ai/models.js';
-import type { KnownModel } from '../../src/ai/models.js';
+import { DEFAULT_MODEL, estimateCost } from '../../src/ai/core/models.js';
+import type { KnownModel } from '../../src/ai/core/models.js';
 import { resolveReviewConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseMigrationAnswer, completedItems } from '../../src/ai/answer.js';
-import { statementRefs } from '../../src/ai/history.js';
-import type { MigrationReview } from '../../src/ai/history.js';
-import { checkSuggestion, verifyMigrationAnswer } from '../../src/ai/verify.js';
+import { parseMigrationAnswer, completedItems } from '../../src/ai/migration/answer.js';
+import { statementRefs } from '../../src/ai/migration/history.js';
+import type { MigrationReview } from '../../src/ai/migration/history.js';
+import { checkSuggestion, verifyMigrationAnswer } from '../../src/ai/migration/verify.js';
 import { review } from '../../src/review/engine.js';
 import type { FolderSource } from '../../src/review/engine.js';
-import type { ReviewSettings, TransactionMode } from '../../src/review/findings.js';
+import type { ReviewSettings } from '../../src/review/findings.js';
+import type { TransactionMode } from '../../src/review/transaction.js';
 import { loadParser } from '../../src/review/parse.js';
 
 beforeAll(() => loadParser());

@@ -189,6 +189,7 @@ describe('explain() from the packed package', { timeout: 180_000 }, () => {
     const r = packed.node('explain.mjs', [url, urlWithPassword, SCHEMA]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    // biome-ignore lint/suspicious/noExplicitAny: the consumer script's JSON is checked field by field below
     const out = JSON.parse(r.stdout) as Record<string, any>;
 
     // the result: the plan tree as the server gave it, its nodes with metrics, the diagnoses, the text forms

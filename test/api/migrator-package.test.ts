@@ -165,6 +165,7 @@ console.log(JSON.stringify([typeof m.migrate, typeof m.status, typeof m.Migratio
     const r = node('consumer.mjs', [fixture('drizzle-safe-additions'), failing, fixture('drizzle-index-on-existing-table'), poolUrl, drizzleUrl, failUrl, gateBefore, gateAfter]);
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
+    // biome-ignore lint/suspicious/noExplicitAny: the child's JSON report, read field by field by the expectations below
     const out = JSON.parse(r.stdout) as Record<string, any>;
     const both = ['0000_init', '0001_safe_additions'];
     expect(out.sameFunction).toBe(true);

@@ -3,7 +3,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { review } from '../../src/review/engine.js';
-import type { TransactionMode } from '../../src/review/findings.js';
+import type { TransactionMode } from '../../src/review/transaction.js';
 import { loadParser } from '../../src/review/parse.js';
 import { DEFAULTS } from '../review/helpers.js';
 import { freshDatabase, journalFolder, stopSharedServer, withPg } from './helpers.js';

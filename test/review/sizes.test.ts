@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applySizes, DEFAULT_THRESHOLDS, describeSize, scaledSeverity } from '../../src/review/sizes.js';
-import type { RelationSize, SizeSource } from '../../src/review/sizes.js';
+import type { RelationSize } from '../../src/review/engine.js';
+import type { SizeSource } from '../../src/review/sizes.js';
 import { sizesFromStats } from '../../src/stats/size-source.js';
 import type { StatsFile } from '../../src/stats/format.js';
 import { reviewAfter } from './helpers.js';

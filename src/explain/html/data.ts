@@ -1,9 +1,9 @@
 import { redactExpressions, redactPlanForPage } from './redact.js';
-import { OMITTED_SQL, redactSql } from '../../ai/redact.js';
+import { OMITTED_SQL, redactSql } from '../../ai/core/redact-sql.js';
 import { analyzePlan } from '../analyze.js';
 import type { NodeMetrics, PlanMetrics } from '../analyze.js';
 import { diagnose } from '../diagnose.js';
-import type { Diagnostic } from '../diagnose.js';
+import type { Diagnostic } from '../diagnostic.js';
 import type { RawExplain } from '../plan-json.js';
 import type { ExplainContext } from '../report.js';
 

@@ -1,5 +1,5 @@
 /** The page's stylesheet: light and dark (prefers-color-scheme), phone and wide screens, visible focus. */
-export const STYLE = String.raw`
+export const STYLE = `
 :root{color-scheme:light dark;--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--panel:#f6f8fa;--accent:#0969da;--hl:#fff3b0;--bar:#d0d7de;--fill:#cf222e;
 --h0:#dbeafe;--h1:#fde68a;--h2:#fdba74;--h3:#fb8a8a;--h4:#f05252;--bad:#cf222e;--good:#1a7f37;--warn:#9a6700;
 font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}

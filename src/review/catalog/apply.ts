@@ -5,7 +5,8 @@ import { asNode, names, nodeTag, option, qualifiedKey, relationKey, stringValue 
 import { columnsProvenNotNull } from '../expressions.js';
 import { doBlocks, rolledBackAsDuplicate } from '../plpgsql.js';
 import type { Volatility } from '../expressions.js';
-import { Catalog, newRelation } from './model.js';
+import { newRelation } from './model.js';
+import type { Catalog } from './model.js';
 import type { Column, Constraint, ConstraintKind, Relation } from './model.js';
 import { normalizeType } from './types.js';
 import { viewDependencies } from './view-deps.js';
@@ -24,6 +25,7 @@ export function applyStatement(catalog: Catalog, node: Node | undefined): void {
   if (tag === 'DropStmt' || tag === 'AlterTableStmt') pruneDependencies(catalog);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: one table of appliers over every statement kind; each reads its own node's fields
 type Applier = (catalog: Catalog, body: any) => void;
 
 const CONSTRAINT_KIND: Partial<Record<string, ConstraintKind>> = {

@@ -11,6 +11,7 @@ import { dropFunctionEffect, dropIndexEffect, dropSequenceEffect, dropTypeEffect
 import { EffectsBuilder } from './builder.js';
 import type { AnalyzedEffects, EffectContext } from './builder.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: one table of handlers over every statement kind; each reads its own node's fields
 type Body = any;
 
 interface StatementFact {
@@ -109,7 +110,9 @@ export const STATEMENT_FACTS: Record<ModelledKind | CatalogOnlyKind | NeverInTra
   ExplainStmt: { summary: 'EXPLAIN: the locks planning takes; with ANALYZE everything the explained statement does', effect: explainEffect },
   GrantStmt: { summary: 'GRANT/REVOKE on tables: no table lock before PG 18; AccessShare on each table from PG 18', effect: grantEffect },
   CopyStmt: { summary: 'COPY: RowExclusive (FROM) or AccessShare and a full read (TO)', effect: copyEffect },
-  CreateStatsStmt: { summary: 'CREATE STATISTICS: ShareUpdateExclusive on the table', effect: (b, out) => (b.relations ?? []).forEach((n: Node) => out.lock(relationKey(asNode<RangeVar>(n, 'RangeVar')), 'ShareUpdateExclusiveLock')) },
+  CreateStatsStmt: { summary: 'CREATE STATISTICS: ShareUpdateExclusive on the table', effect: (b, out) => {
+      for (const n of (b.relations ?? []) as Node[]) out.lock(relationKey(asNode<RangeVar>(n, 'RangeVar')), 'ShareUpdateExclusiveLock');
+    } },
   CreatePublicationStmt: { summary: 'CREATE PUBLICATION … FOR TABLE: ShareUpdateExclusive on each table', effect: publicationEffect },
   AlterPublicationStmt: { summary: 'ALTER PUBLICATION … ADD/SET/DROP TABLE: ShareUpdateExclusive on each table', effect: publicationEffect },
   DiscardStmt: { summary: 'DISCARD: ALL cannot run inside a transaction block; the other forms are session-local', effect: (b, out) => void (b.target === 'DISCARD_ALL' && out.forbidden()) },
@@ -721,7 +724,7 @@ type Ctes = ReadonlyMap<string, { ctequery?: Node; aliascolnames?: Node[] }>;
 
 function outputColumns(query: Node | undefined, catalog: EffectContext['catalog'], outerCtes: Ctes = new Map()): OutputColumns {
   let select = asNode<Body>(query, 'SelectStmt');
-  while (select && select.op && select.op !== 'SETOP_NONE') select = select.larg;
+  while (select?.op && select.op !== 'SETOP_NONE') select = select.larg;
   if (!select) return { names: [], firstStar: 0, complete: false };
   if (select.valuesLists) {
     const width = (asNode<{ items?: Node[] }>(select.valuesLists[0], 'List')?.items ?? []).length;

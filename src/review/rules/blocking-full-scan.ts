@@ -2,10 +2,10 @@ import { SHOP } from './docs-history.js';
 import type { ColumnDef, Constraint as PgConstraint } from '@pgsql/types';
 import { columnDefFacts } from '../column-def.js';
 import type { Node, RangeVar } from '@pgsql/types';
-import { asNode, displayName, names, nodeTag, option, relationKey } from '../ast.js';
+import { alterCommands, asNode, displayName, names, nodeTag, option, relationKey } from '../ast.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { lockStrength } from '../lock-modes.js';
-import { alterCommands, existingTables, laterStep, quoteIdent, tableName } from './helpers.js';
+import { existingTables, laterStep, quoteIdent, tableName } from './helpers.js';
 
 const SHARE = lockStrength('ShareLock');
 

@@ -1,11 +1,11 @@
 import type { AlterTableCmd, ColumnDef, Constraint as PgConstraint, IndexElem, IndexStmt, RangeVar } from '@pgsql/types';
-import { asNode, displayName, names, relationKey } from '../ast.js';
+import { alterCommands, asNode, displayName, names, relationKey } from '../ast.js';
 import type { Relation } from '../catalog/model.js';
 import { normalizeType, typeLabel } from '../catalog/types.js';
 import type { TypeRef } from '../catalog/types.js';
 import type { RuleContext, RuleFinding, Rule } from '../findings.js';
 import { SHOP } from './docs-history.js';
-import { alterCommands, isExisting, quoteIdent, tableName } from './helpers.js';
+import { isExisting, quoteIdent, tableName } from './helpers.js';
 
 const TEXTUAL = new Set(['text', 'varchar', 'bpchar']);
 const INTEGER_BITS: Record<string, number> = { int2: 16, int4: 32, int8: 64 };

@@ -1,8 +1,7 @@
 import { SHOP } from './docs-history.js';
-import { displayName, names, asNode, stringValue } from '../ast.js';
+import { alterCommands, asNode, displayName, names, stringValue } from '../ast.js';
 import type { Node } from '@pgsql/types';
 import type { Rule } from '../findings.js';
-import { alterCommands } from './helpers.js';
 import { silentlyDropped } from '../effects/dependents.js';
 
 export const dropTable: Rule = {

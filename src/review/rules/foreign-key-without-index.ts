@@ -1,9 +1,9 @@
 import type { ColumnDef, Constraint as PgConstraint, CreateStmt, Node } from '@pgsql/types';
-import { asNode, displayName, names, relationKey } from '../ast.js';
+import { alterCommands, asNode, displayName, names, relationKey } from '../ast.js';
 import type { Catalog } from '../catalog/model.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { SHOP } from './docs-history.js';
-import { alterCommands, isExisting, quoteIdent, tableName } from './helpers.js';
+import { isExisting, quoteIdent, tableName } from './helpers.js';
 
 interface ForeignKey {
   table: string;

@@ -1,14 +1,7 @@
 import { scanSync } from 'libpg-query';
-import type { AlterTableCmd, AlterTableStmt, Node } from '@pgsql/types';
-import { asNode, displayName, relationKey } from '../ast.js';
-import type { RuleContext, TransactionMode } from '../findings.js';
-
-export function alterCommands(node: Node | undefined): { target: string; cmds: AlterTableCmd[] } | undefined {
-  const stmt = asNode<AlterTableStmt>(node, 'AlterTableStmt');
-  if (!stmt || stmt.objtype === 'OBJECT_INDEX') return undefined;
-  const cmds = (stmt.cmds ?? []).map((c) => asNode<AlterTableCmd>(c, 'AlterTableCmd')).filter((c): c is AlterTableCmd => c !== undefined);
-  return { target: relationKey(stmt.relation), cmds };
-}
+import { displayName } from '../ast.js';
+import type { RuleContext } from '../findings.js';
+import type { TransactionMode } from '../transaction.js';
 
 /** Display names of relations that existed before this file and that the statement touches in `list`. */
 export function existingTables(ctx: RuleContext, list: readonly string[]): string[] {

@@ -2,9 +2,9 @@ import { SHOP } from './docs-history.js';
 import type { ColumnDef } from '@pgsql/types';
 import { columnDefFacts } from '../column-def.js';
 import { normalizeType, typeLabel } from '../catalog/types.js';
-import { asNode, displayName } from '../ast.js';
+import { alterCommands, asNode, displayName } from '../ast.js';
 import type { Rule } from '../findings.js';
-import { alterCommands, laterStep, quoteIdent, tableName } from './helpers.js';
+import { laterStep, quoteIdent, tableName } from './helpers.js';
 
 export const notNullColumnWithoutDefault: Rule = {
   id: 'not-null-column-without-default',

@@ -1,11 +1,11 @@
 import type { AlterTableCmd, ColumnDef, CreateStmt, Node, RangeVar } from '@pgsql/types';
-import { asNode, displayName, names, nodeTag, relationKey } from '../ast.js';
+import { alterCommands, asNode, displayName, names, nodeTag, relationKey } from '../ast.js';
 import type { TypeRef } from '../catalog/types.js';
 import { normalizeType, sameType, typeLabel } from '../catalog/types.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import type { ParsedStatement } from '../parse.js';
 import { SHOP } from './docs-history.js';
-import { alterCommands, quoteIdent, tableName } from './helpers.js';
+import { quoteIdent, tableName } from './helpers.js';
 import { escapeRegExp } from '../../regexp.js';
 
 interface ColumnShape {
@@ -115,7 +115,7 @@ function droppedTables(ctx: RuleContext, statements: readonly ParsedStatement[])
     const key = parts.length > 1 ? parts.join('.') : `public.${parts[0] ?? ''}`;
     if (ctx.effectContext.newTables.has(key)) continue;
     const relation = ctx.effectContext.catalog.relations.get(key);
-    if (!relation || relation.kind !== 'table') continue;
+    if (relation?.kind !== 'table') continue;
     const columns = [...relation.columns.values()].map((c) => ({ name: c.name, type: c.type }));
     const twin = created.find((t) => t.key !== key && sameColumns(t.columns, columns));
     if (!twin || copiesData(statements, key.split('.').pop() ?? key)) continue;

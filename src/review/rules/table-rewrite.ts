@@ -1,10 +1,10 @@
 import { SHOP } from './docs-history.js';
 import type { ColumnDef, Constraint as PgConstraint, Node } from '@pgsql/types';
-import { asNode, displayName, nodeTag } from '../ast.js';
+import { alterCommands, asNode, displayName, nodeTag } from '../ast.js';
 import { normalizeType } from '../catalog/types.js';
 import { columnDefFacts } from '../column-def.js';
 import type { Rule, RuleContext } from '../findings.js';
-import { alterCommands, existingTables, laterStep, quoteIdent, tableName } from './helpers.js';
+import { existingTables, laterStep, quoteIdent, tableName } from './helpers.js';
 import { escapeRegExp } from '../../regexp.js';
 
 export const tableRewrite: Rule = {

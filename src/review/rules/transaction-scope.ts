@@ -1,8 +1,8 @@
-import { displayName } from '../ast.js';
+import { alterCommands, displayName } from '../ast.js';
 import type { Rule, RuleContext } from '../findings.js';
 import type { Origin } from '../transaction.js';
 import { SHOP } from './docs-history.js';
-import { alterCommands, existingTables } from './helpers.js';
+import { existingTables } from './helpers.js';
 
 function where(ctx: RuleContext, origin: Origin | undefined): string {
   if (!origin) return 'earlier';

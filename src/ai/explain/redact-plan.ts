@@ -1,6 +1,6 @@
 import { parseSync } from 'libpg-query';
-import type { RawExplain, RawNode } from '../explain/plan-json.js';
-import { OMITTED_SQL, redactSql } from './redact.js';
+import type { RawExplain, RawNode } from '../../explain/plan-json.js';
+import { OMITTED_SQL, redactSql } from '../core/redact-sql.js';
 
 /**
  * Fields of an EXPLAIN (FORMAT JSON) node that hold names or the planner's own vocabulary, never an

@@ -1,6 +1,6 @@
-import { DEFAULT_SCHEMA, displayName } from '../review/ast.js';
-import type { Catalog, ConstraintKind, RelationKind } from '../review/catalog/model.js';
-import { typeLabel } from '../review/catalog/types.js';
+import { DEFAULT_SCHEMA, displayName } from '../../review/ast.js';
+import type { Catalog, ConstraintKind, RelationKind } from '../../review/catalog/model.js';
+import { typeLabel } from '../../review/catalog/types.js';
 
 /** How big a table is, from the database's statistics (pg_class.reltuples, pg_total_relation_size). */
 export interface TableSize {

@@ -1,14 +1,14 @@
-import type { ClientLimits, Connection } from './client.js';
-import { completedIssues, parsePlanAnswer } from './explain-answer.js';
-import { buildExplainPayload } from './explain-payload.js';
-import type { ExplainPayload, ExplainPayloadInput } from './explain-payload.js';
-import { EXPLAIN_PROMPT_VERSION, explainRequest } from './explain-prompt.js';
-import { verifyPlanVerdict } from './explain-verify.js';
-import type { PlanCheckContext, VerifiedPlanAnswer, VerifiedPlanVerdict } from './explain-verify.js';
-import { estimateCost } from './models.js';
-import type { CostEstimate, Usage } from './models.js';
-import type { AiRequestBody, RequestSettings } from './prompt.js';
-import { askAndCheck } from './second-opinion.js';
+import { askAndCheck } from '../core/ask.js';
+import type { ClientLimits, Connection } from '../core/client.js';
+import { estimateCost } from '../core/models.js';
+import type { CostEstimate, Usage } from '../core/models.js';
+import type { AiRequestBody, RequestSettings } from '../core/request.js';
+import { completedIssues, parsePlanAnswer } from './answer.js';
+import { buildExplainPayload } from './payload.js';
+import type { ExplainPayload, ExplainPayloadInput } from './payload.js';
+import { EXPLAIN_PROMPT_VERSION, explainRequest } from './prompt.js';
+import { verifyPlanVerdict } from './verify.js';
+import type { PlanCheckContext, VerifiedPlanAnswer, VerifiedPlanVerdict } from './verify.js';
 
 export interface PreparedExplainRequest {
   body: AiRequestBody;
@@ -48,7 +48,7 @@ export interface AskPlanOptions {
 export async function askForPlanOpinion(prepared: PreparedExplainRequest, context: PlanCheckContext, options: AskPlanOptions): Promise<PlanOpinion> {
   const { body, payload } = prepared;
   const ids = payload.diagnostics.map((d) => d.id);
-  const { reply, cached, answer } = await askAndCheck(body, options.cache, options, {
+  const { reply, cached, answer } = await askAndCheck(body, EXPLAIN_PROMPT_VERSION, options.cache, options, {
     ids,
     parse: (input) => parsePlanAnswer(input, ids),
     completed: completedIssues,

@@ -1,8 +1,9 @@
-import type { Finding, TransactionMode } from '../review/findings.js';
-import type { LockMode } from '../review/lock-modes.js';
+import type { Finding } from '../../review/findings.js';
+import type { LockMode } from '../../review/lock-modes.js';
+import type { TransactionMode } from '../../review/transaction.js';
+import { OMITTED_SQL, literalsOf, redactSql, redactText } from '../core/redact-sql.js';
 import { forEachCatalogBefore, reviewedFiles, statementRefs } from './history.js';
 import type { MigrationReview, StatementRef } from './history.js';
-import { OMITTED_SQL, literalsOf, redactSql, redactText } from './redact.js';
 import { catalogKey, tableEntry } from './tables.js';
 import type { TableEntry, TableSizes } from './tables.js';
 

@@ -10,7 +10,7 @@ import Anthropic, {
   RateLimitError,
 } from '@anthropic-ai/sdk';
 import type { Usage } from './models.js';
-import type { AiRequestBody } from './prompt.js';
+import type { AiRequestBody } from './request.js';
 import { AiError, missingKeyError } from './errors.js';
 
 export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
@@ -78,7 +78,7 @@ export async function requestAnswer(
     throw new AiError(`The answer was cut off at ${body.max_tokens} output tokens.`, 'Raise the limit with --ai-max-tokens (or "ai": {"maxTokens": …} in dbtool.config.json), or review fewer files at once.');
   }
   const call = message.content.find((block) => block.type === 'tool_use' && block.name === toolName);
-  if (!call || call.type !== 'tool_use') throw new AiError(`${message.model} answered without the structured verdict (stop reason: ${message.stop_reason ?? 'none'}).`, 'Try again, or another model with --model.');
+  if (call?.type !== 'tool_use') throw new AiError(`${message.model} answered without the structured verdict (stop reason: ${message.stop_reason ?? 'none'}).`, 'Try again, or another model with --model.');
   const usage: Usage = { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens };
   if (message.usage.cache_creation_input_tokens) usage.cacheCreationInputTokens = message.usage.cache_creation_input_tokens;
   if (message.usage.cache_read_input_tokens) usage.cacheReadInputTokens = message.usage.cache_read_input_tokens;

@@ -1,14 +1,14 @@
-import { checkExplainable } from '../explain/guard.js';
-import { nodeTag } from '../review/ast.js';
-import { review } from '../review/engine.js';
-import type { SourceFile } from '../review/engine.js';
-import type { ReviewSettings, Severity } from '../review/findings.js';
-import { parseSql } from '../review/parse.js';
-import type { PlanVerdict } from './explain-answer.js';
-import type { ExplainPayload, ExplainPayloadDiagnostic } from './explain-payload.js';
-import { NEW_ISSUE } from './explain-prompt.js';
-import { sameStatement, syntaxError } from './verify.js';
-import type { SuggestionStatus } from './verify.js';
+import { checkExplainable } from '../../explain/guard.js';
+import { nodeTag } from '../../review/ast.js';
+import { review } from '../../review/engine.js';
+import type { SourceFile } from '../../review/engine.js';
+import type { ReviewSettings, Severity } from '../../review/findings.js';
+import { parseSql } from '../../review/parse.js';
+import { sameStatement, syntaxError } from '../core/suggestion.js';
+import type { SuggestionStatus } from '../core/suggestion.js';
+import type { PlanVerdict } from './answer.js';
+import type { ExplainPayload, ExplainPayloadDiagnostic } from './payload.js';
+import { NEW_ISSUE } from './prompt.js';
 
 /** What a suggestion is judged against. */
 export interface PlanCheckContext {

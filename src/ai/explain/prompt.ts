@@ -1,7 +1,7 @@
 import type { Tool } from '@anthropic-ai/sdk/resources/messages';
-import type { ExplainPayload } from './explain-payload.js';
-import { RISKS } from './prompt.js';
-import type { AiRequestBody, RequestSettings } from './prompt.js';
+import { RISKS } from '../core/request.js';
+import type { AiRequestBody, RequestSettings } from '../core/request.js';
+import type { ExplainPayload } from './payload.js';
 
 /** Bumped whenever the explain prompt or tool changes meaning (the request text is in the cache key too). */
 export const EXPLAIN_PROMPT_VERSION = 1;

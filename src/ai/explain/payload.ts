@@ -1,12 +1,12 @@
-import { analyzePlan } from '../explain/analyze.js';
-import type { Buffers, TriggerMetrics } from '../explain/analyze.js';
-import { diagnose } from '../explain/diagnose.js';
-import type { Diagnostic } from '../explain/diagnose.js';
-import type { RawExplain } from '../explain/plan-json.js';
-import type { ExplainContext } from '../explain/report.js';
-import { redactPlan } from './explain-redact.js';
-import type { ColumnStats, IndexDefinition, TableDefinitions } from './explain-tables.js';
-import { OMITTED_SQL, redactSql } from './redact.js';
+import { analyzePlan } from '../../explain/analyze.js';
+import type { Buffers, TriggerMetrics } from '../../explain/analyze.js';
+import { diagnose } from '../../explain/diagnose.js';
+import type { Diagnostic } from '../../explain/diagnostic.js';
+import type { RawExplain } from '../../explain/plan-json.js';
+import type { ExplainContext } from '../../explain/report.js';
+import { OMITTED_SQL, redactSql } from '../core/redact-sql.js';
+import { redactPlan } from './redact-plan.js';
+import type { ColumnStats, IndexDefinition, TableDefinitions } from './tables.js';
 
 /** Where the plan came from: the database it ran on, or a file captured elsewhere. */
 export type PlanSource = 'server' | 'embedded-pglite' | 'plan-file';

@@ -1,5 +1,5 @@
-import type { DbClient } from '../db/client.js';
-import type { RawExplain, RawNode } from '../explain/plan-json.js';
+import type { DbClient } from '../../db/client.js';
+import type { RawExplain, RawNode } from '../../explain/plan-json.js';
 
 /** A relation a plan reads or writes, as the plan names it (no schema for trigger relations). */
 export interface PlanRelation {

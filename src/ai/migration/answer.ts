@@ -1,7 +1,7 @@
-import { completedElements, isObject, parseVerdictList } from './answer-list.js';
-import type { ParsedList } from './answer-list.js';
-import { RISKS } from './prompt.js';
-import type { Risk } from './prompt.js';
+import { completedElements, isObject, parseVerdictList } from '../core/answer-list.js';
+import type { ParsedList } from '../core/answer-list.js';
+import { RISKS } from '../core/request.js';
+import type { Risk } from '../core/request.js';
 
 /** One verdict as the model gave it, after shape checks. Nothing in it is trusted yet. */
 export interface StatementVerdict {

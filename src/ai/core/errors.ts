@@ -1,4 +1,4 @@
-import { DbtoolError } from '../errors.js';
+import { DbtoolError } from '../../errors.js';
 
 /** The AI second opinion could not be had: missing key, refused, rate limited, unreachable. Exit 2, like any environment problem. */
 export class AiError extends DbtoolError {

@@ -1,9 +1,9 @@
 import type { ChalkInstance } from 'chalk';
-import { footerLines, plain, wrap } from './terminal-text.js';
-import type { PlanOpinion } from './explain-opinion.js';
-import type { ExplainPayload } from './explain-payload.js';
-import type { CheckedPlanSuggestion, VerifiedPlanVerdict } from './explain-verify.js';
-import type { Risk } from './prompt.js';
+import type { Risk } from '../core/request.js';
+import { footerLines, plain, wrap } from '../core/terminal-text.js';
+import type { PlanOpinion } from './opinion.js';
+import type { ExplainPayload } from './payload.js';
+import type { CheckedPlanSuggestion, VerifiedPlanVerdict } from './verify.js';
 
 export interface PlanRenderOptions {
   color: ChalkInstance;

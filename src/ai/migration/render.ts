@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
-import { footerLines, plain, wrap } from './terminal-text.js';
-import type { CostEstimate, Usage } from './models.js';
-import type { Risk } from './prompt.js';
+import type { CostEstimate, Usage } from '../core/models.js';
+import type { Risk } from '../core/request.js';
+import { footerLines, plain, wrap } from '../core/terminal-text.js';
 import type { CheckedSuggestion, VerifiedAnswer, VerifiedVerdict } from './verify.js';
 
 /** A finished second opinion, whether it came from the API or from the cache. */

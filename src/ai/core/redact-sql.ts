@@ -1,6 +1,6 @@
 import { normalizeSync, parseSync, scanSync } from 'libpg-query';
 import type { ScanToken } from 'libpg-query';
-import { escapeRegExp } from '../regexp.js';
+import { escapeRegExp } from '../../regexp.js';
 
 /**
  * What leaves the machine instead of a statement the scanner cannot tokenize (an unterminated quote):

@@ -1,11 +1,10 @@
-import type { MessageCreateParamsStreaming, Tool } from '@anthropic-ai/sdk/resources/messages';
+import type { Tool } from '@anthropic-ai/sdk/resources/messages';
+import { RISKS } from '../core/request.js';
+import type { AiRequestBody, RequestSettings } from '../core/request.js';
 import type { MigrationPayload } from './payload.js';
 
 /** Bumped whenever the prompt or the tool changes meaning: it is part of the cache key. */
 export const PROMPT_VERSION = 1;
-
-export const RISKS = ['none', 'low', 'medium', 'high'] as const;
-export type Risk = (typeof RISKS)[number];
 
 export const MIGRATION_TOOL = 'record_migration_review';
 
@@ -63,14 +62,6 @@ export function migrationTool(statementIds: readonly string[]): Tool {
 export function migrationUserContent(payload: MigrationPayload): string {
   return `Review these migrations. The review context is JSON:\n\n${JSON.stringify(payload)}`;
 }
-
-export interface RequestSettings {
-  model: string;
-  maxTokens: number;
-}
-
-/** Exactly the body sent to the Messages API (and printed by --ai-dry-run). */
-export type AiRequestBody = MessageCreateParamsStreaming;
 
 export function migrationRequest(payload: MigrationPayload, settings: RequestSettings): AiRequestBody {
   const ids = payload.files.flatMap((f) => f.statements.map((s) => s.id));

@@ -1,8 +1,8 @@
-import { completedElements, isObject, parseVerdictList } from './answer-list.js';
-import type { ParsedList } from './answer-list.js';
-import { NEW_ISSUE } from './explain-prompt.js';
-import { RISKS } from './prompt.js';
-import type { Risk } from './prompt.js';
+import { completedElements, isObject, parseVerdictList } from '../core/answer-list.js';
+import type { ParsedList } from '../core/answer-list.js';
+import { RISKS } from '../core/request.js';
+import type { Risk } from '../core/request.js';
+import { NEW_ISSUE } from './prompt.js';
 
 /** One verdict on a plan issue as the model gave it, after shape checks. Nothing in it is trusted yet. */
 export interface PlanVerdict {
