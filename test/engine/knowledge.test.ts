@@ -78,6 +78,10 @@ describe.each(ENGINES)('the knowledge table agrees with $label', ({ start, major
     if (c.fails) {
       expect(observed.error, 'PostgreSQL accepted a statement the case says fails').toBeDefined();
       expect(predicted.findings.some((f) => FAILURE_RULES.has(f.rule)), `the reviewer did not predict the failure (${observed.error?.code} ${observed.error?.message})`).toBe(true);
+      if (c.sqlstate) {
+        expect(observed.error?.code, observed.error?.message).toBe(c.sqlstate);
+        expect(predicted.findings.filter((f) => FAILURE_RULES.has(f.rule)).map((f) => f.message).join('\n')).toContain(`SQLSTATE ${c.sqlstate}`);
+      }
       return;
     }
     expect(observed.error, `PostgreSQL rejected the statement: ${observed.error?.code} ${observed.error?.message}`).toBeUndefined();

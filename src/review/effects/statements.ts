@@ -4,6 +4,7 @@ import { asNode, names, nodeTag, option, qualifiedKey, relationKey, stringValue,
 import { LOCK_MODES } from '../lock-modes.js';
 import type { LockMode } from '../lock-modes.js';
 import { doBlocks, rolledBackAsDuplicate } from '../plpgsql.js';
+import { createChildFailures } from '../catalog/inheritance.js';
 import { alterTableEffects } from './alter-table.js';
 import { EffectsBuilder } from './builder.js';
 import type { AnalyzedEffects, EffectContext } from './builder.js';
@@ -142,6 +143,7 @@ function createTableEffect(stmt: Body, out: EffectsBuilder): void {
     return;
   }
   const parents: string[] = (stmt.inhRelations ?? []).map((n: Node) => relationKey(asNode<RangeVar>(n, 'RangeVar')));
+  for (const failure of createChildFailures(out.ctx.catalog, stmt)) out.fail(failure);
   if (stmt.partbound) {
     const parent = parents[0] ?? '';
     out.lock(parent, AEL);
