@@ -55,6 +55,8 @@ const PARTITIONED_WITH_DEFAULT = `${PARTITIONED}
 CREATE TABLE events_default PARTITION OF events DEFAULT;
 INSERT INTO events VALUES (0, '2030-06-01', 'late');`;
 
+const FK_TARGET = `CREATE TABLE kinds (name text PRIMARY KEY);\nINSERT INTO kinds SELECT 'k' || g FROM generate_series(1, 500) g;\nINSERT INTO kinds VALUES ('k');`;
+
 const ATTACH_2023 = "ALTER TABLE events ATTACH PARTITION events_2023 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')";
 
 const PARTITIONED_NULLABLE = `
@@ -219,6 +221,8 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   // the parent's index is built on the partition from every row, unless the partition has a matching one
   { id: 'attach-partition-check-parent-index', setup: `${PARTITIONED}\nCREATE INDEX events_at_idx ON events (at);\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at >= '2023-01-01' AND at < '2024-01-01');`, sql: ATTACH_2023 },
   { id: 'attach-partition-check-parent-index-matched', setup: `${PARTITIONED}\nCREATE INDEX events_at_idx ON events (at);\nCREATE INDEX events_2023_at_idx ON events_2023 (at);\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at >= '2023-01-01' AND at < '2024-01-01');`, sql: ATTACH_2023 },
+  { id: 'attach-partition-parent-foreign-key', setup: `${FK_TARGET}\n${PARTITIONED}\nALTER TABLE events ADD CONSTRAINT events_kind_fk FOREIGN KEY (kind) REFERENCES kinds (name);`, sql: ATTACH_2023 },
+  { id: 'attach-partition-check-parent-foreign-key', setup: `${FK_TARGET}\n${PARTITIONED}\nALTER TABLE events ADD CONSTRAINT events_kind_fk FOREIGN KEY (kind) REFERENCES kinds (name);\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at >= '2023-01-01' AND at < '2024-01-01');`, sql: ATTACH_2023 },
   { id: 'attach-list-partition-check', setup: `${LIST_PARTITIONED}\nALTER TABLE items_bc ADD CONSTRAINT items_bc_kind CHECK (kind IN ('c', 'b'));`, sql: ATTACH_BC },
   { id: 'attach-list-partition-check-eq-any', setup: `${LIST_PARTITIONED}\nALTER TABLE items_bc ADD CONSTRAINT items_bc_kind CHECK (kind = ANY (ARRAY['b', 'c']));`, sql: ATTACH_BC },
   { id: 'attach-list-partition-check-superset', setup: `${LIST_PARTITIONED}\nALTER TABLE items_bc ADD CONSTRAINT items_bc_kind CHECK (kind IN ('b', 'c', 'd'));`, sql: ATTACH_BC },

@@ -414,7 +414,12 @@ function attachPartitionEffect(cmd: AlterTableCmd, target: string, _relation: Re
     out.fact('attach-partition-bound-proven');
     out.notes.push(`the valid CHECK constraint${proof.length > 1 ? 's' : ''} ${proof.join(', ')} of ${name} imply the partition bound: its rows are not checked`);
     if (toBuild.length > 0) out.scan(child, `${name} has no copy of ${toBuild.join(', ')}: ATTACH builds ${toBuild.length > 1 ? 'them' : 'it'} from every row`);
-    else if (foreignKeys.length > 0) out.scan(child, `the foreign key${foreignKeys.length > 1 ? 's' : ''} ${foreignKeys.map((f) => f.name).join(', ')} of ${target.split('.')[1]} ${foreignKeys.length > 1 ? 'are' : 'is'} validated against every row of ${name}`);
+  }
+  // the parent's foreign keys are cloned onto the partition and validated, whatever its CHECKs prove
+  for (const fk of foreignKeys) {
+    if (!fk.references) continue;
+    out.lock(fk.references, SREL);
+    foreignKeyValidationScans(child, fk.references, fk.columns, `the foreign key ${fk.name} of ${target.split('.')[1]} is validated against every row of ${name}`, out);
   }
   const defaultPartition = catalog.partitionsOf(target).find((p) => p.isDefaultPartition && p.partitionOf === target);
   if (defaultPartition) {
