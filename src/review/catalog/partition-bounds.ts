@@ -74,7 +74,8 @@ function factsOf(expr: Node, key: string): Fact[] {
   return values.every((v): v is Literal => v !== undefined) ? [{ among: values }] : [];
 }
 
-interface BoundSpec {
+/** PartitionBoundSpec as the parser gives it */
+export interface BoundSpec {
   strategy?: string;
   is_default?: boolean;
   listdatums?: Node[];

@@ -2,6 +2,7 @@ import type { AlterTableCmd, AlterTableType, ColumnDef, Constraint as PgConstrai
 import { asNode, names, relationKey } from '../ast.js';
 import { attachFailures } from '../catalog/inheritance.js';
 import { boundProvenBy, indexesToBuild } from '../catalog/partition-bounds.js';
+import type { BoundSpec } from '../catalog/partition-bounds.js';
 import type { Relation } from '../catalog/model.js';
 import { normalizeType, typeChangeVerdict, typeLabel } from '../catalog/types.js';
 import { columnDefFacts } from '../column-def.js';
@@ -388,7 +389,7 @@ function setAccessMethodEffect(cmd: AlterTableCmd, target: string, relation: Rel
 }
 
 function attachPartitionEffect(cmd: AlterTableCmd, target: string, _relation: Relation | undefined, out: EffectsBuilder): void {
-  const spec = asNode<{ name?: RangeVar; bound?: Node }>(cmd.def, 'PartitionCmd');
+  const spec = asNode<{ name?: RangeVar; bound?: BoundSpec }>(cmd.def, 'PartitionCmd');
   const child = relationKey(spec?.name);
   const catalog = out.ctx.catalog;
   if (catalog.relation(target)?.kind === 'table') {
@@ -404,7 +405,7 @@ function attachPartitionEffect(cmd: AlterTableCmd, target: string, _relation: Re
   for (const p of catalog.partitionsOf(child)) out.lock(p.key, AEL);
   const parent = catalog.relation(target);
   const attached = catalog.relation(child);
-  const proof = parent && attached ? boundProvenBy(parent, attached, spec?.bound as never) : undefined;
+  const proof = parent && attached ? boundProvenBy(parent, attached, spec?.bound) : undefined;
   const toBuild = parent && attached ? indexesToBuild(catalog, parent, attached) : [];
   const foreignKeys = parent?.constraints.filter((c) => c.kind === 'foreign') ?? [];
   const name = child.split('.')[1];
