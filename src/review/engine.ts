@@ -147,7 +147,7 @@ export interface FolderFileReport {
 export function reviewFolder(folder: FolderSource, settings: ReviewSettings, hooks: FolderHooks = {}): FolderFileReport[] {
   const out: FolderFileReport[] = [];
   const catalog = hooks.resume?.catalog ?? new Catalog();
-  const freshRun = (): FolderState => ({ catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set() });
+  const freshRun = (): FolderState => ({ catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set(), filledInRun: new Set() });
   const parse = hooks.parse ?? parseSql;
   let folderState = freshRun();
   let runStarted = false;
@@ -192,6 +192,8 @@ interface FolderState {
   /** tables created (and columns added empty) by earlier reviewed files, when they run in the same go */
   createdInRun: Set<string>;
   nullColumnsInRun: Set<string>;
+  /** new tables a statement of the run has written rows into: no longer known to be empty */
+  filledInRun: Set<string>;
 }
 
 function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSettings, parse: (text: string) => ParsedFile): FileReport {
@@ -217,7 +219,8 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
   // a table an earlier file of the same run created is still empty when this one runs
   const createdInFile = settings.newAcrossFiles ? folder.createdInRun : new Set<string>();
   const nullColumns = settings.newAcrossFiles ? folder.nullColumnsInRun : new Set<string>();
-  const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc, newTables: createdInFile, nullColumns };
+  const filled = settings.newAcrossFiles ? folder.filledInRun : new Set<string>();
+  const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc, newTables: createdInFile, nullColumns, filledTables: filled };
   const fileDirectives = findDirectives(parsed.source, parsed.source.text, 0, 'file');
   const directives: IgnoreDirective[] = [...fileDirectives];
   const base = { settings, effectContext, transaction: folder.transaction, fileStatements: parsed.statements };
@@ -254,7 +257,10 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
     for (const column of addedNullColumns(statement)) nullColumns.add(column);
     // a backfill or an insert gives such a column values: it is no longer NULL everywhere
     const written = writtenTable(statement);
-    if (written) for (const column of [...nullColumns]) if (column.startsWith(`${written}.`)) nullColumns.delete(column);
+    if (written) {
+      filled.add(written);
+      for (const column of [...nullColumns]) if (column.startsWith(`${written}.`)) nullColumns.delete(column);
+    }
   }
   collapseTemplateErrors(report);
   for (const directive of directives) {

@@ -57,6 +57,28 @@ const PARTITIONED_WITH_DEFAULT = `${PARTITIONED}
 CREATE TABLE events_default PARTITION OF events DEFAULT;
 INSERT INTO events VALUES (0, '2030-06-01', 'late');`;
 
+const FK_TARGET = `CREATE TABLE kinds (name text PRIMARY KEY);\nINSERT INTO kinds SELECT 'k' || g FROM generate_series(1, 500) g;\nINSERT INTO kinds VALUES ('k');`;
+
+const ATTACH_2023 = "ALTER TABLE events ATTACH PARTITION events_2023 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')";
+
+const PARTITIONED_NULLABLE = `
+CREATE TABLE events (id bigint, at date, kind text) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+INSERT INTO events SELECT g, date '2024-01-01' + (g % 300), 'k' FROM generate_series(1, 1000) g;
+CREATE TABLE events_2023 (id bigint, at date, kind text);
+INSERT INTO events_2023 SELECT g, date '2023-01-01' + (g % 300), 'k' FROM generate_series(1, 500) g;`;
+
+const LIST_PARTITIONED = `
+CREATE TABLE items (id bigint, kind text NOT NULL) PARTITION BY LIST (kind);
+CREATE TABLE items_a PARTITION OF items FOR VALUES IN ('a');
+INSERT INTO items SELECT g, 'a' FROM generate_series(1, 500) g;
+CREATE TABLE items_bc (id bigint, kind text NOT NULL);
+INSERT INTO items_bc SELECT g, CASE WHEN g % 2 = 0 THEN 'b' ELSE 'c' END FROM generate_series(1, 500) g;`;
+
+const LIST_PARTITIONED_NULLABLE_KEY = LIST_PARTITIONED.replace('kind text NOT NULL) PARTITION BY', 'kind text) PARTITION BY');
+
+const ATTACH_BC = "ALTER TABLE items ATTACH PARTITION items_bc FOR VALUES IN ('b', 'c')";
+
 const ENUM = `${USERS}
 CREATE TYPE mood AS ENUM ('sad', 'ok');
 ALTER TABLE users ADD COLUMN mood mood;`;
@@ -146,6 +168,9 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'set-not-null', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN name SET NOT NULL' },
   { id: 'set-not-null-after-valid-check', setup: `${USERS}\nALTER TABLE users ADD CONSTRAINT name_nn CHECK (name IS NOT NULL);`, sql: 'ALTER TABLE users ALTER COLUMN name SET NOT NULL' },
   { id: 'set-not-null-after-not-valid-check', setup: `${USERS}\nALTER TABLE users ADD CONSTRAINT name_nn CHECK (name IS NOT NULL) NOT VALID;`, sql: 'ALTER TABLE users ALTER COLUMN name SET NOT NULL' },
+  { id: 'set-not-null-after-valid-check-with-and', setup: `${USERS}\nALTER TABLE users ADD CONSTRAINT name_nn CHECK (name IS NOT NULL AND length(name) > 0);`, sql: 'ALTER TABLE users ALTER COLUMN name SET NOT NULL' },
+  // a CHECK that is not an IS NOT NULL test proves nothing: it passes on NULL
+  { id: 'set-not-null-after-strict-check', setup: `${USERS}\nALTER TABLE users ADD CONSTRAINT name_long CHECK (length(name) > 0);`, sql: 'ALTER TABLE users ALTER COLUMN name SET NOT NULL' },
   { id: 'drop-not-null', setup: `${USERS}\nALTER TABLE users ALTER COLUMN name SET NOT NULL;`, sql: 'ALTER TABLE users ALTER COLUMN name DROP NOT NULL' },
   // constraints
   { id: 'add-check', setup: USERS, sql: 'ALTER TABLE users ADD CONSTRAINT age_ok CHECK (age >= 0)' },
@@ -155,6 +180,9 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   { id: 'add-foreign-key-on-column-added-in-same-file', setup: ORDERS, sameFile: 'ALTER TABLE orders ADD COLUMN buyer_id bigint;', sql: 'ALTER TABLE orders ADD CONSTRAINT orders_buyer_fk FOREIGN KEY (buyer_id) REFERENCES users (id)' },
   // once a backfill gave the new column values, the validation reads both tables again
   { id: 'add-foreign-key-on-column-backfilled-in-same-file', setup: ORDERS, sameFile: 'ALTER TABLE orders ADD COLUMN buyer_id bigint;\nUPDATE orders SET buyer_id = user_id;', sql: 'ALTER TABLE orders ADD CONSTRAINT orders_buyer_fk FOREIGN KEY (buyer_id) REFERENCES users (id)' },
+  { id: 'add-foreign-key-on-table-created-in-same-file', setup: ORDERS, sameFile: 'CREATE TABLE refs (user_id bigint);', sql: 'ALTER TABLE refs ADD CONSTRAINT refs_user_fk FOREIGN KEY (user_id) REFERENCES users (id)' },
+  { id: 'add-foreign-key-on-table-created-and-filled-in-same-file', setup: ORDERS, sameFile: 'CREATE TABLE refs (user_id bigint);\nINSERT INTO refs SELECT id FROM users;', sql: 'ALTER TABLE refs ADD CONSTRAINT refs_user_fk FOREIGN KEY (user_id) REFERENCES users (id)' },
+  { id: 'add-check-on-table-created-in-same-file', setup: USERS, sameFile: 'CREATE TABLE refs (n int);', sql: 'ALTER TABLE refs ADD CONSTRAINT refs_n_positive CHECK (n > 0)' },
   { id: 'add-foreign-key-not-valid', setup: ORDERS, sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID' },
   { id: 'validate-foreign-key', setup: FK_NOT_VALID, sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk' },
   { id: 'drop-check', setup: `${USERS}\nALTER TABLE users ADD CONSTRAINT age_ok CHECK (age >= 0);`, sql: 'ALTER TABLE users DROP CONSTRAINT age_ok' },
@@ -180,6 +208,57 @@ export const KNOWLEDGE_CASES: KnowledgeCase[] = [
   // partitions
   { id: 'attach-partition', setup: PARTITIONED, sql: "ALTER TABLE events ATTACH PARTITION events_2023 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')" },
   { id: 'attach-partition-with-default', setup: PARTITIONED_WITH_DEFAULT, sql: "ALTER TABLE events ATTACH PARTITION events_2023 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')" },
+  // ATTACH skips the bound check when the partition's valid CHECK constraints (and NOT NULL on the key) imply it
+  { id: 'attach-partition-check-implies-bound', setup: `${PARTITIONED}\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at >= '2023-01-01' AND at < '2024-01-01');`, sql: ATTACH_2023 },
+  { id: 'attach-partition-two-checks-imply-bound', setup: `${PARTITIONED}\nALTER TABLE events_2023 ADD CONSTRAINT lo CHECK ('2023-01-01' <= at), ADD CONSTRAINT hi CHECK (at < DATE '2024-01-01');`, sql: ATTACH_2023 },
+  { id: 'attach-partition-narrower-check', setup: `${PARTITIONED}\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at BETWEEN '2023-01-01' AND '2023-12-31');`, sql: ATTACH_2023 },
+  { id: 'attach-partition-check-not-valid', setup: `${PARTITIONED}\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at >= '2023-01-01' AND at < '2024-01-01') NOT VALID;`, sql: ATTACH_2023 },
+  { id: 'attach-partition-check-validated', setup: `${PARTITIONED}\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at >= '2023-01-01' AND at < '2024-01-01') NOT VALID;\nALTER TABLE events_2023 VALIDATE CONSTRAINT events_2023_bound;`, sql: ATTACH_2023 },
+  { id: 'attach-partition-check-wider-than-bound', setup: `${PARTITIONED}\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at >= '2022-01-01' AND at < '2024-01-01');`, sql: ATTACH_2023 },
+  // a CHECK passes on NULL: without NOT NULL on the key the range bound is not proven
+  { id: 'attach-partition-check-nullable-key', setup: `${PARTITIONED_NULLABLE}\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at >= '2023-01-01' AND at < '2024-01-01');`, sql: ATTACH_2023 },
+  { id: 'attach-partition-check-is-not-null', setup: `${PARTITIONED_NULLABLE}\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at IS NOT NULL AND at >= '2023-01-01' AND at < '2024-01-01');`, sql: ATTACH_2023 },
+  { id: 'attach-partition-minvalue-check', setup: `${PARTITIONED}\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at < '2024-01-01');`, sql: "ALTER TABLE events ATTACH PARTITION events_2023 FOR VALUES FROM (MINVALUE) TO ('2024-01-01')" },
+  { id: 'attach-partition-check-with-default', setup: `${PARTITIONED_WITH_DEFAULT}\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at >= '2023-01-01' AND at < '2024-01-01');`, sql: ATTACH_2023 },
+  // the parent's index is built on the partition from every row, unless the partition has a matching one
+  { id: 'attach-partition-check-parent-index', setup: `${PARTITIONED}\nCREATE INDEX events_at_idx ON events (at);\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at >= '2023-01-01' AND at < '2024-01-01');`, sql: ATTACH_2023 },
+  { id: 'attach-partition-check-parent-index-matched', setup: `${PARTITIONED}\nCREATE INDEX events_at_idx ON events (at);\nCREATE INDEX events_2023_at_idx ON events_2023 (at);\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at >= '2023-01-01' AND at < '2024-01-01');`, sql: ATTACH_2023 },
+  { id: 'attach-partition-parent-foreign-key', setup: `${FK_TARGET}\n${PARTITIONED}\nALTER TABLE events ADD CONSTRAINT events_kind_fk FOREIGN KEY (kind) REFERENCES kinds (name);`, sql: ATTACH_2023 },
+  { id: 'attach-partition-check-parent-foreign-key', setup: `${FK_TARGET}\n${PARTITIONED}\nALTER TABLE events ADD CONSTRAINT events_kind_fk FOREIGN KEY (kind) REFERENCES kinds (name);\nALTER TABLE events_2023 ADD CONSTRAINT events_2023_bound CHECK (at >= '2023-01-01' AND at < '2024-01-01');`, sql: ATTACH_2023 },
+  { id: 'attach-list-partition-check', setup: `${LIST_PARTITIONED}\nALTER TABLE items_bc ADD CONSTRAINT items_bc_kind CHECK (kind IN ('c', 'b'));`, sql: ATTACH_BC },
+  { id: 'attach-list-partition-check-eq-any', setup: `${LIST_PARTITIONED}\nALTER TABLE items_bc ADD CONSTRAINT items_bc_kind CHECK (kind = ANY (ARRAY['b', 'c']));`, sql: ATTACH_BC },
+  { id: 'attach-list-partition-check-superset', setup: `${LIST_PARTITIONED}\nALTER TABLE items_bc ADD CONSTRAINT items_bc_kind CHECK (kind IN ('b', 'c', 'd'));`, sql: ATTACH_BC },
+  { id: 'attach-list-partition-check-nullable-key', setup: `${LIST_PARTITIONED_NULLABLE_KEY}\nALTER TABLE items_bc ALTER COLUMN kind DROP NOT NULL;\nALTER TABLE items_bc ADD CONSTRAINT items_bc_kind CHECK (kind IN ('b', 'c'));`, sql: ATTACH_BC },
+  { id: 'attach-list-partition-check-null-in-bound', setup: `${LIST_PARTITIONED_NULLABLE_KEY}\nALTER TABLE items_bc ALTER COLUMN kind DROP NOT NULL;\nALTER TABLE items_bc ADD CONSTRAINT items_bc_kind CHECK (kind IN ('b', 'c'));`, sql: "ALTER TABLE items ATTACH PARTITION items_bc FOR VALUES IN ('b', 'c', NULL)" },
+  { id: 'attach-hash-partition-scans', setup: 'CREATE TABLE h (a int NOT NULL) PARTITION BY HASH (a);\nCREATE TABLE h0 (a int NOT NULL);\nINSERT INTO h0 SELECT g FROM generate_series(1, 200) g;', sql: 'ALTER TABLE h ATTACH PARTITION h0 FOR VALUES WITH (MODULUS 1, REMAINDER 0)' },
+  // ATTACH PARTITION / INHERIT / PARTITION OF / INHERITS need the child to match the parent
+  { id: 'attach-partition-missing-column-fails', setup: `${PARTITIONED}\nALTER TABLE events_2023 DROP COLUMN kind;`, sql: ATTACH_2023, fails: true, sqlstate: '42804' },
+  { id: 'attach-partition-other-type-fails', setup: `${PARTITIONED}\nALTER TABLE events_2023 ALTER COLUMN id TYPE int;`, sql: ATTACH_2023, fails: true, sqlstate: '42804' },
+  { id: 'attach-partition-other-collation-fails', setup: `${PARTITIONED}\nALTER TABLE events_2023 ALTER COLUMN kind TYPE text COLLATE "POSIX";`, sql: ATTACH_2023, fails: true, sqlstate: '42P21' },
+  { id: 'attach-partition-not-null-missing-fails', setup: `${PARTITIONED}\nALTER TABLE events_2023 ALTER COLUMN at DROP NOT NULL;`, sql: ATTACH_2023, fails: true, sqlstate: '42804' },
+  { id: 'attach-partition-extra-column-fails', setup: `${PARTITIONED}\nALTER TABLE events_2023 ADD COLUMN extra int;`, sql: ATTACH_2023, fails: true, sqlstate: '42804' },
+  { id: 'attach-partition-missing-check-fails', setup: `${PARTITIONED}\nALTER TABLE events ADD CONSTRAINT events_id_positive CHECK (id > 0);`, sql: ATTACH_2023, fails: true, sqlstate: '42804' },
+  { id: 'attach-partition-after-detach', setup: `${PARTITIONED}\nALTER TABLE events ADD COLUMN extra int;\nALTER TABLE events ADD CONSTRAINT events_id_positive CHECK (id > 0);\nALTER TABLE events DETACH PARTITION events_2025;`, sql: "ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')" },
+  { id: 'attach-partition-like-parent', setup: `${PARTITIONED}\nALTER TABLE events ADD CONSTRAINT events_id_positive CHECK (id > 0);\nCREATE TABLE events_2022 (LIKE events INCLUDING ALL);\nINSERT INTO events_2022 SELECT g, date '2022-01-01' + (g % 300), 'k' FROM generate_series(1, 100) g;`, sql: "ALTER TABLE events ATTACH PARTITION events_2022 FOR VALUES FROM ('2022-01-01') TO ('2023-01-01')" },
+  { id: 'inherit-missing-check-fails', setup: `${INHERITANCE}\nALTER TABLE base ADD CONSTRAINT base_id_positive CHECK (id > 0);`, sql: 'ALTER TABLE child INHERIT base', fails: true, sqlstate: '42804' },
+  { id: 'inherit-not-null-missing-fails', setup: `${INHERITANCE}\nALTER TABLE base ALTER COLUMN id SET NOT NULL;`, sql: 'ALTER TABLE child INHERIT base', fails: true, sqlstate: '42804' },
+  { id: 'inherit-partitioned-parent-fails', setup: PARTITIONED, sql: 'ALTER TABLE events_2023 INHERIT events', fails: true, sqlstate: '42809' },
+  { id: 'create-inherits-type-conflict-fails', setup: INHERITANCE, sql: 'CREATE TABLE heir2 (id int) INHERITS (base)', fails: true, sqlstate: '42804' },
+  { id: 'create-inherits-collation-conflict-fails', setup: `${INHERITANCE}\nCREATE TABLE tagged (label text COLLATE "POSIX");`, sql: 'CREATE TABLE heir2 (label text) INHERITS (tagged)', fails: true, sqlstate: '42P21' },
+  { id: 'create-inherits-parents-disagree-fails', setup: `${INHERITANCE}\nCREATE TABLE other (id int);`, sql: 'CREATE TABLE heir2 () INHERITS (base, other)', fails: true, sqlstate: '42804' },
+  // a name already taken: relations, indexes and sequences share one namespace per schema
+  { id: 'rename-table-onto-index-fails', setup: USERS, sql: 'ALTER TABLE users RENAME TO users_email_idx', fails: true, sqlstate: '42P07' },
+  { id: 'rename-table-onto-type-fails', setup: ENUM, sql: 'ALTER TABLE users RENAME TO mood', fails: true, sqlstate: '42710' },
+  { id: 'rename-index-onto-constraint-index-fails', setup: USERS, sql: 'ALTER INDEX users_email_idx RENAME TO users_pkey', fails: true, sqlstate: '42P07' },
+  { id: 'rename-column-onto-column-fails', setup: USERS, sql: 'ALTER TABLE users RENAME COLUMN bio TO name', fails: true, sqlstate: '42701' },
+  { id: 'add-column-existing-fails', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN bio text', fails: true, sqlstate: '42701' },
+  { id: 'add-constraint-existing-name-fails', setup: FK, sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk CHECK (total > 0)', fails: true, sqlstate: '42710' },
+  { id: 'add-unique-named-like-index-fails', setup: USERS, sql: 'ALTER TABLE users ADD CONSTRAINT users_email_idx UNIQUE (email)', fails: true, sqlstate: '42P07' },
+  { id: 'add-unnamed-primary-key-beside-pkey-named-index', setup: `${ORDERS}\nALTER TABLE orders DROP CONSTRAINT orders_pkey;\nCREATE INDEX orders_pkey ON orders (id);`, sql: 'ALTER TABLE orders ADD PRIMARY KEY (id)' },
+  { id: 'rename-constraint-onto-constraint-fails', setup: `${FK}\nALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0);`, sql: 'ALTER TABLE orders RENAME CONSTRAINT orders_total_positive TO orders_user_fk', fails: true, sqlstate: '42710' },
+  { id: 'rename-type-onto-table-fails', setup: ENUM, sql: 'ALTER TYPE mood RENAME TO users', fails: true, sqlstate: '42710' },
+  { id: 'set-schema-onto-existing-fails', setup: `${USERS}\nCREATE SCHEMA app;\nCREATE TABLE app.users (id int);`, sql: 'ALTER TABLE users SET SCHEMA app', fails: true, sqlstate: '42P07' },
+  { id: 'create-partition-of-plain-table-fails', setup: INHERITANCE, sql: 'CREATE TABLE heir2 PARTITION OF base FOR VALUES IN (1)', fails: true, sqlstate: '42P17' },
   { id: 'detach-partition', setup: PARTITIONED, sql: 'ALTER TABLE events DETACH PARTITION events_2025' },
   { id: 'detach-partition-concurrently', setup: PARTITIONED, sql: 'ALTER TABLE events DETACH PARTITION events_2025 CONCURRENTLY', minVersion: 14 },
   { id: 'create-partition', setup: PARTITIONED, sql: "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')" },

@@ -84,3 +84,51 @@ describe('statement-will-fail: an object created twice', () => {
     expect(predicted(sql)).toEqual([]);
   });
 });
+
+describe('statement-will-fail: a name already taken', () => {
+  it.each([
+    ['RENAME a table onto a view', 'ALTER TABLE users RENAME TO user_emails;', '42P07'],
+    ['RENAME a table onto an index', 'ALTER TABLE users RENAME TO users_email_idx;', '42P07'],
+    ['RENAME a table onto a sequence', 'ALTER TABLE users RENAME TO invoice_numbers;', '42P07'],
+    ['RENAME a table onto an enum (its row type clashes)', 'ALTER TABLE users RENAME TO mood;', '42710'],
+    ['RENAME a table to its own name', 'ALTER TABLE users RENAME TO users;', '42P07'],
+    ['RENAME a view onto a table', 'ALTER VIEW user_emails RENAME TO users;', '42P07'],
+    ['RENAME an index onto a primary key index', 'ALTER INDEX users_email_idx RENAME TO users_pkey;', '42P07'],
+    ["RENAME a sequence onto a serial column's", 'ALTER SEQUENCE invoice_numbers RENAME TO users_id_seq;', '42P07'],
+    ['RENAME COLUMN onto a column', 'ALTER TABLE users RENAME COLUMN email TO id;', '42701'],
+    ['ADD COLUMN of an existing name', 'ALTER TABLE users ADD COLUMN email varchar(320);', '42701'],
+    ['ADD CONSTRAINT named like a constraint of the table', 'ALTER TABLE users ADD CONSTRAINT users_pkey CHECK (id > 0);', '42710'],
+    ['a named UNIQUE constraint onto an index name', 'ALTER TABLE users ADD CONSTRAINT users_email_idx UNIQUE (email);', '42P07'],
+    ['CREATE TABLE with a UNIQUE constraint named like an index', 'CREATE TABLE t (a int CONSTRAINT users_email_idx UNIQUE);', '42P07'],
+    ['CREATE INDEX named like a primary key', 'CREATE INDEX users_pkey ON users (email);', '42P07'],
+    ['RENAME CONSTRAINT onto another of the table', 'ALTER TABLE users ADD CONSTRAINT a CHECK (id > 0);\nALTER TABLE users ADD CONSTRAINT b CHECK (id < 100);\nALTER TABLE users RENAME CONSTRAINT a TO b;', '42710'],
+    ["RENAME a primary key onto a view's name (its index is renamed too)", 'ALTER TABLE users RENAME CONSTRAINT users_pkey TO user_emails;', '42P07'],
+    ['ALTER TYPE RENAME onto a domain', 'ALTER TYPE mood RENAME TO positive;', '42710'],
+    ["ALTER TYPE RENAME onto a table's row type", 'ALTER TYPE mood RENAME TO users;', '42710'],
+    ['SET SCHEMA onto a table of that schema', 'CREATE TABLE things (id int);\nALTER TABLE things SET SCHEMA app;', '42P07'],
+    ['SET SCHEMA of a type onto a type of that schema', "CREATE TYPE app.mood AS ENUM ('x');\nALTER TYPE mood SET SCHEMA app;", '42710'],
+    ['SET SCHEMA of a sequence onto a table of that schema', 'CREATE TABLE app.invoice_numbers (id int);\nALTER SEQUENCE invoice_numbers SET SCHEMA app;', '42P07'],
+  ])('%s', async (_what, sql, sqlstate) => {
+    expect(await engine(sql)).toBe(sqlstate);
+    expect(predicted(sql)).toEqual([sqlstate]);
+  });
+
+  it.each([
+    ['ADD COLUMN IF NOT EXISTS', 'ALTER TABLE users ADD COLUMN IF NOT EXISTS email text;'],
+    ['an unnamed primary key beside an index named like its default name', 'CREATE TABLE t (a int);\nCREATE INDEX t_pkey ON t (a);\nALTER TABLE t ADD PRIMARY KEY (a);'],
+    ['RENAME after DROP', 'DROP VIEW user_emails;\nALTER TABLE users RENAME TO user_emails;'],
+    ['a column renamed away, then added again', 'ALTER TABLE users RENAME COLUMN email TO email_old;\nALTER TABLE users ADD COLUMN email text;'],
+    ["a CHECK named like another table's CHECK", 'CREATE TABLE t (a int CONSTRAINT c1 CHECK (a > 0));\nALTER TABLE users ADD CONSTRAINT c1 CHECK (id > 0);'],
+    ['a CHECK renamed onto a relation name (it has no index)', 'ALTER TABLE users ADD CONSTRAINT c1 CHECK (id > 0);\nALTER TABLE users RENAME CONSTRAINT c1 TO user_emails;'],
+    ['RENAME of a table that IF EXISTS skips', 'ALTER TABLE IF EXISTS nothing_here RENAME TO users;'],
+    ['the enum-change recipe', "ALTER TYPE mood RENAME TO mood_old;\nCREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');"],
+    ['a column dropped and added again in one ALTER TABLE', 'ALTER TABLE users ADD COLUMN bio text;\nALTER TABLE users DROP COLUMN bio, ADD COLUMN bio varchar(320);'],
+    ['a constraint dropped and added again in one ALTER TABLE', 'ALTER TABLE users ADD CONSTRAINT c1 CHECK (id > 0);\nALTER TABLE users DROP CONSTRAINT c1, ADD CONSTRAINT c1 CHECK (id > 1);'],
+    ['a primary key swapped for one on a new index', 'CREATE UNIQUE INDEX users_id_new ON users (id);\nALTER TABLE users DROP CONSTRAINT users_pkey, ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_new;'],
+    ['a CHECK that went with a column it read', 'ALTER TABLE users ADD COLUMN bio text;\nALTER TABLE users ADD CONSTRAINT c1 CHECK (num_nonnulls(id, bio) = 2);\nALTER TABLE users DROP COLUMN bio;\nALTER TABLE users ADD CONSTRAINT c1 CHECK (id > 0);'],
+    ['a primary key index renamed, then its old name reused', 'ALTER INDEX users_pkey RENAME TO people_pkey;\nCREATE INDEX users_pkey ON users (email);'],
+  ])('not for %s', async (_what, sql) => {
+    expect(await engine(sql)).toBeUndefined();
+    expect(predicted(sql)).toEqual([]);
+  });
+});

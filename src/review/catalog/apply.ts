@@ -12,7 +12,7 @@ import { normalizeType } from './types.js';
 import { viewDependencies } from './view-deps.js';
 import { expressionTargets, functionIdentity, isUserType, ownColumnsRead, signatureTypes } from './dependencies.js';
 import type { Dependent } from './dependencies.js';
-import { dropColumn, dropFunctionDependents, dropIndexDependents, dropTypeDependents, pruneDependencies, referencingForeignKeys } from './drop-dependents.js';
+import { dropColumn, dropFunctionDependents, dropIndexDependents, dropTypeDependents, pruneDependencies, referencingForeignKeys, usesColumn } from './drop-dependents.js';
 
 /** Records what a statement creates, changes or removes, after its effects have been judged. */
 export function applyStatement(catalog: Catalog, node: Node | undefined): void {
@@ -33,6 +33,20 @@ const CONSTRAINT_KIND: Partial<Record<string, ConstraintKind>> = {
   CONSTR_EXCLUSION: 'exclusion', CONSTR_NOTNULL: 'notnull',
 };
 
+/** CREATE_TABLE_LIKE_CONSTRAINTS in the parser's TableLikeClause.options bit set (ALL sets every bit) */
+const LIKE_CONSTRAINTS = 1 << 2;
+
+const STRATEGY: Record<string, 'range' | 'list' | 'hash'> = {
+  PARTITION_STRATEGY_RANGE: 'range', PARTITION_STRATEGY_LIST: 'list', PARTITION_STRATEGY_HASH: 'hash',
+};
+
+function partitionKey(spec: { strategy?: string; partParams?: Node[] } | undefined): Relation['partitionKey'] {
+  const strategy = STRATEGY[spec?.strategy ?? ''];
+  if (!strategy) return undefined;
+  const columns = (spec?.partParams ?? []).map((p) => asNode<{ name?: string }>(p, 'PartitionElem')?.name ?? '');
+  return { strategy, columns };
+}
+
 const APPLY: Record<string, Applier> = {
   /** what the body's SQL creates, unless drizzle's duplicate_object guard rolls the block back */
   DoStmt(catalog, stmt: { args?: Node[] }) {
@@ -51,6 +65,8 @@ const APPLY: Record<string, Applier> = {
     if (stmt.accessMethod) relation.accessMethod = stmt.accessMethod;
     if (stmt.tablespacename) relation.tablespace = stmt.tablespacename;
     const parents = (stmt.inhRelations ?? []).map((n) => relationKey(asNode<RangeVar>(n, 'RangeVar')));
+    const partitioning = partitionKey(stmt.partspec);
+    if (partitioning) relation.partitionKey = partitioning;
     if (stmt.partbound) {
       relation.partitionOf = parents[0];
       relation.isDefaultPartition = Boolean(asNode<{ is_default?: boolean }>(stmt.partbound, 'PartitionBoundSpec')?.is_default ?? (stmt.partbound as { is_default?: boolean }).is_default);
@@ -58,6 +74,8 @@ const APPLY: Record<string, Applier> = {
     for (const parentKey of parents) {
       const parent = catalog.relation(parentKey);
       for (const col of parent?.columns.values() ?? []) relation.columns.set(col.name, { ...col });
+      // a child starts with the parent's inheritable CHECK constraints, under the same names
+      for (const c of parent?.constraints ?? []) if (c.kind === 'check' && !c.noInherit) relation.constraints.push({ ...c, columns: [...c.columns] });
     }
     for (const element of stmt.tableElts ?? []) {
       const column = asNode<ColumnDef>(element, 'ColumnDef');
@@ -70,9 +88,13 @@ const APPLY: Record<string, Applier> = {
         addConstraint(catalog, relation, constraint, undefined);
         continue;
       }
-      const like = asNode<{ relation?: RangeVar }>(element, 'TableLikeClause');
+      const like = asNode<{ relation?: RangeVar; options?: number }>(element, 'TableLikeClause');
       const source = like && catalog.relation(relationKey(like.relation));
       for (const col of source?.columns.values() ?? []) relation.columns.set(col.name, { ...col });
+      // INCLUDING CONSTRAINTS (or ALL) copies the CHECK constraints with their names
+      if (source && ((like?.options ?? 0) & LIKE_CONSTRAINTS) !== 0) {
+        for (const c of source.constraints) if (c.kind === 'check') relation.constraints.push({ ...c, columns: [...c.columns] });
+      }
     }
     catalog.relations.set(key, relation);
   },
@@ -104,9 +126,13 @@ const APPLY: Record<string, Applier> = {
   AlterTableStmt(catalog, stmt: AlterTableStmt) {
     const relation = catalog.relation(relationKey(stmt.relation));
     if (!relation) return;
+    // without ONLY, column and constraint changes reach every partition and inheritance child
+    const descendants = stmt.relation?.inh === false ? [] : catalog.descendantsOf(relation.key);
     for (const item of stmt.cmds ?? []) {
       const cmd = asNode<AlterTableCmd>(item, 'AlterTableCmd');
-      if (cmd) applyAlterCommand(catalog, relation, cmd);
+      if (!cmd) continue;
+      applyAlterCommand(catalog, relation, cmd);
+      for (const child of descendants) propagateToChild(relation, child, cmd);
     }
   },
 
@@ -116,6 +142,12 @@ const APPLY: Record<string, Applier> = {
       const relation = catalog.relation(relationKey(stmt.relation));
       const column = relation?.columns.get(stmt.subname ?? '');
       if (!relation || !column) return;
+      for (const child of catalog.descendantsOf(relation.key)) {
+        const inherited = child.columns.get(column.name);
+        if (!inherited) continue;
+        child.columns.delete(column.name);
+        child.columns.set(newName, { ...inherited, name: newName });
+      }
       relation.columns.delete(column.name);
       relation.columns.set(newName, { ...column, name: newName });
       const rename = (n: string) => (n === column.name ? newName : n);
@@ -148,6 +180,12 @@ const APPLY: Record<string, Applier> = {
     } else if (stmt.renameType === 'OBJECT_INDEX') {
       const oldKey = relationKey(stmt.relation);
       renameKey(catalog.indexes, oldKey, newName, (i, k) => (i.key = k));
+      // renaming the index of a PRIMARY KEY / UNIQUE / EXCLUDE constraint renames the constraint too
+      const [schema, oldName] = oldKey.split('.');
+      for (const r of catalog.relations.values()) {
+        if (r.key.split('.')[0] !== schema) continue;
+        for (const c of r.constraints) if (c.name === oldName && (c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion')) c.name = newName;
+      }
       const newKey = `${oldKey.split('.')[0]}.${newName}`;
       for (const d of catalog.dependencies) {
         if (d.dependent.kind === 'index' && d.dependent.key === oldKey) d.dependent.key = newKey;
@@ -449,6 +487,8 @@ function dropRelation(catalog: Catalog, key: string, cascade: boolean): void {
 function addColumn(catalog: Catalog, relation: Relation, def: ColumnDef): Column {
   const { type, serial } = normalizeType(def.typeName);
   const column: Column = { name: def.colname ?? '', type, notNull: Boolean(def.is_not_null), hasDefault: serial, identity: false };
+  const collation = collationOf(def);
+  if (collation) column.collation = collation;
   for (const item of def.constraints ?? []) {
     const c = asNode<PgConstraint>(item, 'Constraint');
     if (!c) continue;
@@ -532,12 +572,17 @@ function addConstraint(catalog: Catalog, relation: Relation, c: PgConstraint, co
     columns,
     validated: !c.skip_validation,
   };
+  if (!c.conname) constraint.generatedName = true;
   if (kind === 'foreign') {
     constraint.references = relationKey(c.pktable);
     const referenced = names(c.pk_attrs);
     if (referenced.length) constraint.referencedColumns = referenced;
   }
-  if (kind === 'check') constraint.provesNotNull = columnsProvenNotNull(c.raw_expr);
+  if (kind === 'check') {
+    constraint.provesNotNull = columnsProvenNotNull(c.raw_expr);
+    if (c.raw_expr) constraint.expr = c.raw_expr;
+    if (c.is_no_inherit) constraint.noInherit = true;
+  }
   if (kind === 'primary') for (const col of columns) markNotNull(relation, col);
   relation.constraints.push(constraint);
   if (kind === 'check') recordExpression(catalog, { kind: 'constraint', table: relation.key, name }, c.raw_expr, relation.key);
@@ -576,7 +621,13 @@ function applyAlterCommand(catalog: Catalog, relation: Relation, cmd: AlterTable
       break;
     case 'AT_AlterColumnType': {
       const def = asNode<ColumnDef>(cmd.def, 'ColumnDef');
-      if (column && def) column.type = normalizeType(def.typeName).type;
+      if (column && def) {
+        column.type = normalizeType(def.typeName).type;
+        // a new type without COLLATE takes the type's default collation
+        const collation = collationOf(def);
+        if (collation) column.collation = collation;
+        else delete column.collation;
+      }
       break;
     }
     case 'AT_ColumnDefault':
@@ -649,6 +700,16 @@ function applyAlterCommand(catalog: Catalog, relation: Relation, cmd: AlterTable
       }
       break;
     }
+    case 'AT_AddInherit': {
+      const parent = relationKey(asNode<RangeVar>(cmd.def, 'RangeVar'));
+      if (!relation.inherits.includes(parent)) relation.inherits.push(parent);
+      break;
+    }
+    case 'AT_DropInherit': {
+      const parent = relationKey(asNode<RangeVar>(cmd.def, 'RangeVar'));
+      relation.inherits = relation.inherits.filter((k) => k !== parent);
+      break;
+    }
     case 'AT_DetachPartition': {
       const spec = asNode<{ name?: RangeVar }>(cmd.def, 'PartitionCmd');
       const child = catalog.relation(relationKey(spec?.name));
@@ -659,3 +720,54 @@ function applyAlterCommand(catalog: Catalog, relation: Relation, cmd: AlterTable
       break;
   }
 }
+
+function collationOf(def: ColumnDef): string | undefined {
+  const parts = names(def.collClause?.collname);
+  const name = parts[parts.length - 1];
+  return name && name !== 'default' ? name : undefined;
+}
+
+/**
+ * What an ALTER TABLE (without ONLY) on a parent does to each partition or inheritance child, as far as
+ * later ATTACH / INHERIT checks need it: the same columns, types, NOT NULL marks and inheritable CHECKs.
+ */
+function propagateToChild(parent: Relation, child: Relation, cmd: AlterTableCmd): void {
+  const name = cmd.name ?? '';
+  switch (cmd.subtype) {
+    case 'AT_AddColumn': {
+      const added = parent.columns.get(asNode<ColumnDef>(cmd.def, 'ColumnDef')?.colname ?? '');
+      if (added && !child.columns.has(added.name)) child.columns.set(added.name, { ...added });
+      break;
+    }
+    case 'AT_DropColumn':
+      child.columns.delete(name);
+      child.constraints = child.constraints.filter((c) => !usesColumn(c, name));
+      break;
+    case 'AT_AlterColumnType':
+    case 'AT_SetNotNull':
+    case 'AT_DropNotNull': {
+      const source = parent.columns.get(name);
+      const target = child.columns.get(name);
+      if (!source || !target) break;
+      if (cmd.subtype === 'AT_AlterColumnType') {
+        target.type = { ...source.type };
+        if (source.collation) target.collation = source.collation;
+        else delete target.collation;
+      } else target.notNull = source.notNull;
+      break;
+    }
+    case 'AT_AddConstraint': {
+      const c = asNode<PgConstraint>(cmd.def, 'Constraint');
+      const added = c?.contype === 'CONSTR_CHECK' ? parent.constraints[parent.constraints.length - 1] : undefined;
+      if (added && !added.noInherit && !child.constraints.some((k) => k.name === added.name)) child.constraints.push({ ...added, columns: [...added.columns] });
+      if (c?.contype === 'CONSTR_PRIMARY') for (const col of names(c.keys)) markNotNull(child, col);
+      break;
+    }
+    case 'AT_DropConstraint':
+      child.constraints = child.constraints.filter((c) => !(c.kind === 'check' && c.name === name));
+      break;
+    default:
+      break;
+  }
+}
+

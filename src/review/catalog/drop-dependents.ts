@@ -1,6 +1,8 @@
 import type { Dependency, Dependent } from './dependencies.js';
 import { isUserType } from './dependencies.js';
-import type { Catalog, Relation } from './model.js';
+import type { Node } from '@pgsql/types';
+import { names, walk } from '../ast.js';
+import type { Catalog, Constraint, Relation } from './model.js';
 
 /** Whether an index key names a CREATE INDEX of the history or the index of a PRIMARY KEY / UNIQUE / EXCLUDE constraint. */
 export function indexExists(catalog: Catalog, key: string): boolean {
@@ -120,7 +122,7 @@ export function dropIndexDependents(catalog: Catalog, key: string): void {
 export function dropColumn(catalog: Catalog, relation: Relation, column: string): void {
   relation.columns.delete(column);
   const involved = catalog.dependentsOn({ kind: 'column', table: relation.key, column });
-  relation.constraints = relation.constraints.filter((c) => !c.columns.includes(column));
+  relation.constraints = relation.constraints.filter((c) => !usesColumn(c, column));
   for (const [k, index] of catalog.indexes) if (index.table === relation.key && index.columns.includes(column)) catalog.indexes.delete(k);
   dropAll(catalog, involved);
 }
@@ -138,4 +140,18 @@ export function referencingForeignKeys(catalog: Catalog, relation: Relation, col
     }
   }
   return out;
+}
+
+/** A constraint PostgreSQL drops with the column: its key columns, or any column its CHECK expression reads. */
+export function usesColumn(c: Constraint, column: string): boolean {
+  if (c.columns.includes(column)) return true;
+  let found = false;
+  if (c.expr) {
+    walk(c.expr, (tag, body) => {
+      if (tag !== 'ColumnRef') return;
+      const fields = names((body as { fields?: Node[] }).fields);
+      if (fields[fields.length - 1] === column) found = true;
+    });
+  }
+  return found;
 }

@@ -1,3 +1,4 @@
+import type { Node } from '@pgsql/types';
 import type { TypeRef } from './types.js';
 import type { Volatility } from '../expressions.js';
 import { sameTarget } from './dependencies.js';
@@ -10,6 +11,8 @@ export interface Column {
   hasDefault: boolean;
   identity: boolean;
   generated?: 'stored' | 'virtual';
+  /** COLLATE given on the column (or copied with it); undefined: the type's default collation */
+  collation?: string;
 }
 
 export type ConstraintKind = 'check' | 'foreign' | 'unique' | 'primary' | 'exclusion' | 'notnull';
@@ -25,6 +28,12 @@ export interface Constraint {
   referencedColumns?: string[];
   /** CHECK constraints of the form `col IS NOT NULL`: the columns they prove non-null */
   provesNotNull?: string[];
+  /** CHECK constraints: the expression as written, for proofs of partition bounds */
+  expr?: Node;
+  /** CHECK … NO INHERIT: children are not required to have it */
+  noInherit?: boolean;
+  /** the name is dbtool's guess at the one PostgreSQL generates for an unnamed constraint */
+  generatedName?: boolean;
 }
 
 export type RelationKind = 'table' | 'partitioned' | 'view' | 'matview' | 'foreign';
@@ -42,6 +51,8 @@ export interface Relation {
   constraints: Constraint[];
   /** partitions: the parent's key */
   partitionOf?: string;
+  /** partitioned tables: PARTITION BY strategy and key (columns; `''` for an expression) */
+  partitionKey?: { strategy: 'range' | 'list' | 'hash'; columns: string[] };
   isDefaultPartition?: boolean;
   /** plain inheritance parents */
   inherits: string[];
@@ -104,6 +115,20 @@ export class Catalog {
       if (r.partitionOf === key) out.push(r, ...this.partitionsOf(r.key));
     }
     return out;
+  }
+
+  /** Partitions and inheritance children, at every level: what an ALTER TABLE without ONLY also changes. */
+  descendantsOf(key: string): Relation[] {
+    const found = new Map<string, Relation>();
+    const visit = (parent: string) => {
+      for (const r of this.relations.values()) {
+        if (found.has(r.key) || (r.partitionOf !== parent && !r.inherits.includes(parent))) continue;
+        found.set(r.key, r);
+        visit(r.key);
+      }
+    };
+    visit(key);
+    return [...found.values()];
   }
 
   /** Views and materialized views that read `key` (optionally: one of `columns`), transitively. */

@@ -1,10 +1,14 @@
 import type { AlterTableCmd, AlterTableType, ColumnDef, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
 import { asNode, names, relationKey } from '../ast.js';
+import { attachFailures } from '../catalog/inheritance.js';
+import { boundProvenBy, indexesToBuild } from '../catalog/partition-bounds.js';
+import type { BoundSpec } from '../catalog/partition-bounds.js';
 import type { Relation } from '../catalog/model.js';
 import { normalizeType, typeChangeVerdict, typeLabel } from '../catalog/types.js';
 import { columnDefFacts } from '../column-def.js';
 import { expressionVolatility } from '../expressions.js';
 import type { LockMode } from '../lock-modes.js';
+import { knownEmpty } from './builder.js';
 import type { EffectsBuilder } from './builder.js';
 import { definitionReaders, dropColumnBlockers, dropKeyConstraintEffect, generatedReaders, silentlyDropped } from './dependents.js';
 
@@ -97,7 +101,7 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_EnableAlwaysRule: { lock: AEL, summary: 'ENABLE ALWAYS RULE' },
   AT_EnableReplicaRule: { lock: AEL, summary: 'ENABLE REPLICA RULE' },
   AT_DisableRule: { lock: AEL, summary: 'DISABLE RULE' },
-  AT_AddInherit: { lock: AEL, summary: 'INHERIT: ShareUpdateExclusive on the parent', effect: (cmd, _t, _r, out) => inheritEffect(cmd, 'ShareUpdateExclusiveLock', out) },
+  AT_AddInherit: { lock: AEL, summary: 'INHERIT: ShareUpdateExclusive on the parent; fails unless the child has every parent column (same type, collation, NOT NULL) and CHECK', effect: addInheritEffect },
   AT_DropInherit: { lock: AEL, summary: 'NO INHERIT: AccessShare on the parent', effect: (cmd, _t, _r, out) => inheritEffect(cmd, 'AccessShareLock', out) },
   AT_AddOf: { lock: AEL, summary: 'OF type' },
   AT_DropOf: { lock: AEL, summary: 'NOT OF' },
@@ -107,7 +111,7 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_ForceRowSecurity: { lock: AEL, summary: 'FORCE ROW LEVEL SECURITY: catalog only' },
   AT_NoForceRowSecurity: { lock: AEL, summary: 'NO FORCE ROW LEVEL SECURITY: catalog only' },
   AT_GenericOptions: { lock: AEL, summary: 'foreign table options' },
-  AT_AttachPartition: { lock: SUEL, summary: 'ATTACH PARTITION: parent ShareUpdateExclusive (PG 12+), the partition is scanned to check its bound', effect: attachPartitionEffect },
+  AT_AttachPartition: { lock: SUEL, summary: 'ATTACH PARTITION: parent ShareUpdateExclusive (PG 12+), the partition is scanned to check its bound unless its valid CHECK constraints (and NOT NULL on the key) imply it; a default partition is scanned too', effect: attachPartitionEffect },
   AT_DetachPartition: {
     lock: (cmd) => (asNode<{ concurrent?: boolean }>(cmd.def, 'PartitionCmd')?.concurrent ? SUEL : AEL),
     summary: 'DETACH PARTITION: AccessExclusive on parent and partition; CONCURRENTLY (PG 14+) only ShareUpdateExclusive but not in a transaction',
@@ -353,7 +357,7 @@ function addConstraintEffect(cmd: AlterTableCmd, target: string, relation: Relat
  */
 function foreignKeyValidationScans(target: string, referenced: string, columns: string[], why: string, out: EffectsBuilder): void {
   out.scan(target, why);
-  const noKeys = out.ctx.newTables.has(target) || (columns.length > 0 && columns.every((c) => out.ctx.nullColumns.has(`${target}.${c}`)));
+  const noKeys = knownEmpty(out.ctx, target) || (columns.length > 0 && columns.every((c) => out.ctx.nullColumns.has(`${target}.${c}`)));
   if (!noKeys && referenced !== target) out.scan(referenced, `the referenced table ${referenced.split('.')[1]} is read in full by the validation join`);
 }
 
@@ -384,6 +388,12 @@ function dropConstraintEffect(cmd: AlterTableCmd, _target: string, relation: Rel
   if (relation && constraint && (constraint.kind === 'primary' || constraint.kind === 'unique')) dropKeyConstraintEffect(out.ctx.catalog, relation, constraint.name, cmd.behavior === 'DROP_CASCADE', out);
 }
 
+function addInheritEffect(cmd: AlterTableCmd, target: string, _relation: Relation | undefined, out: EffectsBuilder): void {
+  inheritEffect(cmd, 'ShareUpdateExclusiveLock', out);
+  const parent = asNode<RangeVar>(cmd.def, 'RangeVar');
+  if (parent) for (const failure of attachFailures(out.ctx.catalog, relationKey(parent), target, 'inherit')) out.fail(failure);
+}
+
 function inheritEffect(cmd: AlterTableCmd, parentLock: LockMode, out: EffectsBuilder): void {
   const parent = asNode<RangeVar>(cmd.def, 'RangeVar');
   if (parent) out.lock(relationKey(parent), parentLock);
@@ -410,16 +420,39 @@ function setAccessMethodEffect(cmd: AlterTableCmd, target: string, relation: Rel
 }
 
 function attachPartitionEffect(cmd: AlterTableCmd, target: string, _relation: Relation | undefined, out: EffectsBuilder): void {
-  const spec = asNode<{ name?: RangeVar; bound?: Node }>(cmd.def, 'PartitionCmd');
+  const spec = asNode<{ name?: RangeVar; bound?: BoundSpec }>(cmd.def, 'PartitionCmd');
   const child = relationKey(spec?.name);
   const catalog = out.ctx.catalog;
   if (catalog.relation(target)?.kind === 'table') {
     out.fail({ message: `table "${target.split('.')[1]}" is not partitioned`, sqlstate: '42809' });
     return;
   }
+  const mismatches = attachFailures(catalog, target, child, 'partition');
+  if (mismatches.length > 0) {
+    for (const failure of mismatches) out.fail(failure);
+    return;
+  }
   out.lock(child, AEL);
   for (const p of catalog.partitionsOf(child)) out.lock(p.key, AEL);
-  out.scan(child, `the rows of ${child.split('.')[1]} are checked against the partition bound (add a matching CHECK constraint first to skip it)`);
+  const parent = catalog.relation(target);
+  const attached = catalog.relation(child);
+  const proof = parent && attached ? boundProvenBy(parent, attached, spec?.bound) : undefined;
+  const toBuild = parent && attached ? indexesToBuild(catalog, parent, attached) : [];
+  const foreignKeys = parent?.constraints.filter((c) => c.kind === 'foreign') ?? [];
+  const name = child.split('.')[1];
+  if (!proof) {
+    out.scan(child, `the rows of ${name} are checked against the partition bound (a valid CHECK constraint that implies the bound, with NOT NULL on the key, lets PostgreSQL skip it)`);
+  } else {
+    out.fact('attach-partition-bound-proven');
+    out.notes.push(`the valid CHECK constraint${proof.length > 1 ? 's' : ''} ${proof.join(', ')} of ${name} imply the partition bound: its rows are not checked`);
+    if (toBuild.length > 0) out.scan(child, `${name} has no copy of ${toBuild.join(', ')}: ATTACH builds ${toBuild.length > 1 ? 'them' : 'it'} from every row`);
+  }
+  // the parent's foreign keys are cloned onto the partition and validated, whatever its CHECKs prove
+  for (const fk of foreignKeys) {
+    if (!fk.references) continue;
+    out.lock(fk.references, SREL);
+    foreignKeyValidationScans(child, fk.references, fk.columns, `the foreign key ${fk.name} of ${target.split('.')[1]} is validated against every row of ${name}`, out);
+  }
   const defaultPartition = catalog.partitionsOf(target).find((p) => p.isDefaultPartition && p.partitionOf === target);
   if (defaultPartition) {
     out.lock(defaultPartition.key, AEL);

@@ -15,6 +15,13 @@ export interface EffectContext {
   newTables: ReadonlySet<string>;
   /** `table.column` added earlier in the same file without a default: NULL in every existing row */
   nullColumns: ReadonlySet<string>;
+  /** tables of `newTables` that a statement since wrote rows into (INSERT, UPDATE, MERGE, COPY FROM) */
+  filledTables?: ReadonlySet<string>;
+}
+
+/** A table created earlier in the migration and not written since has no rows: reading it in full reads nothing. */
+export function knownEmpty(ctx: EffectContext, key: string): boolean {
+  return ctx.newTables.has(key) && !ctx.filledTables?.has(key);
 }
 
 /** A reason PostgreSQL will refuse the statement, known without running it. */
@@ -61,7 +68,7 @@ export class EffectsBuilder {
 
   rewrite(key: string, why?: string): this {
     this.rewrites.add(key);
-    this.scans.add(key);
+    if (!knownEmpty(this.ctx, key)) this.scans.add(key);
     if (why) {
       this.notes.push(why);
       this.rewriteReasons.push(why);
@@ -80,6 +87,10 @@ export class EffectsBuilder {
   }
 
   scan(key: string, why?: string): this {
+    if (knownEmpty(this.ctx, key)) {
+      if (why) this.notes.push(`${why} (${displayName(key)} was created earlier in this migration and has no rows yet: nothing to read)`);
+      return this;
+    }
     this.scans.add(key);
     if (why) this.notes.push(why);
     return this;

@@ -6,6 +6,7 @@ import { LOCK_MODES } from '../lock-modes.js';
 import type { LockMode } from '../lock-modes.js';
 import { doBlocks, rolledBackAsDuplicate } from '../plpgsql.js';
 import { functionIdentity } from '../catalog/dependencies.js';
+import { createChildFailures } from '../catalog/inheritance.js';
 import { alterTableEffects } from './alter-table.js';
 import { dropFunctionEffect, dropIndexEffect, dropSequenceEffect, dropTypeEffect } from './dependents.js';
 import { EffectsBuilder } from './builder.js';
@@ -148,6 +149,7 @@ function createTableEffect(stmt: Body, out: EffectsBuilder): void {
     return;
   }
   const parents: string[] = (stmt.inhRelations ?? []).map((n: Node) => relationKey(asNode<RangeVar>(n, 'RangeVar')));
+  for (const failure of createChildFailures(out.ctx.catalog, stmt)) out.fail(failure);
   if (stmt.partbound) {
     const parent = parents[0] ?? '';
     out.lock(parent, AEL);
