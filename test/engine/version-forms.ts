@@ -40,6 +40,17 @@ CREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; 
 const VIEW = `${USERS}
 CREATE VIEW user_emails AS SELECT id, email FROM users;`;
 
+const FOREIGN = `${USERS}
+CREATE FOREIGN DATA WRAPPER w;
+CREATE SERVER s FOREIGN DATA WRAPPER w;
+CREATE FOREIGN TABLE remote_users (id bigint, name text) SERVER s;`;
+
+const MATVIEW = `${USERS}
+CREATE MATERIALIZED VIEW user_ages AS SELECT age, count(*) AS n FROM users GROUP BY age;`;
+
+const FUNCTION = `${USERS}
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;`;
+
 const STATS = `${USERS}
 CREATE STATISTICS users_stats ON age, name FROM users;`;
 
@@ -55,6 +66,10 @@ const CURATED_FORMS: VersionForm[] = [
   { id: 'vacuum-parallel', setup: USERS, sql: 'VACUUM (PARALLEL 2) users', since: 13 },
   { id: 'drop-database-force', setup: USERS, sql: 'DROP DATABASE IF EXISTS dbtool_absent_db WITH (FORCE)', since: 13, serverOnly: true },
   { id: 'explain-wal', setup: USERS, sql: 'EXPLAIN (ANALYZE, WAL) SELECT * FROM users', since: 13 },
+  { id: 'index-opclass-parameters', setup: USERS, sql: "CREATE INDEX users_bio_idx ON users USING gist (to_tsvector('simple', coalesce(bio, '')) tsvector_ops (siglen = 100))", since: 13 },
+  { id: 'no-depends-on-extension', setup: FUNCTION, sql: 'ALTER FUNCTION f() NO DEPENDS ON EXTENSION plpgsql', since: 13 },
+  { id: 'before-row-trigger-on-partitioned', setup: `${PARTITIONED}\nCREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;`, sql: 'CREATE TRIGGER t BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION noop()', since: 13 },
+  { id: 'xid8-type', setup: USERS, sql: 'CREATE TABLE txs (x xid8)', since: 13 },
   // PostgreSQL 14
   { id: 'set-compression', setup: USERS, sql: 'ALTER TABLE users ALTER COLUMN bio SET COMPRESSION pglz', since: 14 },
   { id: 'column-compression', setup: USERS, sql: 'CREATE TABLE notes (body text COMPRESSION pglz)', since: 14 },
@@ -79,6 +94,11 @@ const CURATED_FORMS: VersionForm[] = [
   { id: 'group-by-distinct', setup: USERS, sql: 'SELECT age, name, count(*) FROM users GROUP BY DISTINCT ROLLUP (age, name), ROLLUP (age)', since: 14 },
   { id: 'join-using-alias', setup: ORDERS, sql: 'SELECT j.id FROM users JOIN orders USING (id) AS j', since: 14 },
   { id: 'vacuum-process-toast', setup: USERS, sql: 'VACUUM (PROCESS_TOAST false) users', since: 14 },
+  { id: 'like-including-compression', setup: USERS, sql: 'CREATE TABLE users_copy (LIKE users INCLUDING COMPRESSION)', since: 14 },
+  { id: 'truncate-foreign-table', setup: FOREIGN, sql: 'TRUNCATE remote_users', since: 14, laterError: '55000', staticallyBlind: 'the schema history does not replay CREATE FOREIGN TABLE into the catalog, so the target is not known to be a foreign table' },
+  { id: 'alter-subscription-add-publication', setup: `${USERS}\nCREATE SUBSCRIPTION dbtool_sub CONNECTION 'host=127.0.0.1 dbname=none' PUBLICATION pub WITH (connect = false);`, sql: 'ALTER SUBSCRIPTION dbtool_sub ADD PUBLICATION pub2 WITH (refresh = false)', since: 14, serverOnly: true },
+  { id: 'role-pg-read-all-data', setup: USERS, sql: 'GRANT pg_read_all_data TO CURRENT_USER', since: 14 },
+  { id: 'role-pg-write-all-data', setup: USERS, sql: 'GRANT pg_write_all_data TO CURRENT_USER', since: 14 },
   // PostgreSQL 15
   { id: 'merge', setup: ORDERS, sql: 'MERGE INTO orders o USING users u ON o.id = u.id WHEN MATCHED THEN UPDATE SET total = 0', since: 15 },
   { id: 'unique-nulls-not-distinct', setup: USERS, sql: 'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE NULLS NOT DISTINCT (email)', since: 15 },
@@ -99,6 +119,8 @@ const CURATED_FORMS: VersionForm[] = [
   { id: 'alter-database-refresh-collation', setup: USERS, sql: 'ALTER DATABASE postgres REFRESH COLLATION VERSION', since: 15, serverOnly: true },
   { id: 'grant-set-on-parameter', setup: USERS, sql: 'GRANT SET ON PARAMETER work_mem TO PUBLIC', since: 15, serverOnly: true },
   { id: 'create-database-strategy', setup: USERS, sql: 'CREATE DATABASE dbtool_probe_db STRATEGY file_copy', since: 15, serverOnly: true },
+  { id: 'copy-header-match', setup: USERS, sql: "COPY users FROM '/dev/null' WITH (FORMAT csv, HEADER match)", since: 15, serverOnly: true, laterError: '22P04' },
+  { id: 'role-pg-checkpoint', setup: USERS, sql: 'GRANT pg_checkpoint TO CURRENT_USER', since: 15 },
   // PostgreSQL 16
   { id: 'any-value', setup: USERS, sql: 'SELECT age, any_value(name) FROM users GROUP BY age', since: 16 },
   { id: 'json-object', setup: USERS, sql: "SELECT json_object('id': id, 'email': email) FROM users", since: 16 },
@@ -119,6 +141,8 @@ const CURATED_FORMS: VersionForm[] = [
   { id: 'copy-default', setup: USERS, sql: "COPY users FROM '/dev/null' WITH (FORMAT csv, DEFAULT 'x')", since: 16, serverOnly: true },
   { id: 'vacuum-buffer-usage-limit', setup: USERS, sql: "VACUUM (BUFFER_USAGE_LIMIT '256kB') users", since: 16 },
   { id: 'grant-role-with-inherit', setup: USERS, sql: 'GRANT pg_monitor TO CURRENT_USER WITH INHERIT TRUE', since: 16 },
+  { id: 'role-pg-create-subscription', setup: USERS, sql: 'GRANT pg_create_subscription TO CURRENT_USER', since: 16 },
+  { id: 'role-pg-use-reserved-connections', setup: USERS, sql: 'GRANT pg_use_reserved_connections TO CURRENT_USER', since: 16 },
   // PostgreSQL 17
   { id: 'json-table', setup: USERS, sql: "SELECT * FROM users, JSON_TABLE(doc, '$' COLUMNS (a int PATH '$.a')) AS jt", since: 17 },
   { id: 'json-value', setup: USERS, sql: "SELECT JSON_VALUE(doc, '$.a' RETURNING int) FROM users", since: 17 },
@@ -142,6 +166,13 @@ const CURATED_FORMS: VersionForm[] = [
   { id: 'copy-on-error', setup: USERS, sql: "COPY users FROM '/dev/null' WITH (ON_ERROR ignore)", since: 17, serverOnly: true },
   // the release notes of 17 list identity columns on partitioned tables, yet 12–16 accept this too
   { id: 'identity-on-partitioned', setup: PARTITIONED, sql: 'ALTER TABLE events ALTER COLUMN id SET NOT NULL, ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY', since: 12 },
+  { id: 'merge-into-view', setup: VIEW, sql: 'MERGE INTO user_emails v USING users u ON v.id = u.id WHEN MATCHED THEN UPDATE SET email = u.email', since: 17 },
+  { id: 'partitioned-table-access-method', setup: USERS, sql: 'CREATE TABLE logs (id int) PARTITION BY RANGE (id) USING heap', since: 17 },
+  { id: 'partitioned-set-access-method', setup: PARTITIONED, sql: 'ALTER TABLE events SET ACCESS METHOD heap', since: 17 },
+  { id: 'interval-infinity', setup: USERS, sql: "SELECT interval 'infinity'", since: 17 },
+  { id: 'login-event-trigger', setup: `${USERS}\nCREATE FUNCTION evt() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;`, sql: 'CREATE EVENT TRIGGER et ON login EXECUTE FUNCTION evt()', since: 17, serverOnly: true },
+  { id: 'copy-force-null-star', setup: USERS, sql: "COPY users FROM '/dev/null' WITH (FORMAT csv, FORCE_NULL *)", since: 17, serverOnly: true },
+  { id: 'role-pg-maintain', setup: USERS, sql: 'GRANT pg_maintain TO CURRENT_USER', since: 17 },
   // PostgreSQL 18
   { id: 'virtual-generated-column', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN thrice int GENERATED ALWAYS AS (age * 3) VIRTUAL', since: 18 },
   { id: 'generated-column-default-kind', setup: USERS, sql: 'ALTER TABLE users ADD COLUMN thrice int GENERATED ALWAYS AS (age * 3)', since: 18 },
@@ -158,6 +189,10 @@ const CURATED_FORMS: VersionForm[] = [
   { id: 'alter-constraint-not-enforced', setup: `${ORDERS}\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);`, sql: 'ALTER TABLE orders ALTER CONSTRAINT orders_user_fk NOT ENFORCED', since: 18 },
   { id: 'vacuum-only', setup: USERS, sql: 'VACUUM ONLY users', since: 18 },
   { id: 'copy-reject-limit', setup: USERS, sql: "COPY users FROM '/dev/null' WITH (ON_ERROR ignore, REJECT_LIMIT 5)", since: 18, serverOnly: true },
+  { id: 'foreign-table-like', setup: FOREIGN, sql: 'CREATE FOREIGN TABLE remote_copy (LIKE users) SERVER s', since: 18 },
+  { id: 'copy-materialized-view-to', setup: MATVIEW, sql: "COPY user_ages TO '/dev/null'", since: 18, serverOnly: true },
+  { id: 'role-pg-signal-autovacuum-worker', setup: USERS, sql: 'GRANT pg_signal_autovacuum_worker TO CURRENT_USER', since: 18 },
+  { id: 'sql-function-body-calls-new-function', setup: USERS, sql: 'CREATE FUNCTION next_token() RETURNS uuid LANGUAGE sql AS $$ SELECT uuidv7() $$', since: 18 },
 ];
 
 /** One call of every function FUNCTION_GATES names (src/review/effects/version-gates.ts), by the major that added it. */
@@ -166,6 +201,7 @@ export const FUNCTION_CALLS: Record<string, { since: number; call: string }> = {
   trim_scale: { since: 13, call: "trim_scale(8.4100)" },
   min_scale: { since: 13, call: "min_scale(8.4100)" },
   gcd: { since: 13, call: "gcd(12, 18)" },
+  pg_current_xact_id: { since: 13, call: "pg_current_xact_id()" },
   lcm: { since: 13, call: "lcm(4, 6)" },
   date_bin: { since: 14, call: "date_bin('15 minutes', timestamp '2024-01-01 10:07', timestamp '2024-01-01')" },
   string_to_table: { since: 14, call: "string_to_table('a,b', ',')" },

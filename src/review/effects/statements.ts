@@ -510,7 +510,11 @@ function createFunctionEffect(stmt: Body, out: EffectsBuilder): void {
   const body = stringValue(as) ?? names(asNode<{ items?: Node[] }>(as, 'List')?.items)[0];
   if (!body) return;
   try {
-    for (const raw of parseSync(body).stmts ?? []) readsOf(raw.stmt, out, false);
+    // PostgreSQL parses and analyses a LANGUAGE sql body when the function is created (check_function_bodies)
+    for (const raw of parseSync(body).stmts ?? []) {
+      if (raw.stmt) versionGates(raw.stmt, out);
+      readsOf(raw.stmt, out, false);
+    }
   } catch {
     // a body that does not parse fails CREATE FUNCTION itself; the parser reports that separately
   }

@@ -43,6 +43,21 @@ function optionGates(node: string, field: string, label: string, since: Record<s
   }));
 }
 
+/** Predefined roles by first major: granting one an older major lacks names an unknown role. */
+function roleGates(since: Record<string, number>): VersionGate[] {
+  return Object.entries(since).map(([role, version]) => ({
+    node: 'GrantRoleStmt',
+    since: version,
+    feature: `the predefined role ${role}`,
+    sqlstate: UNDEFINED_OBJECT,
+    when: (b: Body) => (b.granted_roles ?? []).some((r: Body) => r.AccessPriv?.priv_name === role),
+  }));
+}
+
+/** LIKE … INCLUDING COMPRESSION spelt out (INCLUDING ALL sets every bit and is old) */
+const LIKE_COMPRESSION = 1 << 1;
+const LIKE_OPTIONS_BEFORE_ALL = 0x1ff;
+
 const isPartitioned = (relation: unknown, ctx: EffectContext): boolean => ctx.catalog.relation(relationKey(relation as never))?.kind === 'partitioned';
 
 /** An index of a partitioned table: one the history creates, or the index of its primary key or unique constraint. */
@@ -65,6 +80,16 @@ export const VERSION_GATES: VersionGate[] = [
   { node: 'DropdbStmt', since: 13, feature: 'DROP DATABASE … WITH (FORCE)', sqlstate: SYNTAX, when: (b) => defnames(b.options).includes('force') },
   ...optionGates('VacuumStmt', 'options', 'VACUUM', { parallel: 13, process_toast: 14, skip_database_stats: 16, only_database_stats: 16, buffer_usage_limit: 16, process_main: 16 }),
   ...optionGates('ExplainStmt', 'options', 'EXPLAIN', { wal: 13, generic_plan: 16, serialize: 17, memory: 17 }),
+  { node: 'IndexElem', since: 13, feature: 'operator class parameters in an index', sqlstate: SYNTAX, when: (b) => (b.opclassopts ?? []).length > 0 },
+  { node: 'AlterObjectDependsStmt', since: 13, feature: 'NO DEPENDS ON EXTENSION', sqlstate: SYNTAX, when: (b) => Boolean(b.remove) },
+  {
+    node: 'CreateTrigStmt',
+    since: 13,
+    feature: 'a BEFORE … FOR EACH ROW trigger on a partitioned table',
+    sqlstate: '42809',
+    // timing bit 2 is BEFORE
+    when: (b, ctx) => Boolean(b.row) && ((b.timing ?? 0) & 2) !== 0 && isPartitioned(b.relation, ctx),
+  },
   // PostgreSQL 14
   { node: 'AlterTableCmd', since: 14, feature: 'ALTER COLUMN … SET COMPRESSION', sqlstate: SYNTAX, when: (b) => b.subtype === 'AT_SetCompression' },
   { node: 'ColumnDef', since: 14, feature: 'a column COMPRESSION clause', sqlstate: SYNTAX, when: (b) => Boolean(b.compression) },
@@ -93,6 +118,9 @@ export const VERSION_GATES: VersionGate[] = [
     sqlstate: FEATURE_NOT_SUPPORTED,
     when: (b) => Boolean(b.is_procedure) && (b.parameters ?? []).some((p: Body) => p.FunctionParameter?.mode === 'FUNC_PARAM_OUT'),
   },
+  { node: 'TableLikeClause', since: 14, feature: 'LIKE … INCLUDING COMPRESSION', sqlstate: SYNTAX, when: (b) => ((b.options ?? 0) & LIKE_COMPRESSION) !== 0 && ((b.options ?? 0) & ~LIKE_OPTIONS_BEFORE_ALL) === 0 },
+  { node: 'AlterSubscriptionStmt', since: 14, feature: 'ALTER SUBSCRIPTION … ADD/DROP PUBLICATION', sqlstate: SYNTAX, when: (b) => b.kind === 'ALTER_SUBSCRIPTION_ADD_PUBLICATION' || b.kind === 'ALTER_SUBSCRIPTION_DROP_PUBLICATION' },
+  ...roleGates({ pg_read_all_data: 14, pg_write_all_data: 14, pg_checkpoint: 15, pg_create_subscription: 16, pg_use_reserved_connections: 16, pg_maintain: 17, pg_signal_autovacuum_worker: 18 }),
   { node: 'SelectStmt', since: 14, feature: 'GROUP BY DISTINCT', sqlstate: SYNTAX, when: (b) => Boolean(b.groupDistinct) },
   { node: 'JoinExpr', since: 14, feature: 'JOIN … USING (…) AS alias', sqlstate: SYNTAX, when: (b) => b.join_using_alias !== undefined },
   // PostgreSQL 15
@@ -123,6 +151,7 @@ export const VERSION_GATES: VersionGate[] = [
     when: (b) => b.objtype === 'OBJECT_SEQUENCE' && (b.cmds ?? []).some((c: Body) => ['AT_SetLogged', 'AT_SetUnLogged'].includes(c.AlterTableCmd?.subtype)),
   },
   { node: 'AlterDatabaseRefreshCollStmt', since: 15, feature: 'ALTER DATABASE … REFRESH COLLATION VERSION', sqlstate: SYNTAX },
+  { node: 'CopyStmt', since: 15, feature: 'COPY … HEADER MATCH', sqlstate: SYNTAX, when: (b) => (b.options ?? []).some((o: Body) => o.DefElem?.defname === 'header' && stringValue(o.DefElem.arg)?.toLowerCase() === 'match') },
   { node: 'GrantStmt', since: 15, feature: 'GRANT … ON PARAMETER', sqlstate: SYNTAX, when: (b) => b.objtype === 'OBJECT_PARAMETER_ACL' },
   ...optionGates('CreatedbStmt', 'options', 'CREATE DATABASE', { strategy: 15, oid: 15, locale_provider: 15, builtin_locale: 17 }),
   // PostgreSQL 16
@@ -153,6 +182,24 @@ export const VERSION_GATES: VersionGate[] = [
   { node: 'AlterTableCmd', since: 17, feature: 'ALTER COLUMN … SET EXPRESSION', sqlstate: SYNTAX, when: (b) => b.subtype === 'AT_SetExpression' },
   { node: 'MergeWhenClause', since: 17, feature: 'MERGE … WHEN NOT MATCHED BY SOURCE', sqlstate: SYNTAX, when: (b) => b.matchKind === 'MERGE_WHEN_NOT_MATCHED_BY_SOURCE' },
   { node: 'MergeStmt', since: 17, feature: 'MERGE … RETURNING', sqlstate: SYNTAX, when: (b) => b.returningClause !== undefined || (b.returningList ?? []).length > 0 },
+  { node: 'MergeStmt', since: 17, feature: 'MERGE into a view', sqlstate: FEATURE_NOT_SUPPORTED, when: (b, ctx) => ctx.catalog.relation(relationKey(b.relation))?.kind === 'view' },
+  { node: 'CreateStmt', since: 17, feature: 'an access method for a partitioned table', sqlstate: FEATURE_NOT_SUPPORTED, when: (b) => b.partspec !== undefined && Boolean(b.accessMethod) },
+  {
+    node: 'AlterTableStmt',
+    since: 17,
+    feature: 'SET ACCESS METHOD on a partitioned table',
+    sqlstate: '42809',
+    when: (b, ctx) => isPartitioned(b.relation, ctx) && (b.cmds ?? []).some((c: Body) => c.AlterTableCmd?.subtype === 'AT_SetAccessMethod'),
+  },
+  {
+    node: 'TypeCast',
+    since: 17,
+    feature: "interval 'infinity'",
+    sqlstate: '22007',
+    when: (b) => names(b.typeName?.names).at(-1) === 'interval' && ['infinity', '+infinity', '-infinity'].includes(String(stringValue(b.arg?.A_Const?.sval) ?? b.arg?.A_Const?.sval?.sval ?? '').toLowerCase()),
+  },
+  { node: 'CreateEventTrigStmt', since: 17, feature: 'a login event trigger', sqlstate: SYNTAX, when: (b) => b.eventname === 'login' },
+  { node: 'CopyStmt', since: 17, feature: 'COPY … FORCE_NULL/FORCE_NOT_NULL *', sqlstate: INVALID_PARAMETER, when: (b) => (b.options ?? []).some((o: Body) => ['force_null', 'force_not_null'].includes(o.DefElem?.defname) && o.DefElem.arg?.A_Star !== undefined) },
   // merge_action() parses to a node of its own
   { node: 'MergeSupportFunc', since: 17, feature: 'merge_action()', sqlstate: UNDEFINED_FUNCTION },
   { node: 'AlterTableCmd', since: 17, feature: 'ALTER COLUMN … SET STATISTICS DEFAULT', sqlstate: SYNTAX, when: (b) => b.subtype === 'AT_SetStatistics' && b.def === undefined },
@@ -168,6 +215,8 @@ export const VERSION_GATES: VersionGate[] = [
   { node: 'Constraint', since: 18, feature: 'NOT NULL as a table constraint (CONSTRAINT … NOT NULL col)', sqlstate: SYNTAX, when: (b) => b.contype === 'CONSTR_NOTNULL' && (b.keys ?? []).length > 0 },
   { node: 'ATAlterConstraint', since: 18, feature: 'ALTER CONSTRAINT … [NOT] ENFORCED / [NO] INHERIT', sqlstate: SYNTAX, when: (b) => Boolean(b.alterEnforceability || b.alterInheritability) },
   { node: 'ReturningClause', since: 18, feature: 'RETURNING WITH (OLD/NEW AS …)', sqlstate: SYNTAX, when: (b) => (b.options ?? []).length > 0 },
+  { node: 'CreateForeignTableStmt', since: 18, feature: 'CREATE FOREIGN TABLE … (LIKE …)', sqlstate: FEATURE_NOT_SUPPORTED, when: (b) => (b.base?.tableElts ?? []).some((e: Body) => e.TableLikeClause !== undefined) },
+  { node: 'CopyStmt', since: 18, feature: 'COPY … TO from a materialized view', sqlstate: '42809', when: (b, ctx) => !b.is_from && b.relation !== undefined && ctx.catalog.relation(relationKey(b.relation))?.kind === 'matview' },
   { node: 'VacuumRelation', since: 18, feature: 'VACUUM/ANALYZE ONLY', sqlstate: SYNTAX, when: (b) => b.relation !== undefined && !b.relation.inh },
 ];
 
@@ -186,6 +235,7 @@ export const FUNCTION_GATES: Record<string, FunctionGate> = {
   trim_scale: { since: 13 },
   min_scale: { since: 13 },
   gcd: { since: 13 },
+  pg_current_xact_id: { since: 13 },
   lcm: { since: 13 },
   date_bin: { since: 14 },
   string_to_table: { since: 14 },
@@ -236,6 +286,7 @@ export const FUNCTION_GATES: Record<string, FunctionGate> = {
 
 /** Built-in types by the major that introduced them. */
 export const TYPE_GATES: Record<string, number> = {
+  xid8: 13,
   int4multirange: 14, int8multirange: 14, nummultirange: 14, datemultirange: 14, tsmultirange: 14, tstzmultirange: 14, anymultirange: 14,
 };
 
