@@ -15,6 +15,8 @@ export interface Probe {
   since?: number;
   /** from `since` on it still fails, for another reason, with this SQLSTATE */
   laterError?: string;
+  /** why the reviewer cannot see this form in the parse tree */
+  staticallyBlind?: string;
   serverOnly?: boolean;
 }
 
@@ -33,7 +35,7 @@ export const FAILURE_RULES = new Set(['statement-will-fail', 'not-null-column-wi
 export function allProbes(): Probe[] {
   return [
     ...KNOWLEDGE_CASES.map((c) => ({ id: `case:${c.id}`, setup: c.setup, sameFile: c.sameFile, sql: c.sql, serverOnly: c.serverOnly })),
-    ...VERSION_FORMS.map((f) => ({ id: `form:${f.id}`, setup: f.setup, sql: f.sql, since: f.since, laterError: f.laterError, serverOnly: f.serverOnly })),
+    ...VERSION_FORMS.map((f) => ({ id: `form:${f.id}`, setup: f.setup, sql: f.sql, since: f.since, laterError: f.laterError, staticallyBlind: f.staticallyBlind, serverOnly: f.serverOnly })),
   ];
 }
 

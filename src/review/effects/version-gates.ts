@@ -121,6 +121,14 @@ export const VERSION_GATES: VersionGate[] = [
   { node: 'TableLikeClause', since: 14, feature: 'LIKE … INCLUDING COMPRESSION', sqlstate: SYNTAX, when: (b) => ((b.options ?? 0) & LIKE_COMPRESSION) !== 0 && ((b.options ?? 0) & ~LIKE_OPTIONS_BEFORE_ALL) === 0 },
   { node: 'AlterSubscriptionStmt', since: 14, feature: 'ALTER SUBSCRIPTION … ADD/DROP PUBLICATION', sqlstate: SYNTAX, when: (b) => b.kind === 'ALTER_SUBSCRIPTION_ADD_PUBLICATION' || b.kind === 'ALTER_SUBSCRIPTION_DROP_PUBLICATION' },
   ...roleGates({ pg_read_all_data: 14, pg_write_all_data: 14, pg_checkpoint: 15, pg_create_subscription: 16, pg_use_reserved_connections: 16, pg_maintain: 17, pg_signal_autovacuum_worker: 18 }),
+  {
+    node: 'A_Indirection',
+    since: 14,
+    feature: 'jsonb subscripting',
+    sqlstate: '42804',
+    // only a literal cast says the type; a jsonb column would need the expression typed (not done)
+    when: (b) => (b.indirection ?? []).some((i: Body) => i.A_Indices !== undefined) && names(b.arg?.TypeCast?.typeName?.names).at(-1) === 'jsonb',
+  },
   { node: 'SelectStmt', since: 14, feature: 'GROUP BY DISTINCT', sqlstate: SYNTAX, when: (b) => Boolean(b.groupDistinct) },
   { node: 'JoinExpr', since: 14, feature: 'JOIN … USING (…) AS alias', sqlstate: SYNTAX, when: (b) => b.join_using_alias !== undefined },
   // PostgreSQL 15
@@ -228,6 +236,8 @@ export interface FunctionGate {
   extension?: string;
   /** narrows to the calls that are new (an overload) */
   when?: (call: Body) => boolean;
+  /** how the finding names the form when it is not written as a call (default `name()`) */
+  feature?: string;
 }
 
 export const FUNCTION_GATES: Record<string, FunctionGate> = {
@@ -265,10 +275,10 @@ export const FUNCTION_GATES: Record<string, FunctionGate> = {
   erf: { since: 16 },
   erfc: { since: 16 },
   // SYSTEM_USER: older majors read it as a column name
-  system_user: { since: 16, sqlstate: '42703', when: (c) => c.funcformat === 'COERCE_SQL_SYNTAX' },
+  system_user: { since: 16, sqlstate: '42703', feature: 'SYSTEM_USER', when: (c) => c.funcformat === 'COERCE_SQL_SYNTAX' },
   // … AT LOCAL: timezone() with one argument
-  timezone: { since: 17, sqlstate: SYNTAX, when: (c) => c.funcformat === 'COERCE_SQL_SYNTAX' && (c.args ?? []).length === 1 },
-  random: { since: 17, when: (c) => (c.args ?? []).length === 2 },
+  timezone: { since: 17, sqlstate: SYNTAX, feature: '… AT LOCAL', when: (c) => c.funcformat === 'COERCE_SQL_SYNTAX' && (c.args ?? []).length === 1 },
+  random: { since: 17, feature: 'random(min, max)', when: (c) => (c.args ?? []).length === 2 },
   to_bin: { since: 17 },
   to_oct: { since: 17 },
   uuid_extract_timestamp: { since: 17 },
@@ -375,7 +385,7 @@ export function versionGates(node: Node, out: EffectsBuilder): void {
         });
         return;
       }
-      report(gate.since, `function ${name}()`, gate.sqlstate ?? UNDEFINED_FUNCTION);
+      report(gate.since, gate.feature ?? `function ${name}()`, gate.sqlstate ?? UNDEFINED_FUNCTION);
     } else if (isTypeName(body)) {
       const type = names(body.names).at(-1)?.toLowerCase();
       const since = type ? TYPE_GATES[type] : undefined;
