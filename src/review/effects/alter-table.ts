@@ -59,7 +59,7 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_DropNotNull: { lock: AEL, summary: 'DROP NOT NULL: catalog only' },
   AT_SetNotNull: { lock: AEL, summary: 'SET NOT NULL: scans the table unless a valid CHECK (col IS NOT NULL) proves it', effect: setNotNullEffect },
   AT_SetExpression: { lock: AEL, summary: 'SET EXPRESSION: recomputes a stored generated column (PG 17+)', effect: setExpressionEffect },
-  AT_DropExpression: { lock: AEL, summary: 'DROP EXPRESSION: catalog only (PG 13+)', effect: (_c, _t, _r, out) => out.requireVersion(13, 'ALTER COLUMN … DROP EXPRESSION') },
+  AT_DropExpression: { lock: AEL, summary: 'DROP EXPRESSION: catalog only (PG 13+)' },
   AT_SetStatistics: { lock: SUEL, summary: 'SET STATISTICS: catalog only' },
   AT_SetOptions: { lock: SUEL, summary: 'ALTER COLUMN SET (options): catalog only' },
   AT_ResetOptions: { lock: SUEL, summary: 'ALTER COLUMN RESET (options): catalog only' },
@@ -117,7 +117,7 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
     summary: 'DETACH PARTITION: AccessExclusive on parent and partition; CONCURRENTLY (PG 14+) only ShareUpdateExclusive but not in a transaction',
     effect: detachPartitionEffect,
   },
-  AT_DetachPartitionFinalize: { lock: SUEL, unobservable: 'only exists after a DETACH … CONCURRENTLY was interrupted', summary: 'DETACH PARTITION … FINALIZE', effect: (_c, _t, _r, out) => out.requireVersion(14, 'DETACH PARTITION … FINALIZE') },
+  AT_DetachPartitionFinalize: { lock: SUEL, unobservable: 'only exists after a DETACH … CONCURRENTLY was interrupted', summary: 'DETACH PARTITION … FINALIZE (PG 14+)' },
   AT_AddIdentity: { lock: AEL, summary: 'ADD GENERATED … AS IDENTITY on an existing column: catalog only' },
   AT_SetIdentity: { lock: AEL, summary: 'SET identity options: catalog only' },
   AT_DropIdentity: { lock: AEL, summary: 'DROP IDENTITY: catalog only' },
@@ -145,10 +145,9 @@ function addColumnEffect(cmd: AlterTableCmd, target: string, relation: Relation 
   else if (generated) {
     const virtual = generated.generated_kind === 'v';
     if (virtual) {
-      if (out.requireVersion(18, 'virtual generated columns')) out.notes.push(`${col} is a virtual generated column: computed on read, no rewrite`);
+      if (out.supports(18)) out.notes.push(`${col} is a virtual generated column: computed on read, no rewrite`);
     } else out.rewrite(target, `${col} is a stored generated column: computed and stored for every row`);
   } else if (defaultExpr) {
-    requireBuiltinFunctions(defaultExpr, out);
     const volatility = expressionVolatility(defaultExpr, out.ctx.catalog.functions);
     if (volatility === 'volatile') out.rewrite(target, `the default of ${col} is volatile: it is evaluated for every existing row`);
     else out.notes.push(`the default of ${col} is ${volatility}: stored once in the catalog, no rewrite`);
@@ -169,19 +168,6 @@ function addColumnEffect(cmd: AlterTableCmd, target: string, relation: Relation 
   }
 }
 
-/** Functions that became built in with a given major; before it they come from an extension. */
-const BUILTIN_SINCE: Record<string, { version: number; extension: string }> = {
-  gen_random_uuid: { version: 13, extension: 'pgcrypto' },
-};
-
-function requireBuiltinFunctions(expr: Node, out: EffectsBuilder): void {
-  const json = JSON.stringify(expr);
-  for (const [fn, { version, extension }] of Object.entries(BUILTIN_SINCE)) {
-    if (out.ctx.pgVersion >= version || out.ctx.catalog.extensions.has(extension) || !json.includes(`"sval":"${fn}"`)) continue;
-    out.fail({ message: `function ${fn}() does not exist before PostgreSQL ${version} unless the ${extension} extension is installed`, sqlstate: '42883', hint: `add CREATE EXTENSION IF NOT EXISTS ${extension}; to an earlier migration` });
-  }
-}
-
 function setNotNullEffect(cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder): void {
   const col = cmd.name ?? '';
   const column = relation?.columns.get(col);
@@ -199,7 +185,7 @@ function setNotNullEffect(cmd: AlterTableCmd, target: string, relation: Relation
 }
 
 function setExpressionEffect(cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder): void {
-  if (!out.requireVersion(17, 'ALTER COLUMN … SET EXPRESSION')) return;
+  if (!out.supports(17)) return;
   const column = relation?.columns.get(cmd.name ?? '');
   if (column?.generated === 'virtual') out.notes.push(`${column.name} is virtual: nothing is stored, no rewrite`);
   else out.rewrite(target, `SET EXPRESSION recomputes ${cmd.name} for every row`);
@@ -335,10 +321,9 @@ function addConstraintEffect(cmd: AlterTableCmd, target: string, relation: Relat
     case 'CONSTR_EXCLUSION':
       if (c.indexname) usingIndexEffect(cmd, target, relation, out);
       else out.scan(target, `the ${c.contype === 'CONSTR_PRIMARY' ? 'primary key' : c.contype === 'CONSTR_UNIQUE' ? 'unique' : 'exclusion'} index is built from the whole table while reads and writes wait`);
-      if (c.nulls_not_distinct) out.requireVersion(15, 'UNIQUE NULLS NOT DISTINCT');
       break;
     case 'CONSTR_NOTNULL':
-      if (out.requireVersion(18, 'ADD CONSTRAINT … NOT NULL') && validate) {
+      if (out.supports(18) && validate) {
         const col = names(c.keys)[0] ?? '';
         if (!relation?.columns.get(col)?.notNull) out.scan(target, `NOT NULL on ${col} is checked against every row`);
       }
@@ -346,8 +331,6 @@ function addConstraintEffect(cmd: AlterTableCmd, target: string, relation: Relat
     default:
       break;
   }
-  // the PG 18 parser marks enforced CHECK/FOREIGN KEY constraints explicitly; NOT ENFORCED leaves the flag out
-  if ((c.contype === 'CONSTR_CHECK' || c.contype === 'CONSTR_FOREIGN') && !c.is_enforced) out.requireVersion(18, 'NOT ENFORCED constraints');
 }
 
 /**
@@ -413,7 +396,7 @@ function persistenceEffect(target: string, relation: Relation | undefined, unlog
 }
 
 function setAccessMethodEffect(cmd: AlterTableCmd, target: string, relation: Relation | undefined, out: EffectsBuilder): void {
-  if (!out.requireVersion(15, 'SET ACCESS METHOD')) return;
+  if (!out.supports(15)) return;
   const current = relation?.accessMethod ?? 'heap';
   if ((cmd.name ?? 'heap') === current) out.notes.push(`${target.split('.')[1]} already uses ${current}: nothing to rewrite`);
   else out.rewrite(target, `SET ACCESS METHOD ${cmd.name ?? ''} rewrites the table`);
@@ -464,7 +447,7 @@ function detachPartitionEffect(cmd: AlterTableCmd, _target: string, _relation: R
   const spec = asNode<{ name?: RangeVar; concurrent?: boolean }>(cmd.def, 'PartitionCmd');
   const child = relationKey(spec?.name);
   if (spec?.concurrent) {
-    if (!out.requireVersion(14, 'DETACH PARTITION … CONCURRENTLY')) return;
+    if (!out.supports(14)) return;
     // the second of its two transactions takes ACCESS EXCLUSIVE on the partition (observed on 14–18)
     out.forbidden().fact('detach-partition-concurrently');
     out.lock(child, AEL);

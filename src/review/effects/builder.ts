@@ -117,10 +117,20 @@ export class EffectsBuilder {
     return this;
   }
 
-  requireVersion(min: number, feature: string): boolean {
+  /** Reports a form the target major does not accept yet (the version gates' one way of saying so). */
+  requireVersion(min: number, feature: string, sqlstate = '42601'): boolean {
     if (this.ctx.pgVersion >= min) return true;
-    this.fail({ message: `${feature} requires PostgreSQL ${min} or later (reviewing for ${this.ctx.pgVersion})`, sqlstate: '42601' });
+    this.fail({
+      message: `${feature} requires PostgreSQL ${min} or later (reviewing for ${this.ctx.pgVersion})`,
+      sqlstate,
+      hint: `requires PostgreSQL ${min}: run it on PostgreSQL ${min} or later (and review with --pg-version ${min}), or write the migration without ${feature}`,
+    });
     return false;
+  }
+
+  /** Whether the target major has a feature; the version gates report it when not, this only steers the model. */
+  supports(min: number): boolean {
+    return this.ctx.pgVersion >= min;
   }
 
   merge(other: EffectsBuilder): void {

@@ -11,6 +11,7 @@ import { alterTableEffects } from './alter-table.js';
 import { dropFunctionEffect, dropIndexEffect, dropSequenceEffect, dropTypeEffect } from './dependents.js';
 import { EffectsBuilder } from './builder.js';
 import type { AnalyzedEffects, EffectContext } from './builder.js';
+import { versionGates } from './version-gates.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: one table of handlers over every statement kind; each reads its own node's fields
 type Body = any;
@@ -130,6 +131,7 @@ export function analyzeEffects(node: Node | undefined, ctx: EffectContext): Anal
 function statementEffect(node: Node | undefined, out: EffectsBuilder): void {
   const tag = nodeTag(node);
   if (!tag || !node) return;
+  versionGates(node, out);
   const fact = (STATEMENT_FACTS as Record<string, StatementFact | undefined>)[tag];
   if (!fact) {
     out.unknown = true;
@@ -293,7 +295,6 @@ function createIndexEffect(stmt: Body, out: EffectsBuilder): void {
     out.notes.push(`${stmt.idxname} already exists: IF NOT EXISTS skips the build`);
     return;
   }
-  if (stmt.nulls_not_distinct) out.requireVersion(15, 'NULLS NOT DISTINCT');
   const partitioned = relation?.kind === 'partitioned';
   if (stmt.concurrent) {
     out.forbidden().fact('create-index-concurrently');
@@ -355,12 +356,11 @@ function reindexEffect(stmt: Body, out: EffectsBuilder): void {
   const concurrent = optionOn(stmt.params, 'concurrently');
   // before 14 the parenthesised list knows only VERBOSE; the keyword form (INDEX CONCURRENTLY x) carries no value
   const listed = ((stmt.params ?? []) as Node[]).map((p) => asNode<{ defname?: string; arg?: Node }>(p, 'DefElem')).filter((d) => d && d.defname !== 'verbose' && (d.arg !== undefined || d.defname === 'tablespace'));
-  if (listed.length > 0 && !out.requireVersion(14, `REINDEX (${listed.map((d) => d?.defname?.toUpperCase()).join(', ')} …)`)) return;
+  if (listed.length > 0 && !out.supports(14)) return;
   const kind: string = stmt.kind;
   const catalog = out.ctx.catalog;
   if (kind === 'REINDEX_OBJECT_SCHEMA' || kind === 'REINDEX_OBJECT_SYSTEM' || kind === 'REINDEX_OBJECT_DATABASE') {
     out.forbidden();
-    if (kind !== 'REINDEX_OBJECT_SCHEMA' && !stmt.name) out.requireVersion(16, `REINDEX ${kind === 'REINDEX_OBJECT_SYSTEM' ? 'SYSTEM' : 'DATABASE'} without a database name`);
     if (concurrent) {
       out.fact('reindex-concurrently');
       return;
@@ -391,7 +391,11 @@ function reindexEffect(stmt: Body, out: EffectsBuilder): void {
     return;
   }
   if (catalog.relation(table)?.kind === 'partitioned') {
-    if (!out.requireVersion(14, 'REINDEX of a partitioned table or index')) return;
+    if (!out.supports(14)) {
+      // 12 and 13 skip a partitioned table with a warning and reject a partitioned index (version gates)
+      out.notes.push('before PostgreSQL 14 REINDEX does not reach the partitions of a partitioned table');
+      return;
+    }
     if (!concurrent) out.forbidden();
     for (const p of catalog.partitionsOf(table)) {
       out.lock(p.key, concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
@@ -493,7 +497,7 @@ function clusterEffect(stmt: Body, out: EffectsBuilder): void {
   const key = relationKey(stmt.relation);
   if (out.ctx.catalog.relation(key)?.kind === 'partitioned') {
     // from 15: each partition in its own transaction, so not in a transaction block (engine case cluster-partitioned)
-    if (!out.requireVersion(15, 'CLUSTER of a partitioned table')) return;
+    if (!out.supports(15)) return;
     out.forbidden().lock(key, AEL);
     for (const p of out.ctx.catalog.partitionsOf(key)) out.lock(p.key, AEL).rewrite(p.key, `CLUSTER writes a new, sorted copy of partition ${p.key.split('.')[1]} while reads and writes wait`);
     return;
@@ -532,7 +536,11 @@ function createFunctionEffect(stmt: Body, out: EffectsBuilder): void {
   const body = stringValue(as) ?? names(asNode<{ items?: Node[] }>(as, 'List')?.items)[0];
   if (!body) return;
   try {
-    for (const raw of parseSync(body).stmts ?? []) readsOf(raw.stmt, out, false);
+    // PostgreSQL parses and analyses a LANGUAGE sql body when the function is created (check_function_bodies)
+    for (const raw of parseSync(body).stmts ?? []) {
+      if (raw.stmt) versionGates(raw.stmt, out);
+      readsOf(raw.stmt, out, false);
+    }
   } catch {
     // a body that does not parse fails CREATE FUNCTION itself; the parser reports that separately
   }
@@ -968,7 +976,7 @@ function dmlEffect(stmt: Body, out: EffectsBuilder, readsTarget: boolean): void 
 }
 
 function mergeEffect(stmt: Body, out: EffectsBuilder): void {
-  if (!out.requireVersion(15, 'MERGE')) return;
+  if (!out.supports(15)) return;
   dmlEffect(stmt, out, true);
   readsOf(stmt.sourceRelation, out, true);
 }
