@@ -36,7 +36,7 @@ function install(major) {
 const results = [];
 for (const major of majors) {
   install(major);
-  const run = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/engine/knowledge.test.ts', 'test/engine/version-forms.test.ts'], {
+  const run = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/engine/knowledge.test.ts', 'test/engine/version-forms.test.ts', 'test/engine/identifiers.test.ts'], {
     cwd: root,
     env: { ...process.env, DBTOOL_ENGINE_MAJOR: String(major) },
     encoding: 'utf8',

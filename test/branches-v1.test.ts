@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -15,44 +15,29 @@ import { git } from './git.js';
 
 /**
  * Two branches that each ran drizzle-kit v1's generate from the same parent, in a real git repository whose
- * drizzle-kit and drizzle-orm are 1.0 (the dev aliases drizzle-kit-v1 and drizzle-orm-v1). drizzle-kit v1
+ * drizzle-kit and drizzle-orm are 1.0 (from the test/drizzle-v1 workspace). drizzle-kit v1
  * accepts parallel branches whose changes commute and refuses conflicting ones; dbtool reports only the
  * latter, and generate --rebase rebuilds the branch's side on top of the base.
  */
 
 const ROOT = join(import.meta.dirname, '..');
+const V1_MODULES = join(ROOT, 'test', 'drizzle-v1', 'node_modules');
 
 /**
- * The project's drizzle-kit 1.0, copied (hard links) rather than linked: node resolves drizzle-kit's own
- * require('drizzle-orm') from its real path, and next to the alias in this repository that is drizzle-orm 0.45.
+ * The project's drizzle-kit 1.0 and drizzle-orm 1.0, from the test/drizzle-v1 workspace (a workspace so that its
+ * drizzle-kit bin never replaces the repository's 0.31 one). Linked by their real paths: drizzle-kit's own
+ * require('drizzle-orm') then finds drizzle-orm 1.0 next to it, the same copy the schema file imports.
  */
 function installV1(project: string): void {
-  // DRIZZLE_KIT_V1_DIR: a drizzle-kit 1.0 installed elsewhere, before npm install has brought the alias here
-  const kit = process.env.DRIZZLE_KIT_V1_DIR ?? join(ROOT, 'node_modules', 'drizzle-kit-v1');
-  const orm = join(ROOT, 'node_modules', 'drizzle-orm-v1');
-  if (!existsSync(kit) || !existsSync(orm)) throw new Error('drizzle-kit-v1 / drizzle-orm-v1 are not installed: run npm install (they are devDependencies)');
+  const kit = join(V1_MODULES, 'drizzle-kit');
+  const orm = join(V1_MODULES, 'drizzle-orm');
+  if (!existsSync(kit) || !existsSync(orm)) throw new Error('drizzle-kit / drizzle-orm 1.0 are not installed in test/drizzle-v1: run npm install (it is a workspace of this repository)');
   const modules = join(project, 'node_modules');
-  copyTree(realpathSync(kit), join(modules, 'drizzle-kit'));
+  mkdirSync(join(modules, '.bin'), { recursive: true });
+  symlinkSync(realpathSync(kit), join(modules, 'drizzle-kit'));
   symlinkSync(realpathSync(orm), join(modules, 'drizzle-orm'));
-  mkdirSync(join(modules, '.bin'));
   symlinkSync('../drizzle-kit/bin.cjs', join(modules, '.bin', 'drizzle-kit'));
   // dbtool itself and the test's pg client are resolved from this repository
-}
-
-function copyTree(from: string, to: string): void {
-  mkdirSync(to, { recursive: true });
-  for (const name of readdirSync(from)) {
-    const source = join(from, name);
-    const target = join(to, name);
-    if (statSync(source).isDirectory()) copyTree(source, target);
-    else {
-      try {
-        linkSync(source, target);
-      } catch {
-        copyFileSync(source, target);
-      }
-    }
-  }
 }
 
 const HEAD = "import { integer, pgTable, serial, text, varchar } from 'drizzle-orm/pg-core';\n";

@@ -73,11 +73,11 @@ describe('dbtool migrate on PostgreSQL 18', { timeout: 60_000 }, () => {
 
   it('with --transaction all, a failure rolls back every file of the run, as drizzle would', async () => {
     const url = await freshDatabase();
-    const dir = journalFolder({ '0000_init': INIT, '0001_ok': 'ALTER TABLE "users" ADD COLUMN "a" text;', '0002_bad': 'ALTER TABLE "users" ADD COLUMN "a" text;' });
+    const dir = journalFolder({ '0000_init': INIT, '0001_ok': 'ALTER TABLE "users" ADD COLUMN "a" text;', '0002_bad': 'SELECT 1 / 0;' });
     const run = await dbtool(['migrate', '--dir', dir, '--url', url, '--transaction', 'all', '--format', 'json']);
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);
-    expect(report.failure).toMatchObject({ migration: '0002_bad', sqlstate: '42701', rolledBack: ['0000_init', '0001_ok'], line: 1 });
+    expect(report.failure).toMatchObject({ migration: '0002_bad', sqlstate: '22012', rolledBack: ['0000_init', '0001_ok'], line: 1 });
     expect(report.applied).toEqual([]);
     expect(await withPg(url, async (c) => (await c.query("SELECT to_regclass('public.users')::text AS t")).rows[0].t)).toBeNull();
   });
