@@ -140,6 +140,16 @@ export class TransactionTracker implements TransactionView {
       labels.set(added.newVal, origin);
       this.newEnumValues.set(key, labels);
     }
+    // a renamed enum keeps its uncommitted values: they stay unusable under the new name
+    const renamed = asNode<{ renameType?: string; object?: Node; newname?: string }>(node, 'RenameStmt');
+    if (renamed?.renameType === 'OBJECT_TYPE' && renamed.newname) {
+      const oldKey = qualifiedKey(names(asNode<{ items?: Node[] }>(renamed.object, 'List')?.items));
+      const labels = this.newEnumValues.get(oldKey);
+      if (labels) {
+        this.newEnumValues.delete(oldKey);
+        this.newEnumValues.set(`${oldKey.split('.')[0]}.${renamed.newname}`, labels);
+      }
+    }
   }
 
   private endTransaction(): void {

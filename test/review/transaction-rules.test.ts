@@ -1,3 +1,4 @@
+import { PGlite } from '@electric-sql/pglite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { review } from '../../src/review/engine.js';
 import type { ReviewSettings } from '../../src/review/findings.js';
@@ -37,6 +38,20 @@ describe('enum-value-used-in-same-transaction', () => {
 
   it('fires inside an explicit BEGIN block when the runner adds none', () => {
     expect(folder([`BEGIN;\n${add}\n${use}\nCOMMIT;`], { transactionMode: 'none' })).toContain('0001:3 enum-value-used-in-same-transaction');
+  });
+
+  it('follows the type through a rename in the same run, as PostgreSQL does', async () => {
+    const rename = 'ALTER TYPE order_status RENAME TO order_state;';
+    expect(folder([add, rename, use])).toContain('0003:1 enum-value-used-in-same-transaction');
+    // the engine agrees: the renamed type's uncommitted value is still unsafe to use
+    const db = new PGlite();
+    try {
+      await db.exec(SHOP);
+      await db.exec(`BEGIN; ${add} ${rename}`);
+      await expect(db.exec(use)).rejects.toMatchObject({ code: '55P04' });
+    } finally {
+      await db.close();
+    }
   });
 
   it('ignores the label in a column of another type, and a type created in the same transaction', () => {
