@@ -23,6 +23,8 @@ export interface PGliteLike {
   query(sql: string, params?: unknown[]): Promise<unknown>;
   exec(sql: string): Promise<unknown>;
   readonly waitReady: Promise<void>;
+  /** the transaction status of the last ReadyForQuery (PGlite 0.2+) */
+  isInTransaction?(): boolean;
 }
 
 /** A drizzle database (node-postgres or pglite driver): its `$client` is the connection. */
@@ -157,8 +159,12 @@ async function pgliteSession(db: PGliteLike): Promise<BorrowedSession> {
     exec: async (sql: string) => void (await db.exec(sql)),
     // PGlite's query() always uses the extended protocol
     queryExtended: query,
-    // exec() is PGlite's simple protocol; an aborted transaction refuses the query
-    inTransaction: async () => ((await db.exec(IN_TRANSACTION).catch(() => [{ rows: [{ open: true }] }])) as Array<Rows<{ open: boolean }>>)[0]?.rows[0]?.open !== false,
+    // PGlite knows its transaction status exactly; its clock may not tell a block's start from the statement's
+    // within one millisecond, so the timestamp question (over exec(), its simple protocol) is only the fallback
+    inTransaction: async () =>
+      typeof db.isInTransaction === 'function'
+        ? db.isInTransaction()
+        : ((await db.exec(IN_TRANSACTION).catch(() => [{ rows: [{ open: true }] }])) as Array<Rows<{ open: boolean }>>)[0]?.rows[0]?.open !== false,
     close: async () => {
       if (closed) return;
       closed = true;

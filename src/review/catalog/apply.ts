@@ -11,7 +11,7 @@ import type { Column, Constraint, ConstraintKind, Relation } from './model.js';
 import { normalizeType } from './types.js';
 import { viewDependencies } from './view-deps.js';
 import { expressionTargets, functionIdentity, isUserType, ownColumnsRead, signatureTypes } from './dependencies.js';
-import type { Dependent } from './dependencies.js';
+import type { Dependent } from './dependency-records.js';
 import { dropColumn, dropFunctionDependents, dropIndexDependents, dropTypeDependents, pruneDependencies, referencingForeignKeys, usesColumn } from './drop-dependents.js';
 
 /** Records what a statement creates, changes or removes, after its effects have been judged. */

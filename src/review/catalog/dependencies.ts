@@ -1,58 +1,10 @@
 import type { Node } from '@pgsql/types';
-import { asNode, displayName, names, qualifiedKey, walk } from '../ast.js';
+import { asNode, names, qualifiedKey, walk } from '../ast.js';
 import type { Catalog } from './model.js';
+import { sameTarget } from './dependency-records.js';
+import type { Target } from './dependency-records.js';
 import { normalizeType } from './types.js';
 import { isBuiltinFunction } from '../expressions.js';
-
-/**
- * The object that depends: what PostgreSQL names in "… depends on …" and drops with CASCADE. Tables'
- * column types, domains' base types, views' relations and foreign keys' columns are read from the catalog
- * itself; these records hold the rest (pg_depend's normal and internal entries the history creates).
- */
-export type Dependent =
-  | { kind: 'default' | 'generated' | 'identity'; table: string; column: string }
-  | { kind: 'constraint' | 'trigger' | 'policy'; table: string; name: string }
-  | { kind: 'index' | 'view' | 'type'; key: string }
-  | { kind: 'function'; name: string; arity: number };
-
-/** What is depended on. Functions are known by bare name and argument count, as the catalog keeps them. */
-export type Target =
-  | { kind: 'sequence' | 'type' | 'index'; key: string }
-  | { kind: 'function'; name: string; arity: number }
-  | { kind: 'column'; table: string; column: string };
-
-export interface Dependency {
-  dependent: Dependent;
-  on: Target;
-}
-
-/** How PostgreSQL's error detail names a dependent object. */
-export function describeDependent(d: Dependent): string {
-  switch (d.kind) {
-    case 'default': return `default value for column ${d.column} of table ${displayName(d.table)}`;
-    case 'generated':
-    case 'identity': return `column ${d.column} of table ${displayName(d.table)}`;
-    case 'constraint': return `constraint ${d.name} on table ${displayName(d.table)}`;
-    case 'trigger': return `trigger ${d.name} on table ${displayName(d.table)}`;
-    case 'policy': return `policy ${d.name} on table ${displayName(d.table)}`;
-    case 'index': return `index ${displayName(d.key)}`;
-    case 'view': return `view ${displayName(d.key)}`;
-    case 'type': return `type ${displayName(d.key)}`;
-    case 'function': return `function ${d.name}`;
-  }
-}
-
-export function sameTarget(a: Target, b: Target): boolean {
-  if (a.kind !== b.kind) return false;
-  if (a.kind === 'function' && b.kind === 'function') return a.name === b.name && a.arity === b.arity;
-  if (a.kind === 'column' && b.kind === 'column') return a.table === b.table && a.column === b.column;
-  return (a as { key: string }).key === (b as { key: string }).key;
-}
-
-/** The table a dependent belongs to, if any: dropping the table (or its column) removes the record. */
-export function dependentTable(d: Dependent): string | undefined {
-  return 'table' in d ? d.table : undefined;
-}
 
 /**
  * What an expression stored in the catalog (a default, CHECK, generation or index expression, a view

@@ -1,4 +1,4 @@
-import type { Dependency, Dependent } from './dependencies.js';
+import type { Dependency, Dependent } from './dependency-records.js';
 import { isUserType } from './dependencies.js';
 import type { Node } from '@pgsql/types';
 import { names, walk } from '../ast.js';

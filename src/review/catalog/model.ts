@@ -1,8 +1,8 @@
 import type { Node } from '@pgsql/types';
 import type { TypeRef } from './types.js';
 import type { Volatility } from '../expressions.js';
-import { sameTarget } from './dependencies.js';
-import type { Dependency, Target } from './dependencies.js';
+import { sameTarget } from './dependency-records.js';
+import type { Dependency, Target } from './dependency-records.js';
 
 export interface Column {
   name: string;

@@ -1,6 +1,7 @@
 import { displayName } from '../ast.js';
-import { describeDependent, isUserType } from '../catalog/dependencies.js';
-import type { Dependency, Dependent } from '../catalog/dependencies.js';
+import { isUserType } from '../catalog/dependencies.js';
+import { describeDependent } from '../catalog/dependency-records.js';
+import type { Dependency, Dependent } from '../catalog/dependency-records.js';
 import { referencingForeignKeys } from '../catalog/drop-dependents.js';
 import type { Catalog, Relation } from '../catalog/model.js';
 import type { LockMode } from '../lock-modes.js';
