@@ -27,11 +27,20 @@ const STATEMENTS = [
 const work = mkdtempSync(join(tmpdir(), 'dbtool-bench-estimate-'));
 chmodSync(work, 0o755);
 const port = await new Promise((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => resolve(port));
+  });
 });
 const server = new EmbeddedPostgres({
-  databaseDir: join(work, 'data'), port, user: 'postgres', password: 'bench', persistent: false,
-  createPostgresUser: process.getuid?.() === 0, onLog: () => {}, onError: () => {},
+  databaseDir: join(work, 'data'),
+  port,
+  user: 'postgres',
+  password: 'bench',
+  persistent: false,
+  createPostgresUser: process.getuid?.() === 0,
+  onLog: () => {},
+  onError: () => {},
 });
 await server.initialise();
 await server.start();
@@ -49,10 +58,20 @@ try {
     await client.query('VACUUM ANALYZE users, events');
     const source = sizesFromStats(await readCatalogStats(db, { statementTimeoutMs: 60_000, lockTimeoutMs: 5000, now: () => new Date() }), 'bench');
     for (const [kind, sql] of STATEMENTS) {
-      const report = applySizes(review([{ files: [
-        { path: 'h.sql', migration: 'h', text: HISTORY, problems: [], review: false },
-        { path: 's.sql', migration: 's', text: `${sql};`, problems: [], review: true },
-      ] }], { pgVersion: 18, timezoneIsUtc: true, transactionMode: 'per-file' }), source);
+      const report = applySizes(
+        review(
+          [
+            {
+              files: [
+                { path: 'h.sql', migration: 'h', text: HISTORY, problems: [], review: false },
+                { path: 's.sql', migration: 's', text: `${sql};`, problems: [], review: true },
+              ],
+            },
+          ],
+          { pgVersion: 18, timezoneIsUtc: true, transactionMode: 'per-file' },
+        ),
+        source,
+      );
       const estimate = report.files[0].statements[0].estimate;
       // warm the cache as a busy production table would be, then measure inside a rolled-back transaction
       await client.query('SELECT count(*) FROM events');
@@ -74,6 +93,8 @@ let worst = 1;
 for (const r of rows) {
   const ratio = r.estimate ? Math.max(r.estimate / r.measured, r.measured / r.estimate) : Infinity;
   worst = Math.max(worst, ratio);
-  console.log(`${r.kind.padEnd(24)} ${String(r.rows).padStart(9)} ${`${r.estimate ?? '—'} ms`.padStart(10)} ${`${r.measured.toFixed(0)} ms`.padStart(10)} ${`${ratio.toFixed(2)}x`.padStart(7)}  ${r.blocks ?? '—'}`);
+  console.log(
+    `${r.kind.padEnd(24)} ${String(r.rows).padStart(9)} ${`${r.estimate ?? '—'} ms`.padStart(10)} ${`${r.measured.toFixed(0)} ms`.padStart(10)} ${`${ratio.toFixed(2)}x`.padStart(7)}  ${r.blocks ?? '—'}`,
+  );
 }
 console.log(`worst estimate/measured ratio: ${worst.toFixed(2)}x (target: within 4x)`);

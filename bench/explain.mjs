@@ -24,16 +24,38 @@ const { loadParser } = await dist('review/parse.js');
 
 const work = mkdtempSync(join(tmpdir(), 'dbtool-bench-explain-'));
 chmodSync(work, 0o755);
-const port = await new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
-const server = new EmbeddedPostgres({ databaseDir: join(work, 'data'), port, user: 'postgres', password: 'bench', persistent: false, createPostgresUser: process.getuid?.() === 0, onLog: () => {}, onError: () => {} });
+const port = await new Promise((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => resolve(port));
+  });
+});
+const server = new EmbeddedPostgres({
+  databaseDir: join(work, 'data'),
+  port,
+  user: 'postgres',
+  password: 'bench',
+  persistent: false,
+  createPostgresUser: process.getuid?.() === 0,
+  onLog: () => {},
+  onError: () => {},
+});
 await server.initialise();
 await server.start();
 const session = await openSession({ kind: 'server', url: `postgres://postgres:bench@127.0.0.1:${port}/postgres`, source: 'bench' });
 await loadParser();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const time = (fn) => { const t = process.hrtime.bigint(); const r = fn(); return [Number(process.hrtime.bigint() - t) / 1e6, r]; };
-const timeAsync = async (fn) => { const t = process.hrtime.bigint(); const r = await fn(); return [Number(process.hrtime.bigint() - t) / 1e6, r]; };
+const time = (fn) => {
+  const t = process.hrtime.bigint();
+  const r = fn();
+  return [Number(process.hrtime.bigint() - t) / 1e6, r];
+};
+const timeAsync = async (fn) => {
+  const t = process.hrtime.bigint();
+  const r = await fn();
+  return [Number(process.hrtime.bigint() - t) / 1e6, r];
+};
 
 // a plan of ~10,000 nodes: an Append over 5,000 index lookups, each under a Result or Limit
 await session.exec('CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, g::text FROM generate_series(1, 10000) g; ANALYZE t');
@@ -44,7 +66,11 @@ const color = new Chalk({ level: 1 });
 const renders = [];
 let nodes = 0;
 for (let i = 0; i < 7; i++) {
-  const [ms, out] = time(() => { const m = analyzePlan(big); const d = diagnose(m); return { n: m.nodes.length, text: renderPlan(m, d, { color, width: 120 }) }; });
+  const [ms, out] = time(() => {
+    const m = analyzePlan(big);
+    const d = diagnose(m);
+    return { n: m.nodes.length, text: renderPlan(m, d, { color, width: 120 }) };
+  });
   renders.push(ms);
   nodes = out.n;
 }
@@ -77,12 +103,21 @@ for (let i = 0; i < 30; i++) {
     const m = analyzePlan(readPlan(out.plan.json));
     renderPlan(m, diagnose(m), { color, width: 120 });
   });
-  if (i >= 5) { raw.push(rawMs); tool.push(toolMs); }
+  if (i >= 5) {
+    raw.push(rawMs);
+    tool.push(toolMs);
+  }
 }
 await session.close();
 await server.stop();
 rmSync(work, { recursive: true, force: true });
 
-console.log(`explain: render + diagnose a ${nodes.toLocaleString('en-US')}-node plan from PostgreSQL 18: ${median(renders).toFixed(0)} ms (median of 7; target <= 300 ms)`);
-console.log(`explain: --format html of the ${nodes.toLocaleString('en-US')}-node plan: ${median(htmlHidden).toFixed(0)} ms with literals hidden (${median(htmlNoQuery).toFixed(0)} ms for the plan without its 5,000-branch query text), ${median(htmlShown).toFixed(0)} ms with --show-literals, ${(htmlBytes / 1e6).toFixed(1)} MB (median of 7; target <= 1000 ms)`);
-console.log(`explain: bare EXPLAIN ANALYZE round trip ${median(raw).toFixed(2)} ms, dbtool's whole path ${median(tool).toFixed(2)} ms: overhead ${(median(tool) - median(raw)).toFixed(2)} ms warm (target <= 50 ms)`);
+console.log(
+  `explain: render + diagnose a ${nodes.toLocaleString('en-US')}-node plan from PostgreSQL 18: ${median(renders).toFixed(0)} ms (median of 7; target <= 300 ms)`,
+);
+console.log(
+  `explain: --format html of the ${nodes.toLocaleString('en-US')}-node plan: ${median(htmlHidden).toFixed(0)} ms with literals hidden (${median(htmlNoQuery).toFixed(0)} ms for the plan without its 5,000-branch query text), ${median(htmlShown).toFixed(0)} ms with --show-literals, ${(htmlBytes / 1e6).toFixed(1)} MB (median of 7; target <= 1000 ms)`,
+);
+console.log(
+  `explain: bare EXPLAIN ANALYZE round trip ${median(raw).toFixed(2)} ms, dbtool's whole path ${median(tool).toFixed(2)} ms: overhead ${(median(tool) - median(raw)).toFixed(2)} ms warm (target <= 50 ms)`,
+);

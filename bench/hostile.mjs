@@ -31,7 +31,9 @@ function run(label, args) {
   const lines = result.stderr.trim().split('\n');
   const peakKb = time ? Number(lines[lines.length - 1]) || 0 : 0;
   const out = Buffer.byteLength(result.stdout ?? '');
-  console.log(`${label.padEnd(58)} ${(ms / 1000).toFixed(2).padStart(8)} s   peak RSS ${peakKb ? `${(peakKb / 1024).toFixed(0)} MB` : 'n/a'}   stdout ${(out / 1e6).toFixed(1)} MB`);
+  console.log(
+    `${label.padEnd(58)} ${(ms / 1000).toFixed(2).padStart(8)} s   peak RSS ${peakKb ? `${(peakKb / 1024).toFixed(0)} MB` : 'n/a'}   stdout ${(out / 1e6).toFixed(1)} MB`,
+  );
 }
 
 // every statement is one blocking-full-scan finding (the first also missing-lock-timeout)

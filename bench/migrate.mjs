@@ -2,7 +2,7 @@
 // PostgreSQL (Dokploy, 186 journaled files) to fresh databases with dbtool migrate and with
 // drizzle-kit migrate in the same run, and prints both wall times and their ratio.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,11 +27,20 @@ const listed = new Set(JSON.parse(readFileSync(join(folder, 'meta', '_journal.js
 for (const name of readdirSync(folder)) if (name.endsWith('.sql') && !listed.has(name)) rmSync(join(folder, name));
 
 const port = await new Promise((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => resolve(port));
+  });
 });
 const server = new EmbeddedPostgres({
-  databaseDir: join(work, 'data'), port, user: 'postgres', password: 'bench', persistent: false,
-  createPostgresUser: process.getuid?.() === 0, onLog: () => {}, onError: () => {},
+  databaseDir: join(work, 'data'),
+  port,
+  user: 'postgres',
+  password: 'bench',
+  persistent: false,
+  createPostgresUser: process.getuid?.() === 0,
+  onLog: () => {},
+  onError: () => {},
   postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
 });
 await server.initialise();
@@ -59,16 +68,40 @@ for (let i = 0; i < runs; i++) {
   const node = process.execPath;
   const dbtool = join(root, 'bin', 'dbtool.js');
   // --allow-unsafe: the point here is applying speed; this history has findings dbtool would stop at
-  results.dbtool.push(timed('dbtool migrate (a transaction per file)', node, [dbtool, 'migrate', '--dir', folder, '--url', url(`dbtool_${i}`), '--allow-unsafe', '--format', 'json'], { cwd: work }));
-  results.dbtoolAll.push(timed('dbtool migrate --transaction all', node, [dbtool, 'migrate', '--dir', folder, '--url', url(`dbtoolall_${i}`), '--allow-unsafe', '--transaction', 'all', '--format', 'json'], { cwd: work }));
-  writeFileSync(join(work, 'drizzle.config.mjs'), `export default { dialect: 'postgresql', out: ${JSON.stringify(folder)}, dbCredentials: { url: ${JSON.stringify(url(`drizzle_${i}`))} } };\n`);
-  results.drizzle.push(timed('drizzle-kit 0.31 migrate', join(root, 'node_modules', '.bin', 'drizzle-kit'), ['migrate', '--config', join(work, 'drizzle.config.mjs')], { cwd: root }));
+  results.dbtool.push(
+    timed(
+      'dbtool migrate (a transaction per file)',
+      node,
+      [dbtool, 'migrate', '--dir', folder, '--url', url(`dbtool_${i}`), '--allow-unsafe', '--format', 'json'],
+      { cwd: work },
+    ),
+  );
+  results.dbtoolAll.push(
+    timed(
+      'dbtool migrate --transaction all',
+      node,
+      [dbtool, 'migrate', '--dir', folder, '--url', url(`dbtoolall_${i}`), '--allow-unsafe', '--transaction', 'all', '--format', 'json'],
+      { cwd: work },
+    ),
+  );
+  writeFileSync(
+    join(work, 'drizzle.config.mjs'),
+    `export default { dialect: 'postgresql', out: ${JSON.stringify(folder)}, dbCredentials: { url: ${JSON.stringify(url(`drizzle_${i}`))} } };\n`,
+  );
+  results.drizzle.push(
+    timed('drizzle-kit 0.31 migrate', join(root, 'node_modules', '.bin', 'drizzle-kit'), ['migrate', '--config', join(work, 'drizzle.config.mjs')], {
+      cwd: root,
+    }),
+  );
 }
 await admin.end();
 await server.stop();
 rmSync(work, { recursive: true, force: true });
 
-const median = (xs) => { const s = xs.map((x) => x.ms).sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (xs) => {
+  const s = xs.map((x) => x.ms).sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 console.log(`migrate: ${listed.size} Dokploy migrations onto an empty PostgreSQL 18 database; ${runs} runs, median wall time`);
 for (const list of Object.values(results)) console.log(`${list[0].label.padEnd(45)} ${median(list).toFixed(0).padStart(7)} ms`);
 console.log(`ratio dbtool (per-file transactions) / drizzle-kit: ${(median(results.dbtool) / median(results.drizzle)).toFixed(2)}x (target <= 1.00x)`);
@@ -84,10 +117,16 @@ function firstPgliteMigratePeakKb() {
     const dbtool = join(root, 'bin', 'dbtool.js');
     const result = existsSync('/usr/bin/time')
       ? spawnSync('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, dbtool, 'migrate'], { cwd: project, env, encoding: 'utf8' })
-      // without GNU time: the child reports its own peak as it exits
-      : spawnSync(process.execPath, ['--input-type=module', '-e',
-        `process.on('exit', () => process.stderr.write('maxrss_kb=' + process.resourceUsage().maxRSS + '\\n')); process.argv = [process.argv[0], ${JSON.stringify(dbtool)}, 'migrate']; await import(${JSON.stringify(pathToFileURL(dbtool).href)});`],
-        { cwd: project, env, encoding: 'utf8' });
+      : // without GNU time: the child reports its own peak as it exits
+        spawnSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `process.on('exit', () => process.stderr.write('maxrss_kb=' + process.resourceUsage().maxRSS + '\\n')); process.argv = [process.argv[0], ${JSON.stringify(dbtool)}, 'migrate']; await import(${JSON.stringify(pathToFileURL(dbtool).href)});`,
+          ],
+          { cwd: project, env, encoding: 'utf8' },
+        );
     const kb = Number(/maxrss_kb=(\d+)/.exec(result.stderr ?? '')?.[1]);
     if (result.status !== 0 || !kb) console.error(`first PGlite migrate failed (exit ${result.status}):\n${(result.stdout + result.stderr).slice(-2000)}`);
     return kb;
@@ -96,4 +135,6 @@ function firstPgliteMigratePeakKb() {
   }
 }
 const peaks = Array.from({ length: runs }, firstPgliteMigratePeakKb).sort((a, b) => a - b);
-console.log(`first migrate on embedded PGlite, peak RSS (median of ${runs})   ${(peaks[Math.floor(peaks.length / 2)] / 1024).toFixed(0).padStart(7)} MB (target < 300 MB)`);
+console.log(
+  `first migrate on embedded PGlite, peak RSS (median of ${runs})   ${(peaks[Math.floor(peaks.length / 2)] / 1024).toFixed(0).padStart(7)} MB (target < 300 MB)`,
+);

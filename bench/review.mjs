@@ -2,9 +2,9 @@
 // coverage of squawk's own test cases, dbtool's error and warning findings per corpus repo, then wall times
 // (cold, warm from the review cache, pre-merge, one file), peak RSS and their ratios to the targets. Never part of `npm test`: timings and counts belong here, not in assertions.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createJiti } from 'jiti';
@@ -33,7 +33,11 @@ const folders = readdirSync(corpus)
 
 // exactly the files dbtool reviews (journal order, down migrations left out), taken from its own reader
 const { loadInput } = await import(join(root, 'dist', 'drizzle', 'inputs.js'));
-const files = folders.flatMap((folder) => loadInput(folder, '/', () => '').files.filter((f) => f.text !== undefined).map((f) => resolve('/', f.path)));
+const files = folders.flatMap((folder) =>
+  loadInput(folder, '/', () => '')
+    .files.filter((f) => f.text !== undefined)
+    .map((f) => resolve('/', f.path)),
+);
 
 function squawkBinary() {
   const require = createRequire(join(root, 'package.json'));
@@ -81,7 +85,9 @@ await loadParser();
 const cov = coverage.squawkCoverage(cases);
 const frac = (x) => `${`${x.hit}/${x.total}`.padStart(7)} ${`(${coverage.percent(x)}%)`.padStart(8)}`;
 const { safety, style, rawSafety, rawStyle } = cov.totals;
-console.log(`squawk's test cases: ${cases.length} (${relative(root, coverage.SQUAWK_CASES_PATH)}); where squawk expects a rule to fire, dbtool fires a mapped rule on`);
+console.log(
+  `squawk's test cases: ${cases.length} (${relative(root, coverage.SQUAWK_CASES_PATH)}); where squawk expects a rule to fire, dbtool fires a mapped rule on`,
+);
 console.log(`  ${'squawk rule'.padEnd(46)} ${'kind'.padEnd(6)} ${'agreed cases'.padStart(16)}  ${'all cases'.padStart(16)}`);
 for (const r of cov.rules) console.log(`  ${r.rule.padEnd(46)} ${r.kind.padEnd(6)} ${frac(r)}  ${frac(cov.raw[r.rule])}`);
 console.log(`  ${'TOTAL safety'.padEnd(53)} ${frac(safety)}  ${frac(rawSafety)}`);
@@ -127,13 +133,20 @@ for (const [reason, group] of byReason) {
 console.log('');
 
 // ---- error and warning findings per corpus repo, from dbtool's JSON report (all folders, one process)
-const reviewed = spawnSync(process.execPath, [join(root, 'bin', 'dbtool.js'), 'review-migration', ...folders, '--format', 'json', '--no-cache'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const reviewed = spawnSync(process.execPath, [join(root, 'bin', 'dbtool.js'), 'review-migration', ...folders, '--format', 'json', '--no-cache'], {
+  encoding: 'utf8',
+  maxBuffer: 1 << 28,
+});
 if (reviewed.status !== 0 && reviewed.status !== 1) {
   console.error(`dbtool review-migration failed (exit ${reviewed.status}): ${reviewed.stderr.slice(0, 500)}`);
   process.exit(2);
 }
 const report = JSON.parse(reviewed.stdout);
-const repos = new Map(readdirSync(corpus).filter((p) => statSync(join(corpus, p)).isDirectory()).map((p) => [p, { files: 0, errors: 0, warnings: 0, errorRules: new Map() }]));
+const repos = new Map(
+  readdirSync(corpus)
+    .filter((p) => statSync(join(corpus, p)).isDirectory())
+    .map((p) => [p, { files: 0, errors: 0, warnings: 0, errorRules: new Map() }]),
+);
 for (const file of report.files) {
   const repo = relative(corpus, resolve(file.path)).split(sep)[0];
   const row = repos.get(repo);
@@ -151,7 +164,11 @@ const sumOf = (key) => rows.reduce((n, [, r]) => n + r[key], 0);
 console.log('dbtool findings per corpus repo (review-migration, default settings)');
 console.log(`  ${'repo'.padEnd(28)} ${'files'.padStart(5)} ${'errors'.padStart(6)} ${'warnings'.padStart(8)}  top error rules`);
 for (const [repo, r] of rows) {
-  const top = [...r.errorRules].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).slice(0, 3).map(([rule, n]) => `${rule} ${n}`).join(', ');
+  const top = [...r.errorRules]
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .slice(0, 3)
+    .map(([rule, n]) => `${rule} ${n}`)
+    .join(', ');
   console.log(`  ${repo.padEnd(28)} ${String(r.files).padStart(5)} ${String(r.errors).padStart(6)} ${String(r.warnings).padStart(8)}  ${top}`);
 }
 console.log(`  ${'TOTAL'.padEnd(28)} ${String(sumOf('files')).padStart(5)} ${String(sumOf('errors')).padStart(6)} ${String(sumOf('warnings')).padStart(8)}`);
@@ -175,7 +192,8 @@ const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
 const previous = journal.entries[journal.entries.length - 1];
 journal.entries.push({ ...previous, idx: previous.idx + 1, when: previous.when + 1000, tag: '0299_bench_new_migration' });
 writeFileSync(journalPath, JSON.stringify(journal, null, 2));
-const NEW_MIGRATION = 'ALTER TABLE "workflow" ADD COLUMN "archived_at" timestamp;\n--> statement-breakpoint\nCREATE INDEX "workflow_archived_at_idx" ON "workflow" USING btree ("archived_at");\n';
+const NEW_MIGRATION =
+  'ALTER TABLE "workflow" ADD COLUMN "archived_at" timestamp;\n--> statement-breakpoint\nCREATE INDEX "workflow_archived_at_idx" ON "workflow" USING btree ("archived_at");\n';
 const newFile = join(branch, '0299_bench_new_migration.sql');
 writeFileSync(newFile, NEW_MIGRATION);
 const aloneFile = join(scratch, 'alone', '0299_bench_new_migration.sql');
@@ -185,7 +203,11 @@ const preMergeCache = join(scratch, 'pre-merge-cache');
 
 const review = (paths, ...flags) => [dbtool, 'review-migration', ...paths, '--format', 'json', ...flags];
 // fills the caches the warm runs read (not timed)
-for (const [paths, dir] of [[folders, corpusCache], [[newFile], preMergeCache]]) spawnSync(node, review(paths, '--cache-dir', dir), { stdio: 'ignore' });
+for (const [paths, dir] of [
+  [folders, corpusCache],
+  [[newFile], preMergeCache],
+])
+  spawnSync(node, review(paths, '--cache-dir', dir), { stdio: 'ignore' });
 const cacheBytes = folderBytes(corpusCache);
 
 console.log(`corpus: ${folders.length} folders, ${files.length} files; ${runs} runs each, median wall time (peak RSS from one more run)`);
@@ -196,9 +218,13 @@ const filesCold = measure('dbtool, corpus as files, cold (--no-cache)', node, re
 const folderWarm = measure('dbtool, corpus as folders, warm (cache filled, unchanged)', node, review(folders, '--cache-dir', corpusCache), runs);
 const squawkCorpus = measure('squawk 2.66 (same files)', squawk, ['--reporter', 'json', ...files], runs);
 // pgfence stops at the first file it cannot parse: it gets the files without a syntax error
-const unparsable = new Set(report.files.filter((f) => [...f.findings, ...f.statements.flatMap((s) => s.findings)].some((x) => x.rule === 'syntax-error')).map((f) => resolve(f.path)));
+const unparsable = new Set(
+  report.files.filter((f) => [...f.findings, ...f.statements.flatMap((s) => s.findings)].some((x) => x.rule === 'syntax-error')).map((f) => resolve(f.path)),
+);
 const parsable = files.filter((f) => !unparsable.has(f));
-const pgfenceCorpus = pgfence && measure(`pgfence 0.1 (the ${parsable.length} files that parse)`, node, [pgfence, 'analyze', '--format', 'sql', '--output', 'json', ...parsable], runs, true);
+const pgfenceCorpus =
+  pgfence &&
+  measure(`pgfence 0.1 (the ${parsable.length} files that parse)`, node, [pgfence, 'analyze', '--format', 'sql', '--output', 'json', ...parsable], runs, true);
 const preCold = measure('dbtool, 1 new migration after sim (299 files), cold', node, review([newFile], '--no-cache'), 5);
 const preWarm = measure('dbtool, 1 new migration after sim (299 files), warm', node, review([newFile], '--cache-dir', preMergeCache), 5);
 const preAlone = measure('dbtool, the same new migration alone (no history)', node, review([aloneFile], '--no-cache'), 5);
@@ -210,14 +236,31 @@ const squawkOne = measure('squawk, one file, cold process', squawk, ['--reporter
 const pgfenceOne = pgfence && measure('pgfence, one file, cold process', node, [pgfence, 'analyze', '--format', 'sql', '--output', 'json', single], 7, true);
 
 const row = (m) => `  ${m.label.padEnd(62)} ${m.ms.toFixed(0).padStart(7)} ms   peak RSS ${m.peakKb ? `${(m.peakKb / 1024).toFixed(0)} MB` : 'n/a'}`;
-for (const m of [folderCold, filesCold, folderWarm, squawkCorpus, pgfenceCorpus, preCold, preWarm, preAlone, squawkNew, pgfenceNew, oneCold, squawkOne, pgfenceOne]) if (m) console.log(row(m));
+for (const m of [
+  folderCold,
+  filesCold,
+  folderWarm,
+  squawkCorpus,
+  pgfenceCorpus,
+  preCold,
+  preWarm,
+  preAlone,
+  squawkNew,
+  pgfenceNew,
+  oneCold,
+  squawkOne,
+  pgfenceOne,
+])
+  if (m) console.log(row(m));
 if (!pgfence) console.log('  pgfence: not installed (npm ci installs the @flvmnt/pgfence devDependency)');
 console.log(`  review cache of the corpus: ${(cacheBytes / 1024 / 1024).toFixed(1)} MB in ${corpusCache.replace(scratch, '<tmp>')}`);
-const ratio = (label, value, target) => console.log(`  ${label.padEnd(62)} ${value.toFixed(2).padStart(7)}x  (target <= ${target.toFixed(2)}x) ${value <= target ? 'met' : 'MISSED'}`);
+const ratio = (label, value, target) =>
+  console.log(`  ${label.padEnd(62)} ${value.toFixed(2).padStart(7)}x  (target <= ${target.toFixed(2)}x) ${value <= target ? 'met' : 'MISSED'}`);
 ratio('corpus as files / as folders (cold)', filesCold.ms / folderCold.ms, 1.1);
 ratio('corpus cold / squawk', folderCold.ms / squawkCorpus.ms, 2);
 ratio('corpus warm / squawk', folderWarm.ms / squawkCorpus.ms, 1);
-if (pgfenceCorpus) console.log(`  ${'corpus cold / pgfence (pgfence reviews fewer files)'.padEnd(62)} ${(folderCold.ms / pgfenceCorpus.ms).toFixed(2).padStart(7)}x`);
+if (pgfenceCorpus)
+  console.log(`  ${'corpus cold / pgfence (pgfence reviews fewer files)'.padEnd(62)} ${(folderCold.ms / pgfenceCorpus.ms).toFixed(2).padStart(7)}x`);
 ratio('pre-merge warm / the new migration alone', preWarm.ms / preAlone.ms, 1.3);
 console.log(`  ${'pre-merge cold / the new migration alone'.padEnd(62)} ${(preCold.ms / preAlone.ms).toFixed(2).padStart(7)}x`);
 console.log(`  ${'one file cold'.padEnd(62)} ${oneCold.ms.toFixed(0).padStart(7)} ms (target <= 150 ms) ${oneCold.ms <= 150 ? 'met' : 'MISSED'}`);

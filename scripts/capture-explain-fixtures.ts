@@ -5,10 +5,10 @@
 // `compare-only` captures the before/after pairs of fixtures/explain/compare/ (a change between two runs).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binariesFor, startServer } from '../test/engine/server.js';
 import type { Engine } from '../test/engine/server.js';
-import { ADVICE_SCENARIOS, ADVICE_SETUP } from '../test/explain-advice-scenarios.js';
+import { binariesFor, startServer } from '../test/engine/server.js';
 import type { Scenario } from '../test/explain-advice-scenarios.js';
+import { ADVICE_SCENARIOS, ADVICE_SETUP } from '../test/explain-advice-scenarios.js';
 
 const SETUP = `
 CREATE TABLE big (id int PRIMARY KEY, category int NOT NULL, a int NOT NULL, b int NOT NULL, payload text NOT NULL);
@@ -35,25 +35,68 @@ const SCENARIOS: Scenario[] = [
   { name: 'misestimate-quiet', sql: 'SELECT count(*) FROM big WHERE category = 5' },
   { name: 'sort-spill', settings: "SET work_mem = '64kB'", sql: 'SELECT id, payload FROM big ORDER BY payload' },
   { name: 'sort-spill-quiet', settings: "SET work_mem = '64MB'", sql: 'SELECT id, payload FROM big ORDER BY payload' },
-  { name: 'hash-spill', settings: "SET work_mem = '64kB'; SET enable_mergejoin = off; SET enable_nestloop = off", sql: 'SELECT count(*) FROM big JOIN wide ON wide.id = big.id' },
-  { name: 'hash-spill-quiet', settings: "SET work_mem = '256MB'; SET enable_mergejoin = off; SET enable_nestloop = off", sql: 'SELECT count(*) FROM big JOIN wide ON wide.id = big.id' },
+  {
+    name: 'hash-spill',
+    settings: "SET work_mem = '64kB'; SET enable_mergejoin = off; SET enable_nestloop = off",
+    sql: 'SELECT count(*) FROM big JOIN wide ON wide.id = big.id',
+  },
+  {
+    name: 'hash-spill-quiet',
+    settings: "SET work_mem = '256MB'; SET enable_mergejoin = off; SET enable_nestloop = off",
+    sql: 'SELECT count(*) FROM big JOIN wide ON wide.id = big.id',
+  },
   { name: 'hashagg-spill', settings: "SET work_mem = '64kB'; SET enable_sort = off", sql: 'SELECT payload, count(*) FROM big GROUP BY payload' },
-  { name: 'nested-loop', settings: 'SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_material = off', sql: 'SELECT count(*) FROM small JOIN ix ON ix.v = small.big_id' },
+  {
+    name: 'nested-loop',
+    settings: 'SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_material = off',
+    sql: 'SELECT count(*) FROM small JOIN ix ON ix.v = small.big_id',
+  },
   { name: 'nested-loop-quiet', sql: 'SELECT count(*) FROM small JOIN big ON big.id = small.big_id' },
   { name: 'index-filter', settings: 'SET enable_bitmapscan = off; SET enable_seqscan = off', sql: 'SELECT id FROM ix WHERE k < 50 AND v % 10 = 0' },
-  { name: 'heap-fetches', settings: 'SET enable_seqscan = off; SET enable_bitmapscan = off', sql: 'SELECT category, payload FROM big WHERE category BETWEEN 1 AND 30' },
-  { name: 'lossy-bitmap', settings: "SET work_mem = '64kB'; SET enable_seqscan = off; SET enable_indexscan = off; SET enable_indexonlyscan = off", sql: 'SELECT count(*) FROM wide WHERE id < 200000' },
-  { name: 'lossy-bitmap-quiet', settings: "SET work_mem = '64MB'; SET enable_seqscan = off; SET enable_indexscan = off; SET enable_indexonlyscan = off", sql: 'SELECT count(*) FROM wide WHERE id < 200000' },
+  {
+    name: 'heap-fetches',
+    settings: 'SET enable_seqscan = off; SET enable_bitmapscan = off',
+    sql: 'SELECT category, payload FROM big WHERE category BETWEEN 1 AND 30',
+  },
+  {
+    name: 'lossy-bitmap',
+    settings: "SET work_mem = '64kB'; SET enable_seqscan = off; SET enable_indexscan = off; SET enable_indexonlyscan = off",
+    sql: 'SELECT count(*) FROM wide WHERE id < 200000',
+  },
+  {
+    name: 'lossy-bitmap-quiet',
+    settings: "SET work_mem = '64MB'; SET enable_seqscan = off; SET enable_indexscan = off; SET enable_indexonlyscan = off",
+    sql: 'SELECT count(*) FROM wide WHERE id < 200000',
+  },
   { name: 'large-offset', sql: 'SELECT id FROM big ORDER BY id OFFSET 90000 LIMIT 10' },
   { name: 'large-offset-quiet', sql: 'SELECT id FROM big WHERE id > 90000 ORDER BY id LIMIT 10' },
-  { name: 'workers-not-launched', settings: 'SET max_parallel_workers = 0; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0', sql: 'SELECT count(*) FROM big WHERE payload LIKE \'a%\'' },
-  { name: 'workers-launched', settings: 'SET max_parallel_workers = 8; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0', sql: 'SELECT count(*) FROM big WHERE payload LIKE \'a%\'' },
-  { name: 'memoize-evictions', settings: "SET work_mem = '64kB'; SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_seqscan = off", sql: 'SELECT count(*) FROM child JOIN parent ON parent.id = child.parent_id' },
-  { name: 'memoize-quiet', settings: "SET work_mem = '64MB'; SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_seqscan = off", sql: 'SELECT count(*) FROM child JOIN parent ON parent.id = child.parent_id' },
+  {
+    name: 'workers-not-launched',
+    settings: 'SET max_parallel_workers = 0; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0',
+    sql: "SELECT count(*) FROM big WHERE payload LIKE 'a%'",
+  },
+  {
+    name: 'workers-launched',
+    settings: 'SET max_parallel_workers = 8; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0',
+    sql: "SELECT count(*) FROM big WHERE payload LIKE 'a%'",
+  },
+  {
+    name: 'memoize-evictions',
+    settings: "SET work_mem = '64kB'; SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_seqscan = off",
+    sql: 'SELECT count(*) FROM child JOIN parent ON parent.id = child.parent_id',
+  },
+  {
+    name: 'memoize-quiet',
+    settings: "SET work_mem = '64MB'; SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_seqscan = off",
+    sql: 'SELECT count(*) FROM child JOIN parent ON parent.id = child.parent_id',
+  },
   { name: 'not-analyzed', analyze: false, sql: 'SELECT id FROM big WHERE b = 7' },
   { name: 'cache-misses', sql: 'SELECT count(*) FROM wide' },
   { name: 'slow-fk-trigger', write: true, sql: 'DELETE FROM parent WHERE id <= 500' },
-  { name: 'planning-time', sql: 'SELECT 1 FROM small s1 JOIN small s2 USING (id) JOIN small s3 USING (id) JOIN small s4 USING (id) JOIN small s5 USING (id) JOIN small s6 USING (id) JOIN small s7 USING (id) JOIN small s8 USING (id) WHERE s1.id = 1' },
+  {
+    name: 'planning-time',
+    sql: 'SELECT 1 FROM small s1 JOIN small s2 USING (id) JOIN small s3 USING (id) JOIN small s4 USING (id) JOIN small s5 USING (id) JOIN small s6 USING (id) JOIN small s7 USING (id) JOIN small s8 USING (id) WHERE s1.id = 1',
+  },
 ];
 
 async function capture(engine: Engine, dir: string, scenarios = SCENARIOS, setup = SETUP): Promise<void> {
@@ -62,7 +105,13 @@ async function capture(engine: Engine, dir: string, scenarios = SCENARIOS, setup
   // the visibility map is only set by VACUUM: heap-fetches needs it unset, the rest do not care
   for (const scenario of scenarios) {
     await db.exec('BEGIN');
-    if (scenario.settings) await db.exec(scenario.settings.split(';').map((s) => s.replace(/^\s*SET /i, 'SET LOCAL ')).join(';'));
+    if (scenario.settings)
+      await db.exec(
+        scenario.settings
+          .split(';')
+          .map((s) => s.replace(/^\s*SET /i, 'SET LOCAL '))
+          .join(';'),
+      );
     const options = scenario.analyze === false ? 'VERBOSE, SETTINGS, FORMAT JSON' : 'ANALYZE, BUFFERS, VERBOSE, SETTINGS, FORMAT JSON';
     if (scenario.prepare) await db.exec(scenario.prepare);
     const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (${options}) ${scenario.sql}`);
@@ -79,7 +128,11 @@ async function capture(engine: Engine, dir: string, scenarios = SCENARIOS, setup
  * captured only when DBTOOL_JIT_BIN points at such a server's bin folder (Debian's postgresql package).
  */
 const JIT_SCENARIOS: Scenario[] = [
-  { name: 'jit-dominates', settings: 'SET jit = on; SET jit_above_cost = 0; SET jit_inline_above_cost = 0; SET jit_optimize_above_cost = 0', sql: 'SELECT sum(a + b), avg(category) FROM big WHERE id < 2000' },
+  {
+    name: 'jit-dominates',
+    settings: 'SET jit = on; SET jit_above_cost = 0; SET jit_inline_above_cost = 0; SET jit_optimize_above_cost = 0',
+    sql: 'SELECT sum(a + b), avg(category) FROM big WHERE id < 2000',
+  },
   { name: 'jit-quiet', settings: 'SET jit = off', sql: 'SELECT sum(a + b), avg(category) FROM big WHERE id < 2000' },
 ];
 
@@ -124,11 +177,22 @@ async function capturePairs(engine: Engine, dir: string): Promise<void> {
   await db.exec('SET max_parallel_workers_per_gather = 0');
   const once = async (pair: ComparePair, settings: string | undefined) => {
     await db.exec('BEGIN');
-    if (settings) await db.exec(settings.split(';').map((s) => s.replace(/^\s*SET /i, 'SET LOCAL ')).join(';'));
+    if (settings)
+      await db.exec(
+        settings
+          .split(';')
+          .map((s) => s.replace(/^\s*SET /i, 'SET LOCAL '))
+          .join(';'),
+      );
     const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, BUFFERS, VERBOSE, SETTINGS, FORMAT JSON) ${pair.sql}`);
     await db.exec('ROLLBACK');
     const plan = (rows[0]!['QUERY PLAN'] as Array<Record<string, unknown>>)[0]!;
-    return [{ ...plan, dbtool: { tool: 'dbtool', version: 'capture', query: pair.sql, server: { version: server, major: engine.major }, analyzed: true, generic: false } }];
+    return [
+      {
+        ...plan,
+        dbtool: { tool: 'dbtool', version: 'capture', query: pair.sql, server: { version: server, major: engine.major }, analyzed: true, generic: false },
+      },
+    ];
   };
   for (const pair of COMPARE_PAIRS) {
     await db.exec(pair.setup);

@@ -64,7 +64,10 @@ function prepareBase() {
 
 function review(bin, args, format) {
   const run = spawnSync(process.execPath, [bin, 'review-migration', ...args, '--format', format], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024, env: { ...env, NO_COLOR: '1' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...env, NO_COLOR: '1' },
   });
   if (run.error) fail(`could not run dbtool: ${run.error.message}`);
   return { code: run.status ?? 2, stdout: run.stdout, stderr: run.stderr };
@@ -137,7 +140,7 @@ async function upsertComment(api, repository, number, body) {
 function commentBody(markdown) {
   const body = `${MARKER}\n${markdown.trimEnd()}\n`;
   if (body.length <= COMMENT_LIMIT) return body;
-  const note = '\n\n… (cut to fit GitHub\'s comment size limit: see the workflow log or code scanning for the rest)\n';
+  const note = "\n\n… (cut to fit GitHub's comment size limit: see the workflow log or code scanning for the rest)\n";
   return body.slice(0, COMMENT_LIMIT - note.length) + note;
 }
 

@@ -29,20 +29,34 @@ const work = mkdtempSync(join(tmpdir(), 'dbtool-browser-'));
 const shots = join(work, 'screenshots');
 const started = Date.now();
 const failures = [];
-const fail = (what) => { failures.push(what); console.error(`FAIL ${what}`); };
+const fail = (what) => {
+  failures.push(what);
+  console.error(`FAIL ${what}`);
+};
 
 const fixtures = join(root, 'fixtures', 'explain');
 const contextOf = (plan) => ({
-  server: plan.dbtool?.server ?? null, query: plan.dbtool?.query, analyzed: plan.Plan['Actual Total Time'] !== undefined, generic: false, settings: plan.Settings ?? {},
+  server: plan.dbtool?.server ?? null,
+  query: plan.dbtool?.query,
+  analyzed: plan.Plan['Actual Total Time'] !== undefined,
+  generic: false,
+  settings: plan.Settings ?? {},
 });
-const pages = readdirSync(fixtures).filter((f) => f.endsWith('.json')).sort().map((name) => {
-  const plan = readPlan(readFileSync(join(fixtures, name), 'utf8'), name);
-  const metrics = analyzePlan(plan);
-  return {
-    name, html: renderPlanHtml(viewOf(plan, contextOf(plan), false), 'browser-test'),
-    types: [...new Set(metrics.nodes.map((n) => n.nodeType))].sort(), diagnostics: diagnose(metrics).map((d) => d.id).sort(),
-  };
-});
+const pages = readdirSync(fixtures)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((name) => {
+    const plan = readPlan(readFileSync(join(fixtures, name), 'utf8'), name);
+    const metrics = analyzePlan(plan);
+    return {
+      name,
+      html: renderPlanHtml(viewOf(plan, contextOf(plan), false), 'browser-test'),
+      types: [...new Set(metrics.nodes.map((n) => n.nodeType))].sort(),
+      diagnostics: diagnose(metrics)
+        .map((d) => d.id)
+        .sort(),
+    };
+  });
 const compareDir = join(fixtures, 'compare');
 for (const name of readdirSync(compareDir).filter((f) => f.includes('.before.'))) {
   const before = readPlan(readFileSync(join(compareDir, name), 'utf8'), name);
@@ -54,14 +68,29 @@ for (const name of readdirSync(compareDir).filter((f) => f.includes('.before.'))
 
 const userDataDir = mkdtempSync(join(work, 'profile-'));
 const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath, headless: true, viewport: { width: 1280, height: 900 },
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  executablePath,
+  headless: true,
+  viewport: { width: 1280, height: 900 },
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
-const page = context.pages()[0] ?? await context.newPage();
+const page = context.pages()[0] ?? (await context.newPage());
 let problems = [];
-page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+page.on('console', (m) => {
+  if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+});
 page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-page.on('request', (r) => { if (!/^(file|data):/.test(r.url())) problems.push(`network request: ${r.url()}`); });
+page.on('request', (r) => {
+  if (!/^(file|data):/.test(r.url())) problems.push(`network request: ${r.url()}`);
+});
 
 async function open(name, html) {
   const file = join(work, `${name}.html`);
@@ -87,7 +116,7 @@ try {
       const go = page.locator('.findings button.goto').first();
       if (await go.count()) {
         await go.click();
-        if (await page.locator('.tree .row.hl').count() !== 1) fail(`${p.name}: clicking a finding highlights no node`);
+        if ((await page.locator('.tree .row.hl').count()) !== 1) fail(`${p.name}: clicking a finding highlights no node`);
       }
     }
     for (const m of problems) fail(`${p.name}: ${m}`);
@@ -110,10 +139,37 @@ try {
 
   // a 10,001-node plan stays responsive
   const members = Array.from({ length: 5000 }, (_, i) => ({
-    'Node Type': 'Limit', 'Parent Relationship': 'Member', 'Total Cost': 8.3, 'Plan Rows': 1, 'Actual Total Time': 0.01, 'Actual Rows': 1, 'Actual Loops': 1, Output: ['t.v'],
-    Plans: [{ 'Node Type': 'Index Scan', 'Parent Relationship': 'Outer', 'Index Name': 't_pkey', 'Relation Name': 't', Schema: 'public', Alias: 't', 'Index Cond': `(t.id = ${i + 1})`, Output: ['t.v'], 'Total Cost': 8.3, 'Plan Rows': i === 4999 ? 1 : 1, 'Actual Total Time': i === 4999 ? 5 : 0.008, 'Actual Rows': i === 4999 ? 5000 : 1, 'Actual Loops': 1 }],
+    'Node Type': 'Limit',
+    'Parent Relationship': 'Member',
+    'Total Cost': 8.3,
+    'Plan Rows': 1,
+    'Actual Total Time': 0.01,
+    'Actual Rows': 1,
+    'Actual Loops': 1,
+    Output: ['t.v'],
+    Plans: [
+      {
+        'Node Type': 'Index Scan',
+        'Parent Relationship': 'Outer',
+        'Index Name': 't_pkey',
+        'Relation Name': 't',
+        Schema: 'public',
+        Alias: 't',
+        'Index Cond': `(t.id = ${i + 1})`,
+        Output: ['t.v'],
+        'Total Cost': 8.3,
+        'Plan Rows': i === 4999 ? 1 : 1,
+        'Actual Total Time': i === 4999 ? 5 : 0.008,
+        'Actual Rows': i === 4999 ? 5000 : 1,
+        'Actual Loops': 1,
+      },
+    ],
   }));
-  const big = { Plan: { 'Node Type': 'Append', 'Total Cost': 41500, 'Plan Rows': 5000, 'Actual Total Time': 60, 'Actual Rows': 5000, 'Actual Loops': 1, Plans: members }, 'Execution Time': 61, 'Planning Time': 20 };
+  const big = {
+    Plan: { 'Node Type': 'Append', 'Total Cost': 41500, 'Plan Rows': 5000, 'Actual Total Time': 60, 'Actual Rows': 5000, 'Actual Loops': 1, Plans: members },
+    'Execution Time': 61,
+    'Planning Time': 20,
+  };
   const t = Date.now();
   const bigHtml = renderPlanHtml(viewOf(big, contextOf(big), false), 'browser-test');
   const renderMs = Date.now() - t;
@@ -127,7 +183,9 @@ try {
   await page.waitForFunction(() => document.querySelectorAll('.tree [role=treeitem]').length > 5000);
   const expandMs = Date.now() - expandStart;
   for (const m of problems) fail(`big: ${m}`);
-  console.log(`10,001-node plan: HTML ${renderMs} ms in Node, page ready in ${loadMs} ms, a finding's node shown in ${clickMs} ms, expand all in ${expandMs} ms`);
+  console.log(
+    `10,001-node plan: HTML ${renderMs} ms in Node, page ready in ${loadMs} ms, a finding's node shown in ${clickMs} ms, expand all in ${expandMs} ms`,
+  );
   if (loadMs > 5000) fail(`big: the page took ${loadMs} ms to render (limit 5000)`);
   if (clickMs > 2000) fail(`big: a click took ${clickMs} ms (limit 2000)`);
   await page.screenshot({ path: join(shots, 'big.png') });

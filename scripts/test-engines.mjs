@@ -17,7 +17,11 @@ function newestVersion(major) {
   const versions = JSON.parse(execFileSync(npm, ['view', pkg, 'versions', '--json'], { encoding: 'utf8' }));
   const ofMajor = versions.filter((v) => v.startsWith(`${major}.`));
   if (ofMajor.length === 0) throw new Error(`no ${pkg} release for PostgreSQL ${major}`);
-  const key = (v) => v.split(/[.-]/).map((p) => (/^\d+$/.test(p) ? p.padStart(6, '0') : p)).join('.');
+  const key = (v) =>
+    v
+      .split(/[.-]/)
+      .map((p) => (/^\d+$/.test(p) ? p.padStart(6, '0') : p))
+      .join('.');
   return ofMajor.sort((a, b) => key(a).localeCompare(key(b))).at(-1);
 }
 
@@ -36,11 +40,21 @@ function install(major) {
 const results = [];
 for (const major of majors) {
   install(major);
-  const run = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/engine/knowledge.test.ts', 'test/engine/version-forms.test.ts', 'test/engine/identifiers.test.ts'], {
-    cwd: root,
-    env: { ...process.env, DBTOOL_ENGINE_MAJOR: String(major) },
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+      'run',
+      'test/engine/knowledge.test.ts',
+      'test/engine/version-forms.test.ts',
+      'test/engine/identifiers.test.ts',
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, DBTOOL_ENGINE_MAJOR: String(major) },
+      encoding: 'utf8',
+    },
+  );
   const output = `${run.stdout}${run.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
   const tests = output.match(/Tests\s+(.*)/)?.[1]?.trim() ?? 'no summary';
   results.push({ major, ok: run.status === 0, tests });

@@ -53,7 +53,9 @@ for (const major of majors.length ? majors : [12, 13, 14, 15, 16, 17, 18]) {
       if (verdict.rejected) rejectedCount++;
       if (!verdict.rejected && agrees && !showAll) continue;
       const server = verdict.rejected ? `rejects ${verdict.rejected.code} ${verdict.rejected.message}` : 'accepts';
-      const dbtool = said ? `dbtool: ${verdict.predicted.join(' | ')}` : `dbtool: no failure predicted${blind ? ` (statically blind: ${probe.staticallyBlind})` : ''}`;
+      const dbtool = said
+        ? `dbtool: ${verdict.predicted.join(' | ')}`
+        : `dbtool: no failure predicted${blind ? ` (statically blind: ${probe.staticallyBlind})` : ''}`;
       lines.push(`  ${agrees ? 'ok' : blind ? '--' : 'XX'} ${probe.id}: ${server}\n       ${dbtool}`);
     }
   } finally {
@@ -72,7 +74,8 @@ for (const probe of probes) {
   const rejected = byMajor.filter(([m, v]) => versionRejected(m, v)).map(([m]) => m);
   if (accepted.length === 0 || rejected.length === 0) {
     const expected = probe.since === undefined || (probe.since === 12 && accepted.length > 0);
-    if (!expected && byMajor.length > 1) console.log(`  ${probe.id}: curated since ${probe.since}, but ${accepted.length ? 'every major accepts it' : 'no major accepts it'}`);
+    if (!expected && byMajor.length > 1)
+      console.log(`  ${probe.id}: curated since ${probe.since}, but ${accepted.length ? 'every major accepts it' : 'no major accepts it'}`);
     continue;
   }
   const first = Math.min(...accepted);
@@ -80,5 +83,7 @@ for (const probe of probes) {
   const mismatch = probe.since !== undefined && probe.since !== first ? ` (curated since ${probe.since}!)` : '';
   console.log(`  ${first}+ ${probe.id} [${codes}; rejected on ${rejected.join(', ')}]${mismatch}`);
 }
-console.log(`\n${disagreements === 0 ? 'dbtool agrees with every server' : `${disagreements} disagreement(s) between dbtool and a server`}${blindCount ? ` (besides ${blindCount} rejection(s) of forms dbtool cannot see statically, marked --)` : ''}`);
+console.log(
+  `\n${disagreements === 0 ? 'dbtool agrees with every server' : `${disagreements} disagreement(s) between dbtool and a server`}${blindCount ? ` (besides ${blindCount} rejection(s) of forms dbtool cannot see statically, marked --)` : ''}`,
+);
 process.exitCode = disagreements === 0 ? 0 : 1;

@@ -1,5 +1,3 @@
-import { parseSizeSettings } from './stats/settings.js';
-import type { SizeSettings } from './stats/settings.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL } from './ai/core/models.js';
@@ -8,6 +6,8 @@ import { durationMs } from './migrate/durations.js';
 import { KNOWN_RULE_IDS } from './review/engine.js';
 import type { ReviewSettings, Severity } from './review/findings.js';
 import type { TransactionMode } from './review/transaction.js';
+import type { SizeSettings } from './stats/settings.js';
+import { parseSizeSettings } from './stats/settings.js';
 
 export const SUPPORTED_PG_VERSIONS = [12, 13, 14, 15, 16, 17, 18] as const;
 export const DEFAULT_PG_VERSION = 18;
@@ -67,7 +67,21 @@ interface FileConfig {
   cache?: unknown;
 }
 
-const KNOWN_KEYS = ['runner', 'pgVersion', 'timezone', 'transactionMode', 'runnerLockTimeout', 'rules', 'exclude', 'migrate', 'explain', 'ai', 'stats', 'sizes', 'cache'];
+const KNOWN_KEYS = [
+  'runner',
+  'pgVersion',
+  'timezone',
+  'transactionMode',
+  'runnerLockTimeout',
+  'rules',
+  'exclude',
+  'migrate',
+  'explain',
+  'ai',
+  'stats',
+  'sizes',
+  'cache',
+];
 const AI_KEYS = ['enabled', 'model', 'maxTokens'];
 const RULE_SETTINGS = ['error', 'warning', 'info', 'off'];
 
@@ -118,13 +132,24 @@ export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConf
   const problems: string[] = [];
   const pgVersion = parsePgVersion(flags.pgVersion ?? file.pgVersion ?? DEFAULT_PG_VERSION, flags.pgVersion ? '--pg-version' : `${where}: pgVersion`, problems);
   const timezone = flags.timezone ?? file.timezone ?? 'UTC';
-  if (typeof timezone !== 'string' || timezone.trim() === '') problems.push(`${flags.timezone ? '--timezone' : `${where}: timezone`} must be a time zone name such as "UTC"`);
-  const chosen = resolveRunner({ value: flags.runner, alias: flags.transactionMode === undefined ? undefined : { name: '--transaction-mode', value: flags.transactionMode, map: TRANSACTION_MODE_RUNNERS } }, file, where, problems, 'review');
+  if (typeof timezone !== 'string' || timezone.trim() === '')
+    problems.push(`${flags.timezone ? '--timezone' : `${where}: timezone`} must be a time zone name such as "UTC"`);
+  const chosen = resolveRunner(
+    {
+      value: flags.runner,
+      alias: flags.transactionMode === undefined ? undefined : { name: '--transaction-mode', value: flags.transactionMode, map: TRANSACTION_MODE_RUNNERS },
+    },
+    file,
+    where,
+    problems,
+    'review',
+  );
   const mode = RUNNER_TRANSACTION_MODE[chosen.runner];
   for (const key of Object.keys(file)) if (!KNOWN_KEYS.includes(key)) problems.push(`${where}: unknown setting "${key}" (known: ${KNOWN_KEYS.join(', ')})`);
   const rules = parseRules(file.rules, where, problems);
   const exclude = file.exclude ?? [];
-  if (!Array.isArray(exclude) || exclude.some((p) => typeof p !== 'string' || p.trim() === '')) problems.push(`${where}: exclude must be a list of glob patterns such as "drizzle/0000_*.sql"`);
+  if (!Array.isArray(exclude) || exclude.some((p) => typeof p !== 'string' || p.trim() === ''))
+    problems.push(`${where}: exclude must be a list of glob patterns such as "drizzle/0000_*.sql"`);
   const runnerLockTimeout = file.runnerLockTimeout ?? false;
   if (typeof runnerLockTimeout !== 'boolean') problems.push(`${where}: runnerLockTimeout must be true (your migration runner sets lock_timeout) or false`);
   const ai = parseAi(file.ai, flags, where, problems);
@@ -133,7 +158,22 @@ export function resolveReviewConfig(flags: ReviewFlags, cwd: string): ReviewConf
   const cache = file.cache ?? true;
   if (typeof cache !== 'boolean') problems.push(`${where}: cache must be true (keep review results in .dbtool/cache) or false`);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), problems.length === 1 ? 'Fix the setting above.' : 'Fix the settings listed above.');
-  return { pgVersion, timezone: String(timezone), transactionMode: mode, runner: chosen.runner, runnerSource: chosen.source, deprecations: chosen.deprecations, rules, exclude: exclude as string[], root, configPath: found?.path, runnerLockTimeout: runnerLockTimeout === true, ai, sizes, cache: cache !== false };
+  return {
+    pgVersion,
+    timezone: String(timezone),
+    transactionMode: mode,
+    runner: chosen.runner,
+    runnerSource: chosen.source,
+    deprecations: chosen.deprecations,
+    rules,
+    exclude: exclude as string[],
+    root,
+    configPath: found?.path,
+    runnerLockTimeout: runnerLockTimeout === true,
+    ai,
+    sizes,
+    cache: cache !== false,
+  };
 }
 
 function parseAi(value: unknown, flags: ReviewFlags, where: string, problems: string[]): AiConfig {
@@ -148,11 +188,22 @@ function parseAi(value: unknown, flags: ReviewFlags, where: string, problems: st
   const enabled = file.enabled ?? true;
   if (typeof enabled !== 'boolean') problems.push(`${where}: ai.enabled must be true or false (false forbids --ai in this repository)`);
   const model = flags.model ?? file.model ?? DEFAULT_MODEL;
-  if (typeof model !== 'string' || !/^[\w.:@/-]+$/.test(model)) problems.push(`${flags.model !== undefined ? '--model' : `${where}: ai.model`} must be a model id such as "${DEFAULT_MODEL}", not ${JSON.stringify(model)}`);
+  if (typeof model !== 'string' || !/^[\w.:@/-]+$/.test(model))
+    problems.push(
+      `${flags.model !== undefined ? '--model' : `${where}: ai.model`} must be a model id such as "${DEFAULT_MODEL}", not ${JSON.stringify(model)}`,
+    );
   const rawTokens = flags.aiMaxTokens ?? file.maxTokens ?? DEFAULT_MAX_TOKENS;
   const maxTokens = typeof rawTokens === 'number' ? rawTokens : /^\d+$/.test(String(rawTokens)) ? Number(rawTokens) : NaN;
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) problems.push(`${flags.aiMaxTokens !== undefined ? '--ai-max-tokens' : `${where}: ai.maxTokens`} must be a positive whole number of output tokens, not ${JSON.stringify(rawTokens)}`);
-  return { enabled: enabled !== false, model: String(model), maxTokens: Number.isInteger(maxTokens) && maxTokens > 0 ? maxTokens : DEFAULT_MAX_TOKENS, source: defaults.source };
+  if (!Number.isInteger(maxTokens) || maxTokens < 1)
+    problems.push(
+      `${flags.aiMaxTokens !== undefined ? '--ai-max-tokens' : `${where}: ai.maxTokens`} must be a positive whole number of output tokens, not ${JSON.stringify(rawTokens)}`,
+    );
+  return {
+    enabled: enabled !== false,
+    model: String(model),
+    maxTokens: Number.isInteger(maxTokens) && maxTokens > 0 ? maxTokens : DEFAULT_MAX_TOKENS,
+    source: defaults.source,
+  };
 }
 
 function parseRules(value: unknown, where: string, problems: string[]): Record<string, Severity | 'off'> {
@@ -164,7 +215,8 @@ function parseRules(value: unknown, where: string, problems: string[]): Record<s
   const rules: Record<string, Severity | 'off'> = {};
   for (const [id, setting] of Object.entries(value)) {
     if (!KNOWN_RULE_IDS.has(id)) problems.push(`${where}: rules: "${id}" is not a dbtool rule`);
-    else if (typeof setting !== 'string' || !RULE_SETTINGS.includes(setting)) problems.push(`${where}: rules.${id} must be one of ${RULE_SETTINGS.join(', ')}, not ${JSON.stringify(setting)}`);
+    else if (typeof setting !== 'string' || !RULE_SETTINGS.includes(setting))
+      problems.push(`${where}: rules.${id} must be one of ${RULE_SETTINGS.join(', ')}, not ${JSON.stringify(setting)}`);
     else rules[id] = setting as Severity | 'off';
   }
   return rules;
@@ -211,26 +263,42 @@ const TRANSACTION_MODE_RUNNERS: Record<string, Runner> = { all: 'drizzle', 'per-
 /** the deprecated migrate setting (--transaction, migrate.transaction) read as a runner */
 const MIGRATE_TRANSACTION_RUNNERS: Record<string, Runner> = { all: 'drizzle', 'per-file': 'dbtool' };
 
-interface RunnerAlias { name: string; value: unknown; map: Record<string, Runner> }
+interface RunnerAlias {
+  name: string;
+  value: unknown;
+  map: Record<string, Runner>;
+}
 
 /**
  * The runner from --runner, a deprecated flag, the config's "runner", or its deprecated keys ("transactionMode",
  * "migrate.transaction"), else the fallback. Deprecated names still work and leave a one-line note.
  */
-function resolveRunner(flags: { value: string | undefined; alias: RunnerAlias | undefined }, file: FileConfig, where: string, problems: string[], command: 'review' | 'migrate'): { runner: Runner; source: string; deprecations: string[] } {
+function resolveRunner(
+  flags: { value: string | undefined; alias: RunnerAlias | undefined },
+  file: FileConfig,
+  where: string,
+  problems: string[],
+  command: 'review' | 'migrate',
+): { runner: Runner; source: string; deprecations: string[] } {
   // without a setting the review assumes drizzle's migrator, and dbtool migrate is the runner itself
   const fallback: Runner = command === 'review' ? 'drizzle' : 'dbtool';
   const deprecations: string[] = [];
   const read = (name: string, value: unknown, map?: Record<string, Runner>): Runner | undefined => {
     const runner = map ? (typeof value === 'string' && Object.hasOwn(map, value) ? map[value] : undefined) : RUNNERS.find((r) => r === value);
     if (runner) return runner;
-    problems.push(map
-      ? `${name} must be one of ${Object.keys(map).map((k) => JSON.stringify(k)).join(', ')}, not ${JSON.stringify(value)} (deprecated: use "runner": ${RUNNER_CHOICES})`
-      : `${name} must be ${RUNNER_CHOICES}, not ${JSON.stringify(value)}`);
+    problems.push(
+      map
+        ? `${name} must be one of ${Object.keys(map)
+            .map((k) => JSON.stringify(k))
+            .join(', ')}, not ${JSON.stringify(value)} (deprecated: use "runner": ${RUNNER_CHOICES})`
+        : `${name} must be ${RUNNER_CHOICES}, not ${JSON.stringify(value)}`,
+    );
     return undefined;
   };
   const deprecated = (name: string, value: unknown, runner: Runner, flag: boolean) =>
-    deprecations.push(`dbtool: ${name} is deprecated: use ${flag ? `--runner ${runner}` : `"runner": "${runner}"`} (what ${JSON.stringify(value)} is taken as).`);
+    deprecations.push(
+      `dbtool: ${name} is deprecated: use ${flag ? `--runner ${runner}` : `"runner": "${runner}"`} (what ${JSON.stringify(value)} is taken as).`,
+    );
   if (flags.value !== undefined) {
     if (flags.alias) problems.push(`--runner and ${flags.alias.name} (its deprecated name) were both given: keep --runner only`);
     return { runner: read('--runner', flags.value) ?? fallback, source: '--runner', deprecations };
@@ -243,8 +311,14 @@ function resolveRunner(flags: { value: string | undefined; alias: RunnerAlias | 
   const section = file.migrate && typeof file.migrate === 'object' && !Array.isArray(file.migrate) ? (file.migrate as Record<string, unknown>) : {};
   // the old names, the command's own first: the review never read migrate.transaction and migrate never read
   // transactionMode, so each only fills in for the other (an invalid one is reported by its own command)
-  const review = file.transactionMode === undefined ? [] : [{ key: 'transactionMode', value: file.transactionMode, map: TRANSACTION_MODE_RUNNERS, own: command === 'review' }];
-  const migrate = section.transaction === undefined ? [] : [{ key: 'migrate.transaction', value: section.transaction, map: MIGRATE_TRANSACTION_RUNNERS, own: command === 'migrate' }];
+  const review =
+    file.transactionMode === undefined
+      ? []
+      : [{ key: 'transactionMode', value: file.transactionMode, map: TRANSACTION_MODE_RUNNERS, own: command === 'review' }];
+  const migrate =
+    section.transaction === undefined
+      ? []
+      : [{ key: 'migrate.transaction', value: section.transaction, map: MIGRATE_TRANSACTION_RUNNERS, own: command === 'migrate' }];
   const old = (command === 'review' ? [...review, ...migrate] : migrate)
     .filter((k) => k.own || (typeof k.value === 'string' && Object.hasOwn(k.map, k.value)))
     .map((k) => ({ ...k, runner: read(`${where}: ${k.key}`, k.value, k.map) }));
@@ -253,7 +327,10 @@ function resolveRunner(flags: { value: string | undefined; alias: RunnerAlias | 
   if (file.runner !== undefined) {
     const runner = read(`${where}: runner`, file.runner);
     const differ = old.find((k) => k.runner && runner && k.runner !== runner);
-    if (differ) problems.push(`${where}: runner (${JSON.stringify(file.runner)}) and ${differ.key} (${JSON.stringify(differ.value)}) name different runners: keep only "runner"`);
+    if (differ)
+      problems.push(
+        `${where}: runner (${JSON.stringify(file.runner)}) and ${differ.key} (${JSON.stringify(differ.value)}) name different runners: keep only "runner"`,
+      );
     return { runner: runner ?? fallback, source: `${where}: runner`, deprecations };
   }
   const first = old[0];
@@ -294,22 +371,49 @@ export function resolveMigrateConfig(flags: MigrateFlags, cwd: string): MigrateC
   const where = `${found?.path ?? 'config'}: migrate`;
   const section = found?.config.migrate ?? {};
   const problems: string[] = [];
-  if (!section || typeof section !== 'object' || Array.isArray(section)) throw new ConfigError(`${where} must be an object such as {"lockTimeout": "5s", "retries": 5}`);
+  if (!section || typeof section !== 'object' || Array.isArray(section))
+    throw new ConfigError(`${where} must be an object such as {"lockTimeout": "5s", "retries": 5}`);
   const file = section as Record<string, unknown>;
   for (const key of Object.keys(file)) if (!MIGRATE_KEYS.includes(key)) problems.push(`${where}: unknown setting "${key}" (known: ${MIGRATE_KEYS.join(', ')})`);
   // dbtool migrate is the runner when nothing says otherwise; "drizzle" makes it run the way drizzle's migrator does
-  const chosen = resolveRunner({ value: flags.runner, alias: flags.transaction === undefined ? undefined : { name: '--transaction', value: flags.transaction, map: MIGRATE_TRANSACTION_RUNNERS } },
-    found?.config ?? {}, found?.path ?? 'config', problems, 'migrate');
-  if (chosen.runner === 'none') problems.push(`${chosen.source}: "none" describes a runner that wraps nothing (psql); dbtool migrate always runs migrations in transactions, so it takes --runner dbtool (a transaction per file) or drizzle (one for the run)`);
+  const chosen = resolveRunner(
+    {
+      value: flags.runner,
+      alias: flags.transaction === undefined ? undefined : { name: '--transaction', value: flags.transaction, map: MIGRATE_TRANSACTION_RUNNERS },
+    },
+    found?.config ?? {},
+    found?.path ?? 'config',
+    problems,
+    'migrate',
+  );
+  if (chosen.runner === 'none')
+    problems.push(
+      `${chosen.source}: "none" describes a runner that wraps nothing (psql); dbtool migrate always runs migrations in transactions, so it takes --runner dbtool (a transaction per file) or drizzle (one for the run)`,
+    );
   const transaction = chosen.runner === 'drizzle' ? 'all' : 'per-file';
   const retries = Number(flags.retries ?? file.retries ?? MIGRATE_DEFAULTS.retries);
-  if (!Number.isInteger(retries) || retries < 0) problems.push(`${flags.retries ? '--retries' : `${where}.retries`} must be a whole number (0 gives up at the first lock timeout)`);
+  if (!Number.isInteger(retries) || retries < 0)
+    problems.push(`${flags.retries ? '--retries' : `${where}.retries`} must be a whole number (0 gives up at the first lock timeout)`);
   const duration = durationReader(problems);
-  const lockTimeoutMs = duration(flags.lockTimeout ?? file.lockTimeout ?? MIGRATE_DEFAULTS.lockTimeout, flags.lockTimeout ? '--lock-timeout' : `${where}.lockTimeout`);
-  const statementTimeoutMs = duration(flags.statementTimeout ?? file.statementTimeout ?? MIGRATE_DEFAULTS.statementTimeout, flags.statementTimeout ? '--statement-timeout' : `${where}.statementTimeout`);
+  const lockTimeoutMs = duration(
+    flags.lockTimeout ?? file.lockTimeout ?? MIGRATE_DEFAULTS.lockTimeout,
+    flags.lockTimeout ? '--lock-timeout' : `${where}.lockTimeout`,
+  );
+  const statementTimeoutMs = duration(
+    flags.statementTimeout ?? file.statementTimeout ?? MIGRATE_DEFAULTS.statementTimeout,
+    flags.statementTimeout ? '--statement-timeout' : `${where}.statementTimeout`,
+  );
   const lockWaitMs = duration(flags.lockWait ?? file.lockWait ?? MIGRATE_DEFAULTS.lockWait, flags.lockWait ? '--lock-wait' : `${where}.lockWait`);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), problems.length === 1 ? 'Fix the setting above.' : 'Fix the settings listed above.');
-  return { runner: chosen.runner === 'drizzle' ? 'drizzle' : 'dbtool', transaction, deprecations: chosen.deprecations, lockTimeoutMs, statementTimeoutMs, retries, lockWaitMs };
+  return {
+    runner: chosen.runner === 'drizzle' ? 'drizzle' : 'dbtool',
+    transaction,
+    deprecations: chosen.deprecations,
+    lockTimeoutMs,
+    statementTimeoutMs,
+    retries,
+    lockWaitMs,
+  };
 }
 
 /** Reads a duration setting, adding a problem (and giving 0) when it is not one. */
@@ -333,11 +437,15 @@ export interface ExplainConfig {
 const EXPLAIN_DEFAULTS = { statementTimeout: '30s', lockTimeout: '2s' };
 const EXPLAIN_KEYS = Object.keys(EXPLAIN_DEFAULTS);
 
-export function resolveExplainConfig(flags: { statementTimeout?: string | undefined; lockTimeout?: string | undefined; config?: string | undefined }, cwd: string): ExplainConfig {
+export function resolveExplainConfig(
+  flags: { statementTimeout?: string | undefined; lockTimeout?: string | undefined; config?: string | undefined },
+  cwd: string,
+): ExplainConfig {
   const found = locateConfig(flags.config, cwd);
   const where = `${found?.path ?? 'config'}: explain`;
   const section = found?.config.explain ?? {};
-  if (!section || typeof section !== 'object' || Array.isArray(section)) throw new ConfigError(`${where} must be an object such as {"statementTimeout": "30s", "lockTimeout": "2s"}`);
+  if (!section || typeof section !== 'object' || Array.isArray(section))
+    throw new ConfigError(`${where} must be an object such as {"statementTimeout": "30s", "lockTimeout": "2s"}`);
   const file = section as Record<string, unknown>;
   const problems: string[] = [];
   for (const key of Object.keys(file)) if (!EXPLAIN_KEYS.includes(key)) problems.push(`${where}: unknown setting "${key}" (known: ${EXPLAIN_KEYS.join(', ')})`);

@@ -6,32 +6,32 @@
  * be inside a transaction (each file commits).
  */
 import { resolve } from 'node:path';
-import { borrowSession, refuseOpenTransaction } from './api/session.js';
-import type { MigrationDatabase } from './api/session.js';
-import { IntegrityError, MigrationError, MigrationStoppedError, ReviewBlockedError } from './api/errors.js';
 import type { AppliedMigration } from './api/errors.js';
-import { addProgress } from './migrate/progress.js';
+import { IntegrityError, MigrationError, MigrationStoppedError, ReviewBlockedError } from './api/errors.js';
+import { ruleOptionProblems } from './api/rule-options.js';
+import type { MigrationDatabase } from './api/session.js';
+import { borrowSession, refuseOpenTransaction } from './api/session.js';
 import { ConfigError } from './errors.js';
-import { DEFAULT_BOOKKEEPING, readApplied, tableShape } from './migrate/bookkeeping.js';
 import type { Bookkeeping } from './migrate/bookkeeping.js';
+import { DEFAULT_BOOKKEEPING, readApplied, tableShape } from './migrate/bookkeeping.js';
 import { durationMs } from './migrate/durations.js';
 import { readDrizzleFolder } from './migrate/local.js';
-import { migrate as runMigrations } from './migrate/migrate.js';
 import type { MigrateEvent } from './migrate/migrate.js';
-import { folderStatus, needsAttention } from './migrate/state.js';
+import { migrate as runMigrations } from './migrate/migrate.js';
+import { addProgress } from './migrate/progress.js';
 import type { AppliedRow, MigrationState } from './migrate/state.js';
-import { ruleOptionProblems } from './api/rule-options.js';
+import { folderStatus, needsAttention } from './migrate/state.js';
 import type { Report } from './review/engine.js';
 import type { Severity } from './review/findings.js';
 import { loadParser } from './review/parse.js';
 
-export type { MigrationDatabase, PgClientLike, PgPoolLike, PGliteLike, DrizzleDatabaseLike } from './api/session.js';
-export { IntegrityError, MigrationError, MigrationStoppedError, ReviewBlockedError } from './api/errors.js';
 export type { AppliedMigration, BlockingFinding } from './api/errors.js';
+export { IntegrityError, MigrationError, MigrationStoppedError, ReviewBlockedError } from './api/errors.js';
+export type { DrizzleDatabaseLike, MigrationDatabase, PGliteLike, PgClientLike, PgPoolLike } from './api/session.js';
 export { ConfigError, DatabaseError, DbtoolError, LockWaitError, UsageError } from './errors.js';
+export type { Blocker } from './migrate/blockers.js';
 export type { IntegrityProblem, MigrateEvent } from './migrate/migrate.js';
 export type { AppliedRow, MigrationState } from './migrate/state.js';
-export type { Blocker } from './migrate/blockers.js';
 
 /** A duration: milliseconds, or a string such as "500ms", "5s", "2min". */
 export type Duration = number | string;
@@ -145,8 +145,14 @@ export async function status(db: MigrationDatabase, options: FolderOptions): Pro
     return {
       upToDate: !needsAttention(state),
       migrations: state.migrations.map((s) => ({
-        name: s.migration.name, path: s.migration.path, state: s.state, hash: s.migration.hash, createdAt: s.migration.createdAt, row: s.row,
-        ...(s.progress ? { progress: s.progress } : {}), ...(s.unrecorded ? { unrecorded: s.unrecorded } : {}),
+        name: s.migration.name,
+        path: s.migration.path,
+        state: s.state,
+        hash: s.migration.hash,
+        createdAt: s.migration.createdAt,
+        row: s.row,
+        ...(s.progress ? { progress: s.progress } : {}),
+        ...(s.unrecorded ? { unrecorded: s.unrecorded } : {}),
       })),
       unknown: state.unknown,
     };
@@ -166,7 +172,10 @@ function bookkeepingOf(options: FolderOptions): Bookkeeping {
   const schema = options.migrationsSchema ?? DEFAULT_BOOKKEEPING.schema;
   const table = options.migrationsTable ?? DEFAULT_BOOKKEEPING.table;
   if (typeof schema !== 'string' || schema === '' || typeof table !== 'string' || table === '') {
-    throw new ConfigError('migrationsSchema and migrationsTable must be non-empty strings', 'Leave them out for drizzle\'s defaults (drizzle.__drizzle_migrations).');
+    throw new ConfigError(
+      'migrationsSchema and migrationsTable must be non-empty strings',
+      "Leave them out for drizzle's defaults (drizzle.__drizzle_migrations).",
+    );
   }
   return { schema, table };
 }
@@ -182,14 +191,15 @@ function runnerSettings(options: MigrateOptions) {
   const statementTimeoutMs = duration('statementTimeout', options.statementTimeout, 0);
   const lockWaitMs = duration('lockWait', options.lockWait, '10min');
   const retries = options.retries ?? 5;
-  if (!Number.isInteger(retries) || retries < 0) problems.push(`retries: ${JSON.stringify(retries)} is not a whole number (0 gives up at the first lock timeout)`);
+  if (!Number.isInteger(retries) || retries < 0)
+    problems.push(`retries: ${JSON.stringify(retries)} is not a whole number (0 gives up at the first lock timeout)`);
   const runner = options.runner ?? 'dbtool';
   if (runner !== 'dbtool' && runner !== 'drizzle') problems.push(`runner: ${JSON.stringify(runner)} is not "dbtool" or "drizzle"`);
   const rules = options.rules ?? {};
   ruleOptionProblems(rules, problems);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), 'Fix the migrate() options above.');
   return {
-    transaction: runner === 'drizzle' ? 'all' as const : 'per-file' as const,
+    transaction: runner === 'drizzle' ? ('all' as const) : ('per-file' as const),
     lockTimeoutMs,
     statementTimeoutMs,
     retries,

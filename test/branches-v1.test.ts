@@ -1,17 +1,17 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm-v1/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm-v1/node-postgres/migrator';
 // drizzle-orm 1.0 (the dev alias drizzle-orm-v1): its migrator reads the <timestamp>_<name> folders
 import { drizzle } from 'drizzle-orm-v1/pglite';
 import { migrate } from 'drizzle-orm-v1/pglite/migrator';
-import { drizzle as drizzlePg } from 'drizzle-orm-v1/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm-v1/node-postgres/migrator';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbtool, freshDatabase, stopSharedServer } from './migrate/helpers.js';
 import { git } from './git.js';
+import { dbtool, freshDatabase, stopSharedServer } from './migrate/helpers.js';
 
 /**
  * Two branches that each ran drizzle-kit v1's generate from the same parent, in a real git repository whose
@@ -31,7 +31,8 @@ const V1_MODULES = join(ROOT, 'test', 'drizzle-v1', 'node_modules');
 function installV1(project: string): void {
   const kit = join(V1_MODULES, 'drizzle-kit');
   const orm = join(V1_MODULES, 'drizzle-orm');
-  if (!existsSync(kit) || !existsSync(orm)) throw new Error('drizzle-kit / drizzle-orm 1.0 are not installed in test/drizzle-v1: run npm install (it is a workspace of this repository)');
+  if (!existsSync(kit) || !existsSync(orm))
+    throw new Error('drizzle-kit / drizzle-orm 1.0 are not installed in test/drizzle-v1: run npm install (it is a workspace of this repository)');
   const modules = join(project, 'node_modules');
   mkdirSync(join(modules, '.bin'), { recursive: true });
   symlinkSync(realpathSync(kit), join(modules, 'drizzle-kit'));
@@ -43,7 +44,8 @@ function installV1(project: string): void {
 const HEAD = "import { integer, pgTable, serial, text, varchar } from 'drizzle-orm/pg-core';\n";
 const USERS = "export const users = pgTable('users', { id: serial('id').primaryKey(), email: text('email') });\n";
 const USERS_NICK = "export const users = pgTable('users', { id: serial('id').primaryKey(), email: text('email'), nick: text('nick') });\n";
-const USERS_320_NICK = "export const users = pgTable('users', { id: serial('id').primaryKey(), email: varchar('email', { length: 320 }), nick: text('nick') });\n";
+const USERS_320_NICK =
+  "export const users = pgTable('users', { id: serial('id').primaryKey(), email: varchar('email', { length: 320 }), nick: text('nick') });\n";
 const USERS_255 = "export const users = pgTable('users', { id: serial('id').primaryKey(), email: varchar('email', { length: 255 }) });\n";
 const ORDERS = "export const orders = pgTable('orders', { id: serial('id').primaryKey(), userId: integer('user_id').notNull() });\n";
 const BACKFILL = '-- Custom SQL migration file, put your code below! --\nUPDATE "users" SET "nick" = "email" WHERE "nick" IS NULL;\n';
@@ -54,9 +56,13 @@ function kit(cwd: string, ...args: string[]): string {
   return run.stdout + run.stderr;
 }
 
-const folders = (repo: string) => readdirSync(join(repo, 'drizzle')).filter((n) => /^\d{14}_/.test(n)).sort();
+const folders = (repo: string) =>
+  readdirSync(join(repo, 'drizzle'))
+    .filter((n) => /^\d{14}_/.test(n))
+    .sort();
 const folderOf = (repo: string, name: string) => folders(repo).find((f) => f.endsWith(`_${name}`))!;
-const snapshotOf = (repo: string, folder: string) => JSON.parse(readFileSync(join(repo, 'drizzle', folder, 'snapshot.json'), 'utf8')) as { id: string; prevIds: string[] };
+const snapshotOf = (repo: string, folder: string) =>
+  JSON.parse(readFileSync(join(repo, 'drizzle', folder, 'snapshot.json'), 'utf8')) as { id: string; prevIds: string[] };
 
 /**
  * main: init, then (after the branch point) a change of its own. feature: one generated migration and a
@@ -68,7 +74,10 @@ function branches(conflicting: boolean): string {
   installV1(repo);
   writeFileSync(join(repo, '.gitignore'), 'node_modules\n');
   writeFileSync(join(repo, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  writeFileSync(join(repo, 'drizzle.config.ts'), "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n");
+  writeFileSync(
+    join(repo, 'drizzle.config.ts'),
+    "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n",
+  );
   writeFileSync(join(repo, 'schema.ts'), HEAD + USERS);
   git(repo, 'init', '-q');
   kit(repo, '--name', 'init');
@@ -102,7 +111,9 @@ function mergeLikePeopleDo(repo: string, conflicting: boolean): void {
   git(repo, 'commit', '-qm', 'merge main');
 }
 
-interface Review { files: Array<{ migration: string; findings: Array<{ rule: string; severity: string; message: string; help: string }> }> }
+interface Review {
+  files: Array<{ migration: string; findings: Array<{ rule: string; severity: string; message: string; help: string }> }>;
+}
 const rulesOf = (report: Review, migration: string) => report.files.find((f) => f.migration === migration)?.findings.map((f) => f.rule) ?? [];
 const BRANCH_RULES = ['migration-behind-base', 'snapshot-fork', 'snapshot-chain-broken'];
 const branchRules = (report: Review) => report.files.flatMap((f) => f.findings.map((x) => x.rule)).filter((r) => BRANCH_RULES.includes(r));
@@ -145,7 +156,13 @@ describe('drizzle-kit v1: branches that both changed users.email', { timeout: 24
     expect(rulesOf(report, folderOf(repo, 'backfill_nick'))).toContain('migration-behind-base');
     const finding = report.files.find((f) => f.migration === addNick)!.findings.find((f) => f.rule === 'migration-behind-base')!;
     expect(finding.severity).toBe('error');
-    expect(finding.message).toContain(`in parallel with main's ${git(repo, 'ls-tree', '--name-only', 'main', 'drizzle/').split('\n').filter(Boolean).map((p) => p.slice('drizzle/'.length)).find((f) => f.endsWith('_main_change'))}`);
+    expect(finding.message).toContain(
+      `in parallel with main's ${git(repo, 'ls-tree', '--name-only', 'main', 'drizzle/')
+        .split('\n')
+        .filter(Boolean)
+        .map((p) => p.slice('drizzle/'.length))
+        .find((f) => f.endsWith('_main_change'))}`,
+    );
     expect(finding.message).toContain('alter_column public.users.email');
     expect(finding.help).toContain('dbtool generate --rebase main');
   });
@@ -228,8 +245,16 @@ describe('drizzle-kit v1: branches that both changed users.email', { timeout: 24
     try {
       await migrate(drizzle({ client: db }), { migrationsFolder: join(repo, 'drizzle') });
       await db.exec("INSERT INTO users (email) VALUES ('a@example.com')");
-      const columns = await db.query<{ c: string }>("SELECT table_name || '.' || column_name || ':' || data_type AS c FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1");
-      expect(columns.rows.map((r) => r.c)).toEqual(['orders.id:integer', 'orders.user_id:integer', 'users.email:character varying', 'users.id:integer', 'users.nick:text']);
+      const columns = await db.query<{ c: string }>(
+        "SELECT table_name || '.' || column_name || ':' || data_type AS c FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1",
+      );
+      expect(columns.rows.map((r) => r.c)).toEqual([
+        'orders.id:integer',
+        'orders.user_id:integer',
+        'users.email:character varying',
+        'users.id:integer',
+        'users.nick:text',
+      ]);
       const applied = await db.query<{ name: string }>('SELECT name FROM drizzle.__drizzle_migrations ORDER BY id');
       expect(applied.rows.map((r) => r.name)).toEqual(all);
     } finally {
@@ -301,13 +326,16 @@ describe('drizzle-kit v1: branches that both changed users.email', { timeout: 24
 });
 
 describe('drizzle-kit v1: a branch that renamed a column', { timeout: 240_000 }, () => {
-  it('without a terminal, --rebase stops at drizzle-kit\'s rename question and passes --hints on', async () => {
+  it("without a terminal, --rebase stops at drizzle-kit's rename question and passes --hints on", async () => {
     const repo = mkdtempSync(join(tmpdir(), 'dbtool-branches-v1-rename-'));
     repos.push(repo);
     installV1(repo);
     writeFileSync(join(repo, '.gitignore'), 'node_modules\n');
     writeFileSync(join(repo, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-    writeFileSync(join(repo, 'drizzle.config.ts'), "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n");
+    writeFileSync(
+      join(repo, 'drizzle.config.ts'),
+      "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n",
+    );
     const mailed = "export const users = pgTable('users', { id: serial('id').primaryKey(), mail: text('mail') });\n";
     const hints = JSON.stringify([{ type: 'rename', kind: 'column', from: ['public', 'users', 'email'], to: ['public', 'users', 'mail'] }]);
     writeFileSync(join(repo, 'schema.ts'), HEAD + USERS);

@@ -1,16 +1,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { drizzle } from 'drizzle-orm/pglite';
-import { migrate } from 'drizzle-orm/pglite/migrator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import { dbtool, freshDatabase, stopSharedServer } from './migrate/helpers.js';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from './git.js';
+import { dbtool, freshDatabase, stopSharedServer } from './migrate/helpers.js';
 
 /**
  * Two branches that each ran drizzle-kit generate from the same parent, in a real git repository with the
@@ -33,9 +33,12 @@ function kit(cwd: string, ...args: string[]): string {
   return run.stdout + run.stderr;
 }
 
-interface Journal { entries: Array<{ idx: number; when: number; tag: string }> }
+interface Journal {
+  entries: Array<{ idx: number; when: number; tag: string }>;
+}
 const journalOf = (repo: string): Journal => JSON.parse(readFileSync(join(repo, 'drizzle', 'meta', '_journal.json'), 'utf8')) as Journal;
-const snapshotOf = (repo: string, n: number): { id: string; prevId: string } => JSON.parse(readFileSync(join(repo, 'drizzle', 'meta', `${String(n).padStart(4, '0')}_snapshot.json`), 'utf8')) as { id: string; prevId: string };
+const snapshotOf = (repo: string, n: number): { id: string; prevId: string } =>
+  JSON.parse(readFileSync(join(repo, 'drizzle', 'meta', `${String(n).padStart(4, '0')}_snapshot.json`), 'utf8')) as { id: string; prevId: string };
 
 /**
  * main: 0000_init, then 0001_orders (after the branch point). feature: 0001_add_nick (generated) and
@@ -46,7 +49,10 @@ function branches(): string {
   symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'));
   writeFileSync(join(repo, '.gitignore'), 'node_modules\n');
   writeFileSync(join(repo, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  writeFileSync(join(repo, 'drizzle.config.ts'), "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n");
+  writeFileSync(
+    join(repo, 'drizzle.config.ts'),
+    "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n",
+  );
   writeFileSync(join(repo, 'schema.ts'), HEAD + USERS);
   git(repo, 'init', '-q');
   kit(repo, '--name', 'init');
@@ -85,7 +91,9 @@ function mergeLikePeopleDo(repo: string): void {
   git(repo, 'commit', '-qm', 'merge main');
 }
 
-interface Review { files: Array<{ migration: string; findings: Array<{ rule: string; severity: string; message: string; help: string }> }> }
+interface Review {
+  files: Array<{ migration: string; findings: Array<{ rule: string; severity: string; message: string; help: string }> }>;
+}
 const fileRules = (report: Review, migration: string) => report.files.find((f) => f.migration === migration)?.findings.map((f) => f.rule) ?? [];
 
 const repos: string[] = [];
@@ -185,15 +193,24 @@ describe('branches that both generated migrations', { timeout: 240_000 }, () => 
     // nothing is left for drizzle-kit to generate, and the reviewer finds no branch collision
     expect(kit(repo)).toMatch(/no schema changes/i);
     const review = JSON.parse((await dbtool(['review-migration', 'drizzle', '--base', 'main', '--format', 'json'], { cwd: repo })).stdout) as Review;
-    const collisions = ['migration-behind-base', 'migration-number-collision', 'journal-idx-out-of-order', 'snapshot-fork', 'snapshot-chain-broken', 'journal-out-of-order'];
+    const collisions = [
+      'migration-behind-base',
+      'migration-number-collision',
+      'journal-idx-out-of-order',
+      'snapshot-fork',
+      'snapshot-chain-broken',
+      'journal-out-of-order',
+    ];
     expect(review.files.flatMap((f) => f.findings.map((x) => x.rule)).filter((r) => collisions.includes(r))).toEqual([]);
     // drizzle-orm's own migrator applies the folder to an empty database: both branches' changes are there
     const db = new PGlite();
     try {
-      await db.exec("SELECT 1");
+      await db.exec('SELECT 1');
       await migrate(drizzle(db), { migrationsFolder: join(repo, 'drizzle') });
       await db.exec("INSERT INTO users (email) VALUES ('a@example.com')");
-      const columns = await db.query<{ table_name: string; column_name: string }>("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2");
+      const columns = await db.query<{ table_name: string; column_name: string }>(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2",
+      );
       expect(columns.rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual(['orders.id', 'orders.user_id', 'users.email', 'users.id', 'users.nick']);
       const applied = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
       expect(applied.rows[0]?.n).toBe(4);

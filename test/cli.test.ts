@@ -84,7 +84,10 @@ describe('dbtool review-migration', () => {
 
   it('reviews v1 folders (<timestamp>_<name>/migration.sql) in timestamp order', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dbtool-v1-'));
-    for (const [name, sql] of [['20250101000000_init', INIT], ['20250102000000_more', 'ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL;']] as const) {
+    for (const [name, sql] of [
+      ['20250101000000_init', INIT],
+      ['20250102000000_more', 'ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL;'],
+    ] as const) {
       mkdirSync(join(dir, name));
       writeFileSync(join(dir, name, 'migration.sql'), sql);
     }
@@ -127,7 +130,10 @@ describe('dbtool review-migration', () => {
   });
 
   it('a justified dbtool-ignore turns an error into exit 0; one without a reason keeps exit 1', () => {
-    const ok = journalFolder({ '0000_init': INIT, '0001_index': '-- dbtool-ignore blocking-full-scan: users is tiny\nCREATE INDEX "users_email_idx" ON "users" ("email");' });
+    const ok = journalFolder({
+      '0000_init': INIT,
+      '0001_index': '-- dbtool-ignore blocking-full-scan: users is tiny\nCREATE INDEX "users_email_idx" ON "users" ("email");',
+    });
     const silenced = dbtool(['review-migration', ok]);
     expect(silenced.code).toBe(0);
     expect(silenced.stdout).toContain('1 silenced by dbtool-ignore');
@@ -154,7 +160,10 @@ describe('dbtool review-migration', () => {
 
   it('runnerLockTimeout in the config silences missing-lock-timeout, and must be a boolean', () => {
     const project = journalFolder({ '0000_init': INIT, '0001_add': 'ALTER TABLE "users" ADD COLUMN "name" text;' });
-    const rules = () => JSON.parse(dbtool(['review-migration', '.', '--format', 'json'], { cwd: project }).stdout).files[1].statements[0].findings.map((f: { rule: string }) => f.rule);
+    const rules = () =>
+      JSON.parse(dbtool(['review-migration', '.', '--format', 'json'], { cwd: project }).stdout).files[1].statements[0].findings.map(
+        (f: { rule: string }) => f.rule,
+      );
     expect(rules()).toEqual(['missing-lock-timeout']);
     writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ runnerLockTimeout: true }));
     expect(rules()).toEqual([]);
@@ -165,7 +174,11 @@ describe('dbtool review-migration', () => {
   });
 
   it('exclude patterns in the config skip files but keep them as history', () => {
-    const project = journalFolder({ '0000_init': INIT, '0001_index': 'CREATE INDEX "users_email_idx" ON "users" ("email");', '0002_widen': 'ALTER TABLE "users" ALTER COLUMN "email" SET DATA TYPE varchar(50);' });
+    const project = journalFolder({
+      '0000_init': INIT,
+      '0001_index': 'CREATE INDEX "users_email_idx" ON "users" ("email");',
+      '0002_widen': 'ALTER TABLE "users" ALTER COLUMN "email" SET DATA TYPE varchar(50);',
+    });
     writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ exclude: ['0001_*.sql'] }));
     const report = JSON.parse(dbtool(['review-migration', '.', '--format', 'json'], { cwd: project }).stdout);
     expect(report.files.map((f: { migration: string }) => f.migration)).toEqual(['0000_init', '0002_widen']);

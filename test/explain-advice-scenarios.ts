@@ -43,12 +43,20 @@ export const SERIAL = 'SET max_parallel_workers_per_gather = 0';
 export const ADVICE_SCENARIOS: Scenario[] = [
   { name: 'advice-varchar-eq', settings: SERIAL, sql: "SELECT u.id FROM users u WHERE u.email = 'user123@example.com'" },
   { name: 'advice-varchar-like', settings: SERIAL, sql: "SELECT u.id FROM users u WHERE u.email LIKE 'user123@%'" },
-  { name: 'advice-varchar-param', settings: `${SERIAL}; SET plan_cache_mode = force_generic_plan`, prepare: 'PREPARE q(text) AS SELECT u.id FROM users u WHERE u.email = $1', sql: "EXECUTE q('user123@example.com')" },
+  {
+    name: 'advice-varchar-param',
+    settings: `${SERIAL}; SET plan_cache_mode = force_generic_plan`,
+    prepare: 'PREPARE q(text) AS SELECT u.id FROM users u WHERE u.email = $1',
+    sql: "EXECUTE q('user123@example.com')",
+  },
   { name: 'advice-citext-eq', settings: SERIAL, sql: "SELECT u.id FROM users u WHERE u.handle = 'handle123'" },
   { name: 'advice-enum-range', settings: SERIAL, sql: "SELECT u.id FROM users u WHERE u.created_at > '2024-06-01' AND u.status = 'banned'" },
   { name: 'advice-uuid-eq', settings: SERIAL, sql: "SELECT e.id FROM events e WHERE e.user_id = md5('u123')::uuid" },
   { name: 'advice-lower-email', settings: SERIAL, sql: "SELECT u.id FROM users u WHERE lower(u.email) = 'user123@example.com'" },
-  { name: 'join-without-index', settings: SERIAL, sql: "SELECT e.id, e.kind FROM events e JOIN users u ON u.id = e.user_id WHERE u.email = 'user123@example.com'" },
+  {
+    name: 'join-without-index',
+    settings: SERIAL,
+    sql: "SELECT e.id, e.kind FROM events e JOIN users u ON u.id = e.user_id WHERE u.email = 'user123@example.com'",
+  },
   { name: 'join-without-index-quiet', settings: SERIAL, sql: "SELECT count(*) FROM events e JOIN users u ON u.id = e.user_id WHERE u.status = 'active'" },
 ];
-

@@ -2,17 +2,17 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { HTMLButtonElement, HTMLElement } from 'happy-dom';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzePlan } from '../src/explain/analyze.js';
-import { comparePlans, isRegression, matchNodes } from '../src/explain/compare.js';
 import type { ComparedPlan } from '../src/explain/compare.js';
+import { comparePlans, isRegression, matchNodes } from '../src/explain/compare.js';
 import { diagnose } from '../src/explain/diagnose.js';
 import { viewOf } from '../src/explain/html/data.js';
 import { renderCompareHtml } from '../src/explain/html/page.js';
-import { readPlan } from '../src/explain/plan-json.js';
 import type { RawExplain } from '../src/explain/plan-json.js';
+import { readPlan } from '../src/explain/plan-json.js';
 import { loadParser } from '../src/review/parse.js';
-import type { HTMLButtonElement, HTMLElement } from 'happy-dom';
 import { loadPage } from './explain-html-dom.js';
 import { dbtool } from './migrate/helpers.js';
 
@@ -81,9 +81,34 @@ describe('explain --compare on before/after pairs captured from PostgreSQL 18', 
   });
 
   it('matches by parent context, falls back to the relation, then to the kind of operation', () => {
-    const scan = (relation: string, alias: string, type = 'Seq Scan', index?: string) => ({ 'Node Type': type, 'Relation Name': relation, Alias: alias, ...(index ? { 'Index Name': index } : {}), 'Actual Total Time': 1, 'Actual Rows': 1, 'Actual Loops': 1 });
-    const join2 = (type: string, outer: object, inner: object) => ({ 'Node Type': type, 'Actual Total Time': 5, 'Actual Rows': 1, 'Actual Loops': 1, Plans: [{ ...outer, 'Parent Relationship': 'Outer' }, { ...inner, 'Parent Relationship': 'Inner' }] });
-    const before = analyzePlan({ Plan: join2('Hash Join', scan('orders', 'o'), { 'Node Type': 'Hash', 'Actual Total Time': 2, 'Actual Rows': 1, 'Actual Loops': 1, Plans: [scan('users', 'u')] }) });
+    const scan = (relation: string, alias: string, type = 'Seq Scan', index?: string) => ({
+      'Node Type': type,
+      'Relation Name': relation,
+      Alias: alias,
+      ...(index ? { 'Index Name': index } : {}),
+      'Actual Total Time': 1,
+      'Actual Rows': 1,
+      'Actual Loops': 1,
+    });
+    const join2 = (type: string, outer: object, inner: object) => ({
+      'Node Type': type,
+      'Actual Total Time': 5,
+      'Actual Rows': 1,
+      'Actual Loops': 1,
+      Plans: [
+        { ...outer, 'Parent Relationship': 'Outer' },
+        { ...inner, 'Parent Relationship': 'Inner' },
+      ],
+    });
+    const before = analyzePlan({
+      Plan: join2('Hash Join', scan('orders', 'o'), {
+        'Node Type': 'Hash',
+        'Actual Total Time': 2,
+        'Actual Rows': 1,
+        'Actual Loops': 1,
+        Plans: [scan('users', 'u')],
+      }),
+    });
     const after = analyzePlan({ Plan: join2('Nested Loop', scan('orders', 'o'), scan('users', 'u', 'Index Scan', 'users_pkey')) });
     const m = matchNodes(before, after).map((x) => [before.nodes[x.before]!.label, after.nodes[x.after]!.label, x.kind]);
     expect(m).toEqual([
@@ -104,7 +129,13 @@ describe('the comparison page', () => {
   it('shows what changed, the findings that went away, and links each change to its node in either plan', async () => {
     const before = load(path('seq-to-index.before'));
     const after = load(path('seq-to-index.after'));
-    const context = (p: RawExplain) => ({ server: { version: '18.4', major: 18 }, query: (p.dbtool as { query: string }).query, analyzed: true, generic: false, settings: p.Settings ?? {} });
+    const context = (p: RawExplain) => ({
+      server: { version: '18.4', major: 18 },
+      query: (p.dbtool as { query: string }).query,
+      analyzed: true,
+      generic: false,
+      settings: p.Settings ?? {},
+    });
     const bv = viewOf(before, context(before), false);
     const av = viewOf(after, context(after), false);
     const text = renderCompareHtml(bv, av, comparePlans(bv, av), '0.0.0-test');

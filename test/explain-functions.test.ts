@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { judgeProc, refusedByName } from '../src/explain/function-safety.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcCandidate } from '../src/explain/function-safety.js';
+import { judgeProc, refusedByName } from '../src/explain/function-safety.js';
 import { checkExplainable } from '../src/explain/guard.js';
 import { bodyCalls } from '../src/explain/resolve-functions.js';
 import { loadParser } from '../src/review/parse.js';
@@ -10,7 +10,16 @@ import { dbtool, freshDatabase, stopSharedServer, withPg } from './migrate/helpe
 beforeAll(loadParser);
 afterAll(stopSharedServer);
 
-const proc = (p: Partial<ProcCandidate>): ProcCandidate => ({ oid: 1, schema: 'pg_catalog', name: 'f', kind: 'f', volatility: 'i', language: 'internal', body: undefined, ...p });
+const proc = (p: Partial<ProcCandidate>): ProcCandidate => ({
+  oid: 1,
+  schema: 'pg_catalog',
+  name: 'f',
+  kind: 'f',
+  volatility: 'i',
+  language: 'internal',
+  body: undefined,
+  ...p,
+});
 
 describe('function safety table (pure)', () => {
   it.each([
@@ -150,10 +159,14 @@ describe('dbtool explain refuses functions a rollback cannot undo (PostgreSQL 18
   });
 
   it('explains everyday functions: string, date, json, aggregates, windows, random uuids', async () => {
-    const run = await explain(`SELECT lower(v), upper(v), length(v), now(), date_trunc('day', now()), coalesce(v, 'x'), jsonb_build_object('id', id),
+    const run = await explain(
+      `SELECT lower(v), upper(v), length(v), now(), date_trunc('day', now()), coalesce(v, 'x'), jsonb_build_object('id', id),
       gen_random_uuid(), random(), count(*) OVER (), row_number() OVER (ORDER BY id), string_agg(v, ',') OVER (), to_char(now(), 'YYYY'),
       extract(year FROM now()), substring(v FROM 1 FOR 2), greatest(id, 3), abs(id), round(id / 3.0, 2), array_agg(id) OVER ()
-      FROM items WHERE v LIKE $1`, '--param', '1%');
+      FROM items WHERE v LIKE $1`,
+      '--param',
+      '1%',
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toBe('');
   });

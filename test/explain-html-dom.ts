@@ -14,7 +14,12 @@ export interface LoadedPage {
 /** Loads an HTML page as a browser would from disk, runs its inline script, waits until it is done. */
 export async function loadPage(html: string): Promise<LoadedPage> {
   const errors: string[] = [];
-  const console = { ...globalThis.console, error: (...args: unknown[]) => errors.push(args.map(String).join(' ')), warn: () => undefined, log: () => undefined };
+  const console = {
+    ...globalThis.console,
+    error: (...args: unknown[]) => errors.push(args.map(String).join(' ')),
+    warn: () => undefined,
+    log: () => undefined,
+  };
   const window = new Window({
     url: 'file:///tmp/dbtool-plan.html',
     console: console as Console,

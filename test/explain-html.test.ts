@@ -3,31 +3,38 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { HTMLButtonElement, HTMLElement } from 'happy-dom';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { redactExpression } from '../src/ai/explain/redact-plan.js';
 import { analyzePlan } from '../src/explain/analyze.js';
 import { diagnose } from '../src/explain/diagnose.js';
 import { viewOf } from '../src/explain/html/data.js';
 import { CONTENT_SECURITY_POLICY, renderPlanHtml } from '../src/explain/html/page.js';
 import { redactExpressions } from '../src/explain/html/redact.js';
-import { readPlan } from '../src/explain/plan-json.js';
 import type { RawExplain, RawNode } from '../src/explain/plan-json.js';
+import { readPlan } from '../src/explain/plan-json.js';
 import type { ExplainContext } from '../src/explain/report.js';
 import { loadParser } from '../src/review/parse.js';
-import { redactExpression } from '../src/ai/explain/redact-plan.js';
-import type { HTMLButtonElement, HTMLElement } from 'happy-dom';
 import { loadPage } from './explain-html-dom.js';
 import { dbtool } from './migrate/helpers.js';
 
 beforeAll(loadParser);
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'explain');
-const FIXTURES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const FIXTURES = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const COMPARE = join(DIR, 'compare');
 const load = (path: string) => readPlan(readFileSync(path, 'utf8'), path);
 const context = (plan: RawExplain, query?: string): ExplainContext => ({
-  server: { version: '18.4', major: 18 }, query, analyzed: plan.Plan['Actual Total Time'] !== undefined, generic: false, settings: plan.Settings ?? {},
+  server: { version: '18.4', major: 18 },
+  query,
+  analyzed: plan.Plan['Actual Total Time'] !== undefined,
+  generic: false,
+  settings: plan.Settings ?? {},
 });
-const html = (plan: RawExplain, options: { query?: string; showLiterals?: boolean } = {}) => renderPlanHtml(viewOf(plan, context(plan, options.query), Boolean(options.showLiterals)), '0.0.0-test');
+const html = (plan: RawExplain, options: { query?: string; showLiterals?: boolean } = {}) =>
+  renderPlanHtml(viewOf(plan, context(plan, options.query), Boolean(options.showLiterals)), '0.0.0-test');
 const nodeTypes = (plan: RawExplain) => [...new Set(analyzePlan(plan).nodes.map((n) => n.nodeType))].sort();
 
 describe('explain --format html: every captured plan renders and its page works', () => {
@@ -40,7 +47,9 @@ describe('explain --format html: every captured plan renders and its page works'
       const shown = [...new Set([...page.document.querySelectorAll('.tree [role=treeitem]')].map((li) => li.getAttribute('data-type')))].sort();
       expect(shown).toEqual(nodeTypes(plan));
       // the diagnostics on the page are those of the redacted plan; they are the same ids as the plan's own
-      const ids = diagnose(analyzePlan(plan)).map((d) => d.id).sort();
+      const ids = diagnose(analyzePlan(plan))
+        .map((d) => d.id)
+        .sort();
       expect([...page.document.querySelectorAll('.findings [data-diag]')].map((li) => li.getAttribute('data-diag')).sort()).toEqual(ids);
     } finally {
       await page.close();
@@ -126,7 +135,7 @@ describe('the HTML page', () => {
     expect(text).toContain(`script-src 'sha256-${hash}'`);
   });
 
-  it('hides literal values of the query and of the plan\'s expressions unless asked to show them', async () => {
+  it("hides literal values of the query and of the plan's expressions unless asked to show them", async () => {
     const before = load(join(COMPARE, 'seq-to-index.before.pg18.json'));
     const query = (before.dbtool as { query: string }).query;
     expect(JSON.stringify(before.Plan)).toContain('user4242@example.com');
@@ -140,7 +149,12 @@ describe('the HTML page', () => {
     const shown = html(before, { query, showLiterals: true });
     expect(shown).toContain('user4242@example.com');
     // the other advice fixtures' distinctive values too
-    for (const [name, literal] of [['advice-lower-email', 'user123@example.com'], ['advice-uuid-eq', '4dae8edd-4b2c'], ['advice-citext-eq', 'handle123'], ['advice-enum-range', 'banned']] as const) {
+    for (const [name, literal] of [
+      ['advice-lower-email', 'user123@example.com'],
+      ['advice-uuid-eq', '4dae8edd-4b2c'],
+      ['advice-citext-eq', 'handle123'],
+      ['advice-enum-range', 'banned'],
+    ] as const) {
       const p = load(join(DIR, `${name}.pg18.json`));
       expect(JSON.stringify(p)).toContain(literal);
       expect(html(p)).not.toContain(literal);
@@ -148,8 +162,16 @@ describe('the HTML page', () => {
     }
   });
 
-  it('redacts the way --ai does: each batched expression equals redactExpression\'s result', () => {
-    const texts = ["(u.email = 'a''b'::text)", '(t.id = 42)', "((x)::text ~~ 'p%'::text)", 'lower((u.email)::text)', '(a.v = $1)', "(e.ts > '2024-06-01 00:00:00'::timestamp without time zone)", '(1.5 < t.f)'];
+  it("redacts the way --ai does: each batched expression equals redactExpression's result", () => {
+    const texts = [
+      "(u.email = 'a''b'::text)",
+      '(t.id = 42)',
+      "((x)::text ~~ 'p%'::text)",
+      'lower((u.email)::text)',
+      '(a.v = $1)',
+      "(e.ts > '2024-06-01 00:00:00'::timestamp without time zone)",
+      '(1.5 < t.f)',
+    ];
     const batched = redactExpressions(texts);
     for (const text of texts) expect(batched.get(text)).toBe(redactExpression(text));
     // an unterminated quote cannot be split at the separators: it falls back to redactExpression and is dropped
@@ -161,11 +183,41 @@ describe('the HTML page', () => {
   it('escapes names from the database: a relation called </script><script>alert(1)</script> stays text', async () => {
     const evil = '</script><script>alert(1)</script>';
     const quotes = `"'<>&`;
-    const node = (extra: Partial<RawNode>): RawNode => ({ 'Node Type': 'Seq Scan', 'Total Cost': 10, 'Plan Rows': 5000, 'Actual Total Time': 20, 'Actual Rows': 1, 'Actual Loops': 1, 'Rows Removed by Filter': 9999, Filter: '(a = 1)', ...extra });
+    const node = (extra: Partial<RawNode>): RawNode => ({
+      'Node Type': 'Seq Scan',
+      'Total Cost': 10,
+      'Plan Rows': 5000,
+      'Actual Total Time': 20,
+      'Actual Rows': 1,
+      'Actual Loops': 1,
+      'Rows Removed by Filter': 9999,
+      Filter: '(a = 1)',
+      ...extra,
+    });
     const plan: RawExplain = {
-      Plan: { 'Node Type': 'Hash Join', 'Total Cost': 30, 'Plan Rows': 1, 'Actual Total Time': 45, 'Actual Rows': 1, 'Actual Loops': 1, 'Hash Cond': `("${quotes}".id = x.id)`,
-        Plans: [node({ 'Relation Name': evil, Alias: quotes, 'Parent Relationship': 'Outer' }), { 'Node Type': 'Hash', 'Parent Relationship': 'Inner', 'Actual Total Time': 20, 'Actual Rows': 1, 'Actual Loops': 1, Plans: [node({ 'Relation Name': quotes, Alias: evil })] }] },
-      'Execution Time': 50, 'Planning Time': 1, Settings: { [evil]: quotes },
+      Plan: {
+        'Node Type': 'Hash Join',
+        'Total Cost': 30,
+        'Plan Rows': 1,
+        'Actual Total Time': 45,
+        'Actual Rows': 1,
+        'Actual Loops': 1,
+        'Hash Cond': `("${quotes}".id = x.id)`,
+        Plans: [
+          node({ 'Relation Name': evil, Alias: quotes, 'Parent Relationship': 'Outer' }),
+          {
+            'Node Type': 'Hash',
+            'Parent Relationship': 'Inner',
+            'Actual Total Time': 20,
+            'Actual Rows': 1,
+            'Actual Loops': 1,
+            Plans: [node({ 'Relation Name': quotes, Alias: evil })],
+          },
+        ],
+      },
+      'Execution Time': 50,
+      'Planning Time': 1,
+      Settings: { [evil]: quotes },
     };
     for (const showLiterals of [false, true]) {
       const text = html(plan, { query: `SELECT '${evil}' FROM "${quotes}"`, showLiterals });
@@ -194,10 +246,33 @@ describe('the HTML page', () => {
 
   it('draws only the first levels of a 10,001-node plan and the rest on demand, in chunks', async () => {
     const members: RawNode[] = Array.from({ length: 5000 }, (_, i) => ({
-      'Node Type': 'Limit', 'Parent Relationship': 'Member', 'Total Cost': 8, 'Plan Rows': 1, 'Actual Total Time': 0.01, 'Actual Rows': 1, 'Actual Loops': 1,
-      Plans: [{ 'Node Type': 'Index Scan', 'Parent Relationship': 'Outer', 'Index Name': 't_pkey', 'Relation Name': 't', Alias: 't', 'Index Cond': `(t.id = ${i + 1})`, 'Total Cost': 8, 'Plan Rows': 1, 'Actual Total Time': 0.008, 'Actual Rows': 1, 'Actual Loops': 1 }],
+      'Node Type': 'Limit',
+      'Parent Relationship': 'Member',
+      'Total Cost': 8,
+      'Plan Rows': 1,
+      'Actual Total Time': 0.01,
+      'Actual Rows': 1,
+      'Actual Loops': 1,
+      Plans: [
+        {
+          'Node Type': 'Index Scan',
+          'Parent Relationship': 'Outer',
+          'Index Name': 't_pkey',
+          'Relation Name': 't',
+          Alias: 't',
+          'Index Cond': `(t.id = ${i + 1})`,
+          'Total Cost': 8,
+          'Plan Rows': 1,
+          'Actual Total Time': 0.008,
+          'Actual Rows': 1,
+          'Actual Loops': 1,
+        },
+      ],
     }));
-    const big: RawExplain = { Plan: { 'Node Type': 'Append', 'Total Cost': 40000, 'Plan Rows': 5000, 'Actual Total Time': 60, 'Actual Rows': 5000, 'Actual Loops': 1, Plans: members }, 'Execution Time': 61 };
+    const big: RawExplain = {
+      Plan: { 'Node Type': 'Append', 'Total Cost': 40000, 'Plan Rows': 5000, 'Actual Total Time': 60, 'Actual Rows': 5000, 'Actual Loops': 1, Plans: members },
+      'Execution Time': 61,
+    };
     const page = await loadPage(html(big));
     const d = page.document;
     expect(d.querySelectorAll('.tree [role=treeitem]')).toHaveLength(1 + 500);

@@ -8,8 +8,8 @@ import { analyzePlan } from '../src/explain/analyze.js';
 import { conditionKeys } from '../src/explain/conditions.js';
 import { diagnose, filterColumns } from '../src/explain/diagnose.js';
 import type { Diagnostic } from '../src/explain/diagnostic.js';
-import { readPlan } from '../src/explain/plan-json.js';
 import type { RawExplain } from '../src/explain/plan-json.js';
+import { readPlan } from '../src/explain/plan-json.js';
 import { loadParser, parseSql } from '../src/review/parse.js';
 import { ADVICE_SCENARIOS, ADVICE_SETUP } from './explain-advice-scenarios.js';
 import { BIN, dbtool, freshDatabase, stopSharedServer, withPg } from './migrate/helpers.js';
@@ -36,8 +36,8 @@ describe('index keys read from plan conditions with the parser', () => {
   it('names the column under the casts PostgreSQL prints, not the type it casts to', () => {
     expect(filterColumns("((u.email)::text = 'x'::text)", 'u')).toEqual(['email']);
     expect(filterColumns('((u.email)::text = $1)', 'u')).toEqual(['email']);
-    expect(filterColumns("((name)::text = 'x'::text COLLATE \"C\")", 't')).toEqual(['name']);
-    expect(filterColumns("(\"createdAt\" > '2024-01-01 00:00:00'::timestamp without time zone)", 't')).toEqual(['"createdAt"']);
+    expect(filterColumns('((name)::text = \'x\'::text COLLATE "C")', 't')).toEqual(['name']);
+    expect(filterColumns('("createdAt" > \'2024-01-01 00:00:00\'::timestamp without time zone)', 't')).toEqual(['"createdAt"']);
   });
 
   it('puts equality keys (=, = ANY, IS NULL) before range ones, at most three', () => {
@@ -142,13 +142,20 @@ async function apply(client: pg.Client, sql: string): Promise<void> {
 }
 
 /** The plan's diagnostic, the index its SQL created, and the plan after it. */
-async function tryAdvice(client: pg.Client, scenario: string, id: string): Promise<{ d: Diagnostic; created: string[]; after: ReturnType<typeof analyzePlan> }> {
+async function tryAdvice(
+  client: pg.Client,
+  scenario: string,
+  id: string,
+): Promise<{ d: Diagnostic; created: string[]; after: ReturnType<typeof analyzePlan> }> {
   const s = ADVICE_SCENARIOS.find((x) => x.name === scenario)!;
   for (const setting of (s.settings ?? '').split(';').filter((x) => x.trim())) await client.query(setting);
   if (s.prepare) await client.query(s.prepare);
   const plan = analyzePlan(await explainJson(client, s.sql));
   const d = diagnose(plan).find((x) => x.id === id);
-  expect(d?.sql, `${scenario} gives ${id} with SQL: ${JSON.stringify(plan.nodes.map((n) => [n.label, n.actualRowsTotal, n.planRows, Math.round(n.exclusiveMs)]))}`).toBeTruthy();
+  expect(
+    d?.sql,
+    `${scenario} gives ${id} with SQL: ${JSON.stringify(plan.nodes.map((n) => [n.label, n.actualRowsTotal, n.planRows, Math.round(n.exclusiveMs)]))}`,
+  ).toBeTruthy();
   const before = await indexes(client);
   await apply(client, d!.sql!);
   await client.query('ANALYZE');
@@ -180,7 +187,9 @@ describe('the suggested index on a live PostgreSQL 18', () => {
         expect(created).toHaveLength(1);
         const used = after.nodes.filter((n) => n.index === created[0]);
         expect(used.length, JSON.stringify(after.nodes.map((n) => n.label))).toBeGreaterThan(0);
-        const table = /ON (\w+)/.exec(created.length ? (await client.query(`SELECT indexdef FROM pg_indexes WHERE indexname = '${created[0]}'`)).rows[0].indexdef : '')?.[1];
+        const table = /ON (\w+)/.exec(
+          created.length ? (await client.query(`SELECT indexdef FROM pg_indexes WHERE indexname = '${created[0]}'`)).rows[0].indexdef : '',
+        )?.[1];
         expect(after.nodes.some((n) => n.nodeType === 'Seq Scan' && n.relation === table)).toBe(false);
         if (id === 'join-without-index') expect(after.nodes.some((n) => n.nodeType === 'Nested Loop')).toBe(true);
         await client.query(`DROP INDEX ${created[0]}`);
@@ -224,7 +233,11 @@ describe('the fixed column names reach the CLI’s outputs', () => {
 
   it('the --ai payload, built from the redacted plan, names the column too', () => {
     const plan = readPlan(readFileSync(fixture('advice-varchar-eq'), 'utf8'));
-    const payload = buildExplainPayload({ plan, context: { server: undefined, query: undefined, analyzed: true, generic: false, settings: {} }, source: 'plan-file' });
+    const payload = buildExplainPayload({
+      plan,
+      context: { server: undefined, query: undefined, analyzed: true, generic: false, settings: {} },
+      source: 'plan-file',
+    });
     expect(payload.diagnostics.find((d) => d.check === 'seq-scan-filter')?.sql).toBe('CREATE INDEX CONCURRENTLY ON users (email);');
   });
 });

@@ -17,7 +17,7 @@ describe('explain messages on a PostgreSQL 18 server', () => {
     expect(r.stderr).toMatch(/the query uses \$1 but no values were given/);
   });
 
-  it('--param on a query without placeholders is a usage error (2) before anything runs, not the server\'s bind error', async () => {
+  it("--param on a query without placeholders is a usage error (2) before anything runs, not the server's bind error", async () => {
     const none = await dbtool(['explain', '--url', url, '--param', '7', 'SELECT * FROM users']);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/1 value was given with --param\/--params, but the query has no \$n placeholders/);

@@ -12,8 +12,10 @@ const file = (name: string, content: string) => {
   return path;
 };
 /** A chain of `depth` nodes, each the only child of the one above (written as text: too deep for JSON.stringify). */
-const chain = (depth: number) => `[{"Plan": ${'{"Node Type": "Nested Loop", "Total Cost": 1, "Plan Rows": 1, "Plans": ['.repeat(depth - 1)}`
-  + '{"Node Type": "Seq Scan", "Relation Name": "items", "Total Cost": 1, "Plan Rows": 1}' + `${']}'.repeat(depth - 1)}}]`;
+const chain = (depth: number) =>
+  `[{"Plan": ${'{"Node Type": "Nested Loop", "Total Cost": 1, "Plan Rows": 1, "Plans": ['.repeat(depth - 1)}` +
+  '{"Node Type": "Seq Scan", "Relation Name": "items", "Total Cost": 1, "Plan Rows": 1}' +
+  `${']}'.repeat(depth - 1)}}]`;
 
 describe('dbtool explain --plan with malformed input (CLI)', { timeout: 60_000 }, () => {
   it.each([

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Chalk } from 'chalk';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzePlan } from '../src/explain/analyze.js';
 import type { PlanMetrics } from '../src/explain/analyze.js';
+import { analyzePlan } from '../src/explain/analyze.js';
 import { diagnose, filterColumns } from '../src/explain/diagnose.js';
-import { readPlan } from '../src/explain/plan-json.js';
 import type { RawNode } from '../src/explain/plan-json.js';
+import { readPlan } from '../src/explain/plan-json.js';
 import { explainToJson, explainToMarkdown } from '../src/explain/report.js';
 import { renderPlan } from '../src/explain/tree.js';
 import { loadParser } from '../src/review/parse.js';
@@ -127,7 +127,13 @@ describe('plan metrics', () => {
   });
 
   it('counts estimate factors both ways, guarding zero rows', () => {
-    const node = (plan: number, actual: number): RawNode => ({ 'Node Type': 'Seq Scan', 'Plan Rows': plan, 'Actual Rows': actual, 'Actual Loops': 1, 'Actual Total Time': 1 });
+    const node = (plan: number, actual: number): RawNode => ({
+      'Node Type': 'Seq Scan',
+      'Plan Rows': plan,
+      'Actual Rows': actual,
+      'Actual Loops': 1,
+      'Actual Total Time': 1,
+    });
     const factor = (plan: number, actual: number) => analyzePlan({ Plan: node(plan, actual) }).nodes[0]!.estimateFactor;
     expect(factor(10, 1000)).toBe(100);
     expect(factor(1000, 10)).toBe(100);
@@ -135,7 +141,9 @@ describe('plan metrics', () => {
   });
 
   it('tolerates fields it does not know and plans that lack optional ones', () => {
-    const m = analyzePlan(readPlan({ Plan: { 'Node Type': 'Result', 'Some Future Field': { x: 1 }, Plans: [{ 'Node Type': 'Seq Scan' }] }, 'Another Field': 3 }));
+    const m = analyzePlan(
+      readPlan({ Plan: { 'Node Type': 'Result', 'Some Future Field': { x: 1 }, Plans: [{ 'Node Type': 'Seq Scan' }] }, 'Another Field': 3 }),
+    );
     expect(m.nodes.map((n) => n.label)).toEqual(['Result', 'Seq Scan']);
     expect(m.analyzed).toBe(false);
   });
@@ -149,7 +157,7 @@ describe('plan metrics', () => {
     expect(filterColumns('((t.a = 1) AND (t.b > $1))', 't')).toEqual(['a', 'b']);
     expect(filterColumns('(small.big_id = ix.v)', 'ix')).toEqual(['v']);
     // an expression of one column gets an expression index (this was undefined: no index proposed)
-    expect(filterColumns('(lower(email) = \'x\'::text)', 't')).toEqual(['(lower(email))']);
+    expect(filterColumns("(lower(email) = 'x'::text)", 't')).toEqual(['(lower(email))']);
   });
 });
 

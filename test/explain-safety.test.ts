@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSession } from '../src/db/connect.js';
-import type { Session } from '../src/db/connect.js';
-import { checkExplainable } from '../src/explain/guard.js';
-import { explainOn } from '../src/explain/run.js';
-import type { ExplainRequest } from '../src/explain/run.js';
-import { loadParser } from '../src/review/parse.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Session } from '../src/db/connect.js';
+import { openSession } from '../src/db/connect.js';
+import { checkExplainable } from '../src/explain/guard.js';
+import type { ExplainRequest } from '../src/explain/run.js';
+import { explainOn } from '../src/explain/run.js';
+import { loadParser } from '../src/review/parse.js';
 import { dbtool, freshDatabase, stopSharedServer, withPg } from './migrate/helpers.js';
 
 beforeAll(loadParser);
@@ -31,13 +31,16 @@ describe('checkExplainable', () => {
   });
 
   it('names writes, including data-modifying CTEs, SELECT INTO and row locks', () => {
-    const writes = (sql: string) => { const v = checkExplainable(sql); return v.ok ? v.writes : ['refused']; };
+    const writes = (sql: string) => {
+      const v = checkExplainable(sql);
+      return v.ok ? v.writes : ['refused'];
+    };
     expect(writes('SELECT * FROM t WHERE a = $1')).toEqual([]);
     expect(writes('DELETE FROM t')).toEqual(['DELETE']);
     expect(writes('WITH gone AS (DELETE FROM t RETURNING *) SELECT count(*) FROM gone')).toEqual(['DELETE in a WITH clause']);
     expect(writes('SELECT * INTO copy FROM t')).toEqual(['SELECT INTO (creates a table)']);
     expect(writes('SELECT * FROM t FOR UPDATE')).toEqual(['SELECT … FOR UPDATE/SHARE (locks rows)']);
-    expect(writes("MERGE INTO t USING s ON t.a = s.a WHEN MATCHED THEN UPDATE SET b = 1")).toEqual(['MERGE']);
+    expect(writes('MERGE INTO t USING s ON t.a = s.a WHEN MATCHED THEN UPDATE SET b = 1')).toEqual(['MERGE']);
   });
 
   it('counts $n placeholders', () => {
@@ -67,10 +70,13 @@ for (const engine of ['pglite', 'postgres-18'] as const) {
   describe(`explainOn (${engine})`, () => {
     let session: Session;
     beforeAll(async () => {
-      session = engine === 'pglite'
-        ? await openSession({ kind: 'pglite', dataDir: `${await import('node:os').then((os) => os.tmpdir())}/dbtool-explain-${process.pid}`, source: 'test' })
-        : await openSession({ kind: 'server', url: await freshDatabase(), source: 'test' });
-      await session.exec('DROP TABLE IF EXISTS items; CREATE TABLE items (id int PRIMARY KEY, v text); INSERT INTO items SELECT g, g::text FROM generate_series(1, 500) g; CREATE SEQUENCE IF NOT EXISTS s');
+      session =
+        engine === 'pglite'
+          ? await openSession({ kind: 'pglite', dataDir: `${await import('node:os').then((os) => os.tmpdir())}/dbtool-explain-${process.pid}`, source: 'test' })
+          : await openSession({ kind: 'server', url: await freshDatabase(), source: 'test' });
+      await session.exec(
+        'DROP TABLE IF EXISTS items; CREATE TABLE items (id int PRIMARY KEY, v text); INSERT INTO items SELECT g, g::text FROM generate_series(1, 500) g; CREATE SEQUENCE IF NOT EXISTS s',
+      );
     });
     afterAll(async () => session?.close());
 
@@ -95,7 +101,9 @@ for (const engine of ['pglite', 'postgres-18'] as const) {
       expect(cte.ok).toBe(false);
       expect((await session.query<{ n: number }>('SELECT count(*)::int AS n FROM items')).rows[0]!.n).toBe(500);
       // nextval() advances the sequence for good: refused before anything runs, unless --allow-write
-      await expect(explainOn(session, request("SELECT nextval('s')"))).rejects.toThrow(/nextval\(\) can act outside the rolled-back transaction \(advances a sequence/);
+      await expect(explainOn(session, request("SELECT nextval('s')"))).rejects.toThrow(
+        /nextval\(\) can act outside the rolled-back transaction \(advances a sequence/,
+      );
       const before = (await session.query<{ v: string }>("SELECT last_value::text || '/' || is_called::text AS v FROM s")).rows[0]!.v;
       const allowedNextval = await explainOn(session, request("SELECT nextval('s')", { allowWrite: true }));
       expect(allowedNextval.ok).toBe(true);
@@ -103,12 +111,13 @@ for (const engine of ['pglite', 'postgres-18'] as const) {
     });
 
     // PGlite runs in this thread and cannot interrupt a running query: timeouts are a server feature
-    if (engine !== 'pglite') it('cancels a query that outlives the statement timeout and leaves no open transaction', async () => {
-      const out = await explainOn(session, request('SELECT pg_sleep(2)', { statementTimeoutMs: 100 }));
-      expect(out.ok).toBe(false);
-      if (!out.ok) expect(out.error.code).toBe('57014');
-      expect(await openTransactions(session)).toBe('none');
-    });
+    if (engine !== 'pglite')
+      it('cancels a query that outlives the statement timeout and leaves no open transaction', async () => {
+        const out = await explainOn(session, request('SELECT pg_sleep(2)', { statementTimeoutMs: 100 }));
+        expect(out.ok).toBe(false);
+        if (!out.ok) expect(out.error.code).toBe('57014');
+        expect(await openTransactions(session)).toBe('none');
+      });
 
     it('gives a generic plan for placeholders without values when not analysing', async () => {
       const out = await explainOn(session, request('SELECT * FROM items WHERE id = $1', { analyze: false }));
@@ -170,7 +179,7 @@ describe('dbtool explain (CLI, PostgreSQL 18)', { timeout: 60_000 }, () => {
     expect(left).toBe(0);
   });
 
-  it('takes its timeouts from the config\'s explain section, flags winning, and lists bad settings', async () => {
+  it("takes its timeouts from the config's explain section, flags winning, and lists bad settings", async () => {
     const project = mkdtempSync(join(tmpdir(), 'dbtool-explain-config-'));
     writeFileSync(join(project, 'dbtool.config.json'), JSON.stringify({ explain: { statementTimeout: '150ms' } }));
     const fromConfig = await dbtool(['explain', 'SELECT pg_sleep(3)', '--url', url], { cwd: project });

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dbtool, freshDatabase, journalFolder, stopSharedServer } from './migrate/helpers.js';
 import { commitMainThenBranch } from './git.js';
+import { dbtool, freshDatabase, journalFolder, stopSharedServer } from './migrate/helpers.js';
 
 afterAll(stopSharedServer);
 

@@ -15,7 +15,10 @@ const CHANGE = [
   'ALTER TABLE "users" ADD COLUMN "tenant" integer NOT NULL;',
 ].join('\n');
 
-interface Review { summary: { errors: number; warnings: number; suppressed: number }; files: { statements: { sql: string; findings: { rule: string }[] }[] }[] }
+interface Review {
+  summary: { errors: number; warnings: number; suppressed: number };
+  files: { statements: { sql: string; findings: { rule: string }[] }[] }[];
+}
 const rules = (report: Review) => report.files.flatMap((f) => f.statements.flatMap((s) => s.findings.map((x) => x.rule)));
 
 function project(files: Record<string, string> = { '0000_init': INIT, '0001_change': CHANGE }): { dir: string; file: string } {
@@ -28,18 +31,20 @@ describe('review-migration --fix', () => {
   it('applies the fixes the runner allows, keeps ignore comments with their statement, and reports the result', async () => {
     const { dir, file } = project();
     const result = await dbtool(['review-migration', 'drizzle/0001_change.sql', '--fix', '--transaction-mode', 'none', '--format', 'json'], { cwd: dir });
-    expect(readFileSync(file, 'utf8')).toBe([
-      "SET lock_timeout = '3s';",
-      '--> statement-breakpoint',
-      '-- dbtool-ignore drop-column: the release before this one stopped reading it',
-      'ALTER TABLE "users" DROP COLUMN "name";',
-      '--> statement-breakpoint',
-      'CREATE INDEX CONCURRENTLY "users_email_idx" ON "users" USING btree ("email");',
-      '--> statement-breakpoint',
-      'ALTER TABLE "users" ADD COLUMN "tenant" integer NOT NULL;',
-    ].join('\n'));
+    expect(readFileSync(file, 'utf8')).toBe(
+      [
+        "SET lock_timeout = '3s';",
+        '--> statement-breakpoint',
+        '-- dbtool-ignore drop-column: the release before this one stopped reading it',
+        'ALTER TABLE "users" DROP COLUMN "name";',
+        '--> statement-breakpoint',
+        'CREATE INDEX CONCURRENTLY "users_email_idx" ON "users" USING btree ("email");',
+        '--> statement-breakpoint',
+        'ALTER TABLE "users" ADD COLUMN "tenant" integer NOT NULL;',
+      ].join('\n'),
+    );
     expect(result.stderr).toContain('fixed drizzle/0001_change.sql:');
-    expect(result.stderr).toContain("line 4  missing-lock-timeout: added SET lock_timeout = '3s'; above ALTER TABLE \"users\" DROP COLUMN \"name\"");
+    expect(result.stderr).toContain('line 4  missing-lock-timeout: added SET lock_timeout = \'3s\'; above ALTER TABLE "users" DROP COLUMN "name"');
     expect(result.stderr).toContain('line 6  blocking-full-scan: CREATE INDEX "users_email_idx"');
     expect(result.stderr).toContain('line 8  not-null-column-without-default: the safe alternative needs a decision');
     // the report is of the fixed file: what is left is the finding that needs a decision
@@ -54,7 +59,7 @@ describe('review-migration --fix', () => {
     expect(readFileSync(file, 'utf8')).toBe(fixed);
   });
 
-  it('does not apply a fix the review of the rewritten file rejects (CONCURRENTLY inside drizzle\'s transaction)', async () => {
+  it("does not apply a fix the review of the rewritten file rejects (CONCURRENTLY inside drizzle's transaction)", async () => {
     const { dir, file } = project();
     const result = await dbtool(['review-migration', 'drizzle/0001_change.sql', '--fix', '--format', 'json'], { cwd: dir });
     const text = readFileSync(file, 'utf8');
@@ -87,7 +92,8 @@ describe('review-migration --fix', () => {
 
   it('with --base fixes only the migrations the branch adds', async () => {
     const { dir, file } = project({ '0000_init': INIT, '0001_change': 'ALTER TABLE "users" DROP COLUMN "name";' });
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd: dir });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd: dir });
     git('init', '-q');
     git('add', '.');
     git('commit', '-qm', 'merged');
@@ -100,7 +106,7 @@ describe('review-migration --fix', () => {
     writeFileSync(journalPath, JSON.stringify(journal));
     const result = await dbtool(['review-migration', 'drizzle', '--base', 'main', '--fix'], { cwd: dir });
     expect(readFileSync(file, 'utf8')).toBe(merged);
-    expect(readFileSync(added, 'utf8')).toBe("SET LOCAL lock_timeout = '3s';\n--> statement-breakpoint\nALTER TABLE \"users\" DROP COLUMN \"email\";");
+    expect(readFileSync(added, 'utf8')).toBe('SET LOCAL lock_timeout = \'3s\';\n--> statement-breakpoint\nALTER TABLE "users" DROP COLUMN "email";');
     expect(result.stderr).toContain('fixed drizzle/0002_more.sql');
   });
 });

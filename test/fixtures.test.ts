@@ -70,10 +70,7 @@ const EXPECTED: Record<string, string[]> = {
     '0002_events_attach_and_index:4 stacked-exclusive-locks',
     '0002_events_attach_and_index:6 blocking-full-scan',
   ],
-  'drizzle-safe-additions': [
-    '0000_init:17 foreign-key-without-index',
-    '0001_safe_additions:8 missing-lock-timeout',
-  ],
+  'drizzle-safe-additions': ['0000_init:17 foreign-key-without-index', '0001_safe_additions:8 missing-lock-timeout'],
   'drizzle-set-not-null': [
     '0000_init:17 foreign-key-without-index',
     '0001_orders_currency_not_null:1 blocking-full-scan',
@@ -95,10 +92,7 @@ const EXPECTED: Record<string, string[]> = {
     '0001_products_types:5 table-rewrite',
     '0001_products_types:5 data-dependent-change',
   ],
-  'drizzle-v1-add-index': [
-    '20250107093905_orders_currency_and_index:1 missing-lock-timeout',
-    '20250107093905_orders_currency_and_index:2 blocking-full-scan',
-  ],
+  'drizzle-v1-add-index': ['20250107093905_orders_currency_and_index:1 missing-lock-timeout', '20250107093905_orders_currency_and_index:2 blocking-full-scan'],
   'drizzle-view-dependency': [
     '0001_users_email_320:1 statement-will-fail',
     '0001_users_email_320:1 missing-lock-timeout',

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,12 +10,16 @@ function drizzleProject(schema: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'dbtool-generate-'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  writeFileSync(join(dir, 'drizzle.config.ts'), "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n");
+  writeFileSync(
+    join(dir, 'drizzle.config.ts'),
+    "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n",
+  );
   writeFileSync(join(dir, 'schema.ts'), schema);
   return dir;
 }
 
-const USERS = "import { pgTable, serial, text } from 'drizzle-orm/pg-core';\nexport const users = pgTable('users', { id: serial('id').primaryKey(), email: text('email') });\n";
+const USERS =
+  "import { pgTable, serial, text } from 'drizzle-orm/pg-core';\nexport const users = pgTable('users', { id: serial('id').primaryKey(), email: text('email') });\n";
 const USERS_WITH_PLAN = USERS.replace("email: text('email') }", "email: text('email'), plan: text('plan').notNull() }");
 
 describe('dbtool generate', { timeout: 120_000 }, () => {
@@ -66,7 +70,7 @@ describe('dbtool generate', { timeout: 120_000 }, () => {
     const run = await dbtool(['generate', '--name', 'add_nick', '--fix'], { cwd: dir });
     const added = readFileSync(join(dir, 'drizzle', '0001_add_nick.sql'), 'utf8');
     // drizzle's migrator runs all pending files in one transaction: SET LOCAL, with drizzle's breakpoint marker
-    expect(added.startsWith("SET LOCAL lock_timeout = '3s';\n--> statement-breakpoint\nALTER TABLE \"users\" ADD COLUMN \"nick\" text;")).toBe(true);
+    expect(added.startsWith('SET LOCAL lock_timeout = \'3s\';\n--> statement-breakpoint\nALTER TABLE "users" ADD COLUMN "nick" text;')).toBe(true);
     expect(run.stderr).toContain('fixed drizzle/0001_add_nick.sql');
     expect(run.stdout).not.toContain('missing-lock-timeout');
     expect(run.code).toBe(0);

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +17,17 @@ const FIXTURES = join(ROOT, 'fixtures');
 const TOKEN = 'ghs_secretTokenValue123';
 const MARKER = '<!-- dbtool-review -->';
 
-interface Comment { id: number; body: string; user: { login: string } }
-interface Request { method: string; url: string; authorization: string | undefined; body: unknown }
+interface Comment {
+  id: number;
+  body: string;
+  user: { login: string };
+}
+interface Request {
+  method: string;
+  url: string;
+  authorization: string | undefined;
+  body: unknown;
+}
 
 /** In-memory issue comments of owner/repo#7, served the way the REST API serves them. */
 class FakeGitHub {
@@ -72,7 +81,12 @@ class FakeGitHub {
   }
 }
 
-interface Run { code: number | null; stdout: string; stderr: string; outputs: Record<string, string> }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+}
 
 /** Runs the action's step in `cwd` with GitHub's environment and the action's INPUT_* variables. */
 function runAction(cwd: string, inputs: Record<string, string>, extra: Record<string, string | undefined> = {}): Promise<Run> {
@@ -100,10 +114,17 @@ function runAction(cwd: string, inputs: Record<string, string>, extra: Record<st
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += String(d)));
   child.stderr.on('data', (d) => (stderr += String(d)));
-  return new Promise((resolve) => child.on('close', (code) => {
-    const outputs = Object.fromEntries(readFileSync(output, 'utf8').split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
-    resolve({ code, stdout, stderr, outputs });
-  }));
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      const outputs = Object.fromEntries(
+        readFileSync(output, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      );
+      resolve({ code, stdout, stderr, outputs });
+    }),
+  );
 }
 
 /** A project folder holding a copy of a fixture as its `drizzle` folder. */
@@ -139,9 +160,17 @@ describe('action.yml', () => {
   it("is documented in README's GitHub Action section: a workflow with the permissions and full history it needs, every input", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## GitHub Action\n'), readme.indexOf('\n## ', readme.indexOf('## GitHub Action\n') + 5));
-    for (const text of ['pull-requests: write', 'security-events: write', 'fetch-depth: 0', 'npm ci', 'github/codeql-action/upload-sarif', '${{ runner.temp }}/dbtool.sarif']) expect(section).toContain(text);
+    for (const text of [
+      'pull-requests: write',
+      'security-events: write',
+      'fetch-depth: 0',
+      'npm ci',
+      'github/codeql-action/upload-sarif',
+      '${{ runner.temp }}/dbtool.sarif',
+    ])
+      expect(section).toContain(text);
     const documented = [...section.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
-    const declared = [...(action.slice(action.indexOf('\ninputs:\n'), action.indexOf('\noutputs:\n'))).matchAll(/^ {2}([a-z-]+):$/gm)].map((m) => m[1]);
+    const declared = [...action.slice(action.indexOf('\ninputs:\n'), action.indexOf('\noutputs:\n')).matchAll(/^ {2}([a-z-]+):$/gm)].map((m) => m[1]);
     expect(documented).toEqual(declared);
   });
 });
@@ -209,7 +238,9 @@ describe('scripts/github-action.mjs (the action step)', () => {
     const cwd = project('drizzle-index-on-existing-table');
     const run = await runAction(cwd, { sarif: 'false' }, { GITHUB_API_URL: api, GITHUB_TOKEN: 'ghs_wrongTokenForAFork' });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/::warning title=dbtool::could not post the review comment: GET \/repos\/owner\/repo\/issues\/7\/comments\?per_page=100&page=1: HTTP 401/);
+    expect(run.stdout).toMatch(
+      /::warning title=dbtool::could not post the review comment: GET \/repos\/owner\/repo\/issues\/7\/comments\?per_page=100&page=1: HTTP 401/,
+    );
     expect(run.stdout + run.stderr).not.toContain('ghs_wrongTokenForAFork');
     rmSync(cwd, { recursive: true, force: true });
   });
@@ -219,8 +250,12 @@ describe('scripts/github-action.mjs (the action step)', () => {
     const warnings = project('drizzle-safe-additions'); // 0 errors, 1 warning
     const off = { comment: 'false', sarif: 'false' };
     const cases: Array<[string, string, number]> = [
-      [errors, 'error', 1], [errors, 'warning', 1], [errors, 'never', 0],
-      [warnings, 'error', 0], [warnings, 'warning', 1], [warnings, 'never', 0],
+      [errors, 'error', 1],
+      [errors, 'warning', 1],
+      [errors, 'never', 0],
+      [warnings, 'error', 0],
+      [warnings, 'warning', 1],
+      [warnings, 'never', 0],
     ];
     const runs = await Promise.all(cases.map(([cwd, failOn]) => runAction(cwd, { ...off, 'fail-on': failOn })));
     expect(runs.map((r) => r.code)).toEqual(cases.map((c) => c[2]));
@@ -258,7 +293,10 @@ describe('scripts/github-action.mjs (the action step)', () => {
     expect(run.code).toBe(1);
     const file = run.outputs['sarif-file']!;
     expect(file).toMatch(/dbtool\.sarif$/);
-    const sarif = JSON.parse(readFileSync(file, 'utf8')) as { version: string; runs: Array<{ results: Array<{ locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }> };
+    const sarif = JSON.parse(readFileSync(file, 'utf8')) as {
+      version: string;
+      runs: Array<{ results: Array<{ locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }>;
+    };
     expect(sarif.version).toBe('2.1.0');
     const uris = sarif.runs[0]!.results.map((r) => r.locations[0]!.physicalLocation.artifactLocation.uri);
     expect(uris.length).toBeGreaterThan(0);
@@ -267,7 +305,12 @@ describe('scripts/github-action.mjs (the action step)', () => {
   });
 
   it('on a pull request, fetches the base branch into a shallow checkout and reviews only what the branch adds', async () => {
-    const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', '-c', 'protocol.file.allow=always', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync(
+        'git',
+        ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', '-c', 'protocol.file.allow=always', ...args],
+        { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      );
     const origin = project('drizzle-index-on-existing-table');
     // main has the first two migrations; the feature branch adds 0002 (the one with the errors)
     const journal = JSON.parse(readFileSync(join(origin, 'drizzle', 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> };

@@ -27,7 +27,10 @@ describe('importCycles', () => {
   it('finds a type-only circle through a subfolder and leaves lazy imports out', () => {
     mkdirSync(join(dir, 'rules'));
     writeFileSync(join(dir, 'findings.ts'), "import type { View } from './transaction.js';\nexport type Mode = 'all';\n");
-    writeFileSync(join(dir, 'transaction.ts'), "import type { Mode } from './findings.js';\nimport { alter } from './rules/helpers.js';\nexport interface View { mode: Mode }\n");
+    writeFileSync(
+      join(dir, 'transaction.ts'),
+      "import type { Mode } from './findings.js';\nimport { alter } from './rules/helpers.js';\nexport interface View { mode: Mode }\n",
+    );
     writeFileSync(join(dir, 'rules', 'helpers.ts'), "import {\n  type Mode,\n} from '../findings.js';\nexport const alter = (m: Mode) => m;\n");
     writeFileSync(join(dir, 'cli.ts'), "export async function run() { return import('./lazy.js'); }\n");
     writeFileSync(join(dir, 'lazy.ts'), "import { run } from './cli.js';\nexport { run };\n");

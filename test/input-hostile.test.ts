@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeSqlBytes, firstInvalidUtf8, MAX_SQL_BYTES, readSqlFile } from '../src/drizzle/read-text.js';
 import { InputError } from '../src/errors.js';
-import { MAX_SQL_BYTES, decodeSqlBytes, firstInvalidUtf8, readSqlFile } from '../src/drizzle/read-text.js';
-import { BIN, dbtool, journalFolder } from './migrate/helpers.js';
 import type { CliResult } from './migrate/helpers.js';
+import { BIN, dbtool, journalFolder } from './migrate/helpers.js';
 
 const INIT = 'CREATE TABLE users (id bigint PRIMARY KEY, email text);';
 
@@ -139,14 +138,17 @@ describe('text that is not UTF-8 SQL (issue 11, 9)', () => {
       '0000_init': INIT,
       '0001_le_bom': Buffer.concat([Buffer.from([0xff, 0xfe]), le]),
     });
-    refused(await dbtool(['review-migration', 'drizzle'], { cwd: dir }), 'drizzle/0001_le_bom.sql: is UTF-16 (little-endian) text, byte order mark FF FE; dbtool reads SQL files as UTF-8');
+    refused(
+      await dbtool(['review-migration', 'drizzle'], { cwd: dir }),
+      'drizzle/0001_le_bom.sql: is UTF-16 (little-endian) text, byte order mark FF FE; dbtool reads SQL files as UTF-8',
+    );
     expect(() => decodeSqlBytes(Buffer.concat([Buffer.from([0xfe, 0xff]), be]), 'f.sql')).toThrow('f.sql: is UTF-16 (big-endian) text, byte order mark FE FF');
     expect(() => decodeSqlBytes(le, 'f.sql')).toThrow('f.sql: is UTF-16 (little-endian) text without a byte order mark');
     expect(() => decodeSqlBytes(be, 'f.sql')).toThrow('f.sql: is UTF-16 (big-endian) text without a byte order mark');
     expect(() => decodeSqlBytes(Buffer.from([0xff, 0xfe, 0, 0, 0x53, 0, 0, 0]), 'f.sql')).toThrow('UTF-32 (little-endian)');
   });
 
-  it('locates the first byte that is not UTF-8 (a Latin-1 file) and a binary file\'s first bad byte', async () => {
+  it("locates the first byte that is not UTF-8 (a Latin-1 file) and a binary file's first bad byte", async () => {
     const dir = project({
       '0000_init': INIT,
       '0001_latin1': Buffer.concat([Buffer.from('SELECT 1;\n-- caf'), Buffer.from([0xe9]), Buffer.from('\nSELECT 2;\n')]),
@@ -156,11 +158,22 @@ describe('text that is not UTF-8 SQL (issue 11, 9)', () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
     expect(() => decodeSqlBytes(png, 'logo.sql')).toThrow('logo.sql:1:1: not valid UTF-8: byte 0x89 at byte offset 0');
     // columns count characters, not bytes, before the bad one
-    expect(() => decodeSqlBytes(Buffer.concat([Buffer.from('-- é€😀 '), Buffer.from([0xc0, 0x80])]), 'f.sql')).toThrow('f.sql:1:9: not valid UTF-8: byte 0xc0 at byte offset 13');
+    expect(() => decodeSqlBytes(Buffer.concat([Buffer.from('-- é€😀 '), Buffer.from([0xc0, 0x80])]), 'f.sql')).toThrow(
+      'f.sql:1:9: not valid UTF-8: byte 0xc0 at byte offset 13',
+    );
   });
 
-  it('finds the first invalid byte exactly where Node\'s own validator says the text stops being UTF-8', () => {
-    const cases = [[0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xf0, 0x9f, 0x98, 0x80], [0xe0, 0x9f, 0x80], [0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]];
+  it("finds the first invalid byte exactly where Node's own validator says the text stops being UTF-8", () => {
+    const cases = [
+      [0xc0, 0x80],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xe2, 0x82],
+      [0xf0, 0x9f, 0x98, 0x80],
+      [0xe0, 0x9f, 0x80],
+      [0x80],
+      [0xf8, 0x88, 0x80, 0x80, 0x80],
+    ];
     for (const bytes of cases) {
       const b = Buffer.from([0x41, ...bytes, 0x42]);
       const at = firstInvalidUtf8(b);
@@ -173,9 +186,9 @@ describe('text that is not UTF-8 SQL (issue 11, 9)', () => {
     // random byte strings biased towards multi-byte sequences: agreement with isUtf8, and a valid prefix up to the offset
     let seed = 7;
     const next = () => {
-        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-        return seed % 256;
-      };
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % 256;
+    };
     const pool = [0x41, 0x80, 0x9f, 0xa0, 0xbf, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xc0];
     for (let n = 0; n < 3000; n++) {
       const b = Buffer.from(Array.from({ length: 1 + (next() % 8) }, () => pool[next() % pool.length] ?? 0));

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dbtool, journalFolder } from './migrate/helpers.js';
 import { commitMainThenBranch, git } from './git.js';
+import { dbtool, journalFolder } from './migrate/helpers.js';
 
 const INIT = 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL, "email" text);';
 const ADD_NAME = 'ALTER TABLE "users" ADD COLUMN "name" text;';
@@ -22,11 +22,18 @@ function addMigration(folder: string, tag: string, sql: string): void {
   writeFileSync(join(folder, `${tag}.sql`), sql);
   const journalPath = join(folder, 'meta', '_journal.json');
   const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };
-  journal.entries.push({ ...journal.entries[journal.entries.length - 1]!, idx: journal.entries.length, when: 1700000000000 + journal.entries.length * 1000, tag });
+  journal.entries.push({
+    ...journal.entries[journal.entries.length - 1]!,
+    idx: journal.entries.length,
+    when: 1700000000000 + journal.entries.length * 1000,
+    tag,
+  });
   writeFileSync(journalPath, JSON.stringify(journal, null, 2));
 }
 
-interface Review { files: { migration: string; findings: { rule: string; severity: string }[]; statements: { findings: { rule: string }[] }[] }[] }
+interface Review {
+  files: { migration: string; findings: { rule: string; severity: string }[]; statements: { findings: { rule: string }[] }[] }[];
+}
 const rules = (file: Review['files'][number]) => [...file.findings, ...file.statements.flatMap((s) => s.findings)].map((f) => f.rule);
 
 describe('review-migration --base (pre-merge mode)', () => {

@@ -7,11 +7,9 @@ import { dbtool, freshDatabase, journalFolder, stopSharedServer } from './migrat
 afterAll(stopSharedServer);
 
 const USERS = 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL, "email" text);';
-const NEW_AND_OLD = [
-  'CREATE TABLE "t" ("x" integer);',
-  'CREATE INDEX "t_x_idx" ON "t" ("x");',
-  'CREATE INDEX "users_email_idx" ON "users" ("email");',
-].join('\n--> statement-breakpoint\n');
+const NEW_AND_OLD = ['CREATE TABLE "t" ("x" integer);', 'CREATE INDEX "t_x_idx" ON "t" ("x");', 'CREATE INDEX "users_email_idx" ON "users" ("email");'].join(
+  '\n--> statement-breakpoint\n',
+);
 
 describe('tables created in the same review are not reported as locked', { timeout: 120_000 }, () => {
   it('pretty --verbose shows no lock or scan line for a table created above; the JSON keeps the facts', async () => {
@@ -38,9 +36,14 @@ describe('tables created in the same review are not reported as locked', { timeo
     const url = await freshDatabase();
     const first = await dbtool(['migrate', '--dir', 'drizzle', '--url', url], { cwd });
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('Reviewed the 2 migrations: every table they touch is created in this run, so no one uses them yet and the lock and rewrite rules had nothing to protect; no findings.');
+    expect(first.stdout).toContain(
+      'Reviewed the 2 migrations: every table they touch is created in this run, so no one uses them yet and the lock and rewrite rules had nothing to protect; no findings.',
+    );
 
-    journalFolder({ '0000_users': USERS, '0001_index': 'CREATE INDEX "users_email_idx" ON "users" ("email");', '0002_name': 'ALTER TABLE "users" ADD COLUMN "name" text;' }, { parent: cwd });
+    journalFolder(
+      { '0000_users': USERS, '0001_index': 'CREATE INDEX "users_email_idx" ON "users" ("email");', '0002_name': 'ALTER TABLE "users" ADD COLUMN "name" text;' },
+      { parent: cwd },
+    );
     const second = await dbtool(['migrate', '--dir', 'drizzle', '--url', url], { cwd });
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('Reviewed the migration for PostgreSQL 18: no findings.');

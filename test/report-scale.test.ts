@@ -2,10 +2,10 @@ import { Chalk } from 'chalk';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { codeFrame, FRAME_WIDTH } from '../src/report/code-frame.js';
 import { reviewToPretty } from '../src/report/pretty.js';
-import { review } from '../src/review/engine.js';
 import type { Report } from '../src/review/engine.js';
-import { fixFolder } from '../src/review/fix.js';
+import { review } from '../src/review/engine.js';
 import type { ReviewSettings } from '../src/review/findings.js';
+import { fixFolder } from '../src/review/fix.js';
 import { loadParser } from '../src/review/parse.js';
 
 // Cost checks (issue 11, item 9): each runs the same work at n and 4n and asserts the time grows far less than the
@@ -18,10 +18,13 @@ import { loadParser } from '../src/review/parse.js';
 const reviews = vi.hoisted(() => ({ count: 0 }));
 vi.mock('../src/review/engine.js', async (original) => {
   const engine = await original<typeof import('../src/review/engine.js')>();
-  return { ...engine, review: (...args: Parameters<typeof engine.review>) => {
+  return {
+    ...engine,
+    review: (...args: Parameters<typeof engine.review>) => {
       reviews.count++;
       return engine.review(...args);
-    } };
+    },
+  };
 });
 
 const SETTINGS: ReviewSettings = { pgVersion: 18, timezoneIsUtc: true, transactionMode: 'none' };
@@ -77,7 +80,7 @@ describe('pretty report cost', () => {
     expect(ratio).toBeLessThan(8);
   });
 
-  it('shows a window of a long line, so the output does not grow with the line\'s length', () => {
+  it("shows a window of a long line, so the output does not grow with the line's length", () => {
     const line = (n: number) => `SELECT '${'x'.repeat(n)}'; ${indexes(200, 'long_').replace(/\n/g, ' ')}\n`;
     const small = reportOf(line(200_000));
     const large = reportOf(line(800_000));
@@ -103,7 +106,8 @@ describe('pretty report cost', () => {
 });
 
 describe('--fix cost', () => {
-  const fix = (n: number) => () => fixFolder({ files: [{ path: 'fix.sql', migration: 'fix', text: indexes(n), problems: [], review: true }] }, SETTINGS, { breakpoints: false });
+  const fix = (n: number) => () =>
+    fixFolder({ files: [{ path: 'fix.sql', migration: 'fix', text: indexes(n), problems: [], review: true }] }, SETTINGS, { breakpoints: false });
 
   it('confirms every fix by a review, in a number of reviews that does not grow with the statements', () => {
     const reviewsFor = (n: number) => {
@@ -132,7 +136,11 @@ describe('--fix cost', () => {
   it('still rejects, one by one, the fixes the review of the result refuses, and applies the rest', () => {
     // inside a transaction, CONCURRENTLY is refused; the lock_timeout is not
     const sql = indexes(300);
-    const [result] = fixFolder({ files: [{ path: 'tx.sql', migration: 'tx', text: sql, problems: [], review: true }] }, { ...SETTINGS, transactionMode: 'all' }, { breakpoints: false });
+    const [result] = fixFolder(
+      { files: [{ path: 'tx.sql', migration: 'tx', text: sql, problems: [], review: true }] },
+      { ...SETTINGS, transactionMode: 'all' },
+      { breakpoints: false },
+    );
     expect(result?.applied.map((a) => a.rule)).toEqual(['missing-lock-timeout']);
     const refused = result?.skipped.filter((s) => s.rule === 'blocking-full-scan') ?? [];
     expect(refused).toHaveLength(300);

@@ -8,7 +8,8 @@ import { reviewAfter as reviewWith } from './review/helpers.js';
 beforeAll(loadParser);
 
 const HISTORY = 'CREATE TABLE users (id bigint PRIMARY KEY, email text);';
-const CHANGE = 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();\nCREATE INDEX users_email ON users (email);\nALTER TABLE users ADD COLUMN nick text;';
+const CHANGE =
+  'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();\nCREATE INDEX users_email ON users (email);\nALTER TABLE users ADD COLUMN nick text;';
 // the runner sets lock_timeout, so the reports show the two errors and nothing else
 const reviewAfter = (history: string, sql: string) => reviewWith(history, sql, { runnerLockTimeout: true });
 
@@ -39,9 +40,23 @@ describe('json report', () => {
     expect(body.summary).toEqual({ files: 1, statements: 3, errors: 2, warnings: 0, infos: 0, suppressed: 0 });
     const first = body.files[0].statements[0];
     expect(first).toEqual({
-      line: 1, column: 1, endLine: 1, sql: 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()',
-      locks: { users: 'AccessExclusiveLock' }, rewrites: ['users'], scans: ['users'], transaction: 'allowed',
-      findings: [expect.objectContaining({ rule: 'table-rewrite', severity: 'error', line: 1, column: 1, fix: expect.stringContaining('SET DEFAULT gen_random_uuid()') })],
+      line: 1,
+      column: 1,
+      endLine: 1,
+      sql: 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()',
+      locks: { users: 'AccessExclusiveLock' },
+      rewrites: ['users'],
+      scans: ['users'],
+      transaction: 'allowed',
+      findings: [
+        expect.objectContaining({
+          rule: 'table-rewrite',
+          severity: 'error',
+          line: 1,
+          column: 1,
+          fix: expect.stringContaining('SET DEFAULT gen_random_uuid()'),
+        }),
+      ],
     });
   });
 });
@@ -66,16 +81,27 @@ describe('github and markdown reports', () => {
     expect(text).toMatch(/\| `0001_change\.sql` \| 2 \| 0 \| 0 \|/);
   });
 
-  it('stays under GitHub\'s comment limit on a 1,000-statement change and counts what it leaves out', async () => {
+  it("stays under GitHub's comment limit on a 1,000-statement change and counts what it leaves out", async () => {
     const { reviewToMarkdown, MARKDOWN_BUDGET } = await import('../src/report/markdown.js');
-    const history = Array.from({ length: 20 }, (_v, t) => `CREATE TABLE t${t} (id bigint PRIMARY KEY, ${Array.from({ length: 50 }, (_w, c) => `c${c} text`).join(', ')});`).join('\n');
+    const history = Array.from(
+      { length: 20 },
+      (_v, t) => `CREATE TABLE t${t} (id bigint PRIMARY KEY, ${Array.from({ length: 50 }, (_w, c) => `c${c} text`).join(', ')});`,
+    ).join('\n');
     // 1,000 index builds on existing tables spread over 20 migration files: 1,000 errors with fixes
     const { review } = await import('../src/review/engine.js');
     const files = Array.from({ length: 20 }, (_v, t) => ({
-      path: `drizzle/${String(t + 1).padStart(4, '0')}_indexes.sql`, migration: `${t + 1}`, problems: [], review: true,
+      path: `drizzle/${String(t + 1).padStart(4, '0')}_indexes.sql`,
+      migration: `${t + 1}`,
+      problems: [],
+      review: true,
       text: Array.from({ length: 50 }, (_w, c) => `CREATE INDEX t${t}_c${c}_idx ON t${t} (c${c});`).join('\n'),
     }));
-    const report = review([{ files: [{ path: '0000_init.sql', migration: '0', text: history, problems: [], review: false }, ...files] }], { pgVersion: 18, timezoneIsUtc: true, transactionMode: 'per-file', runnerLockTimeout: true });
+    const report = review([{ files: [{ path: '0000_init.sql', migration: '0', text: history, problems: [], review: false }, ...files] }], {
+      pgVersion: 18,
+      timezoneIsUtc: true,
+      transactionMode: 'per-file',
+      runnerLockTimeout: true,
+    });
     expect(report.summary.statements).toBe(1000);
     expect(report.summary.errors).toBe(1000);
     const text = reviewToMarkdown(report);

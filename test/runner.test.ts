@@ -11,7 +11,10 @@ const INIT = 'CREATE TABLE "orders" ("id" serial PRIMARY KEY NOT NULL, "customer
 const CIC = 'CREATE INDEX CONCURRENTLY "orders_customer_idx" ON "orders" USING btree ("customer_id");';
 const ADD_COLUMN = 'ALTER TABLE "orders" ADD COLUMN "note" text;';
 
-interface Review { runner?: string; files: { migration: string; findings: { rule: string }[]; statements: { findings: { rule: string }[] }[] }[] }
+interface Review {
+  runner?: string;
+  files: { migration: string; findings: { rule: string }[]; statements: { findings: { rule: string }[] }[] }[];
+}
 const rulesOf = (review: Review, migration: string) => {
   const file = review.files.find((f) => f.migration === migration);
   return [...(file?.findings ?? []), ...(file?.statements.flatMap((s) => s.findings) ?? [])].map((f) => f.rule).sort();
@@ -58,20 +61,31 @@ describe('one runner setting for review-migration, generate and migrate', { time
     expect(migrate.stderr).toBe('');
     expect(migrate.code).toBe(0);
     expect(migrate.stdout).toContain('2 migrations applied');
-    const valid = await withPg(url, async (c) => (await c.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_customer_idx'::regclass")).rows[0]?.indisvalid);
+    const valid = await withPg(
+      url,
+      async (c) => (await c.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_customer_idx'::regclass")).rows[0]?.indisvalid,
+    );
     expect(valid).toBe(true);
   });
 
   it("review-migration --runner dbtool judges a pending file exactly as migrate's gate does", async () => {
-    const cwd = project({ '0000_init': INIT, '0001_orders_idx': CIC, '0002_note': `${ADD_COLUMN}\n--> statement-breakpoint\nCREATE INDEX "orders_note_idx" ON "orders" ("note");` });
+    const cwd = project({
+      '0000_init': INIT,
+      '0001_orders_idx': CIC,
+      '0002_note': `${ADD_COLUMN}\n--> statement-breakpoint\nCREATE INDEX "orders_note_idx" ON "orders" ("note");`,
+    });
     const url = await freshDatabase();
     // the first migration is applied, so the others are judged against an existing table
     await withPg(url, async (c) => {
       await c.query(`CREATE SCHEMA drizzle; CREATE TABLE drizzle.__drizzle_migrations (id serial PRIMARY KEY, hash text NOT NULL, created_at bigint); ${INIT}`);
       const { createHash } = await import('node:crypto');
-      await c.query('INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ($1, 1700000000000)', [createHash('sha256').update(INIT).digest('hex')]);
+      await c.query('INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ($1, 1700000000000)', [
+        createHash('sha256').update(INIT).digest('hex'),
+      ]);
     });
-    const gate = JSON.parse((await dbtool(['migrate', '--dir', 'drizzle', '--url', url, '--dry-run', '--format', 'json'], { cwd })).stdout) as { review: Review };
+    const gate = JSON.parse((await dbtool(['migrate', '--dir', 'drizzle', '--url', url, '--dry-run', '--format', 'json'], { cwd })).stdout) as {
+      review: Review;
+    };
     const review = JSON.parse((await dbtool(['review-migration', 'drizzle', '--runner', 'dbtool', '--format', 'json'], { cwd })).stdout) as Review;
     for (const migration of ['0001_orders_idx', '0002_note']) expect(rulesOf(review, migration)).toEqual(rulesOf(gate.review, migration));
     // not vacuous: the plain CREATE INDEX on an existing table is reported by both
@@ -117,10 +131,15 @@ describe('one runner setting for review-migration, generate and migrate', { time
 
   it('bad values exit 2 with the choices, for the review and for migrate', async () => {
     const bad = project({ '0000_init': INIT }, { runner: 'psql' });
-    for (const args of [['review-migration', 'drizzle'], ['migrate', '--dir', 'drizzle', '--url', 'postgres://nobody@127.0.0.1:1/none']]) {
+    for (const args of [
+      ['review-migration', 'drizzle'],
+      ['migrate', '--dir', 'drizzle', '--url', 'postgres://nobody@127.0.0.1:1/none'],
+    ]) {
       const run = await dbtool(args, { cwd: bad });
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain('runner must be "drizzle" (drizzle-orm\'s migrator), "dbtool" (dbtool migrate) or "none" (no transaction, like psql), not "psql"');
+      expect(run.stderr).toContain(
+        'runner must be "drizzle" (drizzle-orm\'s migrator), "dbtool" (dbtool migrate) or "none" (no transaction, like psql), not "psql"',
+      );
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
     const conflict = project({ '0000_init': INIT }, { runner: 'dbtool', transactionMode: 'all' });
@@ -132,7 +151,9 @@ describe('one runner setting for review-migration, generate and migrate', { time
     expect(flags.code).toBe(2);
     expect(flags.stderr).toContain('--runner and --transaction-mode (its deprecated name) were both given');
 
-    const none = await dbtool(['migrate', '--dir', 'drizzle', '--url', 'postgres://nobody@127.0.0.1:1/none', '--runner', 'none'], { cwd: project({ '0000_init': INIT }) });
+    const none = await dbtool(['migrate', '--dir', 'drizzle', '--url', 'postgres://nobody@127.0.0.1:1/none', '--runner', 'none'], {
+      cwd: project({ '0000_init': INIT }),
+    });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('dbtool migrate always runs migrations in transactions');
 
@@ -150,7 +171,10 @@ export const orders = pgTable('orders', { id: serial('id').primaryKey(), custome
       const dir = mkdtempSync(join(tmpdir(), 'dbtool-runner-generate-'));
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-      writeFileSync(join(dir, 'drizzle.config.ts'), "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n");
+      writeFileSync(
+        join(dir, 'drizzle.config.ts'),
+        "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n",
+      );
       writeFileSync(join(dir, 'schema.ts'), schema(false));
       expect((await dbtool(['generate', '--name', 'init'], { cwd: dir })).code).toBe(0);
       writeFileSync(join(dir, 'schema.ts'), schema(true));

@@ -29,8 +29,16 @@ interface SarifResult {
   locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: { startLine: number; startColumn: number } } }[];
   partialFingerprints: Record<string, string>;
 }
-interface SarifRule { id: string; helpUri?: string; help: { text: string; markdown: string }; defaultConfiguration: { level: string; enabled: boolean } }
-interface SarifLog { version: string; runs: { tool: { driver: { name: string; rules: SarifRule[] } }; results: SarifResult[] }[] }
+interface SarifRule {
+  id: string;
+  helpUri?: string;
+  help: { text: string; markdown: string };
+  defaultConfiguration: { level: string; enabled: boolean };
+}
+interface SarifLog {
+  version: string;
+  runs: { tool: { driver: { name: string; rules: SarifRule[] } }; results: SarifResult[] }[];
+}
 
 function schemaErrors(log: unknown): string[] {
   return validate(log) ? [] : (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath} ${e.message ?? ''}`);
@@ -38,7 +46,9 @@ function schemaErrors(log: unknown): string[] {
 
 describe('review-migration --format sarif', () => {
   it('is valid SARIF 2.1.0 with every rule described and every finding located, matching the JSON report', async () => {
-    const folders = ['drizzle-type-changes', 'drizzle-journal-problems', 'drizzle-syntax-error', 'drizzle-index-on-existing-table'].map((f) => join(FIXTURES, f));
+    const folders = ['drizzle-type-changes', 'drizzle-journal-problems', 'drizzle-syntax-error', 'drizzle-index-on-existing-table'].map((f) =>
+      join(FIXTURES, f),
+    );
     const sarif = await dbtool(['review-migration', ...folders, '--format', 'sarif'], { cwd: FIXTURES });
     const json = await dbtool(['review-migration', ...folders, '--format', 'json'], { cwd: FIXTURES });
     expect(sarif.stderr).toBe('');
@@ -58,11 +68,17 @@ describe('review-migration --format sarif', () => {
     expect(rules.find((r) => r.id === 'table-rewrite')?.helpUri).toBe('https://www.postgresql.org/docs/current/sql-altertable.html');
     expect(rules.find((r) => r.id === 'prefer-bigint')?.defaultConfiguration).toEqual({ level: 'note', enabled: false });
 
-    const report = JSON.parse(json.stdout) as { files: { path: string; findings: { rule: string; line: number }[]; statements: { findings: { rule: string; line: number; severity: string }[] }[] }[] };
+    const report = JSON.parse(json.stdout) as {
+      files: { path: string; findings: { rule: string; line: number }[]; statements: { findings: { rule: string; line: number; severity: string }[] }[] }[];
+    };
     const expected = report.files.flatMap((f) => [...f.findings, ...f.statements.flatMap((s) => s.findings)].map((x) => `${x.rule}@${f.path}:${x.line}`));
-    const actual = run.results.map((r) => `${r.ruleId}@${decodeURIComponent(r.locations[0]!.physicalLocation.artifactLocation.uri)}:${r.locations[0]!.physicalLocation.region.startLine}`);
+    const actual = run.results.map(
+      (r) => `${r.ruleId}@${decodeURIComponent(r.locations[0]!.physicalLocation.artifactLocation.uri)}:${r.locations[0]!.physicalLocation.region.startLine}`,
+    );
     expect(actual.sort()).toEqual(expected.sort());
-    expect(run.results.map((r) => r.ruleId)).toEqual(expect.arrayContaining(['table-rewrite', 'journal-missing-file', 'journal-unlisted-file', 'journal-out-of-order', 'syntax-error']));
+    expect(run.results.map((r) => r.ruleId)).toEqual(
+      expect.arrayContaining(['table-rewrite', 'journal-missing-file', 'journal-unlisted-file', 'journal-out-of-order', 'syntax-error']),
+    );
     for (const result of run.results) {
       expect(rules[result.ruleIndex]?.id).toBe(result.ruleId);
       expect(result.locations[0]!.physicalLocation.artifactLocation.uriBaseId).toBe('%SRCROOT%');
@@ -71,7 +87,11 @@ describe('review-migration --format sarif', () => {
   });
 
   it('keeps fingerprints when lines move and gives repeated findings distinct ones', async () => {
-    const dir = journalFolder({ '0000_init': INIT, '0001_change': 'ALTER TABLE "users" ALTER COLUMN "email" TYPE varchar(10);\n--> statement-breakpoint\nALTER TABLE "users" ALTER COLUMN "name" TYPE varchar(10);' });
+    const dir = journalFolder({
+      '0000_init': INIT,
+      '0001_change':
+        'ALTER TABLE "users" ALTER COLUMN "email" TYPE varchar(10);\n--> statement-breakpoint\nALTER TABLE "users" ALTER COLUMN "name" TYPE varchar(10);',
+    });
     const first = JSON.parse((await dbtool(['review-migration', dir, '--format', 'sarif'])).stdout) as SarifLog;
     const file = join(dir, '0001_change.sql');
     writeFileSync(file, `-- a comment\n\n${readFileSync(file, 'utf8')}`);
@@ -98,7 +118,10 @@ describe('review-migration --format sarif', () => {
 });
 
 describe('review-migration --max-warnings', () => {
-  const dir = journalFolder({ '0000_init': INIT, '0001_drop': 'SET lock_timeout = \'2s\';\n--> statement-breakpoint\nALTER TABLE "users" DROP COLUMN "name";' });
+  const dir = journalFolder({
+    '0000_init': INIT,
+    '0001_drop': 'SET lock_timeout = \'2s\';\n--> statement-breakpoint\nALTER TABLE "users" DROP COLUMN "name";',
+  });
 
   it('exits 1 when warnings exceed the limit, 0 within it, and keeps stdout machine-readable', async () => {
     const base = JSON.parse((await dbtool(['review-migration', dir, '--format', 'json'])).stdout) as { summary: { errors: number; warnings: number } };

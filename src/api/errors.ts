@@ -1,6 +1,6 @@
 import { DbtoolError, UsageError } from '../errors.js';
-import type { IntegrityProblem } from '../migrate/migrate.js';
 import type { Blocker } from '../migrate/blockers.js';
+import type { IntegrityProblem } from '../migrate/migrate.js';
 import type { RunFailure } from '../migrate/runner.js';
 import type { Report } from '../review/engine.js';
 import type { Finding } from '../review/findings.js';
@@ -63,13 +63,30 @@ export class ReviewBlockedError extends DbtoolError {
   readonly findings: BlockingFinding[];
 
   constructor(readonly report: Report) {
-    const findings = report.files.flatMap((f) => [...f.findings, ...f.statements.flatMap((s) => s.findings)]
-      .filter((x) => x.severity === 'error')
-      .map((x) => ({ path: f.path, migration: f.migration, rule: x.rule, severity: x.severity, message: x.message, help: x.help, line: x.line, column: x.column, fix: x.fix })));
+    const findings = report.files.flatMap((f) =>
+      [...f.findings, ...f.statements.flatMap((s) => s.findings)]
+        .filter((x) => x.severity === 'error')
+        .map((x) => ({
+          path: f.path,
+          migration: f.migration,
+          rule: x.rule,
+          severity: x.severity,
+          message: x.message,
+          help: x.help,
+          line: x.line,
+          column: x.column,
+          fix: x.fix,
+        })),
+    );
     const first = findings[0];
-    const summary = first ? `: ${first.path}:${first.line}:${first.column} ${first.rule}: ${first.message}${findings.length > 1 ? ` (and ${findings.length - 1} more)` : ''}` : '';
-    super(`the review of the pending migrations blocked the run${summary}. Nothing was applied.`, 1,
-      'Fix the migrations as the findings help says, silence a finding you accept with a -- dbtool-ignore comment, or pass allowUnsafe: true.');
+    const summary = first
+      ? `: ${first.path}:${first.line}:${first.column} ${first.rule}: ${first.message}${findings.length > 1 ? ` (and ${findings.length - 1} more)` : ''}`
+      : '';
+    super(
+      `the review of the pending migrations blocked the run${summary}. Nothing was applied.`,
+      1,
+      'Fix the migrations as the findings help says, silence a finding you accept with a -- dbtool-ignore comment, or pass allowUnsafe: true.',
+    );
     this.findings = findings;
   }
 }
@@ -77,7 +94,11 @@ export class ReviewBlockedError extends DbtoolError {
 /** The folder and the database's record disagree (changed, missing, unlisted or out-of-order migrations); nothing was applied. */
 export class IntegrityError extends DbtoolError {
   constructor(readonly problems: IntegrityProblem[]) {
-    super(`the migrations folder does not match the database's record, so nothing was applied:\n${problems.map((p) => `  ${p.message}`).join('\n')}`, 1, problems[0]?.hint);
+    super(
+      `the migrations folder does not match the database's record, so nothing was applied:\n${problems.map((p) => `  ${p.message}`).join('\n')}`,
+      1,
+      problems[0]?.hint,
+    );
   }
 }
 
@@ -86,7 +107,12 @@ export class IntegrityError extends DbtoolError {
  * advisory locks and another run took it); what was applied before stays applied.
  */
 export class MigrationStoppedError extends DbtoolError {
-  constructor(message: string, hint: string, readonly before: string, readonly applied: AppliedMigration[]) {
+  constructor(
+    message: string,
+    hint: string,
+    readonly before: string,
+    readonly applied: AppliedMigration[],
+  ) {
     super(message, 1, hint);
   }
 }

@@ -4,11 +4,11 @@
  * per-node metrics and diagnoses returned instead of printed.
  */
 import { Chalk } from 'chalk';
-import { describeTarget, openSession } from '../db/connect.js';
 import type { Session } from '../db/connect.js';
+import { describeTarget, openSession } from '../db/connect.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { analyzePlan } from '../explain/analyze.js';
 import type { NodeMetrics, TriggerMetrics } from '../explain/analyze.js';
+import { analyzePlan } from '../explain/analyze.js';
 import { captureOn, checkQuery } from '../explain/capture.js';
 import { diagnose } from '../explain/diagnose.js';
 import type { Diagnostic } from '../explain/diagnostic.js';
@@ -19,8 +19,8 @@ import { API_WORDS } from '../explain/words.js';
 import { durationMs } from '../migrate/durations.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
-import { borrowSession, refuseOpenTransaction } from './session.js';
 import type { MigrationDatabase } from './session.js';
+import { borrowSession, refuseOpenTransaction } from './session.js';
 
 /** What explain() runs on: a connection string (opened and closed by explain), or a connection the caller owns. */
 export type ExplainDatabase = string | MigrationDatabase;
@@ -78,13 +78,19 @@ export interface ExplainResult {
  * stays open and must not be inside a transaction (UsageError).
  */
 export async function explain(db: ExplainDatabase, sql: string, options: ExplainOptions = {}): Promise<ExplainResult> {
-  if (typeof sql !== 'string') throw new UsageError('explain() needs the query as a string', 'e.g. explain(db, "SELECT * FROM users WHERE id = $1", { params: [42] })');
+  if (typeof sql !== 'string')
+    throw new UsageError('explain() needs the query as a string', 'e.g. explain(db, "SELECT * FROM users WHERE id = $1", { params: [42] })');
   const settings = settingsOf(options);
   await loadParser();
   const checked = checkQuery({ sql, params: [...(options.params ?? [])], analyze: settings.analyze, allowWrite: settings.allowWrite }, API_WORDS);
   const { session, database } = await sessionFor(db);
   try {
-    const explained = await captureOn(session, checked, { ...settings.timeouts, database, words: API_WORDS, ...(options.onWarning ? { warn: options.onWarning } : {}) });
+    const explained = await captureOn(session, checked, {
+      ...settings.timeouts,
+      database,
+      words: API_WORDS,
+      ...(options.onWarning ? { warn: options.onWarning } : {}),
+    });
     return resultOf(explained.plan, explained.context);
   } finally {
     await session.close().catch(() => undefined);
@@ -129,12 +135,22 @@ function resultOf(plan: RawExplain, context: Parameters<typeof explainToJson>[3]
   const diagnostics = diagnose(metrics);
   const server = context.server ?? { version: '', major: 0 };
   return {
-    query: context.query ?? '', server, analyzed: context.analyzed, genericPlan: context.generic, settings: context.settings,
+    query: context.query ?? '',
+    server,
+    analyzed: context.analyzed,
+    genericPlan: context.generic,
+    settings: context.settings,
     totals: { executionMs: metrics.executionMs, planningMs: metrics.planningMs, jitMs: metrics.jitMs, totalMs: metrics.totalMs },
-    plan, nodes: metrics.nodes, triggers: metrics.triggers, diagnostics,
-    render: (options = {}) => renderPlan(metrics, diagnostics, {
-      color: options.color ? COLOR : PLAIN, width: options.width ?? 100, server: `PostgreSQL ${server.version}`,
-    }),
+    plan,
+    nodes: metrics.nodes,
+    triggers: metrics.triggers,
+    diagnostics,
+    render: (options = {}) =>
+      renderPlan(metrics, diagnostics, {
+        color: options.color ? COLOR : PLAIN,
+        width: options.width ?? 100,
+        server: `PostgreSQL ${server.version}`,
+      }),
     toMarkdown: () => explainToMarkdown(metrics, diagnostics, context),
     toJSON: () => JSON.parse(explainToJson(plan, metrics, diagnostics, context, VERSION)) as Record<string, unknown>,
   };

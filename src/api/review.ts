@@ -1,18 +1,18 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { isUtc, RUNNER_TRANSACTION_MODE, SUPPORTED_PG_VERSIONS } from '../config.js';
 import type { Runner } from '../config.js';
+import { isUtc, RUNNER_TRANSACTION_MODE, SUPPORTED_PG_VERSIONS } from '../config.js';
 import { reviewInputs } from '../drizzle/group-inputs.js';
-import { loadInput } from '../drizzle/inputs.js';
 import type { LoadedInput } from '../drizzle/inputs.js';
+import { loadInput } from '../drizzle/inputs.js';
 import { fsInputError } from '../drizzle/read-text.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { ruleOptionProblems } from './rule-options.js';
 import type { Report } from '../review/engine.js';
 import type { ReviewSettings, Severity } from '../review/findings.js';
 import { loadParser } from '../review/parse.js';
-import { applySizes, DEFAULT_THRESHOLDS } from '../review/sizes.js';
 import type { SizeSource, SizeThresholds } from '../review/sizes.js';
+import { applySizes, DEFAULT_THRESHOLDS } from '../review/sizes.js';
 import { readStatsFile } from '../stats/size-source.js';
+import { ruleOptionProblems } from './rule-options.js';
 
 export interface ReviewOptions {
   /** where relative paths start (default: the working directory); report paths are relative to it */
@@ -72,7 +72,8 @@ export async function reviewMigrations(paths: string | readonly string[], option
 function settingsOf(options: ReviewOptions): ReviewSettings {
   const problems: string[] = [];
   const pgVersion = options.pgVersion ?? 18;
-  if (!(SUPPORTED_PG_VERSIONS as readonly number[]).includes(pgVersion)) problems.push(`pgVersion: ${JSON.stringify(pgVersion)} is not one of ${SUPPORTED_PG_VERSIONS.join(', ')}`);
+  if (!(SUPPORTED_PG_VERSIONS as readonly number[]).includes(pgVersion))
+    problems.push(`pgVersion: ${JSON.stringify(pgVersion)} is not one of ${SUPPORTED_PG_VERSIONS.join(', ')}`);
   const runner = options.runner ?? 'drizzle';
   if (!Object.hasOwn(RUNNER_TRANSACTION_MODE, runner)) problems.push(`runner: ${JSON.stringify(runner)} is not "drizzle", "dbtool" or "none"`);
   const rules = options.rules ?? {};

@@ -72,8 +72,10 @@ const IN_TRANSACTION = 'SELECT now() <> statement_timestamp() AS open';
 export async function refuseOpenTransaction(session: BorrowedSession, what: string): Promise<void> {
   if (!(await session.inTransaction())) return;
   await session.close().catch(() => undefined);
-  throw new UsageError(`${what}() was given a connection inside a transaction: it runs its own transactions, and ending them would end yours`,
-    `Call ${what}() outside the transaction, or pass the pool (or the drizzle database) rather than the client running it.`);
+  throw new UsageError(
+    `${what}() was given a connection inside a transaction: it runs its own transactions, and ending them would end yours`,
+    `Call ${what}() outside the transaction, or pass the pool (or the drizzle database) rather than the client running it.`,
+  );
 }
 
 /**
@@ -87,18 +89,31 @@ export async function borrowSession(db: MigrationDatabase): Promise<BorrowedSess
   if (kind === 'pool') {
     const pool = target as PgPoolLike;
     const client = await pool.connect();
-    return pgSession(client, 'a pg Pool client', (broken) => client.release(broken), () => monitorFrom(pool));
+    return pgSession(
+      client,
+      'a pg Pool client',
+      (broken) => client.release(broken),
+      () => monitorFrom(pool),
+    );
   }
   if (kind === 'client') return pgSession(target as PgClientLike, 'a pg Client', () => undefined, undefined);
-  throw new UsageError('dbtool needs a drizzle database (node-postgres or pglite driver), a pg Pool or Client, or a PGlite instance',
-    'Pass the database drizzle() returned, or the pool, client or PGlite instance it was made with.');
+  throw new UsageError(
+    'dbtool needs a drizzle database (node-postgres or pglite driver), a pg Pool or Client, or a PGlite instance',
+    'Pass the database drizzle() returned, or the pool, client or PGlite instance it was made with.',
+  );
 }
 
-async function pgSession(client: PgClientLike, describe: string, release: (broken: boolean) => void, another: (() => Promise<Session>) | undefined): Promise<BorrowedSession> {
+async function pgSession(
+  client: PgClientLike,
+  describe: string,
+  release: (broken: boolean) => void,
+  another: (() => Promise<Session>) | undefined,
+): Promise<BorrowedSession> {
   const query = client.query.bind(client) as unknown as PgQuery;
   let saved: { lt: string; st: string; pid: number } | undefined;
   try {
-    saved = (await query("SELECT current_setting('lock_timeout') AS lt, current_setting('statement_timeout') AS st, pg_backend_pid() AS pid")).rows[0] as typeof saved;
+    saved = (await query("SELECT current_setting('lock_timeout') AS lt, current_setting('statement_timeout') AS st, pg_backend_pid() AS pid"))
+      .rows[0] as typeof saved;
   } catch (error) {
     release(true);
     throw error;
@@ -141,7 +156,10 @@ async function monitorFrom(pool: PgPoolLike): Promise<Session> {
     return await pgSession(client, 'a pg Pool client', (broken) => client.release(broken), undefined);
   } catch (error) {
     // a client that arrives after the deadline goes straight back
-    checkout.then((c) => c.release(), () => undefined);
+    checkout.then(
+      (c) => c.release(),
+      () => undefined,
+    );
     throw error;
   } finally {
     clearTimeout(timer);
@@ -150,7 +168,11 @@ async function monitorFrom(pool: PgPoolLike): Promise<Session> {
 
 async function pgliteSession(db: PGliteLike): Promise<BorrowedSession> {
   const query = async <T>(sql: string, params?: unknown[]) => ({ rows: ((await db.query(sql, params)) as Rows<T>).rows });
-  const saved = (await query<{ lt: string; st: string; pid: number }>("SELECT current_setting('lock_timeout') AS lt, current_setting('statement_timeout') AS st, pg_backend_pid() AS pid")).rows[0];
+  const saved = (
+    await query<{ lt: string; st: string; pid: number }>(
+      "SELECT current_setting('lock_timeout') AS lt, current_setting('statement_timeout') AS st, pg_backend_pid() AS pid",
+    )
+  ).rows[0];
   let closed = false;
   return {
     pid: Number(saved?.pid),
@@ -168,7 +190,9 @@ async function pgliteSession(db: PGliteLike): Promise<BorrowedSession> {
     close: async () => {
       if (closed) return;
       closed = true;
-      await db.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [saved?.lt ?? '0', saved?.st ?? '0']).catch(() => undefined);
+      await db
+        .query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [saved?.lt ?? '0', saved?.st ?? '0'])
+        .catch(() => undefined);
     },
   };
 }

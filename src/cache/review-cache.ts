@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Catalog } from '../review/catalog/model.js';
-import { finishReview, reviewFolder } from '../review/engine.js';
 import type { FileReport, FolderSource, Report } from '../review/engine.js';
+import { finishReview, reviewFolder } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
-import { parseSql } from '../review/parse.js';
 import type { ParsedFile, ParsedStatement } from '../review/parse.js';
+import { parseSql } from '../review/parse.js';
 import { SourceText } from '../review/source-text.js';
 import { keyOf } from './store.js';
 
@@ -43,7 +43,13 @@ export function emptyCounts(): ReviewCacheCounts {
  *
  * `namespace` names the code that computed the entries (dbtool's version and build, the parser's version).
  */
-export function cachedReview(folders: readonly FolderSource[], settings: ReviewSettings, store: EntryStore, namespace: string, counts: ReviewCacheCounts = emptyCounts()): Report {
+export function cachedReview(
+  folders: readonly FolderSource[],
+  settings: ReviewSettings,
+  store: EntryStore,
+  namespace: string,
+  counts: ReviewCacheCounts = emptyCounts(),
+): Report {
   const hashes = new Map<string, string>();
   const textHash = (text: string): string => {
     let hash = hashes.get(text);
@@ -168,5 +174,7 @@ function isReport(value: unknown): value is FileReport {
 
 /** JSON with object keys sorted, so equal settings give equal keys whatever order they were written in. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 
@@ -30,7 +30,10 @@ export class CacheStore {
   readonly counts: CacheCounts = { hits: 0, misses: 0, rejected: 0, writes: 0 };
   private made = new Set<string>();
 
-  constructor(readonly dir: string, readonly maxBytes: number = DEFAULT_MAX_BYTES) {}
+  constructor(
+    readonly dir: string,
+    readonly maxBytes: number = DEFAULT_MAX_BYTES,
+  ) {}
 
   /** The stored value, or undefined for a missing or untrustworthy entry. `key` is 64 hex digits. */
   get(key: string): unknown {

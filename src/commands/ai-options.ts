@@ -40,13 +40,21 @@ export function addAiOptions(command: Command, options: { url: boolean; reviewCa
     .option('--ai-dry-run', 'print the exact request --ai would send, send nothing (no key needed)')
     .option('--model <id>', `Claude model for --ai (default: config ai.model or ${DEFAULT_MODEL})`)
     .option('--ai-max-tokens <n>', `output token limit for --ai (default: config ai.maxTokens or ${DEFAULT_MAX_TOKENS})`)
-    .option('--no-cache', options.reviewCache
-      ? 'review every file anew without reading or writing the review cache (.dbtool/cache); with --ai also ask again even if an identical request was answered before (.dbtool/ai-cache)'
-      : 'with --ai: ask again even if an identical request was answered before (.dbtool/ai-cache)');
-  if (options.reviewCache) withAi.option('--cache-dir <dir>', 'keep the review cache in this folder instead of .dbtool/cache at the project root (e.g. a CI cache)');
-  return options.url ? withAi.option('--url <postgres-url>', 'a database whose statistics give production table sizes (read-only): findings whose harm is time under a lock follow them, and --ai gets them') : withAi;
+    .option(
+      '--no-cache',
+      options.reviewCache
+        ? 'review every file anew without reading or writing the review cache (.dbtool/cache); with --ai also ask again even if an identical request was answered before (.dbtool/ai-cache)'
+        : 'with --ai: ask again even if an identical request was answered before (.dbtool/ai-cache)',
+    );
+  if (options.reviewCache)
+    withAi.option('--cache-dir <dir>', 'keep the review cache in this folder instead of .dbtool/cache at the project root (e.g. a CI cache)');
+  return options.url
+    ? withAi.option(
+        '--url <postgres-url>',
+        'a database whose statistics give production table sizes (read-only): findings whose harm is time under a lock follow them, and --ai gets them',
+      )
+    : withAi;
 }
-
 
 export function wantsAi(opts: MigrationAiFlags): boolean {
   return Boolean(opts.ai || opts.aiDryRun);
@@ -55,7 +63,11 @@ export function wantsAi(opts: MigrationAiFlags): boolean {
 /** AI-only flags without --ai are a usage error rather than silently ignored. */
 export function rejectStrayAiFlags(opts: MigrationAiFlags, reviewCache = false): void {
   // --url is not AI-only: it is also where a review reads table sizes; --no-cache also turns off the review cache
-  const stray = [opts.model !== undefined && '--model', opts.aiMaxTokens !== undefined && '--ai-max-tokens', !reviewCache && opts.cache === false && '--no-cache'].filter(Boolean);
+  const stray = [
+    opts.model !== undefined && '--model',
+    opts.aiMaxTokens !== undefined && '--ai-max-tokens',
+    !reviewCache && opts.cache === false && '--no-cache',
+  ].filter(Boolean);
   if (stray.length) throw new UsageError(`${stray.join(', ')} only applies with --ai.`, 'Add --ai (or --ai-dry-run to see the request without sending it).');
 }
 
@@ -66,9 +78,13 @@ export function checkAiFlags(opts: MigrationAiFlags, config: ReviewConfig, revie
     return;
   }
   if (opts.ai && !opts.aiDryRun && !config.ai.enabled) {
-    throw new ConfigError(`--ai is disabled for this repository (${config.ai.source} is false).`, 'The second opinion sends a redacted summary to the Anthropic API; this repository forbids that. --ai-dry-run shows what would be sent.');
+    throw new ConfigError(
+      `--ai is disabled for this repository (${config.ai.source} is false).`,
+      'The second opinion sends a redacted summary to the Anthropic API; this repository forbids that. --ai-dry-run shows what would be sent.',
+    );
   }
-  if (opts.ai && !opts.aiDryRun && opts.format !== 'pretty' && opts.format !== 'json') throw new UsageError(`--ai works with --format pretty or json, not ${opts.format}.`);
+  if (opts.ai && !opts.aiDryRun && opts.format !== 'pretty' && opts.format !== 'json')
+    throw new UsageError(`--ai works with --format pretty or json, not ${opts.format}.`);
 }
 
 /** Fails on a missing key before any output, not after the report. */

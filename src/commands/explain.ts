@@ -8,26 +8,26 @@ import { Option } from 'commander';
 import type { ClientLimits, Connection } from '../ai/core/client.js';
 import type { PlanSource } from '../ai/explain/payload.js';
 import type { TableDefinitions } from '../ai/explain/tables.js';
-import { SUPPORTED_PG_VERSIONS, resolveExplainConfig, resolveReviewConfig, reviewSettingsOf } from '../config.js';
 import type { ReviewConfig } from '../config.js';
-import { describeTarget, withSession } from '../db/connect.js';
+import { resolveExplainConfig, resolveReviewConfig, reviewSettingsOf, SUPPORTED_PG_VERSIONS } from '../config.js';
 import type { Session } from '../db/connect.js';
+import { describeTarget, withSession } from '../db/connect.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { readSqlFile, readSqlStdin } from '../drizzle/read-text.js';
 import { UsageError } from '../errors.js';
-import { analyzePlan } from '../explain/analyze.js';
-import type { CompareSources } from '../explain/compare-render.js';
 import type { PlanMetrics } from '../explain/analyze.js';
+import { analyzePlan } from '../explain/analyze.js';
+import { captureOn, checkQuery } from '../explain/capture.js';
+import type { CompareSources } from '../explain/compare-render.js';
 import { diagnose } from '../explain/diagnose.js';
 import type { Diagnostic } from '../explain/diagnostic.js';
-import { captureOn, checkQuery } from '../explain/capture.js';
 import { chooseParams, chooseQuery } from '../explain/input.js';
-import { readPlan } from '../explain/plan-json.js';
 import type { RawExplain } from '../explain/plan-json.js';
-import { explainToJson, explainToMarkdown } from '../explain/report.js';
+import { readPlan } from '../explain/plan-json.js';
 import type { ExplainContext } from '../explain/report.js';
-import { renderPlan } from '../explain/tree.js';
+import { explainToJson, explainToMarkdown } from '../explain/report.js';
 import type { TreeOptions } from '../explain/tree.js';
+import { renderPlan } from '../explain/tree.js';
 import { CLI_WORDS } from '../explain/words.js';
 import { loadParser } from '../review/parse.js';
 import { VERSION } from '../version.js';
@@ -109,8 +109,7 @@ export async function run(query: string | undefined, flags: ExplainFlags, io: Io
     const plan = readPlan(text, flags.plan === '-' ? 'standard input' : flags.plan);
     // the diagnostics read the plan's conditions with the parser
     await loadParser();
-    return output(plan, planFileContext(plan), flags, io, deps,
-      ai && { setup: ai, source: 'plan-file', tables: undefined });
+    return output(plan, planFileContext(plan), flags, io, deps, ai && { setup: ai, source: 'plan-file', tables: undefined });
   }
   const sql = chooseQuery(query, flags, queryReader(io));
   const captured = await captureQuery(sql, flags, io, Boolean(ai));
@@ -136,8 +135,21 @@ async function captureQuery(sql: string, flags: ExplainFlags, io: Io, withTables
   // the same database dbtool migrate uses, the embedded one included
   const target = resolveTarget(flags, io, drizzle);
   const c = await io.palette();
-  if (target.kind === 'pglite') io.stderr(c.yellow(`No database configured: explaining on the embedded PGlite database (${target.dataDir}). Plans on a small local database say little about production; pass --url.\n`));
-  const settings = { statementTimeoutMs, lockTimeoutMs, statementTimeout, lockTimeout, database: describeTarget(target), words: CLI_WORDS, warn: (text: string) => io.stderr(c.yellow(`${text}\n`)) };
+  if (target.kind === 'pglite')
+    io.stderr(
+      c.yellow(
+        `No database configured: explaining on the embedded PGlite database (${target.dataDir}). Plans on a small local database say little about production; pass --url.\n`,
+      ),
+    );
+  const settings = {
+    statementTimeoutMs,
+    lockTimeoutMs,
+    statementTimeout,
+    lockTimeout,
+    database: describeTarget(target),
+    words: CLI_WORDS,
+    warn: (text: string) => io.stderr(c.yellow(`${text}\n`)),
+  };
   const { explained, tables } = await withSession(target, async (session) => {
     const result = await captureOn(session, checked, settings);
     // the second opinion gets the tables' definitions and statistics, read in the same session
@@ -162,8 +174,12 @@ interface SavedContext {
  */
 function savePlan(path: string, captured: Captured): void {
   const saved: SavedContext = {
-    tool: 'dbtool', version: VERSION, query: captured.context.query ?? '', server: captured.context.server ?? null,
-    analyzed: captured.context.analyzed, generic: captured.context.generic,
+    tool: 'dbtool',
+    version: VERSION,
+    query: captured.context.query ?? '',
+    server: captured.context.server ?? null,
+    analyzed: captured.context.analyzed,
+    generic: captured.context.generic,
   };
   writeOutput(path, `${JSON.stringify([{ ...captured.plan, dbtool: saved }], null, 1)}\n`, '--save');
 }
@@ -171,10 +187,16 @@ function savePlan(path: string, captured: Captured): void {
 /** The context of a plan read from a file: the query and server a `--save` file records, else unknown. */
 function planFileContext(plan: RawExplain): ExplainContext {
   const saved = plan.dbtool as Partial<SavedContext> | undefined;
-  const server = saved && typeof saved.server === 'object' && saved.server && typeof saved.server.version === 'string' && typeof saved.server.major === 'number' ? saved.server : undefined;
+  const server =
+    saved && typeof saved.server === 'object' && saved.server && typeof saved.server.version === 'string' && typeof saved.server.major === 'number'
+      ? saved.server
+      : undefined;
   return {
-    server, query: saved && typeof saved.query === 'string' && saved.query ? saved.query : undefined,
-    analyzed: plan.Plan['Actual Total Time'] !== undefined, generic: saved?.generic === true, settings: plan.Settings ?? {},
+    server,
+    query: saved && typeof saved.query === 'string' && saved.query ? saved.query : undefined,
+    analyzed: plan.Plan['Actual Total Time'] !== undefined,
+    generic: saved?.generic === true,
+    settings: plan.Settings ?? {},
   };
 }
 
@@ -192,14 +214,23 @@ function checkOutputFlags(flags: ExplainFlags): void {
   if (flags.open && flags.format === 'pretty') flags.format = 'html';
   if (flags.open && flags.format !== 'html') throw new UsageError(`--open opens the HTML page: it does not combine with --format ${flags.format}`);
   if (flags.open && flags.out === '-') throw new UsageError('--open needs a file to open: give --out FILE (or leave --out out), not -');
-  if (flags.showLiterals && flags.format !== 'html') throw new UsageError('--show-literals is for the HTML page (--format html); the other formats show the plan as captured');
+  if (flags.showLiterals && flags.format !== 'html')
+    throw new UsageError('--show-literals is for the HTML page (--format html); the other formats show the plan as captured');
   const wantsAiNow = Boolean(flags.ai || flags.aiDryRun);
   if (wantsAiNow && flags.format === 'html') throw new UsageError('--ai works with --format pretty or json, not html');
   if (wantsAiNow && flags.out) throw new UsageError('--out does not combine with --ai: redirect standard output instead');
   if (flags.compare && flags.baseline) throw new UsageError('use either --compare BEFORE AFTER or --baseline FILE with a query, not both');
-  if (flags.compare && flags.compare.length !== 2) throw new UsageError(`--compare takes two plans, BEFORE and AFTER (got ${flags.compare.length})`, 'dbtool explain --compare before.json after.json, or --compare before.json "SELECT …" to run the after side now.');
-  if ((flags.compare || flags.baseline) && (flags.plan || wantsAiNow)) throw new UsageError(`--compare and --baseline do not combine with ${flags.plan ? '--plan' : '--ai'}`);
-  if (flags.compare && flags.save) throw new UsageError('--save writes the plan of one query run; with --compare, save each side with its own explain --save (or use --baseline FILE --save FILE)');
+  if (flags.compare && flags.compare.length !== 2)
+    throw new UsageError(
+      `--compare takes two plans, BEFORE and AFTER (got ${flags.compare.length})`,
+      'dbtool explain --compare before.json after.json, or --compare before.json "SELECT …" to run the after side now.',
+    );
+  if ((flags.compare || flags.baseline) && (flags.plan || wantsAiNow))
+    throw new UsageError(`--compare and --baseline do not combine with ${flags.plan ? '--plan' : '--ai'}`);
+  if (flags.compare && flags.save)
+    throw new UsageError(
+      '--save writes the plan of one query run; with --compare, save each side with its own explain --save (or use --baseline FILE --save FILE)',
+    );
   if (flags.failOnRegression && !flags.compare && !flags.baseline) throw new UsageError('--fail-on-regression needs --compare or --baseline');
 }
 
@@ -217,7 +248,8 @@ async function loadSide(spec: string, flags: ExplainFlags, io: Io): Promise<{ la
     return { label: spec, plan, context: planFileContext(plan) };
   }
   // a single word ending like a file name is a missing file, not a query
-  if (/^\S+\.(json|sql)$/i.test(spec)) throw new UsageError(`${spec}: no such file`, 'Each side of --compare is a saved plan (explain --save FILE), a .sql file, or the query itself.');
+  if (/^\S+\.(json|sql)$/i.test(spec))
+    throw new UsageError(`${spec}: no such file`, 'Each side of --compare is a saved plan (explain --save FILE), a .sql file, or the query itself.');
   return runSide(spec, 'the query, run now', flags, io);
 }
 
@@ -249,10 +281,18 @@ async function runCompare(query: string | undefined, flags: ExplainFlags, io: Io
   }
   // the comparison and page modules (the page script, its hash) load only for the flags that use them
   const [{ comparePlans, isRegression }, { comparisonToJson, comparisonToMarkdown, renderComparison }, { viewOf }, { renderCompareHtml }] = await Promise.all([
-    import('../explain/compare.js'), import('../explain/compare-render.js'), import('../explain/html/data.js'), import('../explain/html/page.js')]);
+    import('../explain/compare.js'),
+    import('../explain/compare-render.js'),
+    import('../explain/html/data.js'),
+    import('../explain/html/page.js'),
+  ]);
   const sources: CompareSources = {
-    before: before.label, after: after.label,
-    servers: [before.context.server ? `PostgreSQL ${before.context.server.version}` : null, after.context.server ? `PostgreSQL ${after.context.server.version}` : null],
+    before: before.label,
+    after: after.label,
+    servers: [
+      before.context.server ? `PostgreSQL ${before.context.server.version}` : null,
+      after.context.server ? `PostgreSQL ${after.context.server.version}` : null,
+    ],
   };
   if (flags.format === 'html') {
     const bv = viewOf(before.plan, before.context, Boolean(flags.showLiterals));
@@ -309,7 +349,11 @@ export function openWithSystem(path: string, env: NodeJS.ProcessEnv): string | u
   else if (process.platform === 'win32') [command, args] = ['cmd', ['/c', 'start', '""', path]];
   else {
     if (!env.DISPLAY && !env.WAYLAND_DISPLAY) return undefined;
-    const found = (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'xdg-open')).find((p) => existsSync(p));
+    const found = (env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, 'xdg-open'))
+      .find((p) => existsSync(p));
     if (!found) return undefined;
     [command, args] = [found, [path]];
   }
@@ -345,11 +389,22 @@ function treeOptions(context: ExplainContext, color: ChalkInstance, io: Io): Tre
 }
 
 /** --ai and --ai-dry-run: the plan and diagnostics first, then the checked verdicts as they stream in. */
-async function planOpinion(plan: RawExplain, context: ExplainContext, metrics: PlanMetrics, diagnostics: Diagnostic[], ai: AiInput, flags: ExplainFlags, io: Io): Promise<void> {
+async function planOpinion(
+  plan: RawExplain,
+  context: ExplainContext,
+  metrics: PlanMetrics,
+  diagnostics: Diagnostic[],
+  ai: AiInput,
+  flags: ExplainFlags,
+  io: Io,
+): Promise<void> {
   const { config, connection, deps } = ai.setup;
   // loaded on demand: the SDK is only needed when asked for
   const { prepareExplainRequest, askForPlanOpinion } = await import('../ai/explain/opinion.js');
-  const prepared = prepareExplainRequest({ plan, context, source: ai.source, ...(ai.tables ? { tables: ai.tables } : {}) }, { model: config.ai.model, maxTokens: config.ai.maxTokens });
+  const prepared = prepareExplainRequest(
+    { plan, context, source: ai.source, ...(ai.tables ? { tables: ai.tables } : {}) },
+    { model: config.ai.model, maxTokens: config.ai.maxTokens },
+  );
   if (flags.aiDryRun || !connection) {
     io.stdout(`${JSON.stringify(prepared.body, null, 2)}\n`);
     return;
@@ -363,7 +418,13 @@ async function planOpinion(plan: RawExplain, context: ExplainContext, metrics: P
     settings: { ...reviewSettingsOf(config), pgVersion: reviewVersion(context.server?.major, config.pgVersion), transactionMode: 'none' as const },
     history: ai.tables ? historySql(ai.tables.tables) : undefined,
   };
-  const ask = { cwd: io.cwd, connection, limits: { ...DEFAULT_LIMITS, ...deps.aiLimits }, cache: flags.cache !== false, warn: (t: string) => io.stderr(`${t}\n`) };
+  const ask = {
+    cwd: io.cwd,
+    connection,
+    limits: { ...DEFAULT_LIMITS, ...deps.aiLimits },
+    cache: flags.cache !== false,
+    warn: (t: string) => io.stderr(`${t}\n`),
+  };
   if (flags.format === 'json') {
     const opinion = await askForPlanOpinion(prepared, checks, ask);
     io.stdout(explainToJson(plan, metrics, diagnostics, context, VERSION, { ai: planOpinionToJson(opinion) }));
@@ -389,9 +450,15 @@ function reviewVersion(major: number | undefined, configured: number): number {
 async function describeTables(session: Session, json: unknown, timeoutMs: number, io: Io): Promise<TableDefinitions | undefined> {
   const { planRelations, readTableDefinitions } = await import('../ai/explain/tables.js');
   try {
-    return await readTableDefinitions(session, planRelations(readPlan(json, 'the server\'s EXPLAIN output')), timeoutMs > 0 ? Math.min(timeoutMs, 10_000) : 10_000);
+    return await readTableDefinitions(
+      session,
+      planRelations(readPlan(json, "the server's EXPLAIN output")),
+      timeoutMs > 0 ? Math.min(timeoutMs, 10_000) : 10_000,
+    );
   } catch (error) {
-    io.stderr(`note: could not read the definitions of the plan's tables (${error instanceof Error ? error.message : String(error)}); the second opinion goes without them\n`);
+    io.stderr(
+      `note: could not read the definitions of the plan's tables (${error instanceof Error ? error.message : String(error)}); the second opinion goes without them\n`,
+    );
     return undefined;
   }
 }
@@ -418,7 +485,6 @@ function queryReader(io: Io): { file: (p: string) => string; stdin: () => string
   return { file: (p) => readSqlFile(resolve(io.cwd, p), p), stdin: () => readSqlStdin() };
 }
 
-
 export function register(program: Command, io: Io, setExit: (code: number) => void): void {
   const command = program
     .command('explain')
@@ -430,13 +496,20 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('--plan <file>', 'analyse an existing EXPLAIN (FORMAT JSON) output instead (- for stdin); no database needed')
     .option('--url <postgres-url>', 'database (default: DATABASE_URL, then the drizzle config dbCredentials, then the embedded PGlite database)')
     .option('--drizzle-config <file>', 'drizzle config file')
-    .option('--allow-write', 'allow INSERT/UPDATE/DELETE/MERGE and functions whose effects a rollback cannot undo (nextval, pg_terminate_backend, …): they run in a read-write transaction that is rolled back')
+    .option(
+      '--allow-write',
+      'allow INSERT/UPDATE/DELETE/MERGE and functions whose effects a rollback cannot undo (nextval, pg_terminate_backend, …): they run in a read-write transaction that is rolled back',
+    )
     .option('--no-analyze', 'plan only; the query is not executed (a generic plan for $n without values on PostgreSQL 16+)')
     .option('--statement-timeout <duration>', 'cancel the query after this long (default: config explain.statementTimeout, else 30s)')
     .option('--lock-timeout <duration>', 'give up waiting for a lock after this long (default: config explain.lockTimeout, else 2s)')
-    .addOption(new Option('--format <format>', 'output format; html writes a self-contained page (see --out, --open)').choices(['pretty', 'json', 'markdown', 'html']).default('pretty'))
+    .addOption(
+      new Option('--format <format>', 'output format; html writes a self-contained page (see --out, --open)')
+        .choices(['pretty', 'json', 'markdown', 'html'])
+        .default('pretty'),
+    )
     .option('--out <file>', 'write the output to this file (html default: a new file in the OS temp dir, its path printed; - for standard output)')
-    .option('--open', 'write the HTML page and open it with the system\'s browser (xdg-open / open / start)')
+    .option('--open', "write the HTML page and open it with the system's browser (xdg-open / open / start)")
     .option('--show-literals', 'the HTML page shows literal values (default: replaced by $1, $2, … as --ai sends them)')
     .option('--save <file>', 'also write the captured plan (EXPLAIN JSON with the query and server) for a later --compare / --baseline')
     .option('--compare <plans...>', 'compare two plans, BEFORE AFTER: each a saved plan file, a .sql file, or a query to run now')
@@ -444,7 +517,9 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('--fail-on-regression', 'with --compare / --baseline: exit 1 when the after plan is at least 20% and 1 ms slower')
     .option('--config <file>', 'path to dbtool.config.json (its "explain" and "ai" sections)');
   addAiOptions(command, { url: false })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ dbtool explain "SELECT * FROM orders WHERE customer_id = \\$1" --param 42
   $ dbtool explain -f slow-query.sql --url "$DATABASE_URL" --format markdown
@@ -468,7 +543,8 @@ AI second opinion (--ai):
   the exit code is explain's, with or without --ai (a failure to reach the API exits 2). Identical
   requests are answered from .dbtool/ai-cache. --ai works with --format pretty or json.
   Environment: ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN for a gateway), ANTHROPIC_BASE_URL (proxy/gateway).
-  Config: "ai": {"model": "…", "maxTokens": 8192, "enabled": false} — enabled false forbids --ai.`)
+  Config: "ai": {"model": "…", "maxTokens": 8192, "enabled": false} — enabled false forbids --ai.`,
+    )
     .action(async (sql: string | undefined, flags: ExplainFlags) => {
       setExit(await run(sql, flags, io));
     });

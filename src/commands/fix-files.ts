@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { LoadedInput } from '../drizzle/inputs.js';
-import type { ReviewSettings } from '../review/findings.js';
 import { visible } from '../report/visible.js';
+import type { ReviewSettings } from '../review/findings.js';
 import { fixFolder } from '../review/fix.js';
 import type { Io } from './io.js';
 
@@ -24,9 +24,14 @@ export function applyFixes(inputs: LoadedInput[], settings: ReviewSettings, io: 
           file.text = fixed.text;
           delete file.parsed;
         }
-        lines.push(`fixed ${fixed.path}:`, ...fixed.applied.map((a) => (a.kind === 'inserted'
-          ? `  line ${a.line}  ${a.rule}: added ${oneLine(a.sql)} above ${oneLine(a.before)}`
-          : `  line ${a.line}  ${a.rule}: ${oneLine(a.before)}  ->  ${oneLine(a.sql)}`)));
+        lines.push(
+          `fixed ${fixed.path}:`,
+          ...fixed.applied.map((a) =>
+            a.kind === 'inserted'
+              ? `  line ${a.line}  ${a.rule}: added ${oneLine(a.sql)} above ${oneLine(a.before)}`
+              : `  line ${a.line}  ${a.rule}: ${oneLine(a.before)}  ->  ${oneLine(a.sql)}`,
+          ),
+        );
       }
       if (fixed.skipped.length > 0) {
         lines.push(`not fixed in ${fixed.path}:`, ...fixed.skipped.map((s) => `  line ${s.line}  ${s.rule}: ${s.reason}`));

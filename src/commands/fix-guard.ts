@@ -1,18 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { withSession } from '../db/connect.js';
 import type { DbTarget } from '../db/connect.js';
-import { loadDrizzleConfig } from '../drizzle/kit-config.js';
+import { withSession } from '../db/connect.js';
 import type { LoadedInput } from '../drizzle/inputs.js';
+import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { UsageError } from '../errors.js';
-import { bookkeepingOf, readApplied, tableShape } from '../migrate/bookkeeping.js';
 import type { Bookkeeping } from '../migrate/bookkeeping.js';
+import { bookkeepingOf, readApplied, tableShape } from '../migrate/bookkeeping.js';
 import { drizzleHash, readDrizzleFolder } from '../migrate/local.js';
 import type { AppliedRow } from '../migrate/state.js';
 import { folderStatus } from '../migrate/state.js';
-import { resolveTarget } from './project.js';
 import type { Io } from './io.js';
+import { resolveTarget } from './project.js';
 
 /** One file --fix would rewrite, and why it must not. */
 interface Settled {
@@ -33,9 +33,17 @@ const V1_FOLDER = /^\d{14}_.+/;
  * Throws a usage error (exit 2) listing every such file; nothing is written then.
  */
 export async function refuseSettledFiles(inputs: LoadedInput[], opts: { base?: string | undefined; url?: string | undefined }, io: Io): Promise<void> {
-  const named = inputs.filter((i) => i.layout === 'file').flatMap((i) => i.files.slice(-1)).filter((f) => f.text !== undefined);
+  const named = inputs
+    .filter((i) => i.layout === 'file')
+    .flatMap((i) => i.files.slice(-1))
+    .filter((f) => f.text !== undefined);
   // what --fix would write: files named one by one, and (with --base) the migrations a folder adds
-  const candidates = [...new Set([...named.filter((f) => f.review), ...inputs.filter((i) => i.layout !== 'file').flatMap((i) => i.files.filter((f) => f.review && f.text !== undefined))])];
+  const candidates = [
+    ...new Set([
+      ...named.filter((f) => f.review),
+      ...inputs.filter((i) => i.layout !== 'file').flatMap((i) => i.files.filter((f) => f.review && f.text !== undefined)),
+    ]),
+  ];
   const settled: Settled[] = [];
   if (opts.base !== undefined && named.length > 0) {
     const { gitTree } = await import('../git/tree.js');
@@ -52,7 +60,14 @@ export async function refuseSettledFiles(inputs: LoadedInput[], opts: { base?: s
   const target = resolveTarget({ url: opts.url }, io, drizzle);
   if (target.kind === 'server') {
     const bookkeeping: Bookkeeping = bookkeepingOf(drizzle);
-    settled.push(...await appliedIn(target, bookkeeping, candidates.map((f) => f.path), io.cwd));
+    settled.push(
+      ...(await appliedIn(
+        target,
+        bookkeeping,
+        candidates.map((f) => f.path),
+        io.cwd,
+      )),
+    );
   } else if (opts.base === undefined) {
     for (const file of named) {
       const reason = sharedWithoutEvidence(resolve(io.cwd, file.path));
@@ -74,8 +89,10 @@ async function appliedIn(target: Extract<DbTarget, { kind: 'server' }>, bk: Book
   try {
     rows = await withSession(target, async (session) => readApplied(session, bk, await tableShape(session, bk)));
   } catch (error) {
-    throw new UsageError(`--fix checks that a migration is not applied before rewriting it, and could not read ${bk.schema}.${bk.table} in the database from ${target.source}: ${(error as Error).message}`,
-      'Start the database (or name a reachable one with --url), or use --base <git-ref> in a checkout without one.');
+    throw new UsageError(
+      `--fix checks that a migration is not applied before rewriting it, and could not read ${bk.schema}.${bk.table} in the database from ${target.source}: ${(error as Error).message}`,
+      'Start the database (or name a reachable one with --url), or use --base <git-ref> in a checkout without one.',
+    );
   }
   if (rows.length === 0) return [];
   const where = `applied in the database from ${target.source} (${bk.schema}.${bk.table})`;
@@ -121,7 +138,8 @@ function sharedWithoutEvidence(full: string): string | undefined {
       const local = readDrizzleFolder(folder, dirname(folder));
       const index = local.migrations.findIndex((m) => resolve(dirname(folder), m.path) === full);
       const later = index < 0 ? [] : local.migrations.slice(index + 1).filter((m) => m.text !== undefined && m.listed);
-      if (later.length > 0) return `${later.length === 1 ? 'a later migration follows it' : `${later.length} later migrations follow it`} (${later.at(-1)!.name}), so it is likely applied somewhere; name a database (--url or DATABASE_URL) or pass --base <git-ref> to check`;
+      if (later.length > 0)
+        return `${later.length === 1 ? 'a later migration follows it' : `${later.length} later migrations follow it`} (${later.at(-1)!.name}), so it is likely applied somewhere; name a database (--url or DATABASE_URL) or pass --base <git-ref> to check`;
     } catch {
       // an unreadable folder is reported by the review itself
     }
@@ -131,7 +149,10 @@ function sharedWithoutEvidence(full: string): string | undefined {
 
 /** "exists on origin/HEAD (origin/main)" when git knows the remote's default branch and the file is in it. */
 function onDefaultBranch(full: string): string | undefined {
-  const git = (args: string[]) => execFileSync('git', args, { cwd: dirname(full), stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8').trim();
+  const git = (args: string[]) =>
+    execFileSync('git', args, { cwd: dirname(full), stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString('utf8')
+      .trim();
   try {
     const branch = git(['rev-parse', '--abbrev-ref', 'origin/HEAD']);
     const root = git(['rev-parse', '--show-toplevel']);

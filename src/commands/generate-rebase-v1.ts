@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { createdFiles, migrationFiles, runDrizzleKit } from '../drizzle/kit-runner.js';
-import { describePlan, planRebaseV1 } from '../drizzle/rebase-plan.js';
 import type { RebasePlan, V1FolderState } from '../drizzle/rebase-plan.js';
-import { V1_FOLDER, readV1Nodes } from '../drizzle/v1-history.js';
+import { describePlan, planRebaseV1 } from '../drizzle/rebase-plan.js';
+import { readV1Nodes, V1_FOLDER } from '../drizzle/v1-history.js';
 import { DbtoolError, UsageError } from '../errors.js';
 import type { GitTree } from '../git/tree.js';
 import type { GenerateFlags } from './generate.js';
@@ -43,13 +43,22 @@ export async function rebaseV1(c: V1RebaseContext): Promise<string[] | undefined
   const current = readV1Folder(c.out);
   const plan = planRebaseV1(c.ref, current, foldersAt(c.tree, c.ref, c.folder), foldersAt(c.tree, c.tree.mergeBase(c.ref), c.folder));
   if (plan.droppedOnBase.length > 0) {
-    throw new UsageError(`--rebase: ${c.ref} removed migrations this branch still has (${plan.droppedOnBase.join(', ')})`, `Decide by hand whether they stay (compare with git log ${c.ref} -- ${c.folder}), then run --rebase again.`);
+    throw new UsageError(
+      `--rebase: ${c.ref} removed migrations this branch still has (${plan.droppedOnBase.join(', ')})`,
+      `Decide by hand whether they stay (compare with git log ${c.ref} -- ${c.folder}), then run --rebase again.`,
+    );
   }
   if (plan.branch.length === 0) {
     c.say(`Nothing to rebase: every migration in ${c.display} is on ${c.ref} already.\n`);
     return [];
   }
-  if (c.url) await refuseApplied(plan.branch.map((b) => ({ tag: b.tag, text: current.sql.get(b.tag) })), c.url, c.io, c.drizzle);
+  if (c.url)
+    await refuseApplied(
+      plan.branch.map((b) => ({ tag: b.tag, text: current.sql.get(b.tag) })),
+      c.url,
+      c.io,
+      c.drizzle,
+    );
   c.say(describePlan(plan, c.display));
   if (c.flags.dryRun) {
     c.say('--dry-run: nothing was written.\n');
@@ -62,8 +71,11 @@ export async function rebaseV1(c: V1RebaseContext): Promise<string[] | undefined
     const kit = await runDrizzleKit(c.bin, ['generate', '--name', plan.generateName, ...c.kitArgs], c.io.cwd, c.forward, c.interactive);
     const files = createdFiles(before, migrationFiles(c.out));
     if (files.length === 0 && !(kit.code === 0 && /no schema changes/i.test(kit.output))) {
-      throw new DbtoolError(`--rebase: drizzle-kit generate ${kit.code === 0 ? 'exited 0 but wrote' : `failed (exit ${kit.code}) and wrote`} no migration`, 2,
-        `${c.display} now holds ${c.ref}'s migrations only; git checkout -- ${c.display} brings the branch's back. Its output above says why drizzle-kit failed${/missing_hints/.test(kit.output) ? ": without a terminal drizzle-kit v1 asks rename-or-create questions through --hints, and dbtool generate --rebase passes them on (--hints '[…]' or --hints-file <file>)" : ''}.`);
+      throw new DbtoolError(
+        `--rebase: drizzle-kit generate ${kit.code === 0 ? 'exited 0 but wrote' : `failed (exit ${kit.code}) and wrote`} no migration`,
+        2,
+        `${c.display} now holds ${c.ref}'s migrations only; git checkout -- ${c.display} brings the branch's back. Its output above says why drizzle-kit failed${/missing_hints/.test(kit.output) ? ": without a terminal drizzle-kit v1 asks rename-or-create questions through --hints, and dbtool generate --rebase passes them on (--hints '[…]' or --hints-file <file>)" : ''}.`,
+      );
     }
     if (files.length === 0) c.say(`drizzle-kit found no schema change on top of ${c.ref}: the branch's generated migrations are already part of it.\n`);
     created.push(...files);
@@ -77,7 +89,9 @@ export async function rebaseV1(c: V1RebaseContext): Promise<string[] | undefined
 }
 
 function readV1Folder(out: string): V1FolderState {
-  const folders = readdirSync(out).filter((n) => V1_FOLDER.test(n) && existsSync(join(out, n, 'migration.sql'))).sort();
+  const folders = readdirSync(out)
+    .filter((n) => V1_FOLDER.test(n) && existsSync(join(out, n, 'migration.sql')))
+    .sort();
   const sql = new Map(folders.map((f) => [f, readFileSync(join(out, f, 'migration.sql'), 'utf8')]));
   return { folders, sql, nodes: new Map(readV1Nodes(out).map((n) => [n.folder, n])) };
 }

@@ -1,25 +1,25 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { resolveReviewConfig, reviewSettingsOf } from '../config.js';
-import type { ReviewConfig } from '../config.js';
 import type { Connection } from '../ai/core/client.js';
+import type { ReviewConfig } from '../config.js';
+import { resolveReviewConfig, reviewSettingsOf } from '../config.js';
+import { loadInput } from '../drizzle/inputs.js';
 import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { createdFiles, findDrizzleKit, migrationFiles, runDrizzleKit } from '../drizzle/kit-runner.js';
-import { loadInput } from '../drizzle/inputs.js';
 import { DbtoolError, UsageError } from '../errors.js';
 import { reviewToJson } from '../report/json.js';
 import { reviewToPretty } from '../report/pretty.js';
-import { openReviewCache, reviewWithCache } from './review-cache.js';
-import { applySizes } from '../review/sizes.js';
 import { loadParser } from '../review/parse.js';
+import { applySizes } from '../review/sizes.js';
 import { VERSION } from '../version.js';
-import type { Io } from './io.js';
-import { MIGRATION_AI_HELP, addAiOptions, aiConnection, checkAiFlags } from './ai-options.js';
-import { addStatsOption, resolveSizes } from './size-options.js';
-import type { SizeFlags } from './size-options.js';
 import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
+import { addAiOptions, aiConnection, checkAiFlags, MIGRATION_AI_HELP } from './ai-options.js';
+import type { Io } from './io.js';
 import { migrationSecondOpinion } from './migration-ai.js';
+import { openReviewCache, reviewWithCache } from './review-cache.js';
+import type { SizeFlags } from './size-options.js';
+import { addStatsOption, resolveSizes } from './size-options.js';
 
 export interface GenerateFlags extends MigrationAiFlags, SizeFlags {
   format: 'pretty' | 'json';
@@ -37,12 +37,21 @@ export interface GenerateFlags extends MigrationAiFlags, SizeFlags {
 /** drizzle-kit generate, then the review of exactly the files it wrote. */
 export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, interactive = false, deps: MigrationAiDeps = {}): Promise<number> {
   if (flags.rebase !== undefined) return (await import('./generate-rebase.js')).rebase(flags.rebase, kitArgs, flags, io, interactive, deps);
-  if (flags.dryRun) throw new UsageError('--dry-run only applies with --rebase', 'dbtool generate --rebase origin/main --dry-run prints the plan without writing.');
+  if (flags.dryRun)
+    throw new UsageError('--dry-run only applies with --rebase', 'dbtool generate --rebase origin/main --dry-run prints the plan without writing.');
   const bin = findDrizzleKit(io.cwd);
   const explicit = configArg(kitArgs);
   const drizzle = await loadDrizzleConfig(io.cwd, explicit);
   const out = drizzle?.out ?? `${io.cwd}/drizzle`;
-  const reviewConfig = resolveReviewConfig({ config: flags.config, ...(flags.runner ? { runner: flags.runner } : {}), ...(flags.model ? { model: flags.model } : {}), ...(flags.aiMaxTokens ? { aiMaxTokens: flags.aiMaxTokens } : {}) }, io.cwd);
+  const reviewConfig = resolveReviewConfig(
+    {
+      config: flags.config,
+      ...(flags.runner ? { runner: flags.runner } : {}),
+      ...(flags.model ? { model: flags.model } : {}),
+      ...(flags.aiMaxTokens ? { aiMaxTokens: flags.aiMaxTokens } : {}),
+    },
+    io.cwd,
+  );
   for (const note of reviewConfig.deprecations) io.stderr(`${note}\n`);
   checkAiFlags(flags, reviewConfig, true);
   // a missing API key is reported before drizzle-kit writes anything
@@ -55,18 +64,34 @@ export async function run(kitArgs: string[], flags: GenerateFlags, io: Io, inter
   const created = createdFiles(before, migrationFiles(out));
   if (created.length === 0) {
     if (kit.code === 0 && /no schema changes/i.test(kit.output)) {
-      io.stdout(flags.format === 'json' ? `${JSON.stringify({ tool: 'dbtool', version: VERSION, command: 'generate', created: [] })}\n` : 'No schema changes: drizzle-kit generated no migration, nothing to review.\n');
+      io.stdout(
+        flags.format === 'json'
+          ? `${JSON.stringify({ tool: 'dbtool', version: VERSION, command: 'generate', created: [] })}\n`
+          : 'No schema changes: drizzle-kit generated no migration, nothing to review.\n',
+      );
       return 0;
     }
     // drizzle-kit 0.31 can print an error and still exit 0: the folder is the truth
-    throw new DbtoolError(`drizzle-kit generate ${kit.code === 0 ? 'exited 0 but wrote' : `failed (exit ${kit.code}) and wrote`} no migration file in ${relative(io.cwd, out) || out}`, 2,
-      'Its output above says why (a schema import error, a config problem, an unanswered rename prompt when not run in a terminal).');
+    throw new DbtoolError(
+      `drizzle-kit generate ${kit.code === 0 ? 'exited 0 but wrote' : `failed (exit ${kit.code}) and wrote`} no migration file in ${relative(io.cwd, out) || out}`,
+      2,
+      'Its output above says why (a schema import error, a config problem, an unanswered rename prompt when not run in a terminal).',
+    );
   }
   return reviewCreated(created, out, flags, io, reviewConfig, connection, explicit, deps);
 }
 
 /** The review of exactly the files drizzle-kit wrote (also after `generate --rebase`): exit 1 on errors. */
-export async function reviewCreated(created: string[], out: string, flags: GenerateFlags, io: Io, reviewConfig: ReviewConfig, connection: Connection | undefined, explicit: string | undefined, deps: MigrationAiDeps): Promise<number> {
+export async function reviewCreated(
+  created: string[],
+  out: string,
+  flags: GenerateFlags,
+  io: Io,
+  reviewConfig: ReviewConfig,
+  connection: Connection | undefined,
+  explicit: string | undefined,
+  deps: MigrationAiDeps,
+): Promise<number> {
   await loadParser();
   const input = loadInput(out, io.cwd, () => '');
   const wanted = new Set(created.map((p) => relative(io.cwd, p) || p));
@@ -75,12 +100,22 @@ export async function reviewCreated(created: string[], out: string, flags: Gener
   // only the new files are under review, so only they can be rewritten: nothing merged is touched
   if (flags.fix) (await import('./fix-files.js')).applyFixes([input], settings, io);
   const sizes = await resolveSizes(flags, reviewConfig, io);
-  const reviewed = { ...reviewWithCache([input], settings, openReviewCache(flags, reviewConfig, io.cwd)), runner: { name: reviewConfig.runner, source: reviewConfig.runnerSource } };
+  const reviewed = {
+    ...reviewWithCache([input], settings, openReviewCache(flags, reviewConfig, io.cwd)),
+    runner: { name: reviewConfig.runner, source: reviewConfig.runnerSource },
+  };
   const report = sizes ? applySizes(reviewed, sizes, reviewConfig.sizes.thresholds) : reviewed;
   const heading = `\nReviewing ${created.length === 1 ? 'the new migration' : `the ${created.length} new migrations`}: ${[...wanted].join(', ')}\n`;
   if (flags.ai || flags.aiDryRun) {
     if (flags.format !== 'json' && !flags.aiDryRun) io.stdout(heading);
-    await migrationSecondOpinion({ folders: [input], settings, report }, { ...flags, ...(explicit ? { drizzleConfig: explicit } : {}) }, reviewConfig, connection, io, deps);
+    await migrationSecondOpinion(
+      { folders: [input], settings, report },
+      { ...flags, ...(explicit ? { drizzleConfig: explicit } : {}) },
+      reviewConfig,
+      connection,
+      io,
+      deps,
+    );
   } else if (flags.format === 'json') io.stdout(reviewToJson(report, VERSION));
   else {
     io.stdout(heading);
@@ -103,14 +138,24 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .argument('[drizzle-kit-args...]', 'passed to drizzle-kit generate (--name, --custom, --config, …)')
     .addOption(new Option('-f, --format <format>', 'output format of the review').choices(['pretty', 'json']).default('pretty'))
     .option('--review-config <file>', 'path to dbtool.config.json (rule settings for the review)')
-    .addOption(new Option('--runner <name>', "what applies the migrations: drizzle (drizzle-orm's migrator, the default), dbtool (dbtool migrate), none (no transaction); decides the transaction rules").choices(['drizzle', 'dbtool', 'none']))
+    .addOption(
+      new Option(
+        '--runner <name>',
+        "what applies the migrations: drizzle (drizzle-orm's migrator, the default), dbtool (dbtool migrate), none (no transaction); decides the transaction rules",
+      ).choices(['drizzle', 'dbtool', 'none']),
+    )
     .option('--fix', 'apply the fixes that need no decision (lock_timeout, CONCURRENTLY where the runner allows it) to the new migrations')
-    .option('--rebase <git-ref>', "rebuild this branch's migrations on top of <git-ref>'s: keep its files, regenerate the branch's schema change once, re-append hand-written migrations")
+    .option(
+      '--rebase <git-ref>',
+      "rebuild this branch's migrations on top of <git-ref>'s: keep its files, regenerate the branch's schema change once, re-append hand-written migrations",
+    )
     .option('--dry-run', 'with --rebase: print the plan, change nothing')
     .allowUnknownOption();
   addStatsOption(command);
   addAiOptions(command, { url: true, reviewCache: true })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ dbtool generate
   $ dbtool generate --name add_user_email
@@ -120,7 +165,8 @@ Examples:
   $ dbtool generate --name add_orders_index --ai
   $ dbtool generate --rebase origin/main --dry-run      # after main gained migrations: the plan
   $ dbtool generate --rebase origin/main                # rebuild this branch's migrations on top of main
-${MIGRATION_AI_HELP}`)
+${MIGRATION_AI_HELP}`,
+    )
     .action(async (kitArgs: string[], opts: GenerateFlags & { reviewConfig?: string }) => {
       const { reviewConfig, ...flags } = opts;
       setExit(await run(kitArgs, { ...flags, ...(reviewConfig ? { config: reviewConfig } : {}) }, io, Boolean(process.stdout.isTTY && process.stdin.isTTY)));

@@ -11,7 +11,6 @@ import { VERSION } from '../version.js';
 import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
 import type { Io } from './io.js';
 
-
 /**
  * Sizes of the tables the reviewed statements touch, from the same source that scaled the review (a stats
  * export, --url, the config's "stats"); without one, from a configured database's statistics, read by the
@@ -39,17 +38,26 @@ async function touchedTableSizes(migration: MigrationReview, opts: MigrationAiFl
     io.stderr(`note: table sizes are left out of the AI request: ${live.reason}\n`);
     return undefined;
   }
-  return Object.fromEntries([...names].flatMap((name) => {
-    const size = live.source.sizes.get(name);
-    return size ? [[name, size]] : [];
-  }));
+  return Object.fromEntries(
+    [...names].flatMap((name) => {
+      const size = live.source.sizes.get(name);
+      return size ? [[name, size]] : [];
+    }),
+  );
 }
 
 /** --ai and --ai-dry-run: the deterministic report first, then the checked verdicts as they stream in. */
-export async function migrationSecondOpinion(migration: MigrationReview, opts: MigrationAiFlags, config: ReviewConfig, connection: Connection | undefined, io: Io, deps: MigrationAiDeps = {}): Promise<void> {
+export async function migrationSecondOpinion(
+  migration: MigrationReview,
+  opts: MigrationAiFlags,
+  config: ReviewConfig,
+  connection: Connection | undefined,
+  io: Io,
+  deps: MigrationAiDeps = {},
+): Promise<void> {
   // loaded on demand: the SDK is only needed when asked for
   const { prepareMigrationRequest, askForSecondOpinion } = await import('../ai/migration/second-opinion.js');
-  const sizes = deps.tableSizes ?? await touchedTableSizes(migration, opts, io);
+  const sizes = deps.tableSizes ?? (await touchedTableSizes(migration, opts, io));
   const aiSettings = { model: config.ai.model, maxTokens: config.ai.maxTokens, cache: opts.cache !== false, ...(sizes ? { sizes } : {}) };
   const prepared = prepareMigrationRequest(migration, aiSettings);
   if (opts.aiDryRun || !connection) {

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { chooseTarget } from '../db/connect.js';
 import type { DbTarget } from '../db/connect.js';
-import { loadDrizzleConfig } from '../drizzle/kit-config.js';
+import { chooseTarget } from '../db/connect.js';
 import type { DrizzleConfig } from '../drizzle/kit-config.js';
-import { projectRoot } from '../project-root.js';
+import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { UsageError } from '../errors.js';
-import { bookkeepingOf } from '../migrate/bookkeeping.js';
 import type { Bookkeeping } from '../migrate/bookkeeping.js';
+import { bookkeepingOf } from '../migrate/bookkeeping.js';
+import { projectRoot } from '../project-root.js';
 import type { Io } from './io.js';
 
 export interface ProjectFlags {
@@ -33,10 +33,14 @@ export function resolveTarget(flags: { url?: string | undefined }, io: Io, drizz
 /** Flags win over the environment and the drizzle config, which win over drizzle-kit's defaults. */
 export async function resolveProject(flags: ProjectFlags, io: Io): Promise<Project> {
   const drizzle = await loadDrizzleConfig(io.cwd, flags.drizzleConfig);
-  const folder = flags.dir ? resolve(io.cwd, flags.dir) : drizzle?.out ?? resolve(io.cwd, 'drizzle');
+  const folder = flags.dir ? resolve(io.cwd, flags.dir) : (drizzle?.out ?? resolve(io.cwd, 'drizzle'));
   if (!existsSync(folder)) {
-    throw new UsageError(`migrations folder ${relative(io.cwd, folder) || folder} does not exist`,
-      drizzle && !flags.dir ? `${relative(io.cwd, drizzle.path)} sets "out" to it: run drizzle-kit generate first.` : 'Pass --dir <folder> (the "out" folder drizzle-kit generate writes).');
+    throw new UsageError(
+      `migrations folder ${relative(io.cwd, folder) || folder} does not exist`,
+      drizzle && !flags.dir
+        ? `${relative(io.cwd, drizzle.path)} sets "out" to it: run drizzle-kit generate first.`
+        : 'Pass --dir <folder> (the "out" folder drizzle-kit generate writes).',
+    );
   }
   return {
     folder,

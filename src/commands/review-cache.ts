@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CacheStore, keyOf } from '../cache/store.js';
-import { cachedReview } from '../cache/review-cache.js';
 import type { ReviewCacheCounts } from '../cache/review-cache.js';
-import { emptyCounts } from '../cache/review-cache.js';
+import { cachedReview, emptyCounts } from '../cache/review-cache.js';
+import { CacheStore, keyOf } from '../cache/store.js';
 import type { ReviewConfig } from '../config.js';
-import { review } from '../review/engine.js';
-import type { FolderSource, Report } from '../review/engine.js';
-import type { ReviewSettings } from '../review/findings.js';
 import { projectRoot } from '../project-root.js';
+import type { FolderSource, Report } from '../review/engine.js';
+import { review } from '../review/engine.js';
+import type { ReviewSettings } from '../review/findings.js';
 import { VERSION } from '../version.js';
 
 export interface CacheFlags {

@@ -1,27 +1,27 @@
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { resolveReviewConfig, reviewSettingsOf } from '../config.js';
 import type { ReviewFlags } from '../config.js';
-import { UsageError } from '../errors.js';
+import { resolveReviewConfig, reviewSettingsOf } from '../config.js';
 import { reviewInputs } from '../drizzle/group-inputs.js';
-import { loadInput } from '../drizzle/inputs.js';
 import type { LoadedInput } from '../drizzle/inputs.js';
+import { loadInput } from '../drizzle/inputs.js';
 import { fsInputError, readSqlStdin } from '../drizzle/read-text.js';
+import { UsageError } from '../errors.js';
 import { reviewToJson } from '../report/json.js';
 import { reviewToPretty } from '../report/pretty.js';
-import { applySizes } from '../review/sizes.js';
 import type { FolderSource, Report } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
 import { loadParser } from '../review/parse.js';
+import { applySizes } from '../review/sizes.js';
 import { VERSION } from '../version.js';
-import type { Io } from './io.js';
-// what only some flags need (--base, --fix, --ai, the CI formats) is imported when used: a plain review starts faster
-import { MIGRATION_AI_HELP, addAiOptions, aiConnection, checkAiFlags } from './ai-options.js';
 import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
+// what only some flags need (--base, --fix, --ai, the CI formats) is imported when used: a plain review starts faster
+import { addAiOptions, aiConnection, checkAiFlags, MIGRATION_AI_HELP } from './ai-options.js';
+import type { Io } from './io.js';
 import { openReviewCache, reviewWithCache } from './review-cache.js';
-import { addStatsOption, resolveSizes } from './size-options.js';
 import type { SizeFlags } from './size-options.js';
+import { addStatsOption, resolveSizes } from './size-options.js';
 
 export interface ReviewOptions extends ReviewFlags, MigrationAiFlags, SizeFlags {
   format: 'pretty' | 'json' | 'sarif' | 'github' | 'markdown';
@@ -82,7 +82,10 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   const sizes = await resolveSizes(opts, config, io);
   // files of one folder named one by one are reviewed in one pass over its history, each as if named alone
   const cache = openReviewCache(opts, config, io.cwd);
-  const reviewed: Report = { ...reviewInputs(inputs, settings, (folders) => reviewWithCache(folders, settings, cache)), runner: { name: config.runner, source: config.runnerSource } };
+  const reviewed: Report = {
+    ...reviewInputs(inputs, settings, (folders) => reviewWithCache(folders, settings, cache)),
+    runner: { name: config.runner, source: config.runnerSource },
+  };
   const report: Report = sizes ? applySizes(reviewed, sizes, config.sizes.thresholds) : reviewed;
   const tooManyWarnings = maxWarnings !== undefined && report.summary.warnings > maxWarnings;
   const exitCode = report.summary.errors > 0 || tooManyWarnings ? 1 : 0;
@@ -103,10 +106,14 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
 
 /** --fix on review-migration: never standard input, and a whole folder only with --base (merged migrations stay as they are). */
 async function fixReviewed(inputs: LoadedInput[], settings: ReviewSettings, opts: ReviewOptions, io: Io): Promise<void> {
-  if (inputs.some((i) => i.layout === 'stdin')) throw new UsageError('--fix rewrites files: it cannot fix standard input', 'Save the SQL to a file and pass its path.');
+  if (inputs.some((i) => i.layout === 'stdin'))
+    throw new UsageError('--fix rewrites files: it cannot fix standard input', 'Save the SQL to a file and pass its path.');
   const folder = inputs.find((i) => i.layout !== 'file');
   if (folder && opts.base === undefined) {
-    throw new UsageError(`--fix with the folder ${folder.path} would rewrite migrations that may already be applied`, 'Name the new migration files, or add --base <git-ref> so only migrations added since then are fixed.');
+    throw new UsageError(
+      `--fix with the folder ${folder.path} would rewrite migrations that may already be applied`,
+      'Name the new migration files, or add --base <git-ref> so only migrations added since then are fixed.',
+    );
   }
   // a merged or applied migration is never rewritten, even when named on its own
   await (await import('./fix-guard.js')).refuseSettledFiles(inputs, opts, io);
@@ -126,18 +133,37 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .description('statically review migration SQL: locks, rewrites, scans and transaction rules per statement')
     .argument('<paths...>', '.sql files, drizzle migration folders, folders of .sql files, or - for stdin')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github', 'markdown']).default('pretty'))
-    .option('--base <git-ref>', 'pre-merge mode: review only migrations added or edited since this ref (the others are history); editing a merged one is an error')
-    .option('--fix', 'rewrite the reviewed files with the fixes that need no decision (lock_timeout, CONCURRENTLY where the runner allows it); prints what changed. Refuses a merged or applied migration: with --base one that exists at the base, with a database (--url, DATABASE_URL, drizzle dbCredentials) one its drizzle migrations table records, with neither one that a later migration of its folder follows or that is on origin/HEAD')
+    .option(
+      '--base <git-ref>',
+      'pre-merge mode: review only migrations added or edited since this ref (the others are history); editing a merged one is an error',
+    )
+    .option(
+      '--fix',
+      'rewrite the reviewed files with the fixes that need no decision (lock_timeout, CONCURRENTLY where the runner allows it); prints what changed. Refuses a merged or applied migration: with --base one that exists at the base, with a database (--url, DATABASE_URL, drizzle dbCredentials) one its drizzle migrations table records, with neither one that a later migration of its folder follows or that is on origin/HEAD',
+    )
     .option('--max-warnings <n>', 'exit 1 when there are more than n warnings (errors always exit 1)')
     .option('--pg-version <major>', 'PostgreSQL major version the migrations run on (12-18; default 18 or config pgVersion)')
     .option('--timezone <zone>', 'session TimeZone the migrations run with (default UTC); decides whether timestamp -> timestamptz rewrites')
-    .addOption(new Option('--runner <name>', "what applies the migrations: drizzle (drizzle-orm's migrator, one transaction; the default), dbtool (dbtool migrate), none (no transaction, like psql)").choices(['drizzle', 'dbtool', 'none']))
-    .addOption(new Option('--transaction-mode <mode>', 'deprecated: all = --runner drizzle, per-file = --runner dbtool, none = --runner none').choices(['all', 'per-file', 'none']))
+    .addOption(
+      new Option(
+        '--runner <name>',
+        "what applies the migrations: drizzle (drizzle-orm's migrator, one transaction; the default), dbtool (dbtool migrate), none (no transaction, like psql)",
+      ).choices(['drizzle', 'dbtool', 'none']),
+    )
+    .addOption(
+      new Option('--transaction-mode <mode>', 'deprecated: all = --runner drizzle, per-file = --runner dbtool, none = --runner none').choices([
+        'all',
+        'per-file',
+        'none',
+      ]),
+    )
     .option('-v, --verbose', 'show every statement with its effects, not only those with findings')
     .option('--config <file>', 'path to dbtool.config.json');
   addStatsOption(command);
   addAiOptions(command, { url: true, reviewCache: true })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ dbtool review-migration drizzle
   $ dbtool review-migration drizzle/0007_add_index.sql --pg-version 14
@@ -150,7 +176,8 @@ Examples:
   $ dbtool review-migration drizzle/0007_add_index.sql --fix
   $ dbtool review-migration drizzle/0007_add_index.sql --ai
   $ dbtool review-migration drizzle/0007_add_index.sql --ai-dry-run | less
-${MIGRATION_AI_HELP}`)
+${MIGRATION_AI_HELP}`,
+    )
     .action(async (paths: string[], opts: ReviewOptions) => {
       setExit(await run(paths, opts, io));
     });

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../errors.js';
 import type { RuleDocs } from '../review/findings.js';
-import { ruleRows } from '../review/rules/rows.js';
 import type { RuleRow } from '../review/rules/rows.js';
+import { ruleRows } from '../review/rules/rows.js';
 import type { Io } from './io.js';
 
 /** The README's rule table: generated from the registry, checked by test/readme.test.ts. */
@@ -18,10 +18,18 @@ export function ruleTableMarkdown(): string {
 
 /** Ids that look like `wanted`: a shared word, or a few typing mistakes away. */
 export function closeIds(wanted: string, ids: readonly string[]): string[] {
-  const words = new Set(wanted.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2));
+  const words = new Set(
+    wanted
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length > 2),
+  );
   const scored = ids.map((id) => ({ id, distance: editDistance(wanted.toLowerCase(), id) }));
   const near = scored.filter(({ id, distance }) => distance <= Math.max(2, Math.floor(id.length / 4)) || id.split('-').some((w) => words.has(w)));
-  return near.sort((a, b) => a.distance - b.distance).slice(0, 5).map((s) => s.id);
+  return near
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, 5)
+    .map((s) => s.id);
 }
 
 function editDistance(a: string, b: string): number {
@@ -40,7 +48,11 @@ function editDistance(a: string, b: string): number {
 function rulePage(row: RuleRow, c: Awaited<ReturnType<Io['palette']>>): string {
   const out: string[] = [];
   const heading = (text: string) => out.push('', c.bold(text));
-  const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');
+  const indent = (text: string) =>
+    text
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n');
   out.push(`${c.bold(row.id)} — ${row.summary}`);
   out.push(`default severity: ${row.severity}${row.enabledByDefault ? '' : ' (off by default: give it a severity in the configuration to turn it on)'}`);
   heading('Why');
@@ -73,8 +85,14 @@ export async function run(opts: { format: 'pretty' | 'json'; id?: string }, io: 
   if (opts.id !== undefined) {
     const row = rows.find((r) => r.id === opts.id);
     if (!row) {
-      const close = closeIds(opts.id, rows.map((r) => r.id));
-      throw new UsageError(`unknown rule "${opts.id}"`, close.length ? `did you mean ${close.join(', ')}? (dbtool rules lists them all)` : 'dbtool rules lists them all');
+      const close = closeIds(
+        opts.id,
+        rows.map((r) => r.id),
+      );
+      throw new UsageError(
+        `unknown rule "${opts.id}"`,
+        close.length ? `did you mean ${close.join(', ')}? (dbtool rules lists them all)` : 'dbtool rules lists them all',
+      );
     }
     if (opts.format === 'json') io.stdout(`${JSON.stringify(row, null, 2)}\n`);
     else io.stdout(rulePage(row, await io.palette()));

@@ -15,7 +15,8 @@ export interface SizeFlags {
   drizzleConfig?: string;
 }
 
-export const STATS_OPTION_HELP = 'production table sizes from a dbtool stats export: findings whose harm is time under a lock follow the size of the table (default: config "stats")';
+export const STATS_OPTION_HELP =
+  'production table sizes from a dbtool stats export: findings whose harm is time under a lock follow the size of the table (default: config "stats")';
 
 export function addStatsOption(command: Command): Command {
   return command.option('--stats <file>', STATS_OPTION_HELP);
@@ -28,7 +29,10 @@ export function addStatsOption(command: Command): Command {
  */
 export async function resolveSizes(flags: SizeFlags, config: ReviewConfig, io: Io): Promise<SizeSource | undefined> {
   if (flags.stats !== undefined && flags.url !== undefined) {
-    throw new UsageError('--stats and --url both give table sizes: choose one', 'A stats export is what CI can use offline; --url reads the sizes from a live database.');
+    throw new UsageError(
+      '--stats and --url both give table sizes: choose one',
+      'A stats export is what CI can use offline; --url reads the sizes from a live database.',
+    );
   }
   const { readStatsFile } = await import('../stats/size-source.js');
   if (flags.stats !== undefined) return readStatsFile(flags.stats, flags.stats);
@@ -39,7 +43,9 @@ export async function resolveSizes(flags: SizeFlags, config: ReviewConfig, io: I
   const drizzle = flags.url ? undefined : await loadDrizzleConfig(io.cwd, flags.drizzleConfig).catch(() => undefined);
   const target = resolveTarget(flags, io, drizzle);
   if (target.kind !== 'server') {
-    io.stderr('note: "stats": "live" needs a database (DATABASE_URL or the drizzle config dbCredentials); none is configured, so findings are not scaled by size\n');
+    io.stderr(
+      'note: "stats": "live" needs a database (DATABASE_URL or the drizzle config dbCredentials); none is configured, so findings are not scaled by size\n',
+    );
     return undefined;
   }
   const { liveSizes } = await import('../stats/live.js');

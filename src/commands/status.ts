@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { describeTarget, withSession } from '../db/connect.js';
 import { readApplied, tableShape } from '../migrate/bookkeeping.js';
-import { addProgress } from '../migrate/progress.js';
 import { readDrizzleFolder } from '../migrate/local.js';
+import { addProgress } from '../migrate/progress.js';
 import { folderStatus, needsAttention } from '../migrate/state.js';
 import { statusToJson, statusToPretty } from '../report/status.js';
 import { VERSION } from '../version.js';
 import type { Io } from './io.js';
-import { resolveProject } from './project.js';
 import type { ProjectFlags } from './project.js';
+import { resolveProject } from './project.js';
 
 export interface StatusFlags extends ProjectFlags {
   format: 'pretty' | 'json';
@@ -39,10 +39,13 @@ export function register(program: Command, io: Io, setExit: (code: number) => vo
     .option('--dir <folder>', 'drizzle migrations folder (default: the drizzle config "out", or ./drizzle)')
     .option('--drizzle-config <file>', 'drizzle config (default: drizzle.config.ts, .js or .json in this folder)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ dbtool status
-  $ dbtool status --format json --url "$DATABASE_URL"   # in a deploy pipeline: exit 1 when not up to date`)
+  $ dbtool status --format json --url "$DATABASE_URL"   # in a deploy pipeline: exit 1 when not up to date`,
+    )
     .action(async (flags: StatusFlags) => {
       setExit(await run(flags, io));
     });

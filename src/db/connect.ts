@@ -2,21 +2,21 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSy
 import { join } from 'node:path';
 import { ConfigError, DatabaseError } from '../errors.js';
 import type { DbClient } from './client.js';
-import { describeConnInfo, paramOf, parseConnInfo, toDriverUrl } from './conninfo.js';
 import type { ConnInfo } from './conninfo.js';
+import { describeConnInfo, paramOf, parseConnInfo, toDriverUrl } from './conninfo.js';
 import { seedDataDir } from './pglite-seed.js';
 import { describeConnection, scrubConnection } from './redact.js';
 
 /** Where the database comes from: a server URL, or the project's embedded PGlite database. */
 export type DbTarget =
   | {
-    kind: 'server';
-    /** a postgres:// URL or a libpq key/value connection string */
-    url: string;
-    source: string;
-    /** PGCONNECT_TIMEOUT from the environment, used when the string has no connect_timeout */
-    connectTimeoutEnv?: string | undefined;
-  }
+      kind: 'server';
+      /** a postgres:// URL or a libpq key/value connection string */
+      url: string;
+      source: string;
+      /** PGCONNECT_TIMEOUT from the environment, used when the string has no connect_timeout */
+      connectTimeoutEnv?: string | undefined;
+    }
   | { kind: 'pglite'; dataDir: string; source: string };
 
 /** A connection the runner owns: its backend pid, and whether a second session can watch it. */
@@ -106,8 +106,10 @@ async function openServer(target: Extract<DbTarget, { kind: 'server' }>, options
   } catch (error) {
     // the driver reads sslrootcert/sslcert/sslkey files and checks sslmode combinations while it sets up
     const raw = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(`the database connection string from ${target.source} is not valid: ${scrubConnection(raw.split('\n')[0] ?? '', target.url, info)}`,
-      'Check its SSL settings (sslmode, sslrootcert, sslcert, sslkey): the files must exist and be readable.');
+    throw new ConfigError(
+      `the database connection string from ${target.source} is not valid: ${scrubConnection(raw.split('\n')[0] ?? '', target.url, info)}`,
+      'Check its SSL settings (sslmode, sslrootcert, sslcert, sslkey): the files must exist and be readable.',
+    );
   }
   client.on('error', () => undefined); // a dropped connection surfaces as the failing query's error
   let timer: NodeJS.Timeout | undefined;
@@ -145,7 +147,9 @@ async function openServer(target: Extract<DbTarget, { kind: 'server' }>, options
     query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await client.query(sql, params as unknown[])).rows as T[] }),
     exec: async (sql: string) => void (await client.query(sql)),
     // queryMode is honoured by pg 8 but missing from its type definitions
-    queryExtended: async <T>(sql: string, params: unknown[]) => ({ rows: (await client.query({ text: sql, values: params, queryMode: 'extended' } as import('pg').QueryConfig)).rows as T[] }),
+    queryExtended: async <T>(sql: string, params: unknown[]) => ({
+      rows: (await client.query({ text: sql, values: params, queryMode: 'extended' } as import('pg').QueryConfig)).rows as T[],
+    }),
     close: () => client.end(),
     another: () => openServer(target, options),
   };
@@ -162,9 +166,11 @@ function keepAliveOf(info: ConnInfo): { keepAlive: boolean; keepAliveInitialDela
 }
 
 function timeoutError(description: string, source: string, timeoutMs: number): DatabaseError {
-  return new DatabaseError(`cannot connect to ${description} (from ${source}): no answer within ${timeoutMs / 1000}s`,
-    'Check the host and port (is that a PostgreSQL server, reachable from here, not a proxy or firewall that swallows connections?). '
-    + 'Wait longer with connect_timeout=<seconds> in the connection string (or PGCONNECT_TIMEOUT); 0 waits for ever.');
+  return new DatabaseError(
+    `cannot connect to ${description} (from ${source}): no answer within ${timeoutMs / 1000}s`,
+    'Check the host and port (is that a PostgreSQL server, reachable from here, not a proxy or firewall that swallows connections?). ' +
+      'Wait longer with connect_timeout=<seconds> in the connection string (or PGCONNECT_TIMEOUT); 0 waits for ever.',
+  );
 }
 
 function connectionError(url: string, info: ConnInfo, error: unknown): DatabaseError {
@@ -172,15 +178,21 @@ function connectionError(url: string, info: ConnInfo, error: unknown): DatabaseE
   // drivers sometimes echo the connection string or a value from it; never let a secret through
   // node-postgres reports a missing password only as a SASL protocol detail
   if (/client password must be a string|password must be a string|no password/i.test(raw) && !info.password) {
-    return new DatabaseError(`cannot connect to ${describeConnInfo(info)}: the server asks for a password, and the connection string has none`,
-      'Put it in the URL (postgres://user:password@host/db, percent-encoded) or set PGPASSWORD.');
+    return new DatabaseError(
+      `cannot connect to ${describeConnInfo(info)}: the server asks for a password, and the connection string has none`,
+      'Put it in the URL (postgres://user:password@host/db, percent-encoded) or set PGPASSWORD.',
+    );
   }
   const message = scrubConnection(raw, url, info);
   const code = (error as { code?: string }).code;
-  const hint = code === '28P01' ? 'Check the user and password in the connection URL.'
-    : code === '3D000' ? 'Create the database first, or fix its name in the URL.'
-    : code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' ? 'Is the server running and reachable from here? Check host and port.'
-    : 'Check the connection URL (--url, DATABASE_URL or the drizzle config dbCredentials).';
+  const hint =
+    code === '28P01'
+      ? 'Check the user and password in the connection URL.'
+      : code === '3D000'
+        ? 'Create the database first, or fix its name in the URL.'
+        : code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH'
+          ? 'Is the server running and reachable from here? Check host and port.'
+          : 'Check the connection URL (--url, DATABASE_URL or the drizzle config dbCredentials).';
   return new DatabaseError(`cannot connect to ${describeConnInfo(info)}: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`, hint);
 }
 
@@ -199,7 +211,10 @@ async function openPglite(dataDir: string): Promise<Session> {
     db = await PGlite.create(dataDir);
   } catch (error) {
     release();
-    throw new DatabaseError(`cannot open the embedded database in ${dataDir}: ${(error as Error).message}`, 'Delete the folder to start from an empty database (it only holds local data).');
+    throw new DatabaseError(
+      `cannot open the embedded database in ${dataDir}: ${(error as Error).message}`,
+      'Delete the folder to start from an empty database (it only holds local data).',
+    );
   }
   const pglite = db;
   return {
@@ -236,7 +251,10 @@ async function lockFolder(lockPath: string): Promise<() => void> {
         continue;
       }
       if (Date.now() - started > LOCK_WAIT_MS) {
-        throw new DatabaseError(`the embedded database is in use by another dbtool process (${lockPath})`, 'Wait for it to finish, or delete the lock file if no dbtool process is running.');
+        throw new DatabaseError(
+          `the embedded database is in use by another dbtool process (${lockPath})`,
+          'Wait for it to finish, or delete the lock file if no dbtool process is running.',
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }

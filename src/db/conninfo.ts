@@ -26,7 +26,8 @@ const SECRET_KEYS = new Set(['password', 'sslpassword']);
 /** Settings whose values are shown in descriptions; any other value is masked, since it could hold anything. */
 const SHOWN_KEYS = new Set(['sslmode', 'connect_timeout', 'application_name', 'target_session_attrs', 'sslnegotiation', 'gssencmode', 'client_encoding']);
 
-const HINT = 'Write it as postgres://user:password@host:port/dbname, percent-encoding special characters in each part (@ → %40, : → %3A, / → %2F, # → %23, ? → %3F, % → %25, space → %20), or as a key/value string such as "host=… port=… dbname=… user=… password=\'…\'".';
+const HINT =
+  'Write it as postgres://user:password@host:port/dbname, percent-encoding special characters in each part (@ → %40, : → %3A, / → %2F, # → %23, ? → %3F, % → %25, space → %20), or as a key/value string such as "host=… port=… dbname=… user=… password=\'…\'".';
 
 /**
  * Parses a connection string; a malformed one throws a ConfigError that names `source` and the problem
@@ -74,7 +75,8 @@ function parseUri(rest: string, fail: Fail): ConnInfo {
   let dbname = '';
   if (tail.startsWith('/')) {
     const q = tail.indexOf('?');
-    if ((q < 0 ? tail : tail.slice(0, q)).includes('@')) fail('the database name contains "@" (a "/" in the password must be written %2F; an "@" in the database name %40)');
+    if ((q < 0 ? tail : tail.slice(0, q)).includes('@'))
+      fail('the database name contains "@" (a "/" in the password must be written %2F; an "@" in the database name %40)');
     dbname = decode(q < 0 ? tail.slice(1) : tail.slice(1, q), 'the database name', fail);
     tail = q < 0 ? '' : tail.slice(q);
   }
@@ -228,12 +230,53 @@ function isHighSurrogate(c: string): boolean {
 }
 
 /** libpq's connection keywords: the only names a message may quote (an unknown "name" may be a stray piece of a password). */
-const LIBPQ_KEYWORDS = new Set(['host', 'hostaddr', 'port', 'dbname', 'user', 'password', 'passfile', 'require_auth', 'channel_binding',
-  'connect_timeout', 'client_encoding', 'options', 'application_name', 'fallback_application_name', 'keepalives', 'keepalives_idle',
-  'keepalives_interval', 'keepalives_count', 'tcp_user_timeout', 'replication', 'gssencmode', 'sslmode', 'sslnegotiation', 'sslcompression',
-  'sslcert', 'sslkey', 'sslpassword', 'sslcertmode', 'sslrootcert', 'sslcrl', 'sslcrldir', 'sslsni', 'requirepeer', 'ssl_min_protocol_version',
-  'ssl_max_protocol_version', 'krbsrvname', 'gsslib', 'gssdelegation', 'service', 'target_session_attrs', 'load_balance_hosts',
-  'min_protocol_version', 'max_protocol_version', 'ssl', 'uselibpqcompat']);
+const LIBPQ_KEYWORDS = new Set([
+  'host',
+  'hostaddr',
+  'port',
+  'dbname',
+  'user',
+  'password',
+  'passfile',
+  'require_auth',
+  'channel_binding',
+  'connect_timeout',
+  'client_encoding',
+  'options',
+  'application_name',
+  'fallback_application_name',
+  'keepalives',
+  'keepalives_idle',
+  'keepalives_interval',
+  'keepalives_count',
+  'tcp_user_timeout',
+  'replication',
+  'gssencmode',
+  'sslmode',
+  'sslnegotiation',
+  'sslcompression',
+  'sslcert',
+  'sslkey',
+  'sslpassword',
+  'sslcertmode',
+  'sslrootcert',
+  'sslcrl',
+  'sslcrldir',
+  'sslsni',
+  'requirepeer',
+  'ssl_min_protocol_version',
+  'ssl_max_protocol_version',
+  'krbsrvname',
+  'gsslib',
+  'gssdelegation',
+  'service',
+  'target_session_attrs',
+  'load_balance_hosts',
+  'min_protocol_version',
+  'max_protocol_version',
+  'ssl',
+  'uselibpqcompat',
+]);
 
 function safeKey(key: string): string {
   return LIBPQ_KEYWORDS.has(key) ? `"${key}"` : 'a setting';
@@ -248,7 +291,10 @@ export function toDriverUrl(info: ConnInfo): string {
   const enc = encodeURIComponent;
   const auth = info.user || info.password ? `${enc(info.user)}${info.password ? `:${enc(info.password)}` : ''}@` : '';
   const host = info.host.startsWith('/') ? enc(info.host) : info.host.includes(':') ? `[${info.host}]` : enc(info.host);
-  const query = info.params.filter(([k]) => k !== 'connect_timeout').map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+  const query = info.params
+    .filter(([k]) => k !== 'connect_timeout')
+    .map(([k, v]) => `${enc(k)}=${enc(v)}`)
+    .join('&');
   // node-postgres reads the database name with decodeURI, which leaves reserved characters encoded
   const dbname = encodeURI(info.dbname).replace(/\?/g, '%3F').replace(/#/g, '%23');
   return `postgres://${auth}${host}${info.port ? `:${info.port}` : ''}/${dbname}${query ? `?${query}` : ''}`;

@@ -1,6 +1,6 @@
-import { describeConnInfo, parseConnInfo } from './conninfo.js';
-import type { ConnInfo } from './conninfo.js';
 import { escapeRegExp } from '../regexp.js';
+import type { ConnInfo } from './conninfo.js';
+import { describeConnInfo, parseConnInfo } from './conninfo.js';
 
 const MASK = '***';
 
@@ -49,4 +49,3 @@ export function redactUrl(text: string): string {
     .replace(/(\bpostgres(?:ql)?:\/\/[^:/?#@\s]*:)([^\n]*)@/gi, (_m, head: string, password: string) => (password ? `${head}${MASK}@` : `${head}@`))
     .replace(/(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&]+)/gi, `$1${MASK}`);
 }
-

@@ -1,13 +1,13 @@
 import { join, resolve } from 'node:path';
 import type { GitTree } from '../git/tree.js';
 import type { InputProblem } from '../review/engine.js';
-import { REBASE_HINT, migrationNumber, readSnapshots, snapshotLink } from './branch-history.js';
 import type { SnapshotLink } from './branch-history.js';
+import { migrationNumber, REBASE_HINT, readSnapshots, snapshotLink } from './branch-history.js';
 import type { LoadedInput } from './inputs.js';
 import { parseJournal } from './journal.js';
 import { v1BehindBaseProblems } from './v1-branches.js';
-import { V1_FOLDER, parseSnapshot, readV1Nodes } from './v1-history.js';
 import type { V1Node } from './v1-history.js';
+import { parseSnapshot, readV1Nodes, V1_FOLDER } from './v1-history.js';
 
 /** The base branch's side of a 0.31 migrations folder, read from git. */
 export interface BaseHistory {
@@ -47,7 +47,12 @@ export function baseHistory(tree: GitTree, ref: string, folder: string): BaseHis
  * the base's latest migration — their number is taken on the base, the base's migrations are missing before
  * them, or their snapshot does not descend from the base's latest snapshot.
  */
-export function behindBaseProblems(tags: readonly string[], added: ReadonlySet<string>, snapshots: ReadonlyMap<string, SnapshotLink>, base: BaseHistory): Map<string, InputProblem> {
+export function behindBaseProblems(
+  tags: readonly string[],
+  added: ReadonlySet<string>,
+  snapshots: ReadonlyMap<string, SnapshotLink>,
+  base: BaseHistory,
+): Map<string, InputProblem> {
   const out = new Map<string, InputProblem>();
   const baseLatest = base.tags[base.tags.length - 1];
   if (baseLatest === undefined) return out;
@@ -62,7 +67,8 @@ export function behindBaseProblems(tags: readonly string[], added: ReadonlySet<s
     let why: string | undefined;
     if (number !== undefined && baseNumbers.has(number)) why = `its number ${number} is already taken on ${base.ref}`;
     else if (missing.length > 0) why = `${base.ref} has migrations this folder lacks (${missing.join(', ')})`;
-    else if (own && base.latest && !descendsFrom(own, base.latest.id, byId)) why = `its snapshot ${own.file} does not descend from ${base.ref}'s latest snapshot ${base.latest.id}`;
+    else if (own && base.latest && !descendsFrom(own, base.latest.id, byId))
+      why = `its snapshot ${own.file} does not descend from ${base.ref}'s latest snapshot ${base.latest.id}`;
     if (!why) continue;
     out.set(tag, {
       rule: 'migration-behind-base',
@@ -129,7 +135,12 @@ export function checkAgainstBase(inputs: LoadedInput[], tree: GitTree, ref: stri
     const base = baseHistory(tree, ref, folder);
     if (!base) continue;
     const added = new Set(input.files.filter((f) => f.review && f.text !== undefined).map((f) => f.migration));
-    const problems = behindBaseProblems(input.files.map((f) => f.migration), added, readSnapshots(join(folder)), base);
+    const problems = behindBaseProblems(
+      input.files.map((f) => f.migration),
+      added,
+      readSnapshots(join(folder)),
+      base,
+    );
     for (const file of input.files) {
       const problem = problems.get(file.migration);
       if (problem) file.problems.push(problem);

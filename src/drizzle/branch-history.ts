@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InputProblem } from '../review/engine.js';
 import type { Journal } from './journal.js';
@@ -126,7 +126,8 @@ export function journalBranchProblems(journal: Journal, snapshots: ReadonlyMap<s
   const out = new Map<number, InputProblem[]>();
   const add = (i: number, problem: InputProblem) => out.set(i, [...(out.get(i) ?? []), problem]);
   const byNumber = new Map<string, string>();
-  const rebuild = (tag: string) => `If ${tag} is your branch's migration, rebuild it on top of the base branch: ${REBASE_HINT('<base-branch>')} (e.g. origin/main) removes it, regenerates it from the base's latest snapshot and renumbers it.`;
+  const rebuild = (tag: string) =>
+    `If ${tag} is your branch's migration, rebuild it on top of the base branch: ${REBASE_HINT('<base-branch>')} (e.g. origin/main) removes it, regenerates it from the base's latest snapshot and renumbers it.`;
   journal.entries.forEach((entry, i) => {
     const number = migrationNumber(entry.tag);
     const earlier = number === undefined ? undefined : byNumber.get(number);
@@ -186,11 +187,13 @@ export function unlistedCollision(journal: Journal, migration: string): InputPro
   const number = migrationNumber(migration);
   const listed = number === undefined ? undefined : journal.entries.find((e) => migrationNumber(e.tag) === number && e.tag !== migration);
   if (!listed || number === undefined) return [];
-  return [{
-    rule: 'migration-number-collision',
-    message: `${migration}.sql has the number ${number} of ${listed.tag}, which the journal lists instead: two branches each generated migration ${number}, and the merge kept the other branch's journal and snapshot, so ${migration} never runs and its schema change is missing from the history.`,
-    help: `If ${migration} is your branch's migration, rebuild it on top of the base branch: ${REBASE_HINT('<base-branch>')} (e.g. origin/main) removes it and regenerates its schema change with a new number.`,
-  }];
+  return [
+    {
+      rule: 'migration-number-collision',
+      message: `${migration}.sql has the number ${number} of ${listed.tag}, which the journal lists instead: two branches each generated migration ${number}, and the merge kept the other branch's journal and snapshot, so ${migration} never runs and its schema change is missing from the history.`,
+      help: `If ${migration} is your branch's migration, rebuild it on top of the base branch: ${REBASE_HINT('<base-branch>')} (e.g. origin/main) removes it and regenerates its schema change with a new number.`,
+    },
+  ];
 }
 
 /**
@@ -207,11 +210,13 @@ export function v1BranchProblems(folders: ReadonlyArray<{ name: string; link: Sn
     if (!link) continue;
     const unknown = link.prevIds.filter((p) => p !== ROOT_SNAPSHOT_ID && !ids.has(p));
     if (unknown.length === 0) continue;
-    out.set(name, [{
-      rule: 'snapshot-chain-broken',
-      message: `${link.file} names ${unknown.join(', ')} as its parent, which no snapshot in the folder is: it was generated on a branch whose history is not in this folder (a parent migration was removed or renamed in a merge).`,
-      help: `If ${name} is your branch's migration, rebuild it on top of the base branch: ${REBASE_HINT('<base-branch>')} (e.g. origin/main) removes the branch's folders and regenerates them from the base's latest snapshot.`,
-    }]);
+    out.set(name, [
+      {
+        rule: 'snapshot-chain-broken',
+        message: `${link.file} names ${unknown.join(', ')} as its parent, which no snapshot in the folder is: it was generated on a branch whose history is not in this folder (a parent migration was removed or renamed in a merge).`,
+        help: `If ${name} is your branch's migration, rebuild it on top of the base branch: ${REBASE_HINT('<base-branch>')} (e.g. origin/main) removes the branch's folders and regenerates them from the base's latest snapshot.`,
+      },
+    ]);
   }
   return out;
 }

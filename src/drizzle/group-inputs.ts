@@ -1,5 +1,5 @@
-import { review } from '../review/engine.js';
 import type { FileReport, FolderSource, Report } from '../review/engine.js';
+import { review } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
 import type { LoadedInput } from './inputs.js';
 
@@ -48,9 +48,16 @@ export function groupByFolder(inputs: readonly LoadedInput[]): Unit[] {
  * Reviews the inputs like `review(inputs, settings)` does, with the files of one folder named one by one
  * reviewed in one pass over its history; the report keeps the inputs' order. `reviewFolders` may be a cached review.
  */
-export function reviewInputs(inputs: readonly LoadedInput[], settings: ReviewSettings, reviewFolders: (folders: FolderSource[], settings: ReviewSettings) => Report = review): Report {
+export function reviewInputs(
+  inputs: readonly LoadedInput[],
+  settings: ReviewSettings,
+  reviewFolders: (folders: FolderSource[], settings: ReviewSettings) => Report = review,
+): Report {
   const units = groupByFolder(inputs);
-  const report = reviewFolders(units.map((u) => u.source), settings);
+  const report = reviewFolders(
+    units.map((u) => u.source),
+    settings,
+  );
   const perInput: FileReport[][] = inputs.map(() => []);
   const owners = units.flatMap((u) => u.owners);
   report.files.forEach((file, i) => {

@@ -1,13 +1,13 @@
-import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { FolderSource, InputProblem, SourceFile } from '../review/engine.js';
-import { outOfOrderEntries, outOfOrderProblem, parseJournal, tagProblems } from './journal.js';
 import { journalBranchProblems, readSnapshot, readSnapshots, unlistedCollision, v1BranchProblems } from './branch-history.js';
+import { outOfOrderEntries, outOfOrderProblem, parseJournal, tagProblems } from './journal.js';
 import { readSqlFile } from './read-text.js';
 import { v1ForkProblems } from './v1-branches.js';
-import { V1_FOLDER, readV1Nodes } from './v1-history.js';
+import { readV1Nodes, V1_FOLDER } from './v1-history.js';
 
 export type FolderLayout = 'journal' | 'v1' | 'plain' | 'file' | 'stdin';
 
@@ -33,26 +33,39 @@ export function loadInput(path: string, cwd: string, readStdin: () => string, fo
   const display = (p: string) => relative(cwd, p) || p;
   // anything but a folder is read as a file, where a pipe, a device or a socket is refused before reading
   if (!statSync(full).isDirectory()) {
-    return withFolderHistory(full, path, cwd, readStdin, folders) ?? {
-      layout: 'file',
-      path,
-      files: [{ path: display(full), migration: basename(full).replace(/\.sql$/i, ''), text: readSqlFile(full, display(full)), problems: [], review: true }],
-    };
+    return (
+      withFolderHistory(full, path, cwd, readStdin, folders) ?? {
+        layout: 'file',
+        path,
+        files: [{ path: display(full), migration: basename(full).replace(/\.sql$/i, ''), text: readSqlFile(full, display(full)), problems: [], review: true }],
+      }
+    );
   }
   const journalPath = join(full, 'meta', '_journal.json');
   if (existsSync(journalPath)) return loadJournalFolder(full, journalPath, path, display);
   const entries = readdirSync(full, { withFileTypes: true });
   const v1 = entries.filter((e) => e.isDirectory() && V1_FOLDER.test(e.name) && existsSync(join(full, e.name, 'migration.sql')));
   if (v1.length > 0) {
-    const files = v1.map((e) => e.name).sort().map((name) => sqlFile(join(full, name, 'migration.sql'), name, display));
-    const forks = v1BranchProblems(files.map((f) => ({ name: f.migration, link: readSnapshot(join(full, f.migration, 'snapshot.json'), `${f.migration}/snapshot.json`) })));
+    const files = v1
+      .map((e) => e.name)
+      .sort()
+      .map((name) => sqlFile(join(full, name, 'migration.sql'), name, display));
+    const forks = v1BranchProblems(
+      files.map((f) => ({ name: f.migration, link: readSnapshot(join(full, f.migration, 'snapshot.json'), `${f.migration}/snapshot.json`) })),
+    );
     const conflicts = v1ForkProblems(readV1Nodes(full));
     for (const f of files) f.problems.push(...(forks.get(f.migration) ?? []), ...(conflicts.get(f.migration) ?? []));
     return { layout: 'v1', path, files, drizzle: true };
   }
-  const sql = withoutDownMigrations(entries.filter((e) => /\.sql$/i.test(e.name) && (e.isFile() || linksToFile(join(full, e.name), display))).map((e) => e.name)).sort(byNaturalOrder);
+  const sql = withoutDownMigrations(
+    entries.filter((e) => /\.sql$/i.test(e.name) && (e.isFile() || linksToFile(join(full, e.name), display))).map((e) => e.name),
+  ).sort(byNaturalOrder);
   const nested = sql.length === 0 ? nestedSqlFiles(full) : [];
-  if (sql.length === 0 && nested.length === 0) throw new UsageError(`${path}: no .sql files found`, 'Point at a drizzle out folder (with meta/_journal.json or <timestamp>_<name>/migration.sql folders) or a folder of .sql files.');
+  if (sql.length === 0 && nested.length === 0)
+    throw new UsageError(
+      `${path}: no .sql files found`,
+      'Point at a drizzle out folder (with meta/_journal.json or <timestamp>_<name>/migration.sql folders) or a folder of .sql files.',
+    );
   if (nested.length > 0) return { layout: 'plain', path, files: nested.map((p) => sqlFile(p, relative(full, p).replace(/\.sql$/i, ''), display)) };
   return { layout: 'plain', path, files: sql.map((name) => sqlFile(join(full, name), name.replace(/\.sql$/i, ''), display)) };
 }
@@ -100,9 +113,16 @@ function linksToFile(path: string, display: (p: string) => string): boolean {
   try {
     stat = statSync(path);
   } catch {
-    throw new InputError(`${display(path)} is a symbolic link to ${target}, which does not exist`, 'Restore the file it points at, or remove the link from the migrations folder.');
+    throw new InputError(
+      `${display(path)} is a symbolic link to ${target}, which does not exist`,
+      'Restore the file it points at, or remove the link from the migrations folder.',
+    );
   }
-  if (!stat.isFile()) throw new InputError(`${display(path)} is a symbolic link to ${target}, which is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}, not a .sql file`, 'Link to the .sql file itself, or remove the link from the migrations folder.');
+  if (!stat.isFile())
+    throw new InputError(
+      `${display(path)} is a symbolic link to ${target}, which is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}, not a .sql file`,
+      'Link to the .sql file itself, or remove the link from the migrations folder.',
+    );
   return true;
 }
 
@@ -134,7 +154,10 @@ function loadJournalFolder(dir: string, journalPath: string, path: string, displ
     journal = parseJournal(readSqlFile(journalPath, display(journalPath)));
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new UsageError(`${display(journalPath)}: not a valid drizzle journal: ${(error as Error).message}`, 'Regenerate it with drizzle-kit, or review the .sql files directly by passing them as paths.');
+    throw new UsageError(
+      `${display(journalPath)}: not a valid drizzle journal: ${(error as Error).message}`,
+      'Regenerate it with drizzle-kit, or review the .sql files directly by passing them as paths.',
+    );
   }
   const late = new Map(outOfOrderEntries(journal).map((o) => [o.entry.tag, outOfOrderProblem(o.entry, o.newerThan)]));
   const tags = tagProblems(journal);
@@ -155,15 +178,19 @@ function loadJournalFolder(dir: string, journalPath: string, path: string, displ
     return { path: display(filePath), migration: entry.tag, text: readSqlFile(filePath, display(filePath)), problems, review: true };
   });
   const listed = new Set(journal.entries.map((e) => `${e.tag}.sql`));
-  const unlisted = readdirSync(dir).filter((n) => /\.sql$/i.test(n) && !listed.has(n)).sort(byNaturalOrder);
+  const unlisted = readdirSync(dir)
+    .filter((n) => /\.sql$/i.test(n) && !listed.has(n))
+    .sort(byNaturalOrder);
   for (const name of unlisted) {
     files.push({
       ...sqlFile(join(dir, name), name.replace(/\.sql$/i, ''), display),
-      problems: [{
-        rule: 'journal-unlisted-file',
-        message: `${name} is not listed in meta/_journal.json: drizzle's migrator never applies it.`,
-        help: 'Delete it if it is left over from an abandoned branch; otherwise add it to the journal (drizzle-kit generate --custom creates a listed, empty migration to paste it into).',
-      }],
+      problems: [
+        {
+          rule: 'journal-unlisted-file',
+          message: `${name} is not listed in meta/_journal.json: drizzle's migrator never applies it.`,
+          help: 'Delete it if it is left over from an abandoned branch; otherwise add it to the journal (drizzle-kit generate --custom creates a listed, empty migration to paste it into).',
+        },
+      ],
     });
   }
   for (const file of files.slice(journal.entries.length)) file.problems.push(...unlistedCollision(journal, file.migration));

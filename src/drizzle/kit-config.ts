@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '../errors.js';
 import { redactUrl } from '../db/redact.js';
+import { ConfigError } from '../errors.js';
 
 /** The parts of a drizzle-kit config that dbtool uses. */
 export interface DrizzleConfig {
@@ -42,17 +42,24 @@ async function evaluate(path: string): Promise<unknown> {
     const loaded = await jiti.import<unknown>(path);
     return (loaded as { default?: unknown })?.default ?? loaded;
   } catch (error) {
-    const message = redactUrl(error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error));
-    throw new ConfigError(`cannot load the drizzle config ${path}: ${message}`, 'Fix the error in the config file (drizzle-kit would fail on it too), or pass --dir and --url instead.');
+    const message = redactUrl(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error));
+    throw new ConfigError(
+      `cannot load the drizzle config ${path}: ${message}`,
+      'Fix the error in the config file (drizzle-kit would fail on it too), or pass --dir and --url instead.',
+    );
   }
 }
 
 /** Validates the loaded object: only what dbtool relies on, with messages naming the file. */
 export function readConfig(raw: unknown, path: string, cwd: string): DrizzleConfig {
-  if (!raw || typeof raw !== 'object') throw new ConfigError(`${path} does not export a config object`, 'export default defineConfig({ dialect: "postgresql", out: "./drizzle", … })');
+  if (!raw || typeof raw !== 'object')
+    throw new ConfigError(`${path} does not export a config object`, 'export default defineConfig({ dialect: "postgresql", out: "./drizzle", … })');
   const config = raw as { dialect?: unknown; out?: unknown; dbCredentials?: unknown; migrations?: { table?: unknown; schema?: unknown } };
   if (config.dialect !== undefined && config.dialect !== 'postgresql') {
-    throw new ConfigError(`${path}: dialect is ${JSON.stringify(config.dialect)}; dbtool works with PostgreSQL only`, 'dbtool reads dialect "postgresql" configs.');
+    throw new ConfigError(
+      `${path}: dialect is ${JSON.stringify(config.dialect)}; dbtool works with PostgreSQL only`,
+      'dbtool reads dialect "postgresql" configs.',
+    );
   }
   if (config.out !== undefined && typeof config.out !== 'string') throw new ConfigError(`${path}: "out" must be a folder path`);
   const text = (value: unknown, key: string): string | undefined => {
@@ -87,6 +94,13 @@ export function credentialsUrl(credentials: unknown, path: string): string | und
   const auth = user || password ? `${user}${password}@` : '';
   const port = c.port === undefined ? '' : `:${Number(c.port)}`;
   const database = typeof c.database === 'string' ? `/${encodeURIComponent(c.database)}` : '';
-  const ssl = c.ssl === true || c.ssl === 'require' ? '?sslmode=require' : typeof c.ssl === 'string' && c.ssl !== '' && c.ssl !== 'disable' ? `?sslmode=${encodeURIComponent(c.ssl)}` : c.ssl === false || c.ssl === 'disable' ? '?sslmode=disable' : '';
+  const ssl =
+    c.ssl === true || c.ssl === 'require'
+      ? '?sslmode=require'
+      : typeof c.ssl === 'string' && c.ssl !== '' && c.ssl !== 'disable'
+        ? `?sslmode=${encodeURIComponent(c.ssl)}`
+        : c.ssl === false || c.ssl === 'disable'
+          ? '?sslmode=disable'
+          : '';
   return `postgres://${auth}${c.host}${port}${database}${ssl}`;
 }

@@ -28,7 +28,10 @@ export function migrationFiles(out: string): Map<string, number> {
 
 /** Files that appeared (or were rewritten) between two listings. */
 export function createdFiles(before: Map<string, number>, after: Map<string, number>): string[] {
-  return [...after].filter(([path, mtime]) => before.get(path) !== mtime).map(([path]) => path).sort();
+  return [...after]
+    .filter(([path, mtime]) => before.get(path) !== mtime)
+    .map(([path]) => path)
+    .sort();
 }
 
 export interface KitRun {
@@ -37,12 +40,24 @@ export interface KitRun {
 }
 
 /** Runs drizzle-kit with the terminal when there is one (it may ask about renames), otherwise piped through. */
-export function runDrizzleKit(bin: string, args: string[], cwd: string, forward: { stdout(t: string): void; stderr(t: string): void }, interactive: boolean): Promise<KitRun> {
+export function runDrizzleKit(
+  bin: string,
+  args: string[],
+  cwd: string,
+  forward: { stdout(t: string): void; stderr(t: string): void },
+  interactive: boolean,
+): Promise<KitRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(bin, args, { cwd, stdio: interactive ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout?.on('data', (d) => { output += String(d); forward.stdout(String(d)); });
-    child.stderr?.on('data', (d) => { output += String(d); forward.stderr(String(d)); });
+    child.stdout?.on('data', (d) => {
+      output += String(d);
+      forward.stdout(String(d));
+    });
+    child.stderr?.on('data', (d) => {
+      output += String(d);
+      forward.stderr(String(d));
+    });
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code, output }));
   });

@@ -52,11 +52,13 @@ function editedProblem(ref: string, how: 'edited' | 'deleted', path: string): So
     rule: 'edited-migration',
     line: 1,
     column: 1,
-    message: how === 'edited'
-      ? `This migration exists at ${ref} and was edited since: databases that already applied it will never run the new version.`
-      : `This migration exists at ${ref} and was deleted: databases that applied it keep its changes, new databases will not get them.`,
-    help: how === 'edited'
-      ? `Restore it (git checkout ${ref} -- ${path}) and put the change in a new migration.`
-      : `Restore it (git checkout ${ref} -- ${path}); undo its effect with a new migration instead.`,
+    message:
+      how === 'edited'
+        ? `This migration exists at ${ref} and was edited since: databases that already applied it will never run the new version.`
+        : `This migration exists at ${ref} and was deleted: databases that applied it keep its changes, new databases will not get them.`,
+    help:
+      how === 'edited'
+        ? `Restore it (git checkout ${ref} -- ${path}) and put the change in a new migration.`
+        : `Restore it (git checkout ${ref} -- ${path}); undo its effect with a new migration instead.`,
   };
 }

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
 
 /**
@@ -85,18 +85,24 @@ function readAll(fd: number, display: string, max: number, sizeHint: number): Bu
 export function decodeSqlBytes(bytes: Buffer, display: string): string {
   const wide = wideEncoding(bytes);
   if (wide) {
-    throw new InputError(`${display}: is ${wide}; dbtool reads SQL files as UTF-8`,
-      'Convert it to UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8 in.sql > out.sql`): drizzle-kit writes UTF-8 and migration runners send the bytes as they are.');
+    throw new InputError(
+      `${display}: is ${wide}; dbtool reads SQL files as UTF-8`,
+      'Convert it to UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8 in.sql > out.sql`): drizzle-kit writes UTF-8 and migration runners send the bytes as they are.',
+    );
   }
   const nul = bytes.indexOf(0);
   const invalid = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
   if (nul >= 0 && (invalid < 0 || nul < invalid)) {
-    throw new InputError(`${located(bytes, nul, display)}: NUL byte (0x00) at byte offset ${nul}: PostgreSQL's parser stops at it, so nothing after it would be reviewed or applied`,
-      'Remove the NUL byte (a bad copy-paste or a tool that wrote binary data); if this is a binary file, it is not a migration.');
+    throw new InputError(
+      `${located(bytes, nul, display)}: NUL byte (0x00) at byte offset ${nul}: PostgreSQL's parser stops at it, so nothing after it would be reviewed or applied`,
+      'Remove the NUL byte (a bad copy-paste or a tool that wrote binary data); if this is a binary file, it is not a migration.',
+    );
   }
   if (invalid >= 0) {
-    throw new InputError(`${located(bytes, invalid, display)}: not valid UTF-8: byte 0x${(bytes[invalid] ?? 0).toString(16).padStart(2, '0')} at byte offset ${invalid}`,
-      'Save the file as UTF-8 (from Latin-1 / Windows-1252: `iconv -f WINDOWS-1252 -t UTF-8 in.sql > out.sql`); if this is a binary file, it is not a migration.');
+    throw new InputError(
+      `${located(bytes, invalid, display)}: not valid UTF-8: byte 0x${(bytes[invalid] ?? 0).toString(16).padStart(2, '0')} at byte offset ${invalid}`,
+      'Save the file as UTF-8 (from Latin-1 / Windows-1252: `iconv -f WINDOWS-1252 -t UTF-8 in.sql > out.sql`); if this is a binary file, it is not a migration.',
+    );
   }
   return bytes.toString('utf8');
 }
@@ -117,8 +123,10 @@ function wideEncoding(bytes: Buffer): string | undefined {
     if (bytes[i + 1] === 0) oddZeros++;
   }
   const pairs = sample / 2;
-  if (oddZeros >= pairs * 0.4 && evenZeros <= pairs * 0.05) return 'UTF-16 (little-endian) text without a byte order mark (a NUL byte after every ASCII character)';
-  if (evenZeros >= pairs * 0.4 && oddZeros <= pairs * 0.05) return 'UTF-16 (big-endian) text without a byte order mark (a NUL byte before every ASCII character)';
+  if (oddZeros >= pairs * 0.4 && evenZeros <= pairs * 0.05)
+    return 'UTF-16 (little-endian) text without a byte order mark (a NUL byte after every ASCII character)';
+  if (evenZeros >= pairs * 0.4 && oddZeros <= pairs * 0.05)
+    return 'UTF-16 (big-endian) text without a byte order mark (a NUL byte before every ASCII character)';
   return undefined;
 }
 
@@ -174,16 +182,28 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 
 function notRegular(stat: Stats, display: string): InputError {
   if (stat.isDirectory()) return new InputError(`${display}: is a directory, not a SQL file`, 'A migration is a .sql file: rename or remove the directory.');
-  const kind = stat.isFIFO() ? 'a named pipe (FIFO)' : stat.isCharacterDevice() ? 'a character device' : stat.isBlockDevice() ? 'a block device' : stat.isSocket() ? 'a socket' : 'not a regular file';
-  return new InputError(`${display}: is ${kind}, not a regular file; dbtool reads SQL only from regular files (and standard input)`,
-    'Pass the .sql file itself; to review SQL another program writes, pipe it in: `… | dbtool review-migration -`.');
+  const kind = stat.isFIFO()
+    ? 'a named pipe (FIFO)'
+    : stat.isCharacterDevice()
+      ? 'a character device'
+      : stat.isBlockDevice()
+        ? 'a block device'
+        : stat.isSocket()
+          ? 'a socket'
+          : 'not a regular file';
+  return new InputError(
+    `${display}: is ${kind}, not a regular file; dbtool reads SQL only from regular files (and standard input)`,
+    'Pass the .sql file itself; to review SQL another program writes, pipe it in: `… | dbtool review-migration -`.',
+  );
 }
 
 /** `size` when the file system told it; without it, reading stopped at the cap. */
 function tooLarge(display: string, max: number, size?: number): InputError {
   const limit = max >= 1024 * 1024 ? `${Math.round(max / (1024 * 1024))} MB` : `${max} bytes`;
-  return new InputError(`${display}: ${size === undefined ? 'more' : `${size.toLocaleString('en')} bytes, more`} than the ${limit} dbtool reads from one SQL file`,
-    'Split it into several migrations; a file this large is usually a data dump, which belongs in COPY or a seed script, not a migration.');
+  return new InputError(
+    `${display}: ${size === undefined ? 'more' : `${size.toLocaleString('en')} bytes, more`} than the ${limit} dbtool reads from one SQL file`,
+    'Split it into several migrations; a file this large is usually a data dump, which belongs in COPY or a seed script, not a migration.',
+  );
 }
 
 /** An operating-system error on an input path as a user-facing error (the path is the user's, not dbtool's fault). */
@@ -204,6 +224,10 @@ export function fsInputError(error: unknown, display: string): unknown {
     EMFILE: 'too many open files',
     EIO: 'input/output error',
   };
-  return new InputError(`${display}: ${reason[code] ?? `cannot be read (${code})`}`,
-    code === 'EACCES' || code === 'EPERM' ? 'Check the file\'s permissions (and its folders\'): dbtool needs to read it.' : 'Pass a .sql file, a drizzle migrations folder, or - for standard input.');
+  return new InputError(
+    `${display}: ${reason[code] ?? `cannot be read (${code})`}`,
+    code === 'EACCES' || code === 'EPERM'
+      ? "Check the file's permissions (and its folders'): dbtool needs to read it."
+      : 'Pass a .sql file, a drizzle migrations folder, or - for standard input.',
+  );
 }

@@ -1,5 +1,5 @@
-import { migrationNumber, sameSchema } from './branch-history.js';
 import type { SnapshotLink } from './branch-history.js';
+import { migrationNumber, sameSchema } from './branch-history.js';
 import type { V1Node } from './v1-history.js';
 
 /** The first line drizzle-kit writes into a `generate --custom` migration. */
@@ -42,7 +42,13 @@ export interface FolderState {
  * .sql files either of them has without listing them); each is custom when drizzle-kit's --custom header opens it or
  * its snapshot records no change from the previous one, otherwise generated.
  */
-export function planRebase(ref: string, current: FolderState, baseTags: readonly string[], mergeBaseTags: readonly string[], otherKnown: readonly string[] = []): RebasePlan {
+export function planRebase(
+  ref: string,
+  current: FolderState,
+  baseTags: readonly string[],
+  mergeBaseTags: readonly string[],
+  otherKnown: readonly string[] = [],
+): RebasePlan {
   const onBase = new Set([...baseTags, ...otherKnown]);
   const atMergeBase = new Set(mergeBaseTags);
   const counts = new Map<string, number>();
@@ -70,7 +76,12 @@ export function planRebase(ref: string, current: FolderState, baseTags: readonly
       branch.push({ tag, name, kind: 'custom', reason: 'its snapshot records no schema change' });
       return;
     }
-    branch.push({ tag, name, kind: 'generated', reason: own ? 'its snapshot records a schema change' : 'no snapshot of its own to compare, so taken as a schema diff' });
+    branch.push({
+      tag,
+      name,
+      kind: 'generated',
+      reason: own ? 'its snapshot records a schema change' : 'no snapshot of its own to compare, so taken as a schema diff',
+    });
   });
   const generated = branch.filter((b) => b.kind === 'generated');
   return {
@@ -106,7 +117,13 @@ export function planRebaseV1(ref: string, current: V1FolderState, baseFolders: r
     const node = current.nodes.get(tag);
     if (text.trimStart().startsWith(CUSTOM_HEADER)) branch.push({ tag, name, kind: 'custom', reason: "drizzle-kit's --custom header" });
     else if (node?.noChange) branch.push({ tag, name, kind: 'custom', reason: 'its snapshot records no schema change' });
-    else branch.push({ tag, name, kind: 'generated', reason: node ? 'its snapshot records a schema change' : 'no snapshot to compare, so taken as a schema diff' });
+    else
+      branch.push({
+        tag,
+        name,
+        kind: 'generated',
+        reason: node ? 'its snapshot records a schema change' : 'no snapshot to compare, so taken as a schema diff',
+      });
   }
   return {
     ref,
@@ -124,14 +141,18 @@ export function describePlan(plan: RebasePlan, folder: string): string {
   const last = plan.keep[plan.keep.length - 1];
   const v1 = plan.layout === 'v1';
   const own = v1 ? 'folder' : 'journal entry and snapshot';
-  lines.push(`  keep     ${plan.keep.length} migration${plan.keep.length === 1 ? '' : 's'} of ${plan.ref}${last ? ` (up to ${last})` : ''}, with their ${v1 ? 'folders (migration.sql, snapshot.json)' : 'journal entries and snapshots'}, byte for byte`);
+  lines.push(
+    `  keep     ${plan.keep.length} migration${plan.keep.length === 1 ? '' : 's'} of ${plan.ref}${last ? ` (up to ${last})` : ''}, with their ${v1 ? 'folders (migration.sql, snapshot.json)' : 'journal entries and snapshots'}, byte for byte`,
+  );
   for (const b of plan.branch) lines.push(`  remove   ${b.tag} (${b.kind}: ${b.reason}) with its ${own}`);
   let next = plan.keep.length;
   const number = () => (v1 ? '<timestamp>' : String(next++).padStart(4, '0'));
   const generated = plan.branch.filter((b) => b.kind === 'generated');
   if (plan.generateName !== undefined) {
     const merged = generated.length > 1 ? ` (one migration for ${generated.map((g) => g.tag).join(', ')})` : '';
-    lines.push(`  generate ${number()}_${plan.generateName}: drizzle-kit generate --name ${plan.generateName}, the schema change from ${last ?? 'an empty schema'} to the current schema${merged}`);
+    lines.push(
+      `  generate ${number()}_${plan.generateName}: drizzle-kit generate --name ${plan.generateName}, the schema change from ${last ?? 'an empty schema'} to the current schema${merged}`,
+    );
   }
   for (const b of plan.branch.filter((m) => m.kind === 'custom')) {
     lines.push(`  append   ${number()}_${b.name}: drizzle-kit generate --custom --name ${b.name}, then ${b.tag}'s SQL verbatim`);

@@ -1,7 +1,7 @@
 import type { InputProblem } from '../review/engine.js';
 import { REBASE_HINT } from './branch-history.js';
-import { branchConflicts } from './v1-history.js';
 import type { BranchConflict, ConflictSide, V1Node } from './v1-history.js';
+import { branchConflicts } from './v1-history.js';
 
 /**
  * Branch findings for drizzle-kit v1 folders. Parallel branches are legitimate in v1 as long as their
@@ -19,11 +19,14 @@ export function v1ForkProblems(nodes: readonly V1Node[]): Map<string, InputProbl
   const out = new Map<string, InputProblem[]>();
   for (const c of branchConflicts(nodes)) {
     const [later, other] = c.left.source > c.right.source ? [c.left, c.right] : [c.right, c.left];
-    out.set(later.source, [...(out.get(later.source) ?? []), {
-      rule: 'snapshot-fork',
-      message: `${later.source} (${later.change}) and ${other.source} (${other.change}) were generated in parallel, ${forkText(c)}, and change the same object: drizzle-kit v1 refuses to generate on top of the pair ("Conflicting migrations detected"), and its --fix-conflicts deletes both branches' migrations, including ones databases already ran.`,
-      help: `Rebuild whichever of the two is your branch's on top of the base branch: ${REBASE_HINT('<base-branch>')} (e.g. origin/main) keeps the base's migration folders, regenerates the branch's change once and re-appends hand-written migrations verbatim. review-migration --base <base-branch> names the branch's side.`,
-    }]);
+    out.set(later.source, [
+      ...(out.get(later.source) ?? []),
+      {
+        rule: 'snapshot-fork',
+        message: `${later.source} (${later.change}) and ${other.source} (${other.change}) were generated in parallel, ${forkText(c)}, and change the same object: drizzle-kit v1 refuses to generate on top of the pair ("Conflicting migrations detected"), and its --fix-conflicts deletes both branches' migrations, including ones databases already ran.`,
+        help: `Rebuild whichever of the two is your branch's on top of the base branch: ${REBASE_HINT('<base-branch>')} (e.g. origin/main) keeps the base's migration folders, regenerates the branch's change once and re-appends hand-written migrations verbatim. review-migration --base <base-branch> names the branch's side.`,
+      },
+    ]);
   }
   return out;
 }
@@ -32,10 +35,18 @@ export function v1ForkProblems(nodes: readonly V1Node[]): Map<string, InputProbl
  * With --base: the migrations a branch adds (folders the base does not have) whose parallel history
  * conflicts with the base's (`nodes`: the folder's snapshots and the base's). Commuting branches stay quiet.
  */
-export function v1BehindBaseProblems(nodes: readonly V1Node[], added: ReadonlySet<string>, baseFolders: ReadonlySet<string>, ref: string): Map<string, InputProblem> {
+export function v1BehindBaseProblems(
+  nodes: readonly V1Node[],
+  added: ReadonlySet<string>,
+  baseFolders: ReadonlySet<string>,
+  ref: string,
+): Map<string, InputProblem> {
   const out = new Map<string, InputProblem>();
   for (const c of branchConflicts(nodes)) {
-    for (const [mine, theirs] of [[c.left, c.right], [c.right, c.left]] as Array<[ConflictSide, ConflictSide]>) {
+    for (const [mine, theirs] of [
+      [c.left, c.right],
+      [c.right, c.left],
+    ] as Array<[ConflictSide, ConflictSide]>) {
       if (!theirs.chain.some((f) => baseFolders.has(f))) continue;
       for (const folder of mine.chain.filter((f) => added.has(f) && !out.has(f))) {
         out.set(folder, {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT_SNAPSHOT_ID } from './branch-history.js';
 
@@ -60,7 +60,9 @@ function isFootprint(value: unknown): value is Footprint {
 export function readV1Nodes(dir: string): V1Node[] {
   if (!existsSync(dir)) return [];
   const out: V1Node[] = [];
-  for (const folder of readdirSync(dir).filter((n) => V1_FOLDER.test(n)).sort()) {
+  for (const folder of readdirSync(dir)
+    .filter((n) => V1_FOLDER.test(n))
+    .sort()) {
     const node = parseSnapshot(folder, () => readFileSync(join(dir, folder, 'snapshot.json'), 'utf8'));
     if (node) out.push(node);
   }
@@ -126,7 +128,10 @@ export function branchConflicts(nodes: readonly V1Node[]): BranchConflict[] {
   return conflicts;
 }
 
-interface Sourced { node: V1Node; footprint: Footprint }
+interface Sourced {
+  node: V1Node;
+  footprint: Footprint;
+}
 
 /** A statement of `from` that writes what a statement of `to` writes or reads (drizzle-kit's commutativity rule). */
 function firstConflict(from: readonly V1Node[], to: readonly V1Node[]): { left: Sourced; right: Sourced } | undefined {

@@ -94,10 +94,13 @@ function sum(list: Buffers[]): Buffers {
 
 export function labelOf(raw: RawNode): string {
   // EXPLAIN's text format names a ModifyTable by its operation; so does dbtool
-  const type = raw['Node Type'] === 'ModifyTable' && typeof raw.Operation === 'string' ? raw.Operation : raw['Node Type'] ?? 'Unknown';
+  const type = raw['Node Type'] === 'ModifyTable' && typeof raw.Operation === 'string' ? raw.Operation : (raw['Node Type'] ?? 'Unknown');
   const relation = raw['Relation Name'] ? `${raw.Schema && raw.Schema !== 'public' ? `${raw.Schema}.` : ''}${raw['Relation Name']}` : undefined;
   const alias = raw.Alias && raw.Alias !== raw['Relation Name'] ? ` ${raw.Alias}` : '';
-  const strategy = type === 'Aggregate' && raw.Strategy && raw.Strategy !== 'Plain' ? `${raw.Strategy === 'Hashed' ? 'Hash' : raw.Strategy === 'Sorted' ? 'Group' : raw.Strategy} ` : '';
+  const strategy =
+    type === 'Aggregate' && raw.Strategy && raw.Strategy !== 'Plain'
+      ? `${raw.Strategy === 'Hashed' ? 'Hash' : raw.Strategy === 'Sorted' ? 'Group' : raw.Strategy} `
+      : '';
   const join = raw['Join Type'] && raw['Join Type'] !== 'Inner' ? ` ${raw['Join Type']}` : '';
   if (raw['Index Name']) return `${type} using ${raw['Index Name']}${relation ? ` on ${relation}${alias}` : ''}`;
   if (relation) return `${type} on ${relation}${alias}`;
@@ -113,14 +116,29 @@ export function analyzePlan(plan: RawExplain): PlanMetrics {
     const loops = num(raw['Actual Loops']) ?? (raw['Actual Total Time'] !== undefined ? 1 : 0);
     const type = raw['Node Type'] ?? 'Unknown';
     const node: NodeMetrics = {
-      id, parentId, depth, children: [], raw, nodeType: type, label: labelOf(raw),
-      relation: raw['Relation Name'], index: raw['Index Name'], loops, processes,
-      inclusiveMs: ((num(raw['Actual Total Time']) ?? 0) * loops) / processes, exclusiveMs: 0, share: 0,
-      actualRows: num(raw['Actual Rows']), actualRowsTotal: undefined, planRows: num(raw['Plan Rows']),
-      estimateFactor: undefined, underestimated: false,
+      id,
+      parentId,
+      depth,
+      children: [],
+      raw,
+      nodeType: type,
+      label: labelOf(raw),
+      relation: raw['Relation Name'],
+      index: raw['Index Name'],
+      loops,
+      processes,
+      inclusiveMs: ((num(raw['Actual Total Time']) ?? 0) * loops) / processes,
+      exclusiveMs: 0,
+      share: 0,
+      actualRows: num(raw['Actual Rows']),
+      actualRowsTotal: undefined,
+      planRows: num(raw['Plan Rows']),
+      estimateFactor: undefined,
+      underestimated: false,
       removedByFilterTotal: (num(raw['Rows Removed by Filter']) ?? 0) * Math.max(loops, 1),
       removedByIndexRecheckTotal: (num(raw['Rows Removed by Index Recheck']) ?? 0) * Math.max(loops, 1),
-      buffers: buffersOf(raw), buffersInclusive: buffersOf(raw),
+      buffers: buffersOf(raw),
+      buffersInclusive: buffersOf(raw),
       ioReadMs: num(raw['I/O Read Time']) ?? num(raw['Shared I/O Read Time']),
     };
     nodes.push(node);
@@ -133,7 +151,7 @@ export function analyzePlan(plan: RawExplain): PlanMetrics {
     }
     // below a Gather the times are per-process averages; its workers plus the leader share the wall time
     const launched = num(raw['Workers Launched']);
-    const childProcesses = (type === 'Gather' || type === 'Gather Merge') ? (launched ?? 0) + 1 : processes;
+    const childProcesses = type === 'Gather' || type === 'Gather Merge' ? (launched ?? 0) + 1 : processes;
     const kids = (raw.Plans ?? []).map((child) => visit(child, id, depth + 1, childProcesses));
     node.children = kids.map((k) => k.id);
     node.exclusiveMs = Math.max(0, node.inclusiveMs - kids.reduce((t, k) => t + k.inclusiveMs, 0));
@@ -148,7 +166,10 @@ export function analyzePlan(plan: RawExplain): PlanMetrics {
   const timing = plan.JIT?.Timing?.Total;
   const jitMs = typeof timing === 'number' ? timing : num((timing as { Total?: number } | undefined)?.Total);
   const triggers = (plan.Triggers ?? []).map((t) => ({
-    name: t['Trigger Name'] ?? 'trigger', relation: t.Relation, ms: num(t.Time) ?? 0, calls: num(t.Calls) ?? 0,
+    name: t['Trigger Name'] ?? 'trigger',
+    relation: t.Relation,
+    ms: num(t.Time) ?? 0,
+    calls: num(t.Calls) ?? 0,
     foreignKey: /^RI_ConstraintTrigger/.test(t['Trigger Name'] ?? '') || t['Constraint Name'] !== undefined,
   }));
   return { nodes, analyzed, planningMs: num(plan['Planning Time']), executionMs, totalMs, jitMs, triggers, settings: plan.Settings ?? {} };

@@ -36,7 +36,7 @@ export function renderComparison(c: Comparison, sources: CompareSources, opts: {
       const mark = h.kind === 'improvement' ? k.green('✔') : h.kind === 'regression' ? k.red('▲') : k.dim('•');
       out.push(` ${mark} ${h.text}`);
     }
-  } else out.push('No change in the plan\'s operations worth naming.');
+  } else out.push("No change in the plan's operations worth naming.");
   out.push('');
   const t = c.totals;
   const rows: Array<[string, string]> = [
@@ -60,7 +60,11 @@ export function renderComparison(c: Comparison, sources: CompareSources, opts: {
     out.push('');
   }
   const changed = c.matched.filter((m) => m.kind !== 'same').length;
-  out.push(k.dim(`${c.matched.length} node${c.matched.length === 1 ? '' : 's'} matched (${changed} done another way), ${c.added.length} new, ${c.removed.length} gone.`));
+  out.push(
+    k.dim(
+      `${c.matched.length} node${c.matched.length === 1 ? '' : 's'} matched (${changed} done another way), ${c.added.length} new, ${c.removed.length} gone.`,
+    ),
+  );
   for (const n of c.removed) out.push(k.dim(`  gone: ${n.label}`));
   for (const n of c.added) out.push(k.dim(`  new:  ${n.label}`));
   return `${out.join('\n')}\n`;
@@ -68,12 +72,27 @@ export function renderComparison(c: Comparison, sources: CompareSources, opts: {
 
 /** The versioned JSON of a comparison (reportVersion 1, command "explain-compare"). */
 export function comparisonToJson(c: Comparison, sources: CompareSources, toolVersion: string, regression: boolean): string {
-  return `${JSON.stringify({
-    tool: 'dbtool', version: toolVersion, reportVersion: 1, command: 'explain-compare',
-    before: { source: sources.before, server: sources.servers[0] }, after: { source: sources.after, server: sources.servers[1] },
-    verdict: c.verdict, speedup: c.speedup === null ? null : Math.round(c.speedup * 1000) / 1000, regression,
-    totals: c.totals, headlines: c.headlines, nodes: c.matched, added: c.added, removed: c.removed, diagnostics: c.diagnostics,
-  }, null, 2)}\n`;
+  return `${JSON.stringify(
+    {
+      tool: 'dbtool',
+      version: toolVersion,
+      reportVersion: 1,
+      command: 'explain-compare',
+      before: { source: sources.before, server: sources.servers[0] },
+      after: { source: sources.after, server: sources.servers[1] },
+      verdict: c.verdict,
+      speedup: c.speedup === null ? null : Math.round(c.speedup * 1000) / 1000,
+      regression,
+      totals: c.totals,
+      headlines: c.headlines,
+      nodes: c.matched,
+      added: c.added,
+      removed: c.removed,
+      diagnostics: c.diagnostics,
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 /** For a pull request: the verdict, what changed and the totals. */
@@ -84,9 +103,15 @@ export function comparisonToMarkdown(c: Comparison, sources: CompareSources): st
   for (const h of c.headlines) out.push(`- ${h.kind === 'improvement' ? '✔' : h.kind === 'regression' ? '▲' : '•'} ${h.text.replace(/\|/g, '\\|')}`);
   if (c.headlines.length > 0) out.push('');
   const t = c.totals;
-  out.push('| | before → after |', '|---|---|',
-    `| execution | ${change(t.executionMs, formatMs)} |`, `| planning | ${change(t.planningMs, formatMs)} |`, `| rows | ${change(t.rows, formatCount)} |`,
-    `| buffers hit / read | ${change(t.buffers.hit, formatCount)} / ${change(t.buffers.read, formatCount)} |`, `| temp buffers | ${change(t.buffers.temp, formatCount)} |`);
+  out.push(
+    '| | before → after |',
+    '|---|---|',
+    `| execution | ${change(t.executionMs, formatMs)} |`,
+    `| planning | ${change(t.planningMs, formatMs)} |`,
+    `| rows | ${change(t.rows, formatCount)} |`,
+    `| buffers hit / read | ${change(t.buffers.hit, formatCount)} / ${change(t.buffers.read, formatCount)} |`,
+    `| temp buffers | ${change(t.buffers.temp, formatCount)} |`,
+  );
   const d = c.diagnostics;
   if (d.resolved.length || d.appeared.length) {
     out.push('');

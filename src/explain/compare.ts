@@ -104,8 +104,20 @@ function qualifiedRelation(node: NodeMetrics): string | undefined {
 /** What identifies a node across two plans of the same query: operation, object, alias. */
 function signature(node: NodeMetrics): string {
   const raw = node.raw;
-  return [node.nodeType, raw.Operation, qualifiedRelation(node), node.index, raw.Alias, raw['CTE Name'], raw['Subplan Name'], raw['Function Name'], raw.Strategy, raw['Join Type']]
-    .map((v) => (typeof v === 'string' ? v : '')).join('\u0001');
+  return [
+    node.nodeType,
+    raw.Operation,
+    qualifiedRelation(node),
+    node.index,
+    raw.Alias,
+    raw['CTE Name'],
+    raw['Subplan Name'],
+    raw['Function Name'],
+    raw.Strategy,
+    raw['Join Type'],
+  ]
+    .map((v) => (typeof v === 'string' ? v : ''))
+    .join('\u0001');
 }
 
 /**
@@ -156,12 +168,14 @@ export function matchNodes(before: PlanMetrics, after: PlanMetrics): Array<{ bef
   // 2. the same relation (and alias) read another way
   for (const b of before.nodes) {
     if (toAfter.has(b.id) || !b.relation) continue;
-    const candidates = after.nodes.filter((a) => !toBefore.has(a.id) && qualifiedRelation(a) === qualifiedRelation(b) && (a.raw.Alias ?? a.relation) === (b.raw.Alias ?? b.relation));
+    const candidates = after.nodes.filter(
+      (a) => !toBefore.has(a.id) && qualifiedRelation(a) === qualifiedRelation(b) && (a.raw.Alias ?? a.relation) === (b.raw.Alias ?? b.relation),
+    );
     const a = best(b, candidates);
     if (a) link(b.id, a.id, a.nodeType === b.nodeType && a.index === b.index ? 'same' : 'access-method');
   }
   // 3. below matched parents (or at the root), the same kind of operation done another way
-  for (let changed = true; changed;) {
+  for (let changed = true; changed; ) {
     changed = false;
     for (const b of before.nodes) {
       if (toAfter.has(b.id)) continue;
@@ -173,7 +187,12 @@ export function matchNodes(before: PlanMetrics, after: PlanMetrics): Array<{ bef
         siblings = after.nodes[parent]!.children.map((id) => after.nodes[id]!);
       }
       const cls = operationClass(b);
-      const a = best(b, siblings.filter((s) => !toBefore.has(s.id) && operationClass(s) === cls && (s.raw['Parent Relationship'] ?? '') === (b.raw['Parent Relationship'] ?? '')));
+      const a = best(
+        b,
+        siblings.filter(
+          (s) => !toBefore.has(s.id) && operationClass(s) === cls && (s.raw['Parent Relationship'] ?? '') === (b.raw['Parent Relationship'] ?? ''),
+        ),
+      );
       if (a) {
         link(b.id, a.id, 'operation');
         changed = true;
@@ -211,7 +230,9 @@ function notesOf(b: NodeMetrics, a: NodeMetrics): string[] {
   const ab = num(b.raw['HashAgg Batches']);
   const aa = num(a.raw['HashAgg Batches']);
   if (ab !== undefined && aa !== undefined && (ab !== aa || num(b.raw['Disk Usage']) !== num(a.raw['Disk Usage']))) {
-    notes.push(`${ab} batch${ab === 1 ? '' : 'es'}, disk ${formatKb(num(b.raw['Disk Usage']) ?? 0)} → ${aa} batch${aa === 1 ? '' : 'es'}, disk ${formatKb(num(a.raw['Disk Usage']) ?? 0)}`);
+    notes.push(
+      `${ab} batch${ab === 1 ? '' : 'es'}, disk ${formatKb(num(b.raw['Disk Usage']) ?? 0)} → ${aa} batch${aa === 1 ? '' : 'es'}, disk ${formatKb(num(a.raw['Disk Usage']) ?? 0)}`,
+    );
   }
   const lb = num(b.raw['Lossy Heap Blocks']);
   const la = num(a.raw['Lossy Heap Blocks']);
@@ -227,7 +248,10 @@ function notesOf(b: NodeMetrics, a: NodeMetrics): string[] {
 
 const pair = <T>(b: T, a: T): Pair<T> => [b, a];
 const bufferPairs = (b: Buffers, a: Buffers) => ({
-  hit: pair(b.hit, a.hit), read: pair(b.read, a.read), written: pair(b.written, a.written), temp: pair(b.tempRead + b.tempWritten, a.tempRead + a.tempWritten),
+  hit: pair(b.hit, a.hit),
+  read: pair(b.read, a.read),
+  written: pair(b.written, a.written),
+  temp: pair(b.tempRead + b.tempWritten, a.tempRead + a.tempWritten),
 });
 
 /** "455× faster", "2.5× slower", "about the same". */
@@ -283,10 +307,18 @@ export function comparePlans(before: ComparedPlan, after: ComparedPlan): Compari
     const b = mb.nodes[bi]!;
     const a = ma.nodes[ai]!;
     return {
-      before: bi, after: ai, kind, beforeLabel: b.label, afterLabel: a.label, relation: qualifiedRelation(b) ?? qualifiedRelation(a) ?? null,
-      inclusiveMs: pair(b.inclusiveMs, a.inclusiveMs), exclusiveMs: pair(b.exclusiveMs, a.exclusiveMs),
-      rows: pair(b.actualRowsTotal ?? null, a.actualRowsTotal ?? null), loops: pair(b.loops, a.loops),
-      buffers: bufferPairs(b.buffersInclusive, a.buffersInclusive), notes: notesOf(b, a),
+      before: bi,
+      after: ai,
+      kind,
+      beforeLabel: b.label,
+      afterLabel: a.label,
+      relation: qualifiedRelation(b) ?? qualifiedRelation(a) ?? null,
+      inclusiveMs: pair(b.inclusiveMs, a.inclusiveMs),
+      exclusiveMs: pair(b.exclusiveMs, a.exclusiveMs),
+      rows: pair(b.actualRowsTotal ?? null, a.actualRowsTotal ?? null),
+      loops: pair(b.loops, a.loops),
+      buffers: bufferPairs(b.buffersInclusive, a.buffersInclusive),
+      notes: notesOf(b, a),
     };
   });
   const added = ma.nodes.filter((n) => !matchedAfter.has(n.id)).map((n) => ({ id: n.id, label: n.label, exclusiveMs: n.exclusiveMs }));
@@ -309,9 +341,12 @@ export function comparePlans(before: ComparedPlan, after: ComparedPlan): Compari
     const a = ma.nodes[change.after]!;
     if (change.kind === 'same' && change.notes.length === 0) continue;
     const [tb, ta] = change.kind === 'same' ? change.exclusiveMs : change.inclusiveMs;
-    const what = change.kind === 'same' ? `${b.label}: ${change.notes.join('; ')}`
-      : change.kind === 'access-method' ? `${subject(b)}: ${accessOf(b, mb)} → ${accessOf(a, ma)}${change.notes.length ? ` (${change.notes.join('; ')})` : ''}`
-      : `${b.label} → ${a.label}${change.notes.length ? ` (${change.notes.join('; ')})` : ''}`;
+    const what =
+      change.kind === 'same'
+        ? `${b.label}: ${change.notes.join('; ')}`
+        : change.kind === 'access-method'
+          ? `${subject(b)}: ${accessOf(b, mb)} → ${accessOf(a, ma)}${change.notes.length ? ` (${change.notes.join('; ')})` : ''}`
+          : `${b.label} → ${a.label}${change.notes.length ? ` (${change.notes.join('; ')})` : ''}`;
     headlines.push({ kind: kindOf(tb, ta), text: `${what}${sinceTime(tb, ta)}`, before: change.before, after: change.after, savedMs: timed ? tb - ta : 0 });
     if (change.kind !== 'same') {
       subtree(mb, change.before, covered);
@@ -344,8 +379,8 @@ export function comparePlans(before: ComparedPlan, after: ComparedPlan): Compari
   // a diagnostic persists when the same finding is made about the matched node (or the plan as a whole)
   const key = (id: string, node: number | undefined) => `${id}\u0001${node ?? 'plan'}`;
   const afterKeys = new Set(after.diagnostics.map((d) => key(d.id, d.nodeId)));
-  const beforeKeysInAfter = new Set(before.diagnostics.map((d) => key(d.id, d.nodeId === undefined ? undefined : toAfter.get(d.nodeId) ?? -1 - d.nodeId)));
-  const resolved = before.diagnostics.filter((d) => !afterKeys.has(key(d.id, d.nodeId === undefined ? undefined : toAfter.get(d.nodeId) ?? -1 - d.nodeId)));
+  const beforeKeysInAfter = new Set(before.diagnostics.map((d) => key(d.id, d.nodeId === undefined ? undefined : (toAfter.get(d.nodeId) ?? -1 - d.nodeId))));
+  const resolved = before.diagnostics.filter((d) => !afterKeys.has(key(d.id, d.nodeId === undefined ? undefined : (toAfter.get(d.nodeId) ?? -1 - d.nodeId))));
   const appeared = after.diagnostics.filter((d) => !beforeKeysInAfter.has(key(d.id, d.nodeId)));
   const remaining = after.diagnostics.filter((d) => beforeKeysInAfter.has(key(d.id, d.nodeId)));
 
@@ -356,13 +391,18 @@ export function comparePlans(before: ComparedPlan, after: ComparedPlan): Compari
   return {
     analyzed: pair(mb.analyzed, ma.analyzed),
     totals: {
-      executionMs: pair(mb.executionMs ?? null, ma.executionMs ?? null), planningMs: pair(mb.planningMs ?? null, ma.planningMs ?? null),
-      totalMs: pair(mb.totalMs, ma.totalMs), rows: pair(rb?.actualRowsTotal ?? null, ra?.actualRowsTotal ?? null),
+      executionMs: pair(mb.executionMs ?? null, ma.executionMs ?? null),
+      planningMs: pair(mb.planningMs ?? null, ma.planningMs ?? null),
+      totalMs: pair(mb.totalMs, ma.totalMs),
+      rows: pair(rb?.actualRowsTotal ?? null, ra?.actualRowsTotal ?? null),
       buffers: bufferPairs(rb?.buffersInclusive ?? empty, ra?.buffersInclusive ?? empty),
     },
     speedup,
     verdict: !timed ? 'not-timed' : speedup === null ? 'faster' : speedup > 1.05 ? 'faster' : speedup < 1 / 1.05 ? 'slower' : 'unchanged',
-    headlines, matched, added, removed,
+    headlines,
+    matched,
+    added,
+    removed,
     diagnostics: {
       resolved: resolved.map((d) => diagnosticsOf(before, d)),
       appeared: appeared.map((d) => diagnosticsOf(after, d)),

@@ -33,7 +33,58 @@ export function quoteIdent(name: string): string {
 }
 
 // words that cannot be a bare column name in an index definition
-const RESERVED = new Set(['all', 'and', 'any', 'array', 'as', 'asc', 'case', 'cast', 'check', 'collate', 'column', 'constraint', 'create', 'default', 'desc', 'distinct', 'do', 'else', 'end', 'false', 'for', 'foreign', 'from', 'grant', 'group', 'having', 'in', 'into', 'limit', 'not', 'null', 'offset', 'on', 'only', 'or', 'order', 'primary', 'references', 'select', 'table', 'then', 'to', 'true', 'union', 'unique', 'user', 'using', 'when', 'where', 'with']);
+const RESERVED = new Set([
+  'all',
+  'and',
+  'any',
+  'array',
+  'as',
+  'asc',
+  'case',
+  'cast',
+  'check',
+  'collate',
+  'column',
+  'constraint',
+  'create',
+  'default',
+  'desc',
+  'distinct',
+  'do',
+  'else',
+  'end',
+  'false',
+  'for',
+  'foreign',
+  'from',
+  'grant',
+  'group',
+  'having',
+  'in',
+  'into',
+  'limit',
+  'not',
+  'null',
+  'offset',
+  'on',
+  'only',
+  'or',
+  'order',
+  'primary',
+  'references',
+  'select',
+  'table',
+  'then',
+  'to',
+  'true',
+  'union',
+  'unique',
+  'user',
+  'using',
+  'when',
+  'where',
+  'with',
+]);
 
 function parseWhere(expression: string): Ast | undefined {
   try {
@@ -91,7 +142,11 @@ function closes(tokens: Array<{ text?: string }>): boolean {
 export function conjuncts(expression: string | undefined): Ast[] {
   if (!expression) return [];
   const whole = parseWhere(expression);
-  const parts = whole ? [whole] : conjunctTexts(expression).map(parseWhere).filter((n): n is Ast => n !== undefined);
+  const parts = whole
+    ? [whole]
+    : conjunctTexts(expression)
+        .map(parseWhere)
+        .filter((n): n is Ast => n !== undefined);
   const out: Ast[] = [];
   const flatten = (node: Ast) => {
     const bool = asNode<{ boolop?: string; args?: Ast[] }>(node, 'BoolExpr');

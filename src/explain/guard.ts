@@ -25,7 +25,10 @@ export interface RelationRef {
 /** What kind of statement is about to be explained, decided before anything reaches the server. */
 export type Verdict =
   | {
-      ok: true; sql: string; writes: string[]; placeholders: number;
+      ok: true;
+      sql: string;
+      writes: string[];
+      placeholders: number;
       /** the $n numbers the statement uses (a generic plan must declare the gaps) */
       usedPlaceholders: number[];
       /** every function called by name, in order of appearance */
@@ -52,21 +55,47 @@ export function checkExplainable(text: string): Verdict {
   const statements = parsed.statements;
   const broken = statements.find((s) => s.syntaxError);
   if (broken?.syntaxError) {
-    return { ok: false, reason: `syntax error: ${broken.syntaxError.message}`, hint: 'Fix the SQL; dbtool explains what PostgreSQL can parse.', line: broken.syntaxError.line, column: broken.syntaxError.column };
+    return {
+      ok: false,
+      reason: `syntax error: ${broken.syntaxError.message}`,
+      hint: 'Fix the SQL; dbtool explains what PostgreSQL can parse.',
+      line: broken.syntaxError.line,
+      column: broken.syntaxError.column,
+    };
   }
-  if (statements.length === 0) return { ok: false, reason: 'no SQL statement given', hint: 'Pass the query as an argument, with -f file.sql, or on standard input with -.' };
+  if (statements.length === 0)
+    return { ok: false, reason: 'no SQL statement given', hint: 'Pass the query as an argument, with -f file.sql, or on standard input with -.' };
   if (statements.length > 1) {
     const second = statements[1]!;
-    return { ok: false, reason: `${statements.length} statements given; dbtool explains exactly one`, hint: 'Explain each statement on its own: a second statement could run outside the rolled-back transaction.', line: second.line, column: second.column };
+    return {
+      ok: false,
+      reason: `${statements.length} statements given; dbtool explains exactly one`,
+      hint: 'Explain each statement on its own: a second statement could run outside the rolled-back transaction.',
+      line: second.line,
+      column: second.column,
+    };
   }
   const statement = statements[0]!;
   const tag = nodeTag(statement.node) ?? 'unknown';
-  if (tag === 'ExplainStmt') return { ok: false, reason: 'the statement is already an EXPLAIN', hint: 'Pass the query itself; dbtool adds EXPLAIN (ANALYZE, BUFFERS, …) and rolls it back.' };
+  if (tag === 'ExplainStmt')
+    return {
+      ok: false,
+      reason: 'the statement is already an EXPLAIN',
+      hint: 'Pass the query itself; dbtool adds EXPLAIN (ANALYZE, BUFFERS, …) and rolls it back.',
+    };
   if (tag === 'TransactionStmt' || tag === 'VariableSetStmt' || tag === 'VariableShowStmt') {
-    return { ok: false, reason: `${statement.sql.split(/\s+/)[0]?.toUpperCase()} is transaction or session control, not a query`, hint: "dbtool runs the query in its own transaction and always rolls it back, so a SET would not reach it. Give settings to the connection instead: PGOPTIONS='-c work_mem=64MB' dbtool explain …, or options=-c%20work_mem%3D64MB in the URL's query string." };
+    return {
+      ok: false,
+      reason: `${statement.sql.split(/\s+/)[0]?.toUpperCase()} is transaction or session control, not a query`,
+      hint: "dbtool runs the query in its own transaction and always rolls it back, so a SET would not reach it. Give settings to the connection instead: PGOPTIONS='-c work_mem=64MB' dbtool explain …, or options=-c%20work_mem%3D64MB in the URL's query string.",
+    };
   }
   if (!READS.has(tag) && !WRITES[tag]) {
-    return { ok: false, reason: `${describeTag(tag)} is not a query EXPLAIN can analyse`, hint: 'dbtool explains SELECT, INSERT, UPDATE, DELETE and MERGE. For DDL, use dbtool review-migration.' };
+    return {
+      ok: false,
+      reason: `${describeTag(tag)} is not a query EXPLAIN can analyse`,
+      hint: 'dbtool explains SELECT, INSERT, UPDATE, DELETE and MERGE. For DDL, use dbtool review-migration.',
+    };
   }
   const writes = new Set<string>();
   if (WRITES[tag]) writes.add(WRITES[tag]!);
@@ -82,8 +111,13 @@ export function checkExplainable(text: string): Verdict {
   });
   const used = placeholders(statement.node);
   return {
-    ok: true, sql: statement.sql, writes: [...writes], placeholders: used.length > 0 ? Math.max(...used) : 0, usedPlaceholders: used,
-    calls: functionCalls(statement.node, parsed.source), relations: relationsOf(statement.node, parsed.source),
+    ok: true,
+    sql: statement.sql,
+    writes: [...writes],
+    placeholders: used.length > 0 ? Math.max(...used) : 0,
+    usedPlaceholders: used,
+    calls: functionCalls(statement.node, parsed.source),
+    relations: relationsOf(statement.node, parsed.source),
   };
 }
 
@@ -127,5 +161,8 @@ export function relationsOf(node: unknown, source?: SourceText): RelationRef[] {
 }
 
 function describeTag(tag: string): string {
-  return tag.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+  return tag
+    .replace(/Stmt$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toUpperCase();
 }

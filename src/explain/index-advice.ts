@@ -1,6 +1,6 @@
 import type { NodeMetrics, PlanMetrics } from './analyze.js';
-import { conditionKeys, indexElements, parenthesized, quoteIdent } from './conditions.js';
 import type { IndexKey } from './conditions.js';
+import { conditionKeys, indexElements, parenthesized, quoteIdent } from './conditions.js';
 import type { DiagnosticDraft } from './diagnostic.js';
 
 /** Index advice that needs more than one node, or the keys of a condition. Pure; needs the parser loaded. */
@@ -28,7 +28,8 @@ export function createIndexSql(node: NodeMetrics, elements: string[] | undefined
 /** The scan a join input reads its rows with: the input itself, or the scan below its Hash / Materialize. */
 function scanBelow(node: NodeMetrics, plan: PlanMetrics): NodeMetrics | undefined {
   let current: NodeMetrics | undefined = node;
-  while (current && (current.nodeType === 'Hash' || current.nodeType === 'Materialize') && current.children.length === 1) current = plan.nodes[current.children[0]!];
+  while (current && (current.nodeType === 'Hash' || current.nodeType === 'Materialize') && current.children.length === 1)
+    current = plan.nodes[current.children[0]!];
   return current?.nodeType === 'Seq Scan' ? current : undefined;
 }
 
@@ -43,7 +44,10 @@ const rowsRead = (scan: NodeMetrics) => (scan.actualRowsTotal ?? 0) + scan.remov
 export function hashJoinWithoutIndex(node: NodeMetrics, plan: PlanMetrics): DiagnosticDraft | undefined {
   if (node.nodeType !== 'Hash Join' || node.children.length !== 2) return undefined;
   const joined = node.actualRowsTotal ?? 0;
-  for (const [bigId, smallId] of [[node.children[0]!, node.children[1]!], [node.children[1]!, node.children[0]!]] as const) {
+  for (const [bigId, smallId] of [
+    [node.children[0]!, node.children[1]!],
+    [node.children[1]!, node.children[0]!],
+  ] as const) {
     const scan = scanBelow(plan.nodes[bigId]!, plan);
     const other = plan.nodes[smallId]!;
     if (!scan?.relation) continue;
@@ -58,11 +62,19 @@ export function hashJoinWithoutIndex(node: NodeMetrics, plan: PlanMetrics): Diag
     const elements = indexElements(keys);
     if (!elements) continue;
     return {
-      id: 'join-without-index', nodeId: node.id, costMs: bigSideMs,
+      id: 'join-without-index',
+      nodeId: node.id,
+      costMs: bigSideMs,
       message: `${node.label} on ${node.raw['Hash Cond'] ?? '?'} kept ${count(joined)} row${joined === 1 ? '' : 's'}, but ${scan.label} read all ${count(read)} rows of ${scan.relation} to find them (that side took ${pct(bigSideMs / Math.max(node.inclusiveMs, 1e-9))} of the join's time), for ${count(otherRows)} row${otherRows === 1 ? '' : 's'} on the other side.`,
       suggestion: `An index on ${scan.relation} (${elements.join(', ')}) lets a nested loop look up only the rows matching the ${count(otherRows)} row${otherRows === 1 ? '' : 's'} of the other side instead of reading the whole table.`,
       sql: createIndexSql(scan, elements),
-      evidence: { rowsRead: read, rowsJoined: joined, otherSideRows: otherRows, scanMs: Number(scan.exclusiveMs.toFixed(3)), bigSideMs: Number(bigSideMs.toFixed(3)) },
+      evidence: {
+        rowsRead: read,
+        rowsJoined: joined,
+        otherSideRows: otherRows,
+        scanMs: Number(scan.exclusiveMs.toFixed(3)),
+        bigSideMs: Number(bigSideMs.toFixed(3)),
+      },
     };
   }
   return undefined;
@@ -83,7 +95,13 @@ function nodeKeys(node: NodeMetrics): IndexKey[] {
 export function expressionEstimateAdvice(node: NodeMetrics): { suggestion: string; sql: string } | undefined {
   const relation = relationSql(node);
   if (!relation) return undefined;
-  const expressions = [...new Set(nodeKeys(node).filter((k) => k.expression !== undefined).map((k) => k.expression!))];
+  const expressions = [
+    ...new Set(
+      nodeKeys(node)
+        .filter((k) => k.expression !== undefined)
+        .map((k) => k.expression!),
+    ),
+  ];
   if (expressions.length === 0) return undefined;
   const list = expressions.map(parenthesized).join(', ');
   const name = quoteIdent(`${node.relation}_${expressions.map((e) => e.replace(/[^a-z0-9]+/gi, '_')).join('_')}_stats`.replace(/_+/g, '_').slice(0, 63));

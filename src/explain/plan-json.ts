@@ -82,13 +82,19 @@ export function readPlan(input: unknown, source = 'the plan'): RawExplain {
     try {
       value = JSON.parse(value);
     } catch (error) {
-      throw new UsageError(`${source} is not JSON: ${(error as Error).message}`, 'Give the output of EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) …; the text format is not read.');
+      throw new UsageError(
+        `${source} is not JSON: ${(error as Error).message}`,
+        'Give the output of EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) …; the text format is not read.',
+      );
     }
   }
   if (Array.isArray(value)) value = value[0];
   const plan = (value as { Plan?: unknown } | undefined)?.Plan;
   if (!value || typeof value !== 'object' || !plan || typeof plan !== 'object' || typeof (plan as RawNode)['Node Type'] !== 'string') {
-    throw new UsageError(`${source} is not an EXPLAIN (FORMAT JSON) plan: no "Plan" with a "Node Type"`, 'Capture it with EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) <query>.');
+    throw new UsageError(
+      `${source} is not an EXPLAIN (FORMAT JSON) plan: no "Plan" with a "Node Type"`,
+      'Capture it with EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) <query>.',
+    );
   }
   checkShape(value as Record<string, unknown>, source);
   return value as RawExplain;
@@ -97,8 +103,27 @@ export function readPlan(input: unknown, source = 'the plan'): RawExplain {
 /** Deeper than any plan PostgreSQL writes (its own stack limit stops far earlier); deeper input is refused, not walked. */
 export const MAX_PLAN_DEPTH = 1000;
 
-const STRING_FIELDS = ['Node Type', 'Parent Relationship', 'Subplan Name', 'Relation Name', 'Schema', 'Alias', 'Index Name', 'CTE Name', 'Strategy',
-  'Join Type', 'Filter', 'Index Cond', 'Recheck Cond', 'Join Filter', 'Hash Cond', 'Merge Cond', 'Sort Method', 'Sort Space Type', 'Operation'];
+const STRING_FIELDS = [
+  'Node Type',
+  'Parent Relationship',
+  'Subplan Name',
+  'Relation Name',
+  'Schema',
+  'Alias',
+  'Index Name',
+  'CTE Name',
+  'Strategy',
+  'Join Type',
+  'Filter',
+  'Index Cond',
+  'Recheck Cond',
+  'Join Filter',
+  'Hash Cond',
+  'Merge Cond',
+  'Sort Method',
+  'Sort Space Type',
+  'Operation',
+];
 const STRING_LIST_FIELDS = ['Sort Key', 'Output', 'Group Key', 'Presorted Key'];
 
 /**
@@ -106,8 +131,13 @@ const STRING_LIST_FIELDS = ['Sort Key', 'Output', 'Group Key', 'Presorted Key'];
  * input, and a wrong type or absurd nesting must be an input error, not a crash.
  */
 function checkShape(plan: Record<string, unknown>, source: string): void {
-  const bad = (what: string) => new UsageError(`${source} is not a plan dbtool can read: ${what}`, 'Give the unedited output of EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) <query>.');
-  for (const [field, type] of [['Triggers', 'array'], ['Settings', 'object'], ['JIT', 'object']] as const) {
+  const bad = (what: string) =>
+    new UsageError(`${source} is not a plan dbtool can read: ${what}`, 'Give the unedited output of EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) <query>.');
+  for (const [field, type] of [
+    ['Triggers', 'array'],
+    ['Settings', 'object'],
+    ['JIT', 'object'],
+  ] as const) {
     const v = plan[field];
     if (v !== undefined && (type === 'array' ? !Array.isArray(v) : !v || typeof v !== 'object' || Array.isArray(v))) throw bad(`"${field}" is not an ${type}`);
   }
@@ -126,14 +156,19 @@ function checkShape(plan: Record<string, unknown>, source: string): void {
     }
     for (const [field, v] of Object.entries(raw)) {
       // numeric fields are read with a finiteness check; a string where a number belongs is still wrong
-      if (v !== undefined && typeof v !== 'number' && /(Cost|Rows|Time|Loops|Blocks|Width|Batches|Buckets|Usage|Hits|Misses|Evictions|Overflows|Fetches|Planned|Launched)$/.test(field) && !/^(Parallel|Async)/.test(field)) {
+      if (
+        v !== undefined &&
+        typeof v !== 'number' &&
+        /(Cost|Rows|Time|Loops|Blocks|Width|Batches|Buckets|Usage|Hits|Misses|Evictions|Overflows|Fetches|Planned|Launched)$/.test(field) &&
+        !/^(Parallel|Async)/.test(field)
+      ) {
         throw bad(`${path}."${field}" is not a number`);
       }
     }
     if (raw.Plans === undefined) continue;
     if (!Array.isArray(raw.Plans)) throw bad(`${path}."Plans" is not an array`);
     raw.Plans.forEach((child, i) => {
-        stack.push({ node: child, depth: depth + 1, path: `${path}.Plans[${i}]` });
-      });
+      stack.push({ node: child, depth: depth + 1, path: `${path}.Plans[${i}]` });
+    });
   }
 }

@@ -15,23 +15,51 @@ export interface ExplainContext {
 
 /** The versioned JSON report: plan, per-node metrics and diagnostics. */
 /** `extra` adds top-level keys of its own (the AI second opinion's `ai`). */
-export function explainToJson(plan: RawExplain, metrics: PlanMetrics, diagnostics: Diagnostic[], context: ExplainContext, toolVersion: string, extra: Record<string, unknown> = {}): string {
-  return `${JSON.stringify({
-    tool: 'dbtool', version: toolVersion, reportVersion: 1, command: 'explain',
-    server: context.server ?? null, query: context.query ?? null, analyzed: context.analyzed, genericPlan: context.generic,
-    settings: context.settings,
-    totals: { executionMs: metrics.executionMs ?? null, planningMs: metrics.planningMs ?? null, jitMs: metrics.jitMs ?? null, totalMs: metrics.totalMs },
-    nodes: metrics.nodes.map((n) => ({
-      id: n.id, parentId: n.parentId ?? null, label: n.label, nodeType: n.nodeType, relation: n.relation ?? null, index: n.index ?? null,
-      loops: n.loops, inclusiveMs: round(n.inclusiveMs), exclusiveMs: round(n.exclusiveMs), share: round(n.share),
-      actualRows: n.actualRows ?? null, planRows: n.planRows ?? null, estimateFactor: n.estimateFactor === undefined ? null : round(n.estimateFactor),
-      rowsRemovedByFilter: n.removedByFilterTotal, buffers: n.buffers,
-    })),
-    triggers: metrics.triggers,
-    diagnostics,
-    plan,
-    ...extra,
-  }, null, 2)}\n`;
+export function explainToJson(
+  plan: RawExplain,
+  metrics: PlanMetrics,
+  diagnostics: Diagnostic[],
+  context: ExplainContext,
+  toolVersion: string,
+  extra: Record<string, unknown> = {},
+): string {
+  return `${JSON.stringify(
+    {
+      tool: 'dbtool',
+      version: toolVersion,
+      reportVersion: 1,
+      command: 'explain',
+      server: context.server ?? null,
+      query: context.query ?? null,
+      analyzed: context.analyzed,
+      genericPlan: context.generic,
+      settings: context.settings,
+      totals: { executionMs: metrics.executionMs ?? null, planningMs: metrics.planningMs ?? null, jitMs: metrics.jitMs ?? null, totalMs: metrics.totalMs },
+      nodes: metrics.nodes.map((n) => ({
+        id: n.id,
+        parentId: n.parentId ?? null,
+        label: n.label,
+        nodeType: n.nodeType,
+        relation: n.relation ?? null,
+        index: n.index ?? null,
+        loops: n.loops,
+        inclusiveMs: round(n.inclusiveMs),
+        exclusiveMs: round(n.exclusiveMs),
+        share: round(n.share),
+        actualRows: n.actualRows ?? null,
+        planRows: n.planRows ?? null,
+        estimateFactor: n.estimateFactor === undefined ? null : round(n.estimateFactor),
+        rowsRemovedByFilter: n.removedByFilterTotal,
+        buffers: n.buffers,
+      })),
+      triggers: metrics.triggers,
+      diagnostics,
+      plan,
+      ...extra,
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -40,7 +68,10 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 export function explainToMarkdown(metrics: PlanMetrics, diagnostics: Diagnostic[], context: ExplainContext): string {
   const out: string[] = ['### dbtool explain', ''];
   if (context.query) out.push('```sql', context.query.trim(), '```', '');
-  out.push(`${metrics.analyzed ? `Execution **${formatMs(metrics.totalMs)}**` : 'Estimated plan (not executed)'}${metrics.planningMs !== undefined ? `, planning ${formatMs(metrics.planningMs)}` : ''}${context.server ? `, PostgreSQL ${context.server.version}` : ''}`, '');
+  out.push(
+    `${metrics.analyzed ? `Execution **${formatMs(metrics.totalMs)}**` : 'Estimated plan (not executed)'}${metrics.planningMs !== undefined ? `, planning ${formatMs(metrics.planningMs)}` : ''}${context.server ? `, PostgreSQL ${context.server.version}` : ''}`,
+    '',
+  );
   if (diagnostics.length > 0) {
     out.push('| severity | finding | node | what to do |', '|---|---|---|---|');
     for (const d of diagnostics) {
@@ -51,7 +82,9 @@ export function explainToMarkdown(metrics: PlanMetrics, diagnostics: Diagnostic[
   out.push('', '| node | operation | time (excl.) | share | rows (est) | loops |', '|---|---|---|---|---|---|');
   const slowest = [...metrics.nodes].sort((a, b) => b.exclusiveMs - a.exclusiveMs).slice(0, 10);
   for (const n of slowest) {
-    out.push(`| ${n.id} | ${cell(n.label)} | ${formatMs(n.exclusiveMs)} | ${Math.round(n.share * 100)}% | ${n.actualRows === undefined ? '' : formatCount(n.actualRows)} (${formatCount(n.planRows ?? 0)}) | ${n.loops} |`);
+    out.push(
+      `| ${n.id} | ${cell(n.label)} | ${formatMs(n.exclusiveMs)} | ${Math.round(n.share * 100)}% | ${n.actualRows === undefined ? '' : formatCount(n.actualRows)} (${formatCount(n.planRows ?? 0)}) | ${n.loops} |`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,9 +1,9 @@
 import { parseSync, scanSync } from 'libpg-query';
 import type { DbClient } from '../db/client.js';
-import { functionCalls, relationsOf } from './guard.js';
-import type { FunctionCall, RelationRef } from './guard.js';
-import { judgeProc, refusalMessage } from './function-safety.js';
 import type { ProcCandidate } from './function-safety.js';
+import { judgeProc, refusalMessage } from './function-safety.js';
+import type { FunctionCall, RelationRef } from './guard.js';
+import { functionCalls, relationsOf } from './guard.js';
 
 /**
  * `execute`: the query runs (EXPLAIN ANALYZE), so every function it reaches runs.
@@ -62,7 +62,7 @@ export async function findUnsafeCalls(
   let views: Array<RelationRef & { via: string[]; mode: RunMode }> = query.relations.map((r) => ({ ...r, via: [], mode: options.mode }));
   const seenProcs = new Set<string>();
   const seenViews = new Set<number>();
-  for (let round = 0; (sites.length > 0 || views.length > 0); round++) {
+  for (let round = 0; sites.length > 0 || views.length > 0; round++) {
     if (round >= MAX_ROUNDS) {
       const deep = sites[0];
       if (deep) refuse(deep, `reached through more than ${MAX_ROUNDS} levels of functions and views; dbtool stops following there`);
@@ -72,7 +72,10 @@ export async function findUnsafeCalls(
     const nextViews: typeof views = [];
     // views the query reads: their definitions run as part of it
     if (views.length > 0) {
-      for (const view of await lookupViews(db, views.map((v) => qualifiedName(v.schema, v.name)))) {
+      for (const view of await lookupViews(
+        db,
+        views.map((v) => qualifiedName(v.schema, v.name)),
+      )) {
         const refs = views.filter((v) => qualifiedName(v.schema, v.name) === view.ref);
         if (seenViews.has(view.oid) || refs.length === 0) continue;
         seenViews.add(view.oid);
@@ -80,7 +83,8 @@ export async function findUnsafeCalls(
         try {
           node = parseSync(view.def).stmts?.[0]?.stmt;
         } catch {
-          for (const ref of refs) refuse({ name: view.name, via: ref.via, line: ref.line, column: ref.column }, 'a view whose definition dbtool could not read');
+          for (const ref of refs)
+            refuse({ name: view.name, via: ref.via, line: ref.line, column: ref.column }, 'a view whose definition dbtool could not read');
           continue;
         }
         for (const ref of refs) {
@@ -112,7 +116,8 @@ export async function findUnsafeCalls(
             continue;
           }
           // whatever a function that runs calls, runs
-          for (const call of inner.calls) nextSites.push({ name: call.name, schema: call.schema, args: call.args, via, line: site.line, column: site.column, mode: 'execute' });
+          for (const call of inner.calls)
+            nextSites.push({ name: call.name, schema: call.schema, args: call.args, via, line: site.line, column: site.column, mode: 'execute' });
           for (const rel of inner.relations) nextViews.push({ ...rel, via, line: site.line ?? 0, column: site.column ?? 0, mode: 'execute' });
         }
       }
@@ -121,7 +126,8 @@ export async function findUnsafeCalls(
           for (const site of supportOids.get(proc.oid) ?? []) {
             const verdict = judgeProc(proc);
             if (verdict.kind === 'refused') refuse({ ...site, name: proc.name }, verdict.reason);
-            else if (verdict.kind === 'inspect') nextSites.push({ name: proc.name, schema: proc.schema, args: undefined, via: site.via, line: site.line, column: site.column, mode: 'execute' });
+            else if (verdict.kind === 'inspect')
+              nextSites.push({ name: proc.name, schema: proc.schema, args: undefined, via: site.via, line: site.line, column: site.column, mode: 'execute' });
           }
         }
       }
@@ -152,7 +158,9 @@ async function lookupViews(db: DbClient, names: string[]): Promise<Array<{ oid: 
        FROM unnest($1::text[]) AS r(name)
        JOIN pg_class c ON c.oid = to_regclass(r.name)
        JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'v'`, [names]);
+      WHERE c.relkind = 'v'`,
+    [names],
+  );
   return rows.map((r) => ({ oid: Number(r.oid), name: r.name, def: r.def, display: r.schema === 'public' ? r.name : `${r.schema}.${r.name}`, ref: r.ref }));
 }
 
@@ -160,7 +168,7 @@ async function lookupProcs(db: DbClient, sites: Site[], major: number, oids: num
   const bare = [...new Set(sites.filter((s) => s.schema === undefined).map((s) => s.name))];
   const qualified = sites.filter((s) => s.schema !== undefined);
   // BEGIN ATOMIC bodies (PostgreSQL 14+) live in prosqlbody; their definition is what can be parsed
-  const body = major >= 14 ? "CASE WHEN p.prosqlbody IS NOT NULL THEN pg_get_functiondef(p.oid) ELSE p.prosrc END" : 'p.prosrc';
+  const body = major >= 14 ? 'CASE WHEN p.prosqlbody IS NOT NULL THEN pg_get_functiondef(p.oid) ELSE p.prosrc END' : 'p.prosrc';
   const { rows } = await db.query<Record<string, unknown>>(
     `SELECT p.oid::int8 AS oid, n.nspname AS schema, p.proname AS name, p.prokind::text AS kind, p.provolatile::text AS volatility,
             l.lanname AS language, p.pronargs::int AS nargs, p.pronargdefaults::int AS ndefaults, p.provariadic <> 0 AS variadic,
@@ -174,10 +182,18 @@ async function lookupProcs(db: DbClient, sites: Site[], major: number, oids: num
       WHERE (p.proname = ANY($1::text[]) AND n.nspname = ANY(current_schemas(true)))
          OR (n.nspname, p.proname) IN (SELECT * FROM unnest($2::text[], $3::text[]))
          OR p.oid::int8 = ANY($4::int8[])`,
-    [bare, qualified.map((s) => s.schema), qualified.map((s) => s.name), oids]);
+    [bare, qualified.map((s) => s.schema), qualified.map((s) => s.name), oids],
+  );
   return rows.map((r) => ({
-    oid: Number(r.oid), schema: String(r.schema), name: String(r.name), kind: String(r.kind), volatility: String(r.volatility),
-    language: String(r.language), nargs: Number(r.nargs), ndefaults: Number(r.ndefaults), variadic: r.variadic === true,
+    oid: Number(r.oid),
+    schema: String(r.schema),
+    name: String(r.name),
+    kind: String(r.kind),
+    volatility: String(r.volatility),
+    language: String(r.language),
+    nargs: Number(r.nargs),
+    ndefaults: Number(r.ndefaults),
+    variadic: r.variadic === true,
     body: typeof r.body === 'string' ? r.body : undefined,
     support: Array.isArray(r.support) ? r.support.map(Number) : [],
   }));
@@ -205,7 +221,8 @@ export function bodyCalls(language: 'sql' | 'plpgsql', body: string): BodyCalls 
     return { refused: `a ${language === 'sql' ? 'SQL' : 'PL/pgSQL'} function whose body dbtool could not read` };
   }
   const calls: Array<Pick<FunctionCall, 'name' | 'schema' | 'args'>> = [];
-  const isName = (t: (typeof tokens)[number] | undefined) => !!t && (t.tokenName === 'IDENT' || (t.keywordName !== undefined && t.keywordName !== 'NO_KEYWORD' && t.keywordName !== 'RESERVED_KEYWORD'));
+  const isName = (t: (typeof tokens)[number] | undefined) =>
+    !!t && (t.tokenName === 'IDENT' || (t.keywordName !== undefined && t.keywordName !== 'NO_KEYWORD' && t.keywordName !== 'RESERVED_KEYWORD'));
   const unquote = (text: string) => (text.startsWith('"') ? text.slice(1, -1).replace(/""/g, '"') : text.toLowerCase());
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;

@@ -1,14 +1,14 @@
-import { asServerError } from '../db/client.js';
+import { ExplainRefusedError } from '../api/errors.js';
 import type { ServerError } from '../db/client.js';
+import { asServerError } from '../db/client.js';
 import type { Session } from '../db/connect.js';
 import { DatabaseError, UsageError } from '../errors.js';
-import { ExplainRefusedError } from '../api/errors.js';
 import { refusalHint } from './function-safety.js';
 import type { Verdict } from './guard.js';
-import { findUnsafeCalls } from './resolve-functions.js';
 import type { FunctionRefusal } from './resolve-functions.js';
-import { CLI_WORDS } from './words.js';
+import { findUnsafeCalls } from './resolve-functions.js';
 import type { OptionWords } from './words.js';
+import { CLI_WORDS } from './words.js';
 
 export interface ExplainRequest {
   verdict: Extract<Verdict, { ok: true }>;
@@ -53,18 +53,25 @@ export function explainOptions(major: number, analyze: boolean, generic: boolean
  * with statement and lock timeouts set for that transaction only.
  */
 export async function explainOn(session: Session, req: ExplainRequest): Promise<ExplainOutcome> {
-  const versionRows = await session.query<{ num: string; version: string; plan_cache_mode: string }>("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version, current_setting('plan_cache_mode', true) AS plan_cache_mode");
+  const versionRows = await session.query<{ num: string; version: string; plan_cache_mode: string }>(
+    "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version, current_setting('plan_cache_mode', true) AS plan_cache_mode",
+  );
   const serverMajor = Math.floor(Number(versionRows.rows[0]?.num) / 10000);
   const serverVersion = versionRows.rows[0]?.version ?? String(serverMajor);
   const words = req.words ?? CLI_WORDS;
   const missing = req.verdict.placeholders > req.params.length;
   const generic = missing && !req.analyze;
   if (missing && req.analyze) {
-    throw new UsageError(`the query uses ${placeholderList(req.verdict.placeholders)} but ${req.params.length === 0 ? 'no values were' : `only ${req.params.length} value${req.params.length === 1 ? ' was' : 's were'}`} given`,
-      `Pass values with ${words.params}${serverMajor >= 16 ? `, or ${words.noAnalyze} for a generic plan` : ''}.`);
+    throw new UsageError(
+      `the query uses ${placeholderList(req.verdict.placeholders)} but ${req.params.length === 0 ? 'no values were' : `only ${req.params.length} value${req.params.length === 1 ? ' was' : 's were'}`} given`,
+      `Pass values with ${words.params}${serverMajor >= 16 ? `, or ${words.noAnalyze} for a generic plan` : ''}.`,
+    );
   }
   if (generic && serverMajor < 16) {
-    throw new UsageError(`a generic plan for $n placeholders needs PostgreSQL 16 or later (the server runs ${serverVersion})`, `Pass values with ${words.params} so the query can be planned with them.`);
+    throw new UsageError(
+      `a generic plan for $n placeholders needs PostgreSQL 16 or later (the server runs ${serverVersion})`,
+      `Pass values with ${words.params} so the query can be planned with them.`,
+    );
   }
   // functions whose effects a rollback cannot undo, followed through views and function bodies
   let effects: FunctionRefusal[];
@@ -72,16 +79,24 @@ export async function explainOn(session: Session, req: ExplainRequest): Promise<
     effects = await findUnsafeCalls(session, req.verdict, { serverMajor, mode: req.analyze ? 'execute' : 'plan' });
   } catch (error) {
     const server = asServerError(error);
-    throw new DatabaseError(`could not read the catalog to check the functions the query calls: ${server?.message ?? (error instanceof Error ? error.message : String(error))}`, 'dbtool reads pg_proc and pg_class before running a query; check that the role may read them.');
+    throw new DatabaseError(
+      `could not read the catalog to check the functions the query calls: ${server?.message ?? (error instanceof Error ? error.message : String(error))}`,
+      'dbtool reads pg_proc and pg_class before running a query; check that the role may read them.',
+    );
   }
   if (effects.length > 0 && !req.allowWrite) throw functionRefusal(effects, words);
-  if (effects.length > 0) req.warn?.(`${words.allowWrite}: ${effects.map((e) => e.message).join('; ')}. It runs in a read-write transaction that is rolled back; those effects stay.`);
+  if (effects.length > 0)
+    req.warn?.(
+      `${words.allowWrite}: ${effects.map((e) => e.message).join('; ')}. It runs in a read-write transaction that is rolled back; those effects stay.`,
+    );
   const writes = req.verdict.writes.length > 0;
   const readWrite = req.allowWrite && (writes || effects.length > 0);
   const options = explainOptions(serverMajor, req.analyze, false, writes);
   // the server must split and read the text exactly as dbtool's parser did: with standard_conforming_strings
   // off, a backslash before a quote would end a string dbtool saw continue (and hide a call or statement)
-  await session.exec(`BEGIN ${readWrite ? 'READ WRITE' : 'READ ONLY'}; SET LOCAL standard_conforming_strings = on; SET LOCAL statement_timeout = ${Math.round(req.statementTimeoutMs)}; SET LOCAL lock_timeout = ${Math.round(req.lockTimeoutMs)}${generic ? '; SET LOCAL plan_cache_mode = force_generic_plan' : ''}`);
+  await session.exec(
+    `BEGIN ${readWrite ? 'READ WRITE' : 'READ ONLY'}; SET LOCAL standard_conforming_strings = on; SET LOCAL statement_timeout = ${Math.round(req.statementTimeoutMs)}; SET LOCAL lock_timeout = ${Math.round(req.lockTimeoutMs)}${generic ? '; SET LOCAL plan_cache_mode = force_generic_plan' : ''}`,
+  );
   let prepared = false;
   // where the user's query starts in the text being sent, so a server error position can point into it
   let sentPrefix: string | undefined;
@@ -99,7 +114,10 @@ export async function explainOn(session: Session, req: ExplainRequest): Promise<
       await session.queryExtended(`${sentPrefix}${req.verdict.sql}`, []);
       prepared = true;
       sentPrefix = undefined;
-      ({ rows } = await session.queryExtended<Record<string, unknown>>(`EXPLAIN (${options.join(', ')}) EXECUTE ${GENERIC_STATEMENT} (${types.map(() => 'NULL').join(', ')})`, []));
+      ({ rows } = await session.queryExtended<Record<string, unknown>>(
+        `EXPLAIN (${options.join(', ')}) EXECUTE ${GENERIC_STATEMENT} (${types.map(() => 'NULL').join(', ')})`,
+        [],
+      ));
     } else {
       sentPrefix = `EXPLAIN (${options.join(', ')}) `;
       ({ rows } = await session.queryExtended<Record<string, unknown>>(`${sentPrefix}${req.verdict.sql}`, req.params));
@@ -112,7 +130,11 @@ export async function explainOn(session: Session, req: ExplainRequest): Promise<
     return { ok: true, plan: { json, serverVersion, serverMajor, generic, analyzed: req.analyze, wallMs } };
   } catch (error) {
     const server = asServerError(error);
-    if (!server) throw new DatabaseError(`lost the database connection during EXPLAIN: ${error instanceof Error ? error.message : String(error)}`, 'Check that the server is reachable and run the command again.');
+    if (!server)
+      throw new DatabaseError(
+        `lost the database connection during EXPLAIN: ${error instanceof Error ? error.message : String(error)}`,
+        'Check that the server is reachable and run the command again.',
+      );
     return { ok: false, error: positionInQuery(server, sentPrefix, req.verdict.sql), serverMajor };
   } finally {
     await session.exec('ROLLBACK').catch(() => undefined);
@@ -144,10 +166,14 @@ export function surplusParams(placeholders: number, given: number, words: Option
   if (given <= placeholders) return undefined;
   const cli = words === CLI_WORDS;
   const how = cli ? 'with --param/--params' : 'in params';
-  return new UsageError(placeholders === 0
-    ? `${given} value${given === 1 ? ' was' : 's were'} given ${how}, but the query has no $n placeholders`
-    : `${given} values were given ${how}, but the query only uses ${placeholderList(placeholders)}`,
-  placeholders === 0 ? `Write $1, $2, … where the values go (e.g. WHERE email = $1), or ${cli ? 'drop --param' : 'leave params out'}.` : `Pass exactly ${placeholders} value${placeholders === 1 ? '' : 's'}, in the order of $1, $2, ….`);
+  return new UsageError(
+    placeholders === 0
+      ? `${given} value${given === 1 ? ' was' : 's were'} given ${how}, but the query has no $n placeholders`
+      : `${given} values were given ${how}, but the query only uses ${placeholderList(placeholders)}`,
+    placeholders === 0
+      ? `Write $1, $2, … where the values go (e.g. WHERE email = $1), or ${cli ? 'drop --param' : 'leave params out'}.`
+      : `Pass exactly ${placeholders} value${placeholders === 1 ? '' : 's'}, in the order of $1, $2, ….`,
+  );
 }
 
 /** 1-based line and column of a 1-based character position in `text`. */
@@ -168,6 +194,12 @@ export function functionRefusal(effects: FunctionRefusal[], words: OptionWords =
   const [first, ...others] = effects;
   const where = first?.line ? ` (line ${first.line}, column ${first.column})` : '';
   const more = others.length > 0 ? ` Also: ${others.map((e) => `${e.message}${e.line ? ` (line ${e.line}, column ${e.column})` : ''}`).join('; ')}.` : '';
-  return new ExplainRefusedError(`refusing to run: ${first?.message ?? 'a function with effects outside the transaction'}${where}`, `${refusalHint(words)}${more}`,
-    'functions', first?.line, first?.column, effects.map((e) => ({ name: e.name, message: e.message, line: e.line, column: e.column })));
+  return new ExplainRefusedError(
+    `refusing to run: ${first?.message ?? 'a function with effects outside the transaction'}${where}`,
+    `${refusalHint(words)}${more}`,
+    'functions',
+    first?.line,
+    first?.column,
+    effects.map((e) => ({ name: e.name, message: e.message, line: e.line, column: e.column })),
+  );
 }

@@ -39,7 +39,9 @@ export function renderPlan(plan: PlanMetrics, diagnostics: Diagnostic[], opts: T
     plan.planningMs !== undefined ? `planning ${formatMs(plan.planningMs)}` : undefined,
     plan.jitMs !== undefined ? `JIT ${formatMs(plan.jitMs)}` : undefined,
     opts.server,
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
   lines.push(c.bold(head));
   const settings = Object.entries(plan.settings);
   if (settings.length > 0) lines.push(c.dim(fit(`non-default settings: ${settings.map(([k, v]) => `${k}=${v}`).join(', ')}`, width)));
@@ -55,7 +57,8 @@ export function renderPlan(plan: PlanMetrics, diagnostics: Diagnostic[], opts: T
     });
   };
   if (plan.nodes[0]) walk(plan.nodes[0], '', '');
-  for (const t of plan.triggers) lines.push(`${c.dim('trigger')} ${t.name}${t.relation ? ` on ${t.relation}` : ''}: ${formatMs(t.ms)}, ${formatCount(t.calls)} calls`);
+  for (const t of plan.triggers)
+    lines.push(`${c.dim('trigger')} ${t.name}${t.relation ? ` on ${t.relation}` : ''}: ${formatMs(t.ms)}, ${formatCount(t.calls)} calls`);
   lines.push('');
   if (!plan.analyzed) {
     lines.push(c.dim('Not executed: times, actual rows and most diagnostics need EXPLAIN ANALYZE.'));
@@ -88,7 +91,11 @@ function nodeLine(node: NodeMetrics, plan: PlanMetrics, c: ChalkInstance, flagge
     if (node.loops > 1) parts.push(`loops ${formatCount(node.loops)}`);
     const b = node.buffers;
     if (b.hit + b.read + b.tempRead + b.tempWritten > 0) {
-      parts.push(c.dim(`buffers hit ${formatCount(b.hit)}${b.read ? ` read ${formatCount(b.read)}` : ''}${b.tempRead + b.tempWritten ? ` temp ${formatCount(b.tempRead + b.tempWritten)}` : ''}`));
+      parts.push(
+        c.dim(
+          `buffers hit ${formatCount(b.hit)}${b.read ? ` read ${formatCount(b.read)}` : ''}${b.tempRead + b.tempWritten ? ` temp ${formatCount(b.tempRead + b.tempWritten)}` : ''}`,
+        ),
+      );
     }
   } else if (node.planRows !== undefined) {
     parts.push(`est rows ${formatCount(node.planRows)}, cost ${node.raw['Total Cost'] ?? '?'}`);
@@ -104,8 +111,12 @@ function nodeDetails(node: NodeMetrics): string[] {
   }
   if (node.removedByFilterTotal > 0) details.push(`rows removed by filter: ${formatCount(node.removedByFilterTotal)}`);
   const sortKey = node.raw['Sort Key'];
-  if (Array.isArray(sortKey)) details.push(`Sort Key: ${sortKey.join(', ')}${node.raw['Sort Method'] ? ` (${node.raw['Sort Method']}, ${node.raw['Sort Space Used'] ?? '?'} kB ${node.raw['Sort Space Type'] ?? ''})` : ''}`);
-  if (typeof node.raw['Workers Planned'] === 'number') details.push(`workers planned ${node.raw['Workers Planned']}, launched ${node.raw['Workers Launched'] ?? '?'}`);
+  if (Array.isArray(sortKey))
+    details.push(
+      `Sort Key: ${sortKey.join(', ')}${node.raw['Sort Method'] ? ` (${node.raw['Sort Method']}, ${node.raw['Sort Space Used'] ?? '?'} kB ${node.raw['Sort Space Type'] ?? ''})` : ''}`,
+    );
+  if (typeof node.raw['Workers Planned'] === 'number')
+    details.push(`workers planned ${node.raw['Workers Planned']}, launched ${node.raw['Workers Launched'] ?? '?'}`);
   return details;
 }
 

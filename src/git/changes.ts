@@ -16,9 +16,33 @@ export interface ChangesSince {
  * base branch after the branch point do not count, and against the working tree, so local edits do.
  */
 export function changesSince(ref: string, cwd: string): ChangesSince {
-  const root = git(['rev-parse', '--show-toplevel'], cwd, () => new UsageError(`--base ${ref}: ${cwd} is not inside a git repository`, 'Run dbtool from your project checkout, or drop --base to review the paths in full.')).trim();
-  git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], cwd, () => new UsageError(`--base ${ref}: git knows no commit by that name`, `Fetch it first (e.g. git fetch origin ${ref.replace(/^origin\//, '')}), or check the spelling.`));
-  const base = git(['merge-base', ref, 'HEAD'], cwd, () => new UsageError(`--base ${ref}: no common ancestor with HEAD`, 'A shallow clone lacks the history; fetch it (actions/checkout with fetch-depth: 0, or git fetch --unshallow).')).trim();
+  const root = git(
+    ['rev-parse', '--show-toplevel'],
+    cwd,
+    () =>
+      new UsageError(
+        `--base ${ref}: ${cwd} is not inside a git repository`,
+        'Run dbtool from your project checkout, or drop --base to review the paths in full.',
+      ),
+  ).trim();
+  git(
+    ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`],
+    cwd,
+    () =>
+      new UsageError(
+        `--base ${ref}: git knows no commit by that name`,
+        `Fetch it first (e.g. git fetch origin ${ref.replace(/^origin\//, '')}), or check the spelling.`,
+      ),
+  );
+  const base = git(
+    ['merge-base', ref, 'HEAD'],
+    cwd,
+    () =>
+      new UsageError(
+        `--base ${ref}: no common ancestor with HEAD`,
+        'A shallow clone lacks the history; fetch it (actions/checkout with fetch-depth: 0, or git fetch --unshallow).',
+      ),
+  ).trim();
   const changes: ChangesSince = { ref, added: new Set(), modified: new Set(), deleted: new Set() };
   // --no-renames: a renamed migration is the deletion of a merged one plus a new file
   const fields = git(['diff', '--name-status', '-z', '--no-renames', base, '--'], root, failure(ref)).split('\0');

@@ -21,8 +21,22 @@ export interface GitTree {
 
 /** Opens the repository around `cwd`; a usage error when there is none or `ref` is unknown. */
 export function gitTree(cwd: string, ref: string, flag: string): GitTree {
-  const root = run(['rev-parse', '--show-toplevel'], cwd, () => new UsageError(`${flag} ${ref}: ${cwd} is not inside a git repository`, 'Run dbtool from your project checkout.')).toString('utf8').trim();
-  run(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root, () => new UsageError(`${flag} ${ref}: git knows no commit by that name`, `Fetch it first (e.g. git fetch origin ${ref.replace(/^origin\//, '')}), or check the spelling.`));
+  const root = run(
+    ['rev-parse', '--show-toplevel'],
+    cwd,
+    () => new UsageError(`${flag} ${ref}: ${cwd} is not inside a git repository`, 'Run dbtool from your project checkout.'),
+  )
+    .toString('utf8')
+    .trim();
+  run(
+    ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`],
+    root,
+    () =>
+      new UsageError(
+        `${flag} ${ref}: git knows no commit by that name`,
+        `Fetch it first (e.g. git fetch origin ${ref.replace(/^origin\//, '')}), or check the spelling.`,
+      ),
+  );
   const repoPath = (path: string) => relative(root, path).split(/[\\/]/).join('/');
   return {
     root,
@@ -35,11 +49,21 @@ export function gitTree(cwd: string, ref: string, flag: string): GitTree {
       }
     },
     list(at, folder) {
-      const out = run(['ls-tree', '-r', '-z', '--name-only', at, '--', folder === '' ? '.' : folder], root, () => new UsageError(`${flag} ${ref}: git could not list ${folder} at ${at}`)).toString('utf8');
+      const out = run(
+        ['ls-tree', '-r', '-z', '--name-only', at, '--', folder === '' ? '.' : folder],
+        root,
+        () => new UsageError(`${flag} ${ref}: git could not list ${folder} at ${at}`),
+      ).toString('utf8');
       return out.split('\0').filter(Boolean);
     },
     mergeBase(at) {
-      return run(['merge-base', at, 'HEAD'], root, () => new UsageError(`${flag} ${at}: no common ancestor with HEAD`, 'A shallow clone lacks the history; fetch it (git fetch --unshallow).')).toString('utf8').trim();
+      return run(
+        ['merge-base', at, 'HEAD'],
+        root,
+        () => new UsageError(`${flag} ${at}: no common ancestor with HEAD`, 'A shallow clone lacks the history; fetch it (git fetch --unshallow).'),
+      )
+        .toString('utf8')
+        .trim();
     },
     contains(at) {
       try {
@@ -50,8 +74,16 @@ export function gitTree(cwd: string, ref: string, flag: string): GitTree {
       }
     },
     dirty(folder) {
-      const out = run(['status', '--porcelain', '-z', '--untracked-files=all', '--', folder === '' ? '.' : folder], root, () => new UsageError(`${flag}: git status failed`)).toString('utf8');
-      return out.split('\0').filter(Boolean).map((line) => line.slice(3)).filter(Boolean);
+      const out = run(
+        ['status', '--porcelain', '-z', '--untracked-files=all', '--', folder === '' ? '.' : folder],
+        root,
+        () => new UsageError(`${flag}: git status failed`),
+      ).toString('utf8');
+      return out
+        .split('\0')
+        .filter(Boolean)
+        .map((line) => line.slice(3))
+        .filter(Boolean);
     },
   };
 }

@@ -23,11 +23,21 @@ export interface Blocker {
 
 /** Sessions blocking `pid` right now, from pg_blocking_pids and pg_stat_activity. */
 export async function blockersOf(monitor: DbClient, pid: number): Promise<Blocker[]> {
-  const { rows } = await monitor.query<{ pid: number; application_name: string | null; usename: string | null; state: string | null; query: string | null; xact_seconds: string | null; state_seconds: string | null }>(
+  const { rows } = await monitor.query<{
+    pid: number;
+    application_name: string | null;
+    usename: string | null;
+    state: string | null;
+    query: string | null;
+    xact_seconds: string | null;
+    state_seconds: string | null;
+  }>(
     `SELECT a.pid, a.application_name, a.usename, a.state, a.query,
             extract(epoch FROM now() - a.xact_start)::numeric(12,1)::text AS xact_seconds,
             extract(epoch FROM now() - a.state_change)::numeric(12,1)::text AS state_seconds
-       FROM pg_stat_activity a WHERE a.pid = ANY(pg_blocking_pids($1)) ORDER BY a.xact_start`, [pid]);
+       FROM pg_stat_activity a WHERE a.pid = ANY(pg_blocking_pids($1)) ORDER BY a.xact_start`,
+    [pid],
+  );
   if (rows.length > 0) await loadParser();
   return rows.map((r) => ({
     pid: Number(r.pid),
@@ -78,7 +88,9 @@ export async function advisoryHolder(db: DbClient, key: string): Promise<{ pid: 
   const { rows } = await db.query<{ pid: number; application_name: string | null }>(
     `SELECT l.pid, a.application_name FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-        AND l.classid = (($1::bigint >> 32) & 4294967295)::oid AND l.objid = ($1::bigint & 4294967295)::oid LIMIT 1`, [key]);
+        AND l.classid = (($1::bigint >> 32) & 4294967295)::oid AND l.objid = ($1::bigint & 4294967295)::oid LIMIT 1`,
+    [key],
+  );
   const row = rows[0];
   return row ? { pid: Number(row.pid), application: row.application_name ?? '' } : undefined;
 }

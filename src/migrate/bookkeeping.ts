@@ -39,7 +39,9 @@ export interface TableShape {
 export async function tableShape(db: DbClient, bk: Bookkeeping): Promise<TableShape> {
   const { rows } = await db.query<{ attname: string }>(
     `SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`, [bk.schema, bk.table]);
+      WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`,
+    [bk.schema, bk.table],
+  );
   return { exists: rows.length > 0, hasName: rows.some((r) => r.attname === 'name') };
 }
 
@@ -62,7 +64,8 @@ export async function ensureTable(db: DbClient, bk: Bookkeeping, v1: boolean): P
 export async function readApplied(db: DbClient, bk: Bookkeeping, shape: TableShape): Promise<AppliedRow[]> {
   if (!shape.exists) return [];
   const { rows } = await db.query<{ id: number; hash: string; created_at: string | null; name: string | null }>(
-    `SELECT id, hash, created_at${shape.hasName ? ', name' : ', NULL AS name'} FROM ${tableRef(bk)} ORDER BY id`);
+    `SELECT id, hash, created_at${shape.hasName ? ', name' : ', NULL AS name'} FROM ${tableRef(bk)} ORDER BY id`,
+  );
   return rows.map((r) => ({ id: Number(r.id), hash: r.hash, createdAt: r.created_at === null ? null : Number(r.created_at), name: r.name }));
 }
 
@@ -77,14 +80,15 @@ export function nameRowSql(bk: Bookkeeping, id: number, name: string): string {
 }
 
 export async function ensureProgressTable(db: DbClient, bk: Bookkeeping): Promise<void> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS ${tableRef(bk, PROGRESS_TABLE)} (hash text PRIMARY KEY, name text NOT NULL, units_done integer NOT NULL, updated_at timestamp with time zone NOT NULL DEFAULT now())`);
+  await db.exec(
+    `CREATE TABLE IF NOT EXISTS ${tableRef(bk, PROGRESS_TABLE)} (hash text PRIMARY KEY, name text NOT NULL, units_done integer NOT NULL, updated_at timestamp with time zone NOT NULL DEFAULT now())`,
+  );
 }
 
 export async function readProgress(db: DbClient, bk: Bookkeeping): Promise<Map<string, number>> {
   const exists = await db.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [tableRef(bk, PROGRESS_TABLE)]);
   if (!exists.rows[0]?.t) return new Map();
-  const { rows } = await db.query<{ hash: string; units_done: number }>(
-    `SELECT hash, units_done FROM ${tableRef(bk, PROGRESS_TABLE)}`);
+  const { rows } = await db.query<{ hash: string; units_done: number }>(`SELECT hash, units_done FROM ${tableRef(bk, PROGRESS_TABLE)}`);
   return new Map(rows.map((r) => [r.hash, Number(r.units_done)]));
 }
 

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
-import { loadInput } from '../drizzle/inputs.js';
 import type { LoadedInput } from '../drizzle/inputs.js';
+import { loadInput } from '../drizzle/inputs.js';
 import { parseJournal } from '../drizzle/journal.js';
 import { fsInputError } from '../drizzle/read-text.js';
+import { UsageError } from '../errors.js';
 
 /** One migration of the drizzle folder, as drizzle's migrator would see it. */
 export interface LocalMigration {
@@ -44,19 +44,23 @@ export function readDrizzleFolder(dir: string, cwd: string): LocalFolder {
     throw fsInputError(error, dir);
   }
   if (input.layout !== 'journal' && input.layout !== 'v1') {
-    throw new UsageError(`${dir} is not a drizzle migrations folder (no meta/_journal.json and no <timestamp>_<name>/migration.sql folders)`,
-      'Point --dir (or the drizzle config "out") at the folder drizzle-kit generate writes.');
+    throw new UsageError(
+      `${dir} is not a drizzle migrations folder (no meta/_journal.json and no <timestamp>_<name>/migration.sql folders)`,
+      'Point --dir (or the drizzle config "out") at the folder drizzle-kit generate writes.',
+    );
   }
   const full = dir.startsWith('/') ? dir : join(cwd, dir);
   const when = input.layout === 'journal' ? journalTimes(full) : new Map<string, number>();
-  const migrations = input.files.map((file): LocalMigration => ({
-    name: file.migration,
-    path: file.path,
-    text: file.text,
-    hash: file.text === undefined ? undefined : drizzleHash(file.text),
-    createdAt: input.layout === 'v1' ? v1Millis(file.migration) : when.get(file.migration) ?? 0,
-    listed: input.layout === 'v1' || when.has(file.migration),
-  }));
+  const migrations = input.files.map(
+    (file): LocalMigration => ({
+      name: file.migration,
+      path: file.path,
+      text: file.text,
+      hash: file.text === undefined ? undefined : drizzleHash(file.text),
+      createdAt: input.layout === 'v1' ? v1Millis(file.migration) : (when.get(file.migration) ?? 0),
+      listed: input.layout === 'v1' || when.has(file.migration),
+    }),
+  );
   return { layout: input.layout, dir: full, migrations, input };
 }
 
@@ -68,5 +72,12 @@ function journalTimes(dir: string): Map<string, number> {
 /** drizzle v1 reads the folder's leading YYYYMMDDHHmmss as a UTC time. */
 export function v1Millis(name: string): number {
   const d = name.slice(0, 14);
-  return Date.UTC(Number(d.slice(0, 4)), Number(d.slice(4, 6)) - 1, Number(d.slice(6, 8)), Number(d.slice(8, 10)), Number(d.slice(10, 12)), Number(d.slice(12, 14)));
+  return Date.UTC(
+    Number(d.slice(0, 4)),
+    Number(d.slice(4, 6)) - 1,
+    Number(d.slice(6, 8)),
+    Number(d.slice(8, 10)),
+    Number(d.slice(10, 12)),
+    Number(d.slice(12, 14)),
+  );
 }

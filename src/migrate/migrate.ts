@@ -1,24 +1,24 @@
-import { applySizes, DEFAULT_THRESHOLDS } from '../review/sizes.js';
-import type { SizeThresholds } from '../review/sizes.js';
-import { sizesFromSession } from '../stats/live.js';
 import { asServerError, serverMajor } from '../db/client.js';
 import type { Session } from '../db/connect.js';
-import { formatDuration } from './durations.js';
 import { DatabaseError, isDbtoolError, LockWaitError } from '../errors.js';
-import { review } from '../review/engine.js';
-import { parseSql } from '../review/parse.js';
 import type { Report } from '../review/engine.js';
+import { review } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
+import { parseSql } from '../review/parse.js';
+import type { SizeThresholds } from '../review/sizes.js';
+import { applySizes, DEFAULT_THRESHOLDS } from '../review/sizes.js';
+import { sizesFromSession } from '../stats/live.js';
 import { advisoryHolder } from './blockers.js';
-import { advisoryKey, ensureTable, nameRowSql, readApplied, readProgress, tableShape } from './bookkeeping.js';
 import type { Bookkeeping } from './bookkeeping.js';
+import { advisoryKey, ensureTable, nameRowSql, readApplied, readProgress, tableShape } from './bookkeeping.js';
+import { formatDuration } from './durations.js';
 import type { LocalFolder, LocalMigration } from './local.js';
-import { planFile, refusesToRun } from './plan.js';
 import type { FilePlan } from './plan.js';
-import { runPlans } from './runner.js';
+import { planFile, refusesToRun } from './plan.js';
 import type { RunEvent, RunnerOptions, RunResult } from './runner.js';
-import { folderStatus } from './state.js';
+import { runPlans } from './runner.js';
 import type { FolderStatus, MigrationStatus } from './state.js';
+import { folderStatus } from './state.js';
 
 export interface MigrateOptions extends RunnerOptions {
   dryRun: boolean;
@@ -42,7 +42,10 @@ export interface IntegrityProblem {
   hint: string;
 }
 
-export type MigrateEvent = RunEvent | { type: 'waiting'; holder: { pid: number; application: string } | undefined; limitMs: number } | { type: 'locked'; waitedMs: number };
+export type MigrateEvent =
+  | RunEvent
+  | { type: 'waiting'; holder: { pid: number; application: string } | undefined; limitMs: number }
+  | { type: 'locked'; waitedMs: number };
 
 export interface MigrateOutcome {
   serverVersion: number;
@@ -59,14 +62,21 @@ export interface MigrateOutcome {
   waitedMs: number;
 }
 
-export async function migrate(session: Session, folder: LocalFolder, bk: Bookkeeping, opts: MigrateOptions, emit: (e: MigrateEvent) => void): Promise<MigrateOutcome> {
+export async function migrate(
+  session: Session,
+  folder: LocalFolder,
+  bk: Bookkeeping,
+  opts: MigrateOptions,
+  emit: (e: MigrateEvent) => void,
+): Promise<MigrateOutcome> {
   try {
     return await migrateLocked(session, folder, bk, opts, emit);
   } catch (error) {
     // a server error outside a migration's statements (reading the bookkeeping, a deadlock, a dropped
     // session) is an environment problem, never an internal error with a stack trace
     if (isDbtoolError(error)) throw error;
-    const hint = 'Nothing was applied after the last migration reported as applied. Run dbtool status to see where the database stands, then dbtool migrate again.';
+    const hint =
+      'Nothing was applied after the last migration reported as applied. Run dbtool status to see where the database stands, then dbtool migrate again.';
     const server = asServerError(error);
     if (server) throw new DatabaseError(`the database refused dbtool's own bookkeeping: ${server.message} (SQLSTATE ${server.code})`, hint);
     if (lostConnection(error)) throw new DatabaseError(`lost the database connection: ${(error as Error).message}`, hint);
@@ -74,7 +84,13 @@ export async function migrate(session: Session, folder: LocalFolder, bk: Bookkee
   }
 }
 
-async function migrateLocked(session: Session, folder: LocalFolder, bk: Bookkeeping, opts: MigrateOptions, emit: (e: MigrateEvent) => void): Promise<MigrateOutcome> {
+async function migrateLocked(
+  session: Session,
+  folder: LocalFolder,
+  bk: Bookkeeping,
+  opts: MigrateOptions,
+  emit: (e: MigrateEvent) => void,
+): Promise<MigrateOutcome> {
   const serverVersion = await serverMajor(session);
   const waitedMs = opts.dryRun ? 0 : await lockRun(session, bk, opts.lockWaitMs, emit);
   try {
@@ -84,7 +100,12 @@ async function migrateLocked(session: Session, folder: LocalFolder, bk: Bookkeep
     if (!opts.dryRun && folder.layout === 'v1' && shape.hasName) await nameMatchedRows(session, bk, status);
     const problems = integrityProblems(status, opts.allowOutOfOrder);
     const pending = status.migrations.filter((s) => s.state === 'pending' || (opts.allowOutOfOrder && s.state === 'out-of-order'));
-    const reviewed = reviewAndPlan(folder, pending.map((p) => p.migration), serverVersion, opts);
+    const reviewed = reviewAndPlan(
+      folder,
+      pending.map((p) => p.migration),
+      serverVersion,
+      opts,
+    );
     const plans = reviewed.plans;
     // the gate judges the database being migrated: its own tables' sizes scale the findings
     const report = pending.length > 0 ? await scaledBySize(session, reviewed.report, opts.sizeThresholds) : reviewed.report;
@@ -121,8 +142,12 @@ async function lockRun(session: Session, bk: Bookkeeping, limit: number, emit: (
     if (waited >= limitMs) {
       const holder = await advisoryHolder(session, key).catch(() => undefined);
       const who = holder ? `pid ${holder.pid}${holder.application ? ` (${holder.application})` : ''}` : 'another session';
-      throw new LockWaitError(`another migration run still holds the migration lock after ${formatDuration(waited)}: ${who}. Nothing was applied.`,
-        `Run dbtool migrate again when it has finished, or wait longer with --lock-wait (now ${formatDuration(limitMs)}). If the holder is stuck, pg_terminate_backend(${holder?.pid ?? '<pid>'}) ends its session and releases the lock.`, waited, holder);
+      throw new LockWaitError(
+        `another migration run still holds the migration lock after ${formatDuration(waited)}: ${who}. Nothing was applied.`,
+        `Run dbtool migrate again when it has finished, or wait longer with --lock-wait (now ${formatDuration(limitMs)}). If the holder is stuck, pg_terminate_backend(${holder?.pid ?? '<pid>'}) ends its session and releases the lock.`,
+        waited,
+        holder,
+      );
     }
     // jitter keeps a crowd of waiting deploys from polling in step
     await new Promise((r) => setTimeout(r, Math.min(limitMs - waited, delayMs * (0.75 + Math.random() / 2))));
@@ -141,13 +166,16 @@ function lostConnection(error: unknown): boolean {
   return (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || /connection terminated|not queryable|connection (is )?closed/i.test(error.message);
 }
 
-
 /**
  * Reviews the given migrations of the folder (with earlier files as history) and plans each: which
  * statements run in a transaction and which alone, as the review's knowledge of PostgreSQL says.
  */
-export function reviewAndPlan(folder: LocalFolder, migrations: LocalMigration[], serverVersion: number,
-  opts: { transaction: RunnerOptions['transaction']; review?: Partial<Pick<ReviewSettings, 'timezoneIsUtc' | 'rules'>> }): { report: Report; plans: FilePlan[] } {
+export function reviewAndPlan(
+  folder: LocalFolder,
+  migrations: LocalMigration[],
+  serverVersion: number,
+  opts: { transaction: RunnerOptions['transaction']; review?: Partial<Pick<ReviewSettings, 'timezoneIsUtc' | 'rules'>> },
+): { report: Report; plans: FilePlan[] } {
   const names = new Set(migrations.map((m) => m.name));
   // journal problems are judged against what the database applied, by integrityProblems, not by the review
   const parsed = new Map(migrations.map((m) => [m.name, parseSql(m.text ?? '')]));
@@ -196,17 +224,37 @@ export function integrityProblems(status: FolderStatus, allowOutOfOrder: boolean
   for (const s of status.migrations) {
     const { name, path } = s.migration;
     if (s.state === 'changed') {
-      problems.push({ name, path, problem: 'changed', message: `${name} was applied, but ${path} has changed since (its sha256 differs from the one recorded).`,
-        hint: 'Restore the applied version from version control and put the change in a new migration (drizzle-kit generate, or generate --custom for hand-written SQL).' });
+      problems.push({
+        name,
+        path,
+        problem: 'changed',
+        message: `${name} was applied, but ${path} has changed since (its sha256 differs from the one recorded).`,
+        hint: 'Restore the applied version from version control and put the change in a new migration (drizzle-kit generate, or generate --custom for hand-written SQL).',
+      });
     } else if (s.state === 'out-of-order' && !allowOutOfOrder) {
-      problems.push({ name, path, problem: 'out-of-order', message: `${name} was never applied, and its journal timestamp is older than applied migrations${newest ? ` (newest: ${newest})` : ''}: drizzle's migrator would skip it silently.`,
-        hint: `Check it is still wanted, then give it a journal "when" later than the newest applied entry, or run with --allow-out-of-order to apply it as it is.` });
+      problems.push({
+        name,
+        path,
+        problem: 'out-of-order',
+        message: `${name} was never applied, and its journal timestamp is older than applied migrations${newest ? ` (newest: ${newest})` : ''}: drizzle's migrator would skip it silently.`,
+        hint: `Check it is still wanted, then give it a journal "when" later than the newest applied entry, or run with --allow-out-of-order to apply it as it is.`,
+      });
     } else if (s.state === 'missing' && !s.row) {
-      problems.push({ name, path, problem: 'missing', message: `The journal lists ${name}, but ${path} does not exist.`,
-        hint: 'Restore the file from version control, or remove the entry from meta/_journal.json if the migration was abandoned.' });
+      problems.push({
+        name,
+        path,
+        problem: 'missing',
+        message: `The journal lists ${name}, but ${path} does not exist.`,
+        hint: 'Restore the file from version control, or remove the entry from meta/_journal.json if the migration was abandoned.',
+      });
     } else if (s.state === 'unlisted') {
-      problems.push({ name, path, problem: 'unlisted', message: `${path} is not listed in meta/_journal.json, so drizzle would never apply it.`,
-        hint: 'Delete it if it is left over from another branch; otherwise recreate it with drizzle-kit generate --custom so the journal lists it.' });
+      problems.push({
+        name,
+        path,
+        problem: 'unlisted',
+        message: `${path} is not listed in meta/_journal.json, so drizzle would never apply it.`,
+        hint: 'Delete it if it is left over from another branch; otherwise recreate it with drizzle-kit generate --custom so the journal lists it.',
+      });
     }
   }
   return problems;

@@ -1,7 +1,7 @@
 import type { AlterEnumStmt, CallStmt, CreateFunctionStmt, DropStmt, IndexStmt, Node, TransactionStmt } from '@pgsql/types';
 import { asNode, names, option } from '../review/ast.js';
-import { allFindings } from '../review/engine.js';
 import type { Report } from '../review/engine.js';
+import { allFindings } from '../review/engine.js';
 import type { ParsedFile } from '../review/parse.js';
 import type { LocalMigration } from './local.js';
 
@@ -25,9 +25,14 @@ export interface PlannedStatement {
 
 export type ResumeCheck =
   /** CREATE INDEX CONCURRENTLY without IF NOT EXISTS: a VALID index of that name, with the same definition */
-  | { kind: 'create-index'; schema: string | undefined; name: string; table: { schema: string | undefined; name: string };
+  | {
+      kind: 'create-index';
+      schema: string | undefined;
+      name: string;
+      table: { schema: string | undefined; name: string };
       /** the statement rewritten to build the same index on another table: `${before}<table>${after}` */
-      probe: { before: string; after: string } }
+      probe: { before: string; after: string };
+    }
   /** DROP INDEX CONCURRENTLY without IF EXISTS: the index is already gone */
   | { kind: 'drop-index'; schema: string | undefined; name: string }
   /** ALTER TYPE … ADD VALUE without IF NOT EXISTS: the label is already there */
@@ -79,9 +84,9 @@ export function planFile(migration: LocalMigration, parsed: ParsedFile, forbidde
       open = undefined;
     } else {
       if (!open) {
-          open = { inTransaction: true, statements: [] };
-          units.push(open);
-        }
+        open = { inTransaction: true, statements: [] };
+        units.push(open);
+      }
       open.statements.push(planned);
     }
   }
@@ -112,8 +117,15 @@ function resumeCheckOf(node: unknown, sql: string, offset: (byteOffset: number) 
   const index = asNode<IndexStmt>(node, 'IndexStmt');
   if (index?.concurrent && index.idxname && !index.if_not_exists && index.relation?.relname) {
     const probe = indexProbe(sql, index, offset);
-    return probe && { kind: 'create-index', schema: index.relation.schemaname, name: index.idxname,
-      table: { schema: index.relation.schemaname, name: index.relation.relname }, probe };
+    return (
+      probe && {
+        kind: 'create-index',
+        schema: index.relation.schemaname,
+        name: index.idxname,
+        table: { schema: index.relation.schemaname, name: index.relation.relname },
+        probe,
+      }
+    );
   }
   const drop = asNode<DropStmt>(node, 'DropStmt');
   if (drop?.concurrent && drop.removeType === 'OBJECT_INDEX' && !drop.missing_ok && drop.objects?.length === 1) {
@@ -155,7 +167,10 @@ function qualifiedNameEnd(sql: string, at: number): number | undefined {
         if (i >= sql.length) return undefined;
         if (sql[i] === '"') {
           if (sql[i + 1] === '"') i += 2;
-          else { i++; break; }
+          else {
+            i++;
+            break;
+          }
         } else i++;
       }
     } else {

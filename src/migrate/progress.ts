@@ -1,8 +1,8 @@
-import { serverMajor } from '../db/client.js';
 import type { DbClient } from '../db/client.js';
+import { serverMajor } from '../db/client.js';
 import { loadParser } from '../review/parse.js';
-import { readProgress } from './bookkeeping.js';
 import type { Bookkeeping } from './bookkeeping.js';
+import { readProgress } from './bookkeeping.js';
 import type { LocalFolder } from './local.js';
 import { reviewAndPlan } from './migrate.js';
 import { alreadyDone, StepConflict } from './runner.js';
@@ -19,7 +19,12 @@ export async function addProgress(db: DbClient, bk: Bookkeeping, folder: LocalFo
   await loadParser();
   const serverVersion = await serverMajor(db);
   // the same plan migrate makes: which statements run alone decides how many steps a file has
-  const { plans } = reviewAndPlan(folder, pending.map((s) => s.migration), serverVersion, { transaction: 'per-file' });
+  const { plans } = reviewAndPlan(
+    folder,
+    pending.map((s) => s.migration),
+    serverVersion,
+    { transaction: 'per-file' },
+  );
   for (const [i, s] of pending.entries()) {
     const plan = plans[i];
     if (!plan) continue;

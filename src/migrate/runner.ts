@@ -1,11 +1,21 @@
-import { asServerError, LOCK_NOT_AVAILABLE } from '../db/client.js';
-import { DatabaseError } from '../errors.js';
 import type { DbClient, ServerError } from '../db/client.js';
+import { asServerError, LOCK_NOT_AVAILABLE } from '../db/client.js';
 import type { Session } from '../db/connect.js';
-import { advisoryHolder, blockersOf } from './blockers.js';
+import { DatabaseError } from '../errors.js';
 import type { Blocker } from './blockers.js';
-import { advisoryKey, clearProgressSql, ensureProgressTable, guardSql, holdsLockSql, progressSql, readApplied, readProgress, recordSql } from './bookkeeping.js';
+import { advisoryHolder, blockersOf } from './blockers.js';
 import type { Bookkeeping, TableShape } from './bookkeeping.js';
+import {
+  advisoryKey,
+  clearProgressSql,
+  ensureProgressTable,
+  guardSql,
+  holdsLockSql,
+  progressSql,
+  readApplied,
+  readProgress,
+  recordSql,
+} from './bookkeeping.js';
 import type { FilePlan, PlannedStatement, ResumeCheck, Unit } from './plan.js';
 
 /** SQLSTATE 40P01: the server broke a deadlock by cancelling this statement; like a lock timeout, worth retrying. */
@@ -67,7 +77,12 @@ export interface RunResult {
 
 /** A failure the runner detected itself, reported like a server error on the statement. */
 export class StepConflict extends Error {
-  constructor(readonly code: string, message: string, readonly detail?: string, readonly hint?: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly detail?: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }
@@ -80,7 +95,15 @@ interface Step {
 }
 
 /** Applies planned migrations in order; stops at the first failure. Bookkeeping commits with the last unit of a file. */
-export async function runPlans(session: Session, bk: Bookkeeping, shape: TableShape, plans: FilePlan[], progress: Map<string, number>, opts: RunnerOptions, emit: (e: RunEvent) => void): Promise<RunResult> {
+export async function runPlans(
+  session: Session,
+  bk: Bookkeeping,
+  shape: TableShape,
+  plans: FilePlan[],
+  progress: Map<string, number>,
+  opts: RunnerOptions,
+  emit: (e: RunEvent) => void,
+): Promise<RunResult> {
   const runner = new Runner(session, bk, shape, opts, emit);
   try {
     const steps: Step[] = [];
@@ -88,7 +111,9 @@ export async function runPlans(session: Session, bk: Bookkeeping, shape: TableSh
       const done = progress.get(plan.migration.hash ?? '') ?? 0;
       if (done > 0) emit({ type: 'resume', name: plan.migration.name, unitsDone: done });
       if (plan.units.length > 1) await ensureProgressTable(session, bk);
-      plan.units.forEach((unit, index) => { if (index >= done) steps.push({ plan, unit, index }); });
+      plan.units.forEach((unit, index) => {
+        if (index >= done) steps.push({ plan, unit, index });
+      });
     }
     const groups = groupSteps(steps, opts.transaction);
     for (const [i, group] of groups.entries()) {
@@ -109,8 +134,7 @@ function groupSteps(steps: Step[], mode: RunnerOptions['transaction']): Step[][]
   for (const step of steps) {
     const last = groups[groups.length - 1];
     const previous = last?.[last.length - 1];
-    const joins = previous !== undefined && step.unit.inTransaction && previous.unit.inTransaction
-      && (mode === 'all' || previous.plan === step.plan);
+    const joins = previous !== undefined && step.unit.inTransaction && previous.unit.inTransaction && (mode === 'all' || previous.plan === step.plan);
     if (joins) last!.push(step);
     else groups.push([step]);
   }
@@ -238,10 +262,15 @@ class Runner {
       return undefined;
     } catch (error) {
       if (inTransaction) await this.session.exec('ROLLBACK').catch(() => undefined);
-      const server = error instanceof StepConflict ? { code: error.code, message: error.message, ...(error.detail ? { detail: error.detail } : {}), ...(error.hint ? { hint: error.hint } : {}) } : asServerError(error);
+      const server =
+        error instanceof StepConflict
+          ? { code: error.code, message: error.message, ...(error.detail ? { detail: error.detail } : {}), ...(error.hint ? { hint: error.hint } : {}) }
+          : asServerError(error);
       if (!server) {
-        throw new DatabaseError(`lost the database connection while applying ${current.step.plan.migration.name}: ${error instanceof Error ? error.message : String(error)}`,
-          "The server rolls back what was not committed; files already reported as applied are recorded. Run dbtool migrate again when the database is reachable.");
+        throw new DatabaseError(
+          `lost the database connection while applying ${current.step.plan.migration.name}: ${error instanceof Error ? error.message : String(error)}`,
+          'The server rolls back what was not committed; files already reported as applied are recorded. Run dbtool migrate again when the database is reachable.',
+        );
       }
       const position = server.position === undefined ? undefined : server.position - current.offset;
       const inStatement = current.statement !== undefined && position !== undefined && position >= 1 && position <= current.statement.sql.length + 1;
@@ -275,7 +304,9 @@ class Runner {
          FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relname = $1 AND NOT i.indisvalid
           AND (n.nspname = $2 OR ($2 IS NULL AND n.nspname = ANY (current_schemas(false))))
-        ORDER BY array_position(current_schemas(false), n.nspname) LIMIT 1`, [index.name, index.schema ?? null]);
+        ORDER BY array_position(current_schemas(false), n.nspname) LIMIT 1`,
+      [index.name, index.schema ?? null],
+    );
     const invalid = rows[0]?.qualified;
     if (!invalid) return;
     this.emit({ type: 'invalid-index', name: step.plan.migration.name, index: invalid });
@@ -298,10 +329,22 @@ class Runner {
       }
     };
     void poll();
-    return { get seen() { return state.seen; }, stop: () => { state.stopped = true; } };
+    return {
+      get seen() {
+        return state.seen;
+      },
+      stop: () => {
+        state.stopped = true;
+      },
+    };
   }
 
-  private failure(group: Step[], outcome: { step: Step; statement: PlannedStatement | undefined; error: ServerError }, attempts: number, blockers: Blocker[]): RunFailure {
+  private failure(
+    group: Step[],
+    outcome: { step: Step; statement: PlannedStatement | undefined; error: ServerError },
+    attempts: number,
+    blockers: Blocker[],
+  ): RunFailure {
     const { step, statement, error } = outcome;
     const source = step.plan.parsed.source;
     let line = statement?.line ?? 1;
@@ -321,8 +364,20 @@ class Runner {
       line = ran?.line ?? line;
       column = ran?.column ?? column;
     }
-    return { name: step.plan.migration.name, path: step.plan.migration.path, statement, error, line, column, blockers, attempts, rolledBack,
-      step: { number: step.index + 1, of: step.plan.units.length, inTransaction }, completed, resumable };
+    return {
+      name: step.plan.migration.name,
+      path: step.plan.migration.path,
+      statement,
+      error,
+      line,
+      column,
+      blockers,
+      attempts,
+      rolledBack,
+      step: { number: step.index + 1, of: step.plan.units.length, inTransaction },
+      completed,
+      resumable,
+    };
   }
 }
 
@@ -366,32 +421,59 @@ export async function alreadyDone(db: DbClient, check: ResumeCheck, verify: bool
     return rows[0]?.gone ? `index ${qualified(check.schema, check.name)} is already gone` : undefined;
   }
   if (check.kind === 'enum-value') {
-    const { rows } = await db.query<{ there: boolean }>(
-      'SELECT EXISTS (SELECT FROM pg_enum WHERE enumtypid = to_regtype($1) AND enumlabel = $2) AS there', [qualified(check.schema, check.type), check.value]);
+    const { rows } = await db.query<{ there: boolean }>('SELECT EXISTS (SELECT FROM pg_enum WHERE enumtypid = to_regtype($1) AND enumlabel = $2) AS there', [
+      qualified(check.schema, check.type),
+      check.value,
+    ]);
     return rows[0]?.there ? `type ${qualified(check.schema, check.type)} already has the value '${check.value}'` : undefined;
   }
-  const { rows } = await db.query<{ index_name: string; valid: boolean; same_table: boolean; is_index: boolean; def: string | null; index_table: string | null; table_name: string }>(
+  const { rows } = await db.query<{
+    index_name: string;
+    valid: boolean;
+    same_table: boolean;
+    is_index: boolean;
+    def: string | null;
+    index_table: string | null;
+    table_name: string;
+  }>(
     `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS index_name, coalesce(i.indisvalid, false) AS valid, c.relkind IN ('i', 'I') AS is_index,
             i.indrelid IS NOT DISTINCT FROM t.oid AS same_table, pg_get_indexdef(i.indexrelid) AS def,
             i.indrelid::regclass::text AS index_table, quote_ident(n.nspname) || '.' || quote_ident(t.relname) AS table_name
        FROM pg_class t JOIN pg_class c ON c.relnamespace = t.relnamespace AND c.relname = $2
        JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_index i ON i.indexrelid = c.oid
-      WHERE t.oid = to_regclass($1)`, [qualified(check.table.schema, check.table.name), check.name]);
+      WHERE t.oid = to_regclass($1)`,
+    [qualified(check.table.schema, check.table.name), check.name],
+  );
   const found = rows[0];
   // no such index (or not an index, or INVALID: dropped and rebuilt as before): the statement runs
   if (!found?.is_index || !found.valid) return undefined;
   const hint = `Nothing in this step ran. If the migration's definition is the one wanted, drop the existing index (DROP INDEX CONCURRENTLY ${found.index_name}) and run dbtool migrate again; if the existing one is right, change the migration to match it.`;
   if (!found.same_table) {
-    throw new StepConflict('42P07', `index ${found.index_name} already exists, on ${found.index_table}, not on ${found.table_name}`, `in the database: ${found.def}`, hint);
+    throw new StepConflict(
+      '42P07',
+      `index ${found.index_name} already exists, on ${found.index_table}, not on ${found.table_name}`,
+      `in the database: ${found.def}`,
+      hint,
+    );
   }
   if (!verify) return `index ${found.index_name} exists and is VALID (the next run compares its definition with the statement's)`;
   const wanted = await probeIndex(db, check, found.table_name);
   if (typeof wanted !== 'string') {
-    throw new StepConflict('42P07', `index ${found.index_name} already exists, and dbtool could not check that it matches this statement (${wanted.error})`, `in the database: ${found.def}`, hint);
+    throw new StepConflict(
+      '42P07',
+      `index ${found.index_name} already exists, and dbtool could not check that it matches this statement (${wanted.error})`,
+      `in the database: ${found.def}`,
+      hint,
+    );
   }
   const existing = withTableMark(found.def ?? '', found.table_name);
   if (existing !== wanted) {
-    throw new StepConflict('42P07', `index ${found.index_name} already exists with a different definition`, `in the database:       ${found.def}\nthis statement builds: ${wanted.replace(PROBE_TABLE_MARK, found.table_name)}`, hint);
+    throw new StepConflict(
+      '42P07',
+      `index ${found.index_name} already exists with a different definition`,
+      `in the database:       ${found.def}\nthis statement builds: ${wanted.replace(PROBE_TABLE_MARK, found.table_name)}`,
+      hint,
+    );
   }
   return `index ${found.index_name} is already built, VALID, with this definition`;
 }
@@ -408,7 +490,8 @@ async function probeIndex(db: DbClient, check: Extract<ResumeCheck, { kind: 'cre
     const { rows } = await db.query<{ def: string; q: string }>(
       `SELECT pg_get_indexdef(i.indexrelid) AS def, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS q
          FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE i.indrelid = 'pg_temp.dbtool_index_probe'::regclass`);
+        WHERE i.indrelid = 'pg_temp.dbtool_index_probe'::regclass`,
+    );
     const found = rows[0];
     // pg_get_indexdef names the session's own temporary schema pg_temp
     return found ? withTableMark(withTableMark(found.def, found.q), 'pg_temp.dbtool_index_probe') : { error: 'the probe built no index' };
@@ -437,4 +520,3 @@ function quote(name: string): string {
 function statementCount(plan: FilePlan): number {
   return plan.units.reduce((n, u) => n + u.statements.length, 0);
 }
-

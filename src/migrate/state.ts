@@ -69,7 +69,9 @@ function matchRow(layout: LocalFolder['layout'], m: LocalMigration, rows: Set<Ap
     const named = candidates.find((r) => r.name === m.name);
     if (named) return named;
     const unnamed = candidates.filter((r) => r.name === null);
-    return unnamed.find((r) => r.createdAt !== null && Math.floor(r.createdAt / 1000) === Math.floor(m.createdAt / 1000)) ?? unnamed.find((r) => r.hash === m.hash);
+    return (
+      unnamed.find((r) => r.createdAt !== null && Math.floor(r.createdAt / 1000) === Math.floor(m.createdAt / 1000)) ?? unnamed.find((r) => r.hash === m.hash)
+    );
   }
   if (!m.listed) return m.hash === undefined ? undefined : candidates.find((r) => r.hash === m.hash);
   const sameTime = candidates.filter((r) => r.createdAt === m.createdAt);

@@ -1,5 +1,5 @@
-import { allFindings } from '../review/engine.js';
 import type { Report } from '../review/engine.js';
+import { allFindings } from '../review/engine.js';
 import { visible } from './visible.js';
 
 const LEVEL = { error: 'error', warning: 'warning', info: 'notice' } as const;
@@ -23,7 +23,9 @@ export function reviewToGithub(report: Report): string {
     }
   }
   const { files, statements, errors, warnings, infos } = report.summary;
-  lines.push(`dbtool: ${files} files, ${statements} statements reviewed for PostgreSQL ${report.pgVersion}: ${errors} errors, ${warnings} warnings, ${infos} info`);
+  lines.push(
+    `dbtool: ${files} files, ${statements} statements reviewed for PostgreSQL ${report.pgVersion}: ${errors} errors, ${warnings} warnings, ${infos} info`,
+  );
   // a workflow log is shown in a terminal-like view: no raw control characters from the files
   return visible(`${lines.join('\n')}\n`);
 }

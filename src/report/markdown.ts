@@ -1,5 +1,5 @@
-import { allFindings } from '../review/engine.js';
 import type { FileReport, Report } from '../review/engine.js';
+import { allFindings } from '../review/engine.js';
 import type { Finding, Severity } from '../review/findings.js';
 import { visible } from './visible.js';
 
@@ -36,14 +36,17 @@ export function reviewToMarkdown(report: Report, budget = MARKDOWN_BUDGET): stri
   const withFindings = report.files.map((file) => ({ file, findings: allFindings(file) })).filter((x) => x.findings.length > 0);
   withFindings.sort((a, b) => worst(a.findings) - worst(b.findings));
   const head = [`## dbtool review (PostgreSQL ${report.pgVersion})`, ''];
-  head.push(withFindings.length === 0
-    ? `✅ ${files} files, ${statements} statements: no findings.`
-    : `${files} files, ${statements} statements: **${errors} errors**, ${warnings} warnings, ${infos} info.`);
+  head.push(
+    withFindings.length === 0
+      ? `✅ ${files} files, ${statements} statements: no findings.`
+      : `${files} files, ${statements} statements: **${errors} errors**, ${warnings} warnings, ${infos} info.`,
+  );
   if (withFindings.length > 0) {
     head.push('', '| file | errors | warnings | info |', '|---|--:|--:|--:|');
     const count = (f: Finding[], s: Severity) => f.filter((x) => x.severity === s).length;
     const listed = withFindings.slice(0, 50);
-    for (const { file, findings } of listed) head.push(`| \`${cell(file.path)}\` | ${count(findings, 'error')} | ${count(findings, 'warning')} | ${count(findings, 'info')} |`);
+    for (const { file, findings } of listed)
+      head.push(`| \`${cell(file.path)}\` | ${count(findings, 'error')} | ${count(findings, 'warning')} | ${count(findings, 'info')} |`);
     if (withFindings.length > listed.length) head.push(`| … ${withFindings.length - listed.length} more files | | | |`);
   }
   // control characters from the files are escaped before the size is measured

@@ -1,10 +1,10 @@
 import type { ChalkInstance } from 'chalk';
 import type { FileReport, Report, StatementReport } from '../review/engine.js';
+import { describeEstimate } from '../review/estimate.js';
 import type { Finding } from '../review/findings.js';
 import type { LockMode } from '../review/lock-modes.js';
-import { describeEstimate } from '../review/estimate.js';
 import { describeSize } from '../review/sizes.js';
-import { FrameSource, codeFrame } from './code-frame.js';
+import { codeFrame, FrameSource } from './code-frame.js';
 import { visible } from './visible.js';
 
 /** What each lock mode makes other sessions wait for, in the words a reviewer needs. */
@@ -36,7 +36,9 @@ export function reviewToPretty(report: Report, opts: PrettyOptions): string {
   const verdict = errors > 0 ? c.red.bold('✖') : warnings > 0 ? c.yellow.bold('⚠') : c.green.bold('✔');
   if (report.sizeSource) out.push(c.dim(sizeSourceLine(report.sizeSource, opts.now ?? new Date())));
   if (report.runner) out.push(c.dim(runnerLine(report.runner)));
-  out.push(`${verdict} ${files} file${files === 1 ? '' : 's'}, ${statements} statement${statements === 1 ? '' : 's'} reviewed for PostgreSQL ${report.pgVersion}: ${c.red(`${errors} error${errors === 1 ? '' : 's'}`)}, ${c.yellow(`${warnings} warning${warnings === 1 ? '' : 's'}`)}, ${infos} info${suppressed ? `, ${suppressed} silenced by dbtool-ignore` : ''}`);
+  out.push(
+    `${verdict} ${files} file${files === 1 ? '' : 's'}, ${statements} statement${statements === 1 ? '' : 's'} reviewed for PostgreSQL ${report.pgVersion}: ${c.red(`${errors} error${errors === 1 ? '' : 's'}`)}, ${c.yellow(`${warnings} warning${warnings === 1 ? '' : 's'}`)}, ${infos} info${suppressed ? `, ${suppressed} silenced by dbtool-ignore` : ''}`,
+  );
   return `${out.join('\n')}\n`;
 }
 
@@ -89,7 +91,8 @@ function renderStatement(file: Shown, s: StatementReport, opts: PrettyOptions): 
   const fresh = new Set(s.newRelations);
   const locks = Object.entries(s.locks).filter(([relation]) => !fresh.has(relation));
   const rewrites = s.rewrites.filter((t) => !fresh.has(t));
-  if (fresh.size > 0) lines.push(`    ${c.dim('new')}      ${visible([...fresh].join(', '))} ${c.dim('(created above: new and empty, its locks keep nobody waiting)')}`);
+  if (fresh.size > 0)
+    lines.push(`    ${c.dim('new')}      ${visible([...fresh].join(', '))} ${c.dim('(created above: new and empty, its locks keep nobody waiting)')}`);
   for (const [relation, mode] of locks) lines.push(`    ${c.dim('lock')}     ${mode} on ${c.bold(visible(relation))}${size(relation)} — ${LOCK_IMPACT[mode]}`);
   if (s.estimate) lines.push(`    ${c.dim('time')}     ${describeEstimate(s.estimate)} (estimated from the table sizes)`);
   if (rewrites.length) lines.push(`    ${c.dim('rewrite')}  ${visible(rewrites.join(', '))} (the table is copied)`);
@@ -116,7 +119,10 @@ function renderFinding(file: Shown, f: Finding, opts: PrettyOptions): string {
 
 function indent(text: string, n: number): string {
   const pad = ' '.repeat(n);
-  return text.split('\n').map((l) => (l ? pad + l : l)).join('\n');
+  return text
+    .split('\n')
+    .map((l) => (l ? pad + l : l))
+    .join('\n');
 }
 
 /** "Sizes from dbtool-stats.json (PostgreSQL 18.1 database app, exported 3 days ago): 4 of 5 touched relations known." */

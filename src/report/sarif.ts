@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { allFindings } from '../review/engine.js';
 import type { FileReport, Report } from '../review/engine.js';
+import { allFindings } from '../review/engine.js';
 import type { Finding, Severity } from '../review/findings.js';
-import { ruleRows } from '../review/rules/rows.js';
 import type { RuleRow } from '../review/rules/rows.js';
+import { ruleRows } from '../review/rules/rows.js';
 import { rulePageMarkdown, rulePageText } from './rule-markdown.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -22,21 +22,23 @@ export function reviewToSarif(report: Report, toolVersion: string): string {
   const log = {
     $schema: SCHEMA,
     version: '2.1.0',
-    runs: [{
-      tool: {
-        driver: {
-          name: 'dbtool',
-          semanticVersion: toolVersion,
-          version: toolVersion,
-          rules: rows.map(ruleDescriptor),
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'dbtool',
+            semanticVersion: toolVersion,
+            version: toolVersion,
+            rules: rows.map(ruleDescriptor),
+          },
         },
+        // URIs in results are relative to where dbtool ran, which in CI is the repository root
+        originalUriBaseIds: { '%SRCROOT%': { description: { text: 'the directory dbtool review-migration ran in' } } },
+        columnKind: 'utf16CodeUnits',
+        results,
+        properties: { pgVersion: report.pgVersion, summary: report.summary },
       },
-      // URIs in results are relative to where dbtool ran, which in CI is the repository root
-      originalUriBaseIds: { '%SRCROOT%': { description: { text: 'the directory dbtool review-migration ran in' } } },
-      columnKind: 'utf16CodeUnits',
-      results,
-      properties: { pgVersion: report.pgVersion, summary: report.summary },
-    }],
+    ],
   };
   return `${JSON.stringify(log, null, 2)}\n`;
 }
@@ -44,7 +46,10 @@ export function reviewToSarif(report: Report, toolVersion: string): string {
 function ruleDescriptor(row: RuleRow) {
   return {
     id: row.id,
-    name: row.id.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(''),
+    name: row.id
+      .split('-')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join(''),
     shortDescription: { text: row.summary },
     fullDescription: { text: row.docs.why },
     ...(row.reference ? { helpUri: row.reference } : {}),
@@ -85,5 +90,12 @@ function fileResults(file: FileReport, index: Map<string, number>) {
 /** A relative path as a URI reference against %SRCROOT% (forward slashes, reserved characters escaped); an absolute one as a file URI. */
 function artifactLocation(path: string): { uri: string; uriBaseId?: string } {
   if (isAbsolute(path)) return { uri: pathToFileURL(path).href };
-  return { uri: path.replace(/\\/g, '/').split('/').map((segment) => encodeURIComponent(segment)).join('/'), uriBaseId: '%SRCROOT%' };
+  return {
+    uri: path
+      .replace(/\\/g, '/')
+      .split('/')
+      .map((segment) => encodeURIComponent(segment))
+      .join('/'),
+    uriBaseId: '%SRCROOT%',
+  };
 }

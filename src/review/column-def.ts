@@ -1,4 +1,4 @@
-import type { ColumnDef, Constraint as PgConstraint, Node } from '@pgsql/types';
+import type { ColumnDef, Node, Constraint as PgConstraint } from '@pgsql/types';
 import { asNode } from './ast.js';
 import { normalizeType } from './catalog/types.js';
 

@@ -47,8 +47,16 @@ export function doBlockStatements(statement: ParsedStatement, source: SourceText
       const end = start + spell(sql).length;
       const begin = source.position(start);
       out.push({
-        index: statement.index, sql, start, end, line: begin.line, column: begin.column,
-        endLine: source.position(Math.max(start, end - 1)).line, node, leading: '', leadingStart: start,
+        index: statement.index,
+        sql,
+        start,
+        end,
+        line: begin.line,
+        column: begin.column,
+        endLine: source.position(Math.max(start, end - 1)).line,
+        node,
+        leading: '',
+        leadingStart: start,
         catches: block.catches,
       });
     }

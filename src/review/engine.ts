@@ -1,20 +1,20 @@
-import { nodeTag, relationKey, asNode } from './ast.js';
+import type { AlterTableCmd, AlterTableStmt, ColumnDef, RangeVar } from '@pgsql/types';
+import { asNode, nodeTag, relationKey } from './ast.js';
 import { applyStatement } from './catalog/apply.js';
 import { Catalog } from './catalog/model.js';
-import { analyzeEffects } from './effects/index.js';
-import type { AnalyzedEffects, EffectContext } from './effects/index.js';
-import type { Finding, ReviewSettings, Rule, RuleContext, RuleFinding, Severity } from './findings.js';
-import { findDirectives, invalidDirective, unusedDirective } from './ignore.js';
-import type { IgnoreDirective } from './ignore.js';
-import { parseSql } from './parse.js';
-import type { ParsedFile, ParsedStatement } from './parse.js';
-import { INPUT_RULES, RULES } from './rules/index.js';
-import type { LockMode } from './lock-modes.js';
-import type { AlterTableCmd, AlterTableStmt, ColumnDef, RangeVar } from '@pgsql/types';
 import { columnDefFacts } from './column-def.js';
-import { TransactionTracker } from './transaction.js';
 import { doBlockStatements } from './do-statements.js';
+import type { AnalyzedEffects, EffectContext } from './effects/index.js';
+import { analyzeEffects } from './effects/index.js';
+import type { Finding, ReviewSettings, Rule, RuleContext, RuleFinding, Severity } from './findings.js';
+import type { IgnoreDirective } from './ignore.js';
+import { findDirectives, invalidDirective, unusedDirective } from './ignore.js';
+import type { LockMode } from './lock-modes.js';
+import type { ParsedFile, ParsedStatement } from './parse.js';
+import { parseSql } from './parse.js';
+import { INPUT_RULES, RULES } from './rules/index.js';
 import type { SourceText } from './source-text.js';
+import { TransactionTracker } from './transaction.js';
 
 export type InputRuleId = keyof typeof INPUT_RULES;
 
@@ -122,7 +122,10 @@ export interface Report {
 
 /** Reviews folders: each file against the schema its folder's earlier files built. Pure: no IO. */
 export function review(folders: FolderSource[], settings: ReviewSettings): Report {
-  return finishReview(folders.flatMap((folder) => reviewFolder(folder, settings).map((r) => r.report)), settings);
+  return finishReview(
+    folders.flatMap((folder) => reviewFolder(folder, settings).map((r) => r.report)),
+    settings,
+  );
 }
 
 /** What a cache may change in how one folder is reviewed; the reports come out the same. */
@@ -147,7 +150,14 @@ export interface FolderFileReport {
 export function reviewFolder(folder: FolderSource, settings: ReviewSettings, hooks: FolderHooks = {}): FolderFileReport[] {
   const out: FolderFileReport[] = [];
   const catalog = hooks.resume?.catalog ?? new Catalog();
-  const freshRun = (): FolderState => ({ catalog, transaction: new TransactionTracker(settings.transactionMode), pending: [], createdInRun: new Set(), nullColumnsInRun: new Set(), filledInRun: new Set() });
+  const freshRun = (): FolderState => ({
+    catalog,
+    transaction: new TransactionTracker(settings.transactionMode),
+    pending: [],
+    createdInRun: new Set(),
+    nullColumnsInRun: new Set(),
+    filledInRun: new Set(),
+  });
   const parse = hooks.parse ?? parseSql;
   let folderState = freshRun();
   let runStarted = false;
@@ -209,7 +219,11 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
   }
   if (parsed.byteOrderMark) {
     report.findings.push({
-      rule: 'syntax-error', severity: 'error', line: 1, column: 1, fix: null,
+      rule: 'syntax-error',
+      severity: 'error',
+      line: 1,
+      column: 1,
+      fix: null,
       message: 'The file starts with a UTF-8 byte order mark: migration runners send it to PostgreSQL, which rejects the first statement.',
       help: 'Save the file as UTF-8 without BOM (most editors have the option; or strip the first three bytes).',
     });
@@ -220,7 +234,14 @@ function reviewFile(file: SourceFile, folder: FolderState, settings: ReviewSetti
   const createdInFile = settings.newAcrossFiles ? folder.createdInRun : new Set<string>();
   const nullColumns = settings.newAcrossFiles ? folder.nullColumnsInRun : new Set<string>();
   const filled = settings.newAcrossFiles ? folder.filledInRun : new Set<string>();
-  const effectContext: EffectContext = { catalog, pgVersion: settings.pgVersion, timezoneIsUtc: settings.timezoneIsUtc, newTables: createdInFile, nullColumns, filledTables: filled };
+  const effectContext: EffectContext = {
+    catalog,
+    pgVersion: settings.pgVersion,
+    timezoneIsUtc: settings.timezoneIsUtc,
+    newTables: createdInFile,
+    nullColumns,
+    filledTables: filled,
+  };
   const fileDirectives = findDirectives(parsed.source, parsed.source.text, 0, 'file');
   const directives: IgnoreDirective[] = [...fileDirectives];
   const base = { settings, effectContext, transaction: folder.transaction, fileStatements: parsed.statements };
@@ -295,17 +316,40 @@ interface ReviewedStatement {
   resolvers: Map<Finding, NonNullable<RuleFinding['resolvedBy']>>;
 }
 
-function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'statement' | 'effects'>, source: SourceText, createdInFile: Set<string>): ReviewedStatement {
+function reviewStatement(
+  statement: ParsedStatement,
+  base: Omit<RuleContext, 'statement' | 'effects'>,
+  source: SourceText,
+  createdInFile: Set<string>,
+): ReviewedStatement {
   const kind = nodeTag(statement.node) ?? 'unknown';
   const resolvers = new Map<Finding, NonNullable<RuleFinding['resolvedBy']>>();
   // objects are built field by field rather than spread: this runs for every statement, mostly in cold code
   if (statement.syntaxError) {
     const { message, line, column } = statement.syntaxError;
     const finding: Finding = {
-      rule: 'syntax-error', severity: 'error', message: `Syntax error: ${message}.`, line, column, fix: null,
+      rule: 'syntax-error',
+      severity: 'error',
+      message: `Syntax error: ${message}.`,
+      line,
+      column,
+      fix: null,
       help: 'Fix the SQL: PostgreSQL would reject this statement and the migration would stop here. Templated SQL must be rendered before review.',
     };
-    const report: StatementReport = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, locks: {}, rewrites: [], scans: [], transaction: 'allowed', findings: [finding], notes: [], kind, unknown: true };
+    const report: StatementReport = {
+      line: statement.line,
+      column: statement.column,
+      endLine: statement.endLine,
+      sql: statement.sql,
+      locks: {},
+      rewrites: [],
+      scans: [],
+      transaction: 'allowed',
+      findings: [finding],
+      notes: [],
+      kind,
+      unknown: true,
+    };
     return { report, effects: undefined, resolvers };
   }
   // the statements a DO block runs are judged one by one, at their own positions; a table one of them creates
@@ -326,22 +370,57 @@ function reviewStatement(statement: ParsedStatement, base: Omit<RuleContext, 'st
     const judged = new Set(innerFindings.map((f) => f.rule));
     findings = [...findings.filter((f) => !judged.has(f.rule)), ...innerFindings];
   }
-  const report: StatementReport = { line: statement.line, column: statement.column, endLine: statement.endLine, sql: statement.sql, locks: effects.locks, rewrites: effects.rewrites, scans: effects.scans, transaction: effects.transaction, findings, notes: effects.notes, kind, unknown: effects.unknown };
+  const report: StatementReport = {
+    line: statement.line,
+    column: statement.column,
+    endLine: statement.endLine,
+    sql: statement.sql,
+    locks: effects.locks,
+    rewrites: effects.rewrites,
+    scans: effects.scans,
+    transaction: effects.transaction,
+    findings,
+    notes: effects.notes,
+    kind,
+    unknown: effects.unknown,
+  };
   const created = base.effectContext.newTables;
   if (created.size > 0) {
     // the effects name relations for display ("t", "app.t"); the set holds keys ("public.t")
-    const fresh = [...new Set([...Object.keys(effects.locks), ...effects.rewrites, ...effects.scans])].filter((r) => created.has(r.includes('.') ? r : `public.${r}`));
+    const fresh = [...new Set([...Object.keys(effects.locks), ...effects.rewrites, ...effects.scans])].filter((r) =>
+      created.has(r.includes('.') ? r : `public.${r}`),
+    );
     if (fresh.length > 0) report.newRelations = fresh;
   }
   return { report, effects, resolvers };
 }
 
-function checkRules(statement: ParsedStatement, effects: AnalyzedEffects, base: Omit<RuleContext, 'statement' | 'effects'>, resolvers: Map<Finding, NonNullable<RuleFinding['resolvedBy']>>): Finding[] {
+function checkRules(
+  statement: ParsedStatement,
+  effects: AnalyzedEffects,
+  base: Omit<RuleContext, 'statement' | 'effects'>,
+  resolvers: Map<Finding, NonNullable<RuleFinding['resolvedBy']>>,
+): Finding[] {
   const findings: Finding[] = [];
-  const ctx: RuleContext = { settings: base.settings, effectContext: base.effectContext, transaction: base.transaction, fileStatements: base.fileStatements, statement, effects };
+  const ctx: RuleContext = {
+    settings: base.settings,
+    effectContext: base.effectContext,
+    transaction: base.transaction,
+    fileStatements: base.fileStatements,
+    statement,
+    effects,
+  };
   for (const rule of enabledRules(base.settings)) {
     for (const found of rule.check(ctx)) {
-      const finding: Finding = { rule: rule.id, severity: rule.severity, line: found.line ?? statement.line, column: found.column ?? statement.column, message: found.message, help: found.help, fix: found.fix };
+      const finding: Finding = {
+        rule: rule.id,
+        severity: rule.severity,
+        line: found.line ?? statement.line,
+        column: found.column ?? statement.column,
+        message: found.message,
+        help: found.help,
+        fix: found.fix,
+      };
       if (found.resolvedBy) resolvers.set(finding, found.resolvedBy);
       findings.push(finding);
     }
@@ -407,7 +486,10 @@ function addedNullColumns(statement: ParsedStatement): string[] {
 /** The table an UPDATE, INSERT, MERGE or COPY FROM writes rows of. */
 function writtenTable(statement: ParsedStatement): string | undefined {
   const node = statement.node;
-  const target = asNode<{ relation?: RangeVar }>(node, 'UpdateStmt') ?? asNode<{ relation?: RangeVar }>(node, 'InsertStmt') ?? asNode<{ relation?: RangeVar }>(node, 'MergeStmt');
+  const target =
+    asNode<{ relation?: RangeVar }>(node, 'UpdateStmt') ??
+    asNode<{ relation?: RangeVar }>(node, 'InsertStmt') ??
+    asNode<{ relation?: RangeVar }>(node, 'MergeStmt');
   if (target?.relation) return relationKey(target.relation);
   const copy = asNode<{ relation?: RangeVar; is_from?: boolean }>(node, 'CopyStmt');
   return copy?.is_from && copy.relation ? relationKey(copy.relation) : undefined;

@@ -100,6 +100,13 @@ function round(ms: number): number {
 export function describeEstimate(e: Estimate): string {
   const what = e.blocks === 'reads' ? 'reads and writes' : 'writes';
   const ms = e.ms;
-  const span = ms < 1000 ? `${Math.max(1, Math.round(ms))} ms` : ms < 120_000 ? `${Math.round(ms / 1000)} s` : ms < 7_200_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`;
+  const span =
+    ms < 1000
+      ? `${Math.max(1, Math.round(ms))} ms`
+      : ms < 120_000
+        ? `${Math.round(ms / 1000)} s`
+        : ms < 7_200_000
+          ? `${Math.round(ms / 60_000)} min`
+          : `${(ms / 3_600_000).toFixed(1)} h`;
   return `${what} wait about ${span}`;
 }

@@ -1,5 +1,5 @@
-import type { AnalyzedEffects, EffectContext } from './effects/index.js';
 import type { Catalog } from './catalog/model.js';
+import type { AnalyzedEffects, EffectContext } from './effects/index.js';
 import type { ParsedStatement } from './parse.js';
 import type { TransactionMode, TransactionView } from './transaction.js';
 

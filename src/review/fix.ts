@@ -1,8 +1,8 @@
-import { allFindings, review } from './engine.js';
 import type { FileReport, FolderSource, SourceFile } from './engine.js';
+import { allFindings, review } from './engine.js';
 import type { Finding, ReviewSettings } from './findings.js';
-import { parseSql } from './parse.js';
 import type { ParsedStatement } from './parse.js';
+import { parseSql } from './parse.js';
 
 /**
  * Rules whose `fix` can be applied without a decision: a lock_timeout in front of the statement, or a
@@ -48,7 +48,8 @@ export function fixFolder(folder: FolderSource, settings: ReviewSettings, option
     if (!file.review || file.text === undefined || file.text.charCodeAt(0) === 0xfeff) return;
     // later files do not change this one's findings; earlier ones (as fixed so far) are its history
     const history = files.slice(0, index).map((f) => ({ ...f, review: false, problems: [] }));
-    const reviewText = (text: string): FileReport | undefined => review([{ files: [...history, { ...file, text, parsed: undefined } as SourceFile] }], settings).files[0];
+    const reviewText = (text: string): FileReport | undefined =>
+      review([{ files: [...history, { ...file, text, parsed: undefined } as SourceFile] }], settings).files[0];
     const fixed = fixFile(file.path, file.text, reviewText, options.breakpoints);
     files[index] = { ...file, text: fixed.text, parsed: parseSql(fixed.text) };
     out.push(fixed);
@@ -83,7 +84,8 @@ function fixFile(path: string, original: string, reviewText: (text: string) => F
   const tried = new Set<string>();
   const skip = (c: Candidate, reason: string) => skipped.push({ rule: c.finding.rule, statement: c.statement.sql, reason });
   const accept = (rewrite: string, next: FileReport, batch: Candidate[]) => {
-    for (const c of batch) applied.push({ rule: c.finding.rule, kind: c.inserted ? 'inserted' : 'replaced', before: c.statement.sql, sql: (c.finding.fix ?? '').trim() });
+    for (const c of batch)
+      applied.push({ rule: c.finding.rule, kind: c.inserted ? 'inserted' : 'replaced', before: c.statement.sql, sql: (c.finding.fix ?? '').trim() });
     text = rewrite;
     current = next;
     parsed = parseSql(text).statements;
@@ -132,7 +134,11 @@ function fixFile(path: string, original: string, reviewText: (text: string) => F
         // the statements do not line up: only the whole file can be judged, so one fix at a time
         if (batch.length > 1) oneByOne(batch);
         else {
-          const whole = improves(before, next, batch.map((c) => c.finding));
+          const whole = improves(
+            before,
+            next,
+            batch.map((c) => c.finding),
+          );
           if (whole === true) accept(rewrite, next, batch);
           else skip(batch[0] as Candidate, whole);
         }
@@ -141,12 +147,16 @@ function fixFile(path: string, original: string, reviewText: (text: string) => F
       const rejected = batch.filter((_, k) => verdicts[k] !== true);
       if (rejected.length > 0) {
         batch.forEach((c, k) => {
-            if (verdicts[k] !== true) skip(c, verdicts[k] as string);
-          });
+          if (verdicts[k] !== true) skip(c, verdicts[k] as string);
+        });
         batch = batch.filter((_, k) => verdicts[k] === true);
         continue;
       }
-      const whole = improves(before, next, batch.map((c) => c.finding));
+      const whole = improves(
+        before,
+        next,
+        batch.map((c) => c.finding),
+      );
       if (whole === true) accept(rewrite, next, batch);
       else if (batch.length === 1) skip(batch[0] as Candidate, whole);
       else oneByOne(batch);
@@ -157,7 +167,7 @@ function fixFile(path: string, original: string, reviewText: (text: string) => F
   for (const statement of final?.statements ?? []) {
     for (const finding of statement.findings) {
       if (finding.fix && !INSERTED_BEFORE.has(finding.rule) && !REPLACES_STATEMENT.has(finding.rule) && finding.severity !== 'info') {
-        skipped.push({ rule: finding.rule, statement: statement.sql, reason: 'the safe alternative needs a decision (see the finding\'s help)' });
+        skipped.push({ rule: finding.rule, statement: statement.sql, reason: "the safe alternative needs a decision (see the finding's help)" });
       }
     }
   }
@@ -178,7 +188,14 @@ function fixFile(path: string, original: string, reviewText: (text: string) => F
  * to one fix), in file order; a fix whose rewrite cannot be made comes back as a reason. With `first`, only the
  * first one in the file.
  */
-function nextCandidates(report: FileReport, parsed: ParsedStatement[], text: string, breakpoints: boolean, wanted: (key: string) => boolean, first: boolean): Array<Candidate | (Candidate & { reason: string })> {
+function nextCandidates(
+  report: FileReport,
+  parsed: ParsedStatement[],
+  text: string,
+  breakpoints: boolean,
+  wanted: (key: string) => boolean,
+  first: boolean,
+): Array<Candidate | (Candidate & { reason: string })> {
   const out: Array<Candidate | (Candidate & { reason: string })> = [];
   const keys = new Set<string>();
   for (const [i, statementReport] of report.statements.entries()) {
@@ -246,7 +263,14 @@ function judge(before: FileReport, after: FileReport, batch: Candidate[]): Array
     const old = tally(was.findings);
     const counts = tally(own);
     const worse = [...counts].filter(([rule, n]) => n > (old.get(rule) ?? 0) && (fileAfter.get(rule) ?? 0) > (fileBefore.get(rule) ?? 0)).map(([rule]) => rule);
-    verdicts.set(c, worse.length ? worseReason(worse) : (counts.get(c.finding.rule) ?? 0) >= (old.get(c.finding.rule) ?? 0) ? 'the rewritten statement is still reported' : true);
+    verdicts.set(
+      c,
+      worse.length
+        ? worseReason(worse)
+        : (counts.get(c.finding.rule) ?? 0) >= (old.get(c.finding.rule) ?? 0)
+          ? 'the rewritten statement is still reported'
+          : true,
+    );
   }
   return batch.map((c) => verdicts.get(c) ?? 'the rewritten statement is still reported');
 }
@@ -278,11 +302,15 @@ function improves(before: FileReport, after: FileReport, fixed: Finding[]): true
   return true;
 }
 
-function replaceStatement(statement: ParsedStatement, fix: string): { from: number; to: number; insert: string } | { from: number; to: number; insert: string; reason: string } {
+function replaceStatement(
+  statement: ParsedStatement,
+  fix: string,
+): { from: number; to: number; insert: string } | { from: number; to: number; insert: string; reason: string } {
   const replacement = fix.trim().replace(/;$/, '');
   const edit = { from: statement.start, to: statement.end, insert: replacement };
   // several statements, comments or placeholders mean a split across migrations or a value to choose
-  if (/--|<[a-z_ ]+>/i.test(replacement) || replacement.includes(';')) return { ...edit, reason: 'the safe form spans several statements or migrations, or has a value to choose' };
+  if (/--|<[a-z_ ]+>/i.test(replacement) || replacement.includes(';'))
+    return { ...edit, reason: 'the safe form spans several statements or migrations, or has a value to choose' };
   return edit;
 }
 

@@ -1,6 +1,6 @@
 import type { AlterTableCmd, ColumnDef, Constraint, IndexElem, IndexStmt, Node, RangeVar } from '@pgsql/types';
 import { scanSync } from 'libpg-query';
-import { asNode, names, relationKey, stringValue, DEFAULT_SCHEMA } from './ast.js';
+import { asNode, DEFAULT_SCHEMA, names, relationKey, stringValue } from './ast.js';
 import { SourceText } from './source-text.js';
 
 /** NAMEDATALEN - 1: the longest name PostgreSQL stores, in bytes. */
@@ -120,7 +120,13 @@ export interface CreatedName {
   what: string;
 }
 
-const INDEX_LABEL: Record<string, string> = { CONSTR_PRIMARY: 'pkey', CONSTR_UNIQUE: 'key', CONSTR_EXCLUSION: 'excl', CONSTR_FOREIGN: 'fkey', CONSTR_CHECK: 'check' };
+const INDEX_LABEL: Record<string, string> = {
+  CONSTR_PRIMARY: 'pkey',
+  CONSTR_UNIQUE: 'key',
+  CONSTR_EXCLUSION: 'excl',
+  CONSTR_FOREIGN: 'fkey',
+  CONSTR_CHECK: 'check',
+};
 
 /** The names a statement creates, explicit or made up by PostgreSQL. */
 export function createdNames(node: Node | undefined): CreatedName[] {
@@ -155,25 +161,44 @@ export function createdNames(node: Node | undefined): CreatedName[] {
     else {
       const columns = (index.indexParams ?? []).map((p) => asNode<IndexElem>(p, 'IndexElem')?.name ?? 'expr');
       const label = index.primary ? 'pkey' : index.isconstraint && index.excludeOpNames ? 'excl' : index.unique ? 'key' : 'idx';
-      out.push(generated(index.relation.relname ?? '', index.primary ? undefined : nameAddition(indexColumnNames(columns)), label, 'relation', schemaOf(table), undefined, 'index'));
+      out.push(
+        generated(
+          index.relation.relname ?? '',
+          index.primary ? undefined : nameAddition(indexColumnNames(columns)),
+          label,
+          'relation',
+          schemaOf(table),
+          undefined,
+          'index',
+        ),
+      );
     }
   }
-  for (const [tag, field, what] of [['CreateSeqStmt', 'sequence', 'sequence'], ['ViewStmt', 'view', 'view']] as const) {
+  for (const [tag, field, what] of [
+    ['CreateSeqStmt', 'sequence', 'sequence'],
+    ['ViewStmt', 'view', 'view'],
+  ] as const) {
     const rv = asNode<Record<string, RangeVar>>(node, tag)?.[field];
     if (rv) out.push({ name: rv.relname ?? '', namespace: 'relation', schema: schemaOf(relationKey(rv)), origin: 'explicit', what });
   }
   const ctas = asNode<{ into?: { rel?: RangeVar } }>(node, 'CreateTableAsStmt');
-  if (ctas?.into?.rel) out.push({ name: ctas.into.rel.relname ?? '', namespace: 'relation', schema: schemaOf(relationKey(ctas.into.rel)), origin: 'explicit', what: 'table' });
+  if (ctas?.into?.rel)
+    out.push({ name: ctas.into.rel.relname ?? '', namespace: 'relation', schema: schemaOf(relationKey(ctas.into.rel)), origin: 'explicit', what: 'table' });
   const rename = asNode<{ renameType?: string; relation?: RangeVar; newname?: string }>(node, 'RenameStmt');
   if (rename?.newname && rename.relation) {
     const table = relationKey(rename.relation);
-    if (rename.renameType === 'OBJECT_COLUMN') out.push({ name: rename.newname, namespace: 'column', table, schema: schemaOf(table), origin: 'explicit', what: 'column' });
-    else if (rename.renameType === 'OBJECT_TABCONSTRAINT') out.push({ name: rename.newname, namespace: 'constraint', table, schema: schemaOf(table), origin: 'explicit', what: 'constraint' });
+    if (rename.renameType === 'OBJECT_COLUMN')
+      out.push({ name: rename.newname, namespace: 'column', table, schema: schemaOf(table), origin: 'explicit', what: 'column' });
+    else if (rename.renameType === 'OBJECT_TABCONSTRAINT')
+      out.push({ name: rename.newname, namespace: 'constraint', table, schema: schemaOf(table), origin: 'explicit', what: 'constraint' });
     else if (['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_SEQUENCE', 'OBJECT_VIEW', 'OBJECT_MATVIEW'].includes(rename.renameType ?? '')) {
       out.push({ name: rename.newname, namespace: 'relation', schema: schemaOf(table), origin: 'explicit', what: rename.renameType!.slice(7).toLowerCase() });
     }
   }
-  for (const [tag, field, what] of [['CreateEnumStmt', 'typeName', 'enum type'], ['CreateDomainStmt', 'domainname', 'domain']] as const) {
+  for (const [tag, field, what] of [
+    ['CreateEnumStmt', 'typeName', 'enum type'],
+    ['CreateDomainStmt', 'domainname', 'domain'],
+  ] as const) {
     const parts = names(asNode<Record<string, Node[]>>(node, tag)?.[field]);
     const name = parts[parts.length - 1];
     if (name) out.push({ name, namespace: 'type', schema: parts.length > 1 ? parts[parts.length - 2]! : DEFAULT_SCHEMA, origin: 'explicit', what });
@@ -185,7 +210,15 @@ function schemaOf(key: string): string {
   return key.slice(0, key.indexOf('.'));
 }
 
-function generated(name1: string, name2: string | undefined, label: string, namespace: Namespace, schema: string, table: string | undefined, what: string): CreatedName {
+function generated(
+  name1: string,
+  name2: string | undefined,
+  label: string,
+  namespace: Namespace,
+  schema: string,
+  table: string | undefined,
+  what: string,
+): CreatedName {
   const made = makeObjectName(name1, name2, label);
   return { name: made.name, full: made.full, namespace, schema, ...(table ? { table } : {}), origin: 'generated', what };
 }
@@ -218,5 +251,7 @@ function constraintNames(constraint: Constraint, table: string, column: string |
   const columns = keys.length > 0 ? keys : column !== undefined ? [column] : [];
   const relname = table.slice(table.indexOf('.') + 1);
   const name2 = label === 'pkey' ? undefined : columns.length > 0 ? nameAddition(backedByIndex ? indexColumnNames(columns) : columns) : undefined;
-  return [generated(relname, name2, label, 'constraint', schema, table, label === 'fkey' ? 'foreign key' : label === 'check' ? 'check constraint' : 'constraint')];
+  return [
+    generated(relname, name2, label, 'constraint', schema, table, label === 'fkey' ? 'foreign key' : label === 'check' ? 'check constraint' : 'constraint'),
+  ];
 }

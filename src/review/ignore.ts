@@ -31,7 +31,10 @@ export function findDirectives(source: SourceText, text: string, offset: number,
     const position = source.position(offset + (match.index ?? 0));
     found.push({
       scope: directiveScope,
-      rules: list.split(',').map((r) => r.trim()).filter(Boolean),
+      rules: list
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
       reason,
       line: position.line,
       column: position.column,
@@ -55,13 +58,28 @@ export function invalidDirective(directive: IgnoreDirective, knownRules: Readonl
   const at = { line: directive.line, column: directive.column };
   const problems: DirectiveProblem[] = [];
   if (directive.rules.length === 0) {
-    problems.push({ rule: 'invalid-ignore', ...at, message: `${keyword} names no rule, so it silences nothing.`, help: `Write -- ${keyword} <rule>[, <rule>]: <why it is safe here>.` });
+    problems.push({
+      rule: 'invalid-ignore',
+      ...at,
+      message: `${keyword} names no rule, so it silences nothing.`,
+      help: `Write -- ${keyword} <rule>[, <rule>]: <why it is safe here>.`,
+    });
   }
   for (const rule of directive.rules.filter((r) => !knownRules.has(r))) {
-    problems.push({ rule: 'invalid-ignore', ...at, message: `${keyword} names "${rule}", which is not a dbtool rule.`, help: 'Use a rule id from the finding you want to silence (`--format json` shows them).' });
+    problems.push({
+      rule: 'invalid-ignore',
+      ...at,
+      message: `${keyword} names "${rule}", which is not a dbtool rule.`,
+      help: 'Use a rule id from the finding you want to silence (`--format json` shows them).',
+    });
   }
   if (directive.rules.length > 0 && directive.reason === '') {
-    problems.push({ rule: 'invalid-ignore', ...at, message: `${keyword} ${directive.rules.join(', ')} gives no reason.`, help: `Say why the finding is acceptable after a colon: -- ${keyword} ${directive.rules.join(', ')}: <reason>.` });
+    problems.push({
+      rule: 'invalid-ignore',
+      ...at,
+      message: `${keyword} ${directive.rules.join(', ')} gives no reason.`,
+      help: `Say why the finding is acceptable after a colon: -- ${keyword} ${directive.rules.join(', ')}: <reason>.`,
+    });
   }
   return problems;
 }
@@ -76,6 +94,9 @@ export function unusedDirective(directive: IgnoreDirective, knownRules: Readonly
       line: directive.line,
       column: directive.column,
       message: `${keyword} ${rule} matched no finding${directive.scope === 'statement' ? ' on the next statement' : ' in this file'}.`,
-      help: directive.scope === 'statement' ? 'Put the comment directly above the statement it is about, or remove it.' : 'Remove it: the file no longer has such a finding.',
+      help:
+        directive.scope === 'statement'
+          ? 'Put the comment directly above the statement it is about, or remove it.'
+          : 'Remove it: the file no longer has such a finding.',
     }));
 }

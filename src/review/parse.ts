@@ -1,5 +1,5 @@
-import { loadModule, parseSync, scanSync } from 'libpg-query';
 import type { Node } from '@pgsql/types';
+import { loadModule, parseSync, scanSync } from 'libpg-query';
 import { SourceText, skipTrivia } from './source-text.js';
 
 export interface SyntaxProblem {

@@ -1,4 +1,4 @@
-import type { AlterTableCmd, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
+import type { AlterTableCmd, Node, Constraint as PgConstraint, RangeVar } from '@pgsql/types';
 import { parsePlPgSQLSync, parseSync } from 'libpg-query';
 import { asNode, names, option, qualifiedKey, relationKey, stringValue } from './ast.js';
 import type { Catalog } from './catalog/model.js';

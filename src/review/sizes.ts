@@ -1,6 +1,6 @@
 import type { FileReport, RelationSize, Report, StatementReport } from './engine.js';
-import { estimateStatement } from './estimate.js';
 import type { RelationShape } from './estimate.js';
+import { estimateStatement } from './estimate.js';
 import type { Finding, Severity } from './findings.js';
 
 /** What a statistics source knows beyond rows and bytes, for the blocked-time estimate. */
@@ -81,7 +81,9 @@ function sizedStatement(statement: StatementReport, source: SizeSource, threshol
   // what the statement holds a lock on while it reads or writes: its rewrites and scans, else all it locks
   const held = statement.rewrites.length + statement.scans.length > 0 ? [...statement.rewrites, ...statement.scans] : touched;
   const known = held.every((name) => sizes[name] !== undefined);
-  const biggest = held.map((name) => [name, sizes[name]] as const).filter((e): e is readonly [string, RelationSize] => e[1] !== undefined)
+  const biggest = held
+    .map((name) => [name, sizes[name]] as const)
+    .filter((e): e is readonly [string, RelationSize] => e[1] !== undefined)
     .sort((a, b) => b[1].bytes - a[1].bytes)[0];
   const findings = statement.findings.map((finding) => {
     if (!TIME_UNDER_LOCK_RULES.has(finding.rule) || !biggest) return finding;
@@ -99,7 +101,8 @@ function shapesOf(source: SizeSource): ReadonlyMap<string, RelationShape> {
   if (!shapes) {
     shapes = new Map();
     for (const [name, d] of source.sizes) {
-      if (d.heapBytes !== undefined && d.indexCount !== undefined) shapes.set(name, { rows: d.rows, bytes: d.bytes, heapBytes: d.heapBytes, indexCount: d.indexCount });
+      if (d.heapBytes !== undefined && d.indexCount !== undefined)
+        shapes.set(name, { rows: d.rows, bytes: d.bytes, heapBytes: d.heapBytes, indexCount: d.indexCount });
     }
     SHAPES.set(source, shapes);
   }
@@ -132,7 +135,14 @@ function count(files: FileReport[]): Pick<Report['summary'], 'errors' | 'warning
 function describeSource(source: SizeSource, files: FileReport[]): NonNullable<Report['sizeSource']> {
   const touched = new Set(files.flatMap((f) => f.statements.flatMap((s) => [...Object.keys(s.locks), ...s.rewrites, ...s.scans])));
   const known = [...touched].filter((name) => source.sizes.has(name));
-  return { label: source.label, readAt: source.readAt, database: source.database, serverVersion: source.serverVersion, relations: touched.size, known: known.length };
+  return {
+    label: source.label,
+    readAt: source.readAt,
+    database: source.database,
+    serverVersion: source.serverVersion,
+    relations: touched.size,
+    known: known.length,
+  };
 }
 
 /** "12.4 M rows, 3.1 GB", "12 rows, 16 kB", "size 1.2 GB (rows unknown)" */

@@ -1,5 +1,5 @@
-import type { AlterTableCmd, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
-import { DEFAULT_SCHEMA, alterCommands, asNode, names, nodeTag, qualifiedKey, relationKey, stringValue, walk } from './ast.js';
+import type { AlterTableCmd, Node, Constraint as PgConstraint, RangeVar } from '@pgsql/types';
+import { alterCommands, asNode, DEFAULT_SCHEMA, names, nodeTag, qualifiedKey, relationKey, stringValue, walk } from './ast.js';
 import type { AnalyzedEffects } from './effects/index.js';
 
 /** How the migration runner wraps statements in transactions. */
@@ -223,8 +223,10 @@ function backfilled(node: Node | undefined): string[] {
   const update = asNode<{ relation?: RangeVar; targetList?: Node[]; whereClause?: Node }>(node, 'UpdateStmt');
   if (!update?.relation) return [];
   const table = relationKey(update.relation);
-  const set = (update.targetList ?? []).map((t) => asNode<{ name?: string; val?: Node }>(t, 'ResTarget'))
-    .filter((t) => t?.name && isNonNullConstant(t.val)).map((t) => t?.name ?? '');
+  const set = (update.targetList ?? [])
+    .map((t) => asNode<{ name?: string; val?: Node }>(t, 'ResTarget'))
+    .filter((t) => t?.name && isNonNullConstant(t.val))
+    .map((t) => t?.name ?? '');
   if (set.length === 0) return [];
   if (!update.whereClause) return set.map((c) => `${table}.${c}`);
   const test = asNode<{ arg?: Node; nulltesttype?: string }>(update.whereClause, 'NullTest');

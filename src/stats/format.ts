@@ -47,13 +47,16 @@ export function statsFileProblems(value: unknown): string[] {
   if (!isObject(value)) return ['the file is not a JSON object'];
   if (value.format !== STATS_FORMAT) return [`"format" is ${JSON.stringify(value.format)}, not "${STATS_FORMAT}" (not a file written by dbtool stats export)`];
   if (value.version !== STATS_VERSION) {
-    return [typeof value.version === 'number' && value.version > STATS_VERSION
-      ? `the file has format version ${value.version}; this dbtool reads version ${STATS_VERSION} (upgrade dbtool)`
-      : `"version" is ${JSON.stringify(value.version)}, expected ${STATS_VERSION}`];
+    return [
+      typeof value.version === 'number' && value.version > STATS_VERSION
+        ? `the file has format version ${value.version}; this dbtool reads version ${STATS_VERSION} (upgrade dbtool)`
+        : `"version" is ${JSON.stringify(value.version)}, expected ${STATS_VERSION}`,
+    ];
   }
   const problems: string[] = [];
   if (typeof value.exportedAt !== 'string' || Number.isNaN(Date.parse(value.exportedAt))) problems.push('"exportedAt" is not a date');
-  if (!isObject(value.server) || typeof value.server.major !== 'number' || typeof value.server.version !== 'string') problems.push('"server" needs "version" (text) and "major" (number)');
+  if (!isObject(value.server) || typeof value.server.major !== 'number' || typeof value.server.version !== 'string')
+    problems.push('"server" needs "version" (text) and "major" (number)');
   if (typeof value.database !== 'string') problems.push('"database" is not a name');
   if (!Array.isArray(value.relations)) return [...problems, '"relations" is not a list'];
   value.relations.forEach((r: unknown, i: number) => {

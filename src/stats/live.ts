@@ -1,6 +1,6 @@
 import type { DbClient } from '../db/client.js';
-import { describeTarget, withSession } from '../db/connect.js';
 import type { DbTarget } from '../db/connect.js';
+import { describeTarget, withSession } from '../db/connect.js';
 import { isDbtoolError } from '../errors.js';
 import type { SizeSource } from '../review/sizes.js';
 import { readCatalogStats } from './read-catalog.js';

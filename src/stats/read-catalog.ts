@@ -1,8 +1,8 @@
-import { asServerError } from '../db/client.js';
 import type { DbClient } from '../db/client.js';
+import { asServerError } from '../db/client.js';
 import { DatabaseError } from '../errors.js';
-import { STATS_FORMAT, STATS_VERSION } from './format.js';
 import type { IndexStats, RelationStats, StatsFile } from './format.js';
+import { STATS_FORMAT, STATS_VERSION } from './format.js';
 
 export interface CatalogReadOptions {
   /** cancel a catalog query running longer than this */
@@ -43,12 +43,18 @@ const KINDS: Record<string, RelationStats['kind']> = { r: 'table', p: 'partition
  * value arrays of pg_stats (most common values, histograms).
  */
 export async function readCatalogStats(db: DbClient, options: CatalogReadOptions): Promise<StatsFile> {
-  await db.exec(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.round(options.statementTimeoutMs)}; SET LOCAL lock_timeout = ${Math.round(options.lockTimeoutMs)}`);
+  await db.exec(
+    `BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.round(options.statementTimeoutMs)}; SET LOCAL lock_timeout = ${Math.round(options.lockTimeoutMs)}`,
+  );
   try {
-    const server = (await db.query<{ version: string; num: string; database: string }>(
-      "SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num, current_database() AS database")).rows[0];
-    const relations = (await db.query<RelationRow>(
-      `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
+    const server = (
+      await db.query<{ version: string; num: string; database: string }>(
+        "SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num, current_database() AS database",
+      )
+    ).rows[0];
+    const relations = (
+      await db.query<RelationRow>(
+        `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
               CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END AS rows,
               pg_relation_size(c.oid) AS heap,
               CASE WHEN c.reltoastrelid <> 0 THEN pg_total_relation_size(c.reltoastrelid) ELSE 0 END AS toast,
@@ -58,14 +64,19 @@ export async function readCatalogStats(db: DbClient, options: CatalogReadOptions
                 WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'p', 'm') AND c.relpersistence <> 't' AND ${OWN_RELATIONS}
-        ORDER BY n.nspname, c.relname`)).rows;
-    const indexes = (await db.query<IndexRow>(
-      `SELECT n.nspname AS schema, t.relname AS table, ic.relname AS name, pg_relation_size(ic.oid) AS bytes,
+        ORDER BY n.nspname, c.relname`,
+      )
+    ).rows;
+    const indexes = (
+      await db.query<IndexRow>(
+        `SELECT n.nspname AS schema, t.relname AS table, ic.relname AS name, pg_relation_size(ic.oid) AS bytes,
               i.indisunique AS unique, i.indisvalid AS valid
          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
          JOIN pg_namespace n ON n.oid = t.relnamespace
         WHERE t.relkind IN ('r', 'p', 'm') AND t.relpersistence <> 't' AND ${OWN_RELATIONS}
-        ORDER BY n.nspname, t.relname, ic.relname`)).rows;
+        ORDER BY n.nspname, t.relname, ic.relname`,
+      )
+    ).rows;
     await db.exec('COMMIT');
     const byTable = new Map<string, IndexStats[]>();
     for (const ix of indexes) {
@@ -96,10 +107,14 @@ export async function readCatalogStats(db: DbClient, options: CatalogReadOptions
     await db.exec('ROLLBACK').catch(() => undefined);
     const server = asServerError(error);
     if (!server) throw error;
-    const hint = server.code === '55P03' ? 'A migration or another session holds a lock on a table: run the export again when it has finished.'
-      : server.code === '57014' ? 'The catalog queries were cancelled by the statement timeout: raise --statement-timeout for a database with very many tables.'
-      : server.code === '42501' ? 'Connect as a role that may read the catalog and relation sizes (the application role usually can).'
-      : 'Check that the URL points at the database the migrations run against.';
+    const hint =
+      server.code === '55P03'
+        ? 'A migration or another session holds a lock on a table: run the export again when it has finished.'
+        : server.code === '57014'
+          ? 'The catalog queries were cancelled by the statement timeout: raise --statement-timeout for a database with very many tables.'
+          : server.code === '42501'
+            ? 'Connect as a role that may read the catalog and relation sizes (the application role usually can).'
+            : 'Check that the URL points at the database the migrations run against.';
     throw new DatabaseError(`reading table statistics failed: ${server.message} (SQLSTATE ${server.code})`, hint);
   }
 }

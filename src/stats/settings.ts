@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { DEFAULT_THRESHOLDS } from '../review/sizes.js';
 import type { SizeLimit, SizeThresholds } from '../review/sizes.js';
+import { DEFAULT_THRESHOLDS } from '../review/sizes.js';
 
 /**
  * Where a review takes production sizes from. Never implicitly from DATABASE_URL or the drizzle config:
@@ -33,7 +33,10 @@ export function parseSizeSettings(stats: unknown, sizes: unknown, root: string, 
   let setting: StatsSetting = { kind: 'none' };
   if (stats === 'live') setting = { kind: 'live' };
   else if (typeof stats === 'string' && stats.trim() !== '') setting = { kind: 'file', path: resolve(root, stats), display: stats };
-  else if (stats !== undefined) problems.push(`${where}: stats must be the path of a dbtool stats export (e.g. "dbtool-stats.json") or "live" (read the sizes from DATABASE_URL or the drizzle config's database)`);
+  else if (stats !== undefined)
+    problems.push(
+      `${where}: stats must be the path of a dbtool stats export (e.g. "dbtool-stats.json") or "live" (read the sizes from DATABASE_URL or the drizzle config's database)`,
+    );
   const thresholds = { ...DEFAULT_THRESHOLDS };
   if (sizes !== undefined) {
     if (!sizes || typeof sizes !== 'object' || Array.isArray(sizes)) {
@@ -51,8 +54,13 @@ export function parseSizeSettings(stats: unknown, sizes: unknown, root: string, 
     }
   }
   const { infoBelow, errorAbove } = thresholds;
-  if ((infoBelow.rows !== undefined && errorAbove.rows !== undefined && infoBelow.rows > errorAbove.rows) || (infoBelow.bytes !== undefined && errorAbove.bytes !== undefined && infoBelow.bytes > errorAbove.bytes)) {
-    problems.push(`${where}: sizes.infoBelow must not be above sizes.errorAbove (a table cannot be both small and big); the defaults are errorAbove 1M rows / 1GB, infoBelow 10k rows / 8MB`);
+  if (
+    (infoBelow.rows !== undefined && errorAbove.rows !== undefined && infoBelow.rows > errorAbove.rows) ||
+    (infoBelow.bytes !== undefined && errorAbove.bytes !== undefined && infoBelow.bytes > errorAbove.bytes)
+  ) {
+    problems.push(
+      `${where}: sizes.infoBelow must not be above sizes.errorAbove (a table cannot be both small and big); the defaults are errorAbove 1M rows / 1GB, infoBelow 10k rows / 8MB`,
+    );
   }
   return { stats: setting, thresholds };
 }

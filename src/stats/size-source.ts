@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
-import type { RelationDetail, SizeSource } from '../review/sizes.js';
 import { displayName } from '../review/ast.js';
-import { statsFileProblems } from './format.js';
+import type { RelationDetail, SizeSource } from '../review/sizes.js';
 import type { StatsFile } from './format.js';
+import { statsFileProblems } from './format.js';
 
 /**
  * The review's view of a statistics export: bytes are heap + TOAST + indexes (what a rewrite copies and
@@ -27,12 +27,17 @@ export function sizesFromStats(stats: StatsFile, label: string): SizeSource {
     if (!parts || seen.has(key)) return self;
     seen.add(key);
     // a partitioned table's rows and bytes are its partitions'; each partition has its own copy of each index
-    return parts.map((p) => total(p, seen)).reduce<RelationDetail>((sum, s) => ({
-      rows: sum.rows === null || s.rows === null ? null : sum.rows + s.rows,
-      bytes: sum.bytes + s.bytes,
-      heapBytes: (sum.heapBytes ?? 0) + (s.heapBytes ?? 0),
-      indexCount: Math.max(sum.indexCount ?? 0, s.indexCount ?? 0),
-    }), { rows: 0, bytes: self.bytes, heapBytes: self.heapBytes ?? 0, indexCount: self.indexCount ?? 0 });
+    return parts
+      .map((p) => total(p, seen))
+      .reduce<RelationDetail>(
+        (sum, s) => ({
+          rows: sum.rows === null || s.rows === null ? null : sum.rows + s.rows,
+          bytes: sum.bytes + s.bytes,
+          heapBytes: (sum.heapBytes ?? 0) + (s.heapBytes ?? 0),
+          indexCount: Math.max(sum.indexCount ?? 0, s.indexCount ?? 0),
+        }),
+        { rows: 0, bytes: self.bytes, heapBytes: self.heapBytes ?? 0, indexCount: self.indexCount ?? 0 },
+      );
   };
   const sizes = new Map([...own.keys()].map((key) => [key, total(key, new Set())]));
   return { label, readAt: stats.exportedAt, database: stats.database, serverVersion: stats.server.version, sizes };
@@ -44,8 +49,10 @@ export function readStatsFile(path: string, display: string): SizeSource {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read the statistics file ${display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      'Write it with dbtool stats export --url <production database>, or fix the --stats path.');
+    throw new ConfigError(
+      `cannot read the statistics file ${display}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'Write it with dbtool stats export --url <production database>, or fix the --stats path.',
+    );
   }
   let value: unknown;
   try {
@@ -55,8 +62,10 @@ export function readStatsFile(path: string, display: string): SizeSource {
   }
   const problems = statsFileProblems(value);
   if (problems.length > 0) {
-    throw new ConfigError(`the statistics file ${display} cannot be used: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
-      'Export it again with this version of dbtool: dbtool stats export --url <production database>.');
+    throw new ConfigError(
+      `the statistics file ${display} cannot be used: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
+      'Export it again with this version of dbtool: dbtool stats export --url <production database>.',
+    );
   }
   return sizesFromStats(value as StatsFile, display);
 }

@@ -2,24 +2,24 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildExplainPayload } from '../../src/ai/explain/payload.js';
-import type { ExplainPayload } from '../../src/ai/explain/payload.js';
-import { redactExpression } from '../../src/ai/explain/redact-plan.js';
-import { historySql, planRelations } from '../../src/ai/explain/tables.js';
-import type { TableDefinitions } from '../../src/ai/explain/tables.js';
-import { checkRewrittenQuery, checkSchemaChange } from '../../src/ai/explain/verify.js';
-import type { PlanCheckContext } from '../../src/ai/explain/verify.js';
 import { literalsOf } from '../../src/ai/core/redact-sql.js';
-import { run } from '../../src/commands/explain.js';
+import type { ExplainPayload } from '../../src/ai/explain/payload.js';
+import { buildExplainPayload } from '../../src/ai/explain/payload.js';
+import { redactExpression } from '../../src/ai/explain/redact-plan.js';
+import type { TableDefinitions } from '../../src/ai/explain/tables.js';
+import { historySql, planRelations } from '../../src/ai/explain/tables.js';
+import type { PlanCheckContext } from '../../src/ai/explain/verify.js';
+import { checkRewrittenQuery, checkSchemaChange } from '../../src/ai/explain/verify.js';
 import type { ExplainFlags } from '../../src/commands/explain.js';
+import { run } from '../../src/commands/explain.js';
 import { openSession } from '../../src/db/connect.js';
 import { DbtoolError } from '../../src/errors.js';
-import { readPlan } from '../../src/explain/plan-json.js';
 import type { RawExplain, RawNode } from '../../src/explain/plan-json.js';
+import { readPlan } from '../../src/explain/plan-json.js';
 import { loadParser } from '../../src/review/parse.js';
 import { dbtool, freshDatabase, stopSharedServer, withPg } from '../migrate/helpers.js';
-import { startFakeAnthropic } from './fake-anthropic.js';
 import type { FakeAnthropic, FakeReply, Recorded } from './fake-anthropic.js';
+import { startFakeAnthropic } from './fake-anthropic.js';
 import { API_KEY, captureIo } from './helpers.js';
 
 beforeAll(loadParser);
@@ -76,7 +76,22 @@ function payloadOf(body: Record<string, unknown>): ExplainPayload {
 
 /** Every text field of the plan that is an expression, as the payload carries it. */
 function expressionTexts(payload: ExplainPayload): string[] {
-  const names = new Set(['Parent Relationship', 'Subplan Name', 'Schema', 'Alias', 'Strategy', 'Partial Mode', 'Join Type', 'Operation', 'Scan Direction', 'Sort Method', 'Sort Space Type', 'Cache Mode', 'Command', 'CTE Name']);
+  const names = new Set([
+    'Parent Relationship',
+    'Subplan Name',
+    'Schema',
+    'Alias',
+    'Strategy',
+    'Partial Mode',
+    'Join Type',
+    'Operation',
+    'Scan Direction',
+    'Sort Method',
+    'Sort Space Type',
+    'Cache Mode',
+    'Command',
+    'CTE Name',
+  ]);
   const out: string[] = [];
   const visit = (key: string, value: unknown) => {
     if (typeof value === 'string' && !names.has(key)) out.push(value);
@@ -110,7 +125,10 @@ describe('redactExpression', () => {
     [`(PARTIAL sum(t.v))`, `(PARTIAL sum(t.v))`],
     // a cache key lists several expressions; a window clause its definition; a foreign scan a statement
     [`t.a, 'k'::text`, `t.a, $1::text`],
-    [`w1 AS (PARTITION BY t.a ORDER BY t.b ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)`, `w1 AS (PARTITION BY t.a ORDER BY t.b ROWS BETWEEN $1 PRECEDING AND CURRENT ROW)`],
+    [
+      `w1 AS (PARTITION BY t.a ORDER BY t.b ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)`,
+      `w1 AS (PARTITION BY t.a ORDER BY t.b ROWS BETWEEN $1 PRECEDING AND CURRENT ROW)`,
+    ],
     [`SELECT id FROM public.big WHERE ((payload = 'secret-remote'))`, `SELECT id FROM public.big WHERE ((payload = $1))`],
     // comments can say anything
     [`(a = 1) /* pw hunter2 */`, `(a = $1)`],
@@ -166,25 +184,54 @@ describe('explain --ai-dry-run with --plan (captured plans, no database)', () =>
   it('carries the plan, metrics and diagnostics of a real plan, without its literals or any table definitions', async () => {
     const server = await withFake(() => ({ kind: 'hang' }));
     const dir = project();
-    const { code, stdout, error, stderr } = await explain(dir, { ANTHROPIC_BASE_URL: server.url }, undefined, { plan: fixture('workers-launched.pg18.json'), aiDryRun: true });
+    const { code, stdout, error, stderr } = await explain(dir, { ANTHROPIC_BASE_URL: server.url }, undefined, {
+      plan: fixture('workers-launched.pg18.json'),
+      aiDryRun: true,
+    });
     expect(error).toBeUndefined();
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(server.requests).toHaveLength(0);
     const body = JSON.parse(stdout) as Record<string, unknown>;
-    expect(body).toMatchObject({ model: 'claude-sonnet-5-5', max_tokens: 8192, stream: true, tool_choice: { type: 'tool', name: 'record_plan_review', disable_parallel_tool_use: true } });
+    expect(body).toMatchObject({
+      model: 'claude-sonnet-5-5',
+      max_tokens: 8192,
+      stream: true,
+      tool_choice: { type: 'tool', name: 'record_plan_review', disable_parallel_tool_use: true },
+    });
     const payload = payloadOf(body);
-    expect(payload).toMatchObject({ kind: 'explain', source: 'plan-file', server: null, query: null, analyzed: true, definitionsKnown: false, tables: [], omittedExpressions: 0 });
-    expect(payload.diagnostics).toEqual([expect.objectContaining({ id: 'D1', check: 'seq-scan-filter', nodeId: 3, sql: 'CREATE INDEX CONCURRENTLY ON big (payload text_pattern_ops);' })]);
-    expect(payload.nodes[3]).toMatchObject({ label: 'Seq Scan on big', rowsRemovedByFilter: 93825, processes: 3, details: { Filter: '(big.payload ~~ $1::text)' } });
+    expect(payload).toMatchObject({
+      kind: 'explain',
+      source: 'plan-file',
+      server: null,
+      query: null,
+      analyzed: true,
+      definitionsKnown: false,
+      tables: [],
+      omittedExpressions: 0,
+    });
+    expect(payload.diagnostics).toEqual([
+      expect.objectContaining({ id: 'D1', check: 'seq-scan-filter', nodeId: 3, sql: 'CREATE INDEX CONCURRENTLY ON big (payload text_pattern_ops);' }),
+    ]);
+    expect(payload.nodes[3]).toMatchObject({
+      label: 'Seq Scan on big',
+      rowsRemovedByFilter: 93825,
+      processes: 3,
+      details: { Filter: '(big.payload ~~ $1::text)' },
+    });
     expect(stdout).not.toContain('a%');
-    const schema = (body.tools as Array<{ input_schema: { properties: { issues: { items: { properties: { diagnosticId: { enum: string[] } } } } } } }>)[0]!.input_schema;
+    const schema = (body.tools as Array<{ input_schema: { properties: { issues: { items: { properties: { diagnosticId: { enum: string[] } } } } } } }>)[0]!
+      .input_schema;
     expect(schema.properties.issues.items.properties.diagnosticId.enum).toEqual(['D1', 'new']);
   });
 
   it('leaves no literal in any expression field of any captured plan', () => {
     for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.json'))) {
-      const payload = buildExplainPayload({ plan: loadFixture(file), context: { server: undefined, query: undefined, analyzed: true, generic: false, settings: {} }, source: 'plan-file' });
+      const payload = buildExplainPayload({
+        plan: loadFixture(file),
+        context: { server: undefined, query: undefined, analyzed: true, generic: false, settings: {} },
+        source: 'plan-file',
+      });
       for (const text of expressionTexts(payload)) expect([file, text, literalsOf(text)]).toEqual([file, text, []]);
       expect(payload.omittedExpressions).toBe(0);
     }
@@ -225,37 +272,98 @@ describe('explain --ai-dry-run with --plan (captured plans, no database)', () =>
 });
 
 describe('the explain payload builder', () => {
-  const context = { server: { version: '18.1', major: 18 }, query: `SELECT * FROM ix WHERE k < 50 AND v % 10 = 0`, analyzed: true, generic: false, settings: {} };
+  const context = {
+    server: { version: '18.1', major: 18 },
+    query: `SELECT * FROM ix WHERE k < 50 AND v % 10 = 0`,
+    analyzed: true,
+    generic: false,
+    settings: {},
+  };
   const tables: TableDefinitions = {
-    tables: [{
-      schema: 'public', name: 'ix', kind: 'table', rows: 100000, pages: 443, bytes: 5_898_240, heapBytes: 3_629_056,
-      columns: [
-        { name: 'k', type: 'integer', notNull: true, hasDefault: false, stats: { nullFrac: 0, avgWidth: 4, nDistinct: -1, correlation: 1, inherited: false } },
-        { name: 'v', type: 'integer', notNull: false, hasDefault: true, stats: { nullFrac: 0.01234567, avgWidth: 4, nDistinct: 97.0000001, correlation: -0.0123456, inherited: false } },
-      ],
-      indexes: [
-        { name: 'ix_k', definition: 'CREATE INDEX ix_k ON public.ix USING btree (k)', unique: false, primary: false, valid: true, bytes: 2_260_992, pages: 276 },
-        { name: 'ix_v_hot', definition: `CREATE INDEX ix_v_hot ON public.ix USING btree (v) WHERE (v = ANY ('{4711,98765}'::integer[]))`, unique: false, primary: false, valid: true, bytes: 16_384, pages: 2 },
-      ],
-    }],
+    tables: [
+      {
+        schema: 'public',
+        name: 'ix',
+        kind: 'table',
+        rows: 100000,
+        pages: 443,
+        bytes: 5_898_240,
+        heapBytes: 3_629_056,
+        columns: [
+          {
+            name: 'k',
+            type: 'integer',
+            notNull: true,
+            hasDefault: false,
+            stats: { nullFrac: 0, avgWidth: 4, nDistinct: -1, correlation: 1, inherited: false },
+          },
+          {
+            name: 'v',
+            type: 'integer',
+            notNull: false,
+            hasDefault: true,
+            stats: { nullFrac: 0.01234567, avgWidth: 4, nDistinct: 97.0000001, correlation: -0.0123456, inherited: false },
+          },
+        ],
+        indexes: [
+          {
+            name: 'ix_k',
+            definition: 'CREATE INDEX ix_k ON public.ix USING btree (k)',
+            unique: false,
+            primary: false,
+            valid: true,
+            bytes: 2_260_992,
+            pages: 276,
+          },
+          {
+            name: 'ix_v_hot',
+            definition: `CREATE INDEX ix_v_hot ON public.ix USING btree (v) WHERE (v = ANY ('{4711,98765}'::integer[]))`,
+            unique: false,
+            primary: false,
+            valid: true,
+            bytes: 16_384,
+            pages: 2,
+          },
+        ],
+      },
+    ],
     missing: [],
   };
 
   it('builds the payload of a captured plan (snapshot)', () => {
-    expect(buildExplainPayload({ plan: loadFixture('index-filter.pg18.json'), context: { server: undefined, query: undefined, analyzed: true, generic: false, settings: {} }, source: 'plan-file' })).toMatchSnapshot();
+    expect(
+      buildExplainPayload({
+        plan: loadFixture('index-filter.pg18.json'),
+        context: { server: undefined, query: undefined, analyzed: true, generic: false, settings: {} },
+        source: 'plan-file',
+      }),
+    ).toMatchSnapshot();
   });
 
   it('adds the tables a database described, index predicates redacted (snapshot)', () => {
     const payload = buildExplainPayload({ plan: loadFixture('index-filter.pg18.json'), context, source: 'server', tables });
-    expect({ query: payload.query, server: payload.server, source: payload.source, definitionsKnown: payload.definitionsKnown, tables: payload.tables, diagnostics: payload.diagnostics }).toMatchSnapshot();
+    expect({
+      query: payload.query,
+      server: payload.server,
+      source: payload.source,
+      definitionsKnown: payload.definitionsKnown,
+      tables: payload.tables,
+      diagnostics: payload.diagnostics,
+    }).toMatchSnapshot();
     expect(JSON.stringify(payload)).not.toMatch(/4711|98765/);
   });
 
-  it('finds the plan\'s relations, and turns the tables into history for the reviewer', () => {
+  it("finds the plan's relations, and turns the tables into history for the reviewer", () => {
     expect(planRelations(loadFixture('slow-fk-trigger.pg18.json'))).toEqual([{ schema: 'public', name: 'parent' }]);
-    expect(planRelations(loadFixture('nested-loop.pg18.json')).map((r) => r.name).sort()).toEqual(['ix', 'small']);
-    expect(historySql(tables.tables)).toBe('CREATE TABLE "public"."ix" ("k" integer NOT NULL, "v" integer);\n--> statement-breakpoint\nCREATE INDEX ix_k ON public.ix USING btree (k);\n--> statement-breakpoint\n' +
-      `CREATE INDEX ix_v_hot ON public.ix USING btree (v) WHERE (v = ANY ('{4711,98765}'::integer[]));`);
+    expect(
+      planRelations(loadFixture('nested-loop.pg18.json'))
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['ix', 'small']);
+    expect(historySql(tables.tables)).toBe(
+      'CREATE TABLE "public"."ix" ("k" integer NOT NULL, "v" integer);\n--> statement-breakpoint\nCREATE INDEX ix_k ON public.ix USING btree (k);\n--> statement-breakpoint\n' +
+        `CREATE INDEX ix_v_hot ON public.ix USING btree (v) WHERE (v = ANY ('{4711,98765}'::integer[]));`,
+    );
   });
 });
 
@@ -269,19 +377,36 @@ describe('checking suggested SQL', () => {
     history: 'CREATE TABLE "public"."orders" ("id" integer NOT NULL, "amount" integer NOT NULL);',
   };
 
-  it('schema changes pass through dbtool\'s own review', () => {
+  it("schema changes pass through dbtool's own review", () => {
     expect(checkSchemaChange('CREATE INDEX CONCURRENTLY orders_amount_idx ON orders (amount)', context)).toMatchObject({ status: 'checked', findings: [] });
-    expect(checkSchemaChange('CREATE INDEX orders_amount_idx ON orders (amount)', context)).toMatchObject({ status: 'unsafe', reason: expect.stringMatching(/blocking-full-scan/) });
+    expect(checkSchemaChange('CREATE INDEX orders_amount_idx ON orders (amount)', context)).toMatchObject({
+      status: 'unsafe',
+      reason: expect.stringMatching(/blocking-full-scan/),
+    });
     expect(checkSchemaChange('VACUUM FULL orders', context)).toMatchObject({ status: 'unsafe', reason: expect.stringMatching(/table-rewrite/) });
-    expect(checkSchemaChange('BEGIN; CREATE INDEX CONCURRENTLY ON orders (amount); COMMIT;', context)).toMatchObject({ status: 'unsafe', reason: expect.stringMatching(/transaction-forbidden/) });
-    expect(checkSchemaChange(`SET LOCAL work_mem = '64MB'; ANALYZE orders; CREATE STATISTICS s (dependencies) ON id, amount FROM orders`, context).status).toBe('checked');
-    expect(checkSchemaChange('CREATE INDEXX CONCURRENTLY ON orders (amount)', context)).toMatchObject({ status: 'unparseable', reason: expect.stringMatching(/syntax error/) });
-    expect(checkSchemaChange('DELETE FROM orders WHERE amount > $1', context)).toMatchObject({ status: 'unsafe', reason: expect.stringMatching(/may not hold a query or data change \(it holds DELETE\)/) });
+    expect(checkSchemaChange('BEGIN; CREATE INDEX CONCURRENTLY ON orders (amount); COMMIT;', context)).toMatchObject({
+      status: 'unsafe',
+      reason: expect.stringMatching(/transaction-forbidden/),
+    });
+    expect(checkSchemaChange(`SET LOCAL work_mem = '64MB'; ANALYZE orders; CREATE STATISTICS s (dependencies) ON id, amount FROM orders`, context).status).toBe(
+      'checked',
+    );
+    expect(checkSchemaChange('CREATE INDEXX CONCURRENTLY ON orders (amount)', context)).toMatchObject({
+      status: 'unparseable',
+      reason: expect.stringMatching(/syntax error/),
+    });
+    expect(checkSchemaChange('DELETE FROM orders WHERE amount > $1', context)).toMatchObject({
+      status: 'unsafe',
+      reason: expect.stringMatching(/may not hold a query or data change \(it holds DELETE\)/),
+    });
   });
 
   it('a rewritten query must be one read-only statement, and more than a restatement', () => {
     expect(checkRewrittenQuery('SELECT id FROM orders WHERE amount > $1 ORDER BY id LIMIT 100', context).status).toBe('checked');
-    expect(checkRewrittenQuery('DELETE FROM orders WHERE amount > $1', context)).toMatchObject({ status: 'unsafe', reason: expect.stringMatching(/must be read-only, and this one writes \(DELETE\)/) });
+    expect(checkRewrittenQuery('DELETE FROM orders WHERE amount > $1', context)).toMatchObject({
+      status: 'unsafe',
+      reason: expect.stringMatching(/must be read-only, and this one writes \(DELETE\)/),
+    });
     expect(checkRewrittenQuery('WITH gone AS (DELETE FROM orders RETURNING id) SELECT count(*) FROM gone', context).status).toBe('unsafe');
     expect(checkRewrittenQuery('SELECT * FROM orders FOR UPDATE', context).status).toBe('unsafe');
     expect(checkRewrittenQuery('SELECT 1; SELECT 2', context)).toMatchObject({ status: 'unsafe', reason: expect.stringMatching(/2 statements given/) });
@@ -295,15 +420,43 @@ describe('checking suggested SQL', () => {
 // against a local Messages API, with the embedded database
 
 const QUERY = `SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.name = 'secret-customer-4711' AND o.amount > 98765 ORDER BY o.amount DESC`;
-const REWRITE = 'SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.name = $1 AND o.amount > $2 ORDER BY o.amount DESC LIMIT 100';
+const REWRITE =
+  'SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.name = $1 AND o.amount > $2 ORDER BY o.amount DESC LIMIT 100';
 
 /** What a model might answer: a sound index, a blocking one, one that does not parse, a DELETE as a "rewrite", a sound rewrite. */
 const ANSWER = {
   issues: [
-    { diagnosticId: 'D1', nodeIds: [2], risk: 'high', reasoning: 'Node 2 reads all 30,000 orders and keeps none (D1).', suggestedSql: 'CREATE INDEX CONCURRENTLY orders_amount_idx ON orders (amount)' },
-    { diagnosticId: 'new', title: 'Quick index', nodeIds: [2, 99], risk: 'medium', reasoning: 'A plain index is quicker to build.', suggestedSql: 'CREATE INDEX orders_amount_idx ON orders (amount)' },
-    { diagnosticId: 'new', title: 'Typo', nodeIds: [3], risk: 'low', reasoning: 'Index the name.', suggestedSql: 'CREATE INDEXX CONCURRENTLY ON customers (name)' },
-    { diagnosticId: 'new', title: 'Purge old orders', nodeIds: [2], risk: 'low', reasoning: 'Fewer rows scan faster.', rewrittenQuery: 'DELETE FROM orders WHERE amount > $1' },
+    {
+      diagnosticId: 'D1',
+      nodeIds: [2],
+      risk: 'high',
+      reasoning: 'Node 2 reads all 30,000 orders and keeps none (D1).',
+      suggestedSql: 'CREATE INDEX CONCURRENTLY orders_amount_idx ON orders (amount)',
+    },
+    {
+      diagnosticId: 'new',
+      title: 'Quick index',
+      nodeIds: [2, 99],
+      risk: 'medium',
+      reasoning: 'A plain index is quicker to build.',
+      suggestedSql: 'CREATE INDEX orders_amount_idx ON orders (amount)',
+    },
+    {
+      diagnosticId: 'new',
+      title: 'Typo',
+      nodeIds: [3],
+      risk: 'low',
+      reasoning: 'Index the name.',
+      suggestedSql: 'CREATE INDEXX CONCURRENTLY ON customers (name)',
+    },
+    {
+      diagnosticId: 'new',
+      title: 'Purge old orders',
+      nodeIds: [2],
+      risk: 'low',
+      reasoning: 'Fewer rows scan faster.',
+      rewrittenQuery: 'DELETE FROM orders WHERE amount > $1',
+    },
     { diagnosticId: 'new', title: 'Bound the result', nodeIds: [0], risk: 'low', reasoning: 'Node 0 sorts everything.', rewrittenQuery: REWRITE },
   ],
   summary: 'Index orders.amount concurrently.',
@@ -345,7 +498,9 @@ describe('explain --ai on the embedded database (PGlite)', () => {
     expect(request.body.tool_choice).toEqual({ type: 'tool', name: 'record_plan_review', disable_parallel_tool_use: true });
     const payload = payloadOf(request.body);
     expect(payload).toMatchObject({ source: 'embedded-pglite', analyzed: true, definitionsKnown: true, tablesNotDescribed: [] });
-    expect(payload.query).toBe('SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.name = $1 AND o.amount > $2 ORDER BY o.amount DESC');
+    expect(payload.query).toBe(
+      'SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.name = $1 AND o.amount > $2 ORDER BY o.amount DESC',
+    );
     const scan = scanDiagnostic(payload);
     expect(scan).toMatchObject({ check: 'seq-scan-filter', nodeId: 2, sql: 'CREATE INDEX CONCURRENTLY ON orders (amount);' });
     expect(payload.nodes[2]).toMatchObject({ label: 'Seq Scan on orders o', rowsRemovedByFilter: 30000, details: { Filter: '(o.amount > $1)' } });
@@ -353,12 +508,30 @@ describe('explain --ai on the embedded database (PGlite)', () => {
     expect(orders).toMatchObject({ kind: 'table', rows: 30000 });
     expect(orders!.bytes).toBeGreaterThan(0);
     expect(orders!.pages).toBeGreaterThan(0);
-    expect(orders!.columns.map((c) => [c.name, c.type, c.notNull])).toEqual([['id', 'integer', true], ['customer_id', 'integer', true], ['amount', 'integer', true], ['note', 'character varying(40)', false]]);
+    expect(orders!.columns.map((c) => [c.name, c.type, c.notNull])).toEqual([
+      ['id', 'integer', true],
+      ['customer_id', 'integer', true],
+      ['amount', 'integer', true],
+      ['note', 'character varying(40)', false],
+    ]);
     expect(orders!.columns[2]!.stats).toEqual({ nullFrac: 0, avgWidth: 4, nDistinct: -1, correlation: 1, inherited: false });
-    expect(orders!.indexes.map((i) => i.definition)).toEqual(['CREATE INDEX orders_note_idx ON public.orders USING btree (note) WHERE ((note)::text = $1::text)', 'CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)']);
+    expect(orders!.indexes.map((i) => i.definition)).toEqual([
+      'CREATE INDEX orders_note_idx ON public.orders USING btree (note) WHERE ((note)::text = $1::text)',
+      'CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id)',
+    ]);
     const customers = payload.tables.find((t) => t.name === 'customers');
     expect(customers!.columns.find((c) => c.name === 'status')).toMatchObject({ hasDefault: true, stats: { nDistinct: 1 } });
-    for (const secret of ['secret-customer-4711', '98765', 'secret-note-31337', 'secret-default-5150', 'customer-1', 'most_common', 'histogram', API_KEY, '.dbtool']) {
+    for (const secret of [
+      'secret-customer-4711',
+      '98765',
+      'secret-note-31337',
+      'secret-default-5150',
+      'customer-1',
+      'most_common',
+      'histogram',
+      API_KEY,
+      '.dbtool',
+    ]) {
       expect(request.raw).not.toContain(secret);
     }
 
@@ -390,10 +563,24 @@ describe('explain --ai on the embedded database (PGlite)', () => {
     expect(json.ai).toMatchObject({ model: 'claude-sonnet-5-5', cached: false, summary: 'Index orders.amount concurrently.' });
     const id = scanDiagnostic(payloadOf(server.requests[0]!.body))!.id;
     expect(json.ai.missing).not.toContain(id);
-    const statuses = json.ai.verdicts.map((v: { diagnosticId: string; suggestion: { status: string } | null; rewrittenQuery: { status: string } | null }) => [v.diagnosticId, v.suggestion?.status ?? null, v.rewrittenQuery?.status ?? null]);
-    expect(statuses).toEqual([[id, 'checked', null], ['new', 'unsafe', null], ['new', 'unparseable', null], ['new', null, 'unsafe'], ['new', null, 'checked']]);
+    const statuses = json.ai.verdicts.map((v: { diagnosticId: string; suggestion: { status: string } | null; rewrittenQuery: { status: string } | null }) => [
+      v.diagnosticId,
+      v.suggestion?.status ?? null,
+      v.rewrittenQuery?.status ?? null,
+    ]);
+    expect(statuses).toEqual([
+      [id, 'checked', null],
+      ['new', 'unsafe', null],
+      ['new', 'unparseable', null],
+      ['new', null, 'unsafe'],
+      ['new', null, 'checked'],
+    ]);
     expect(json.ai.verdicts[0]).toMatchObject({ check: 'seq-scan-filter', nodeIds: [2] });
-    expect(json.ai.verdicts[1]).toMatchObject({ nodeIds: [2], unknownNodeIds: [99], suggestion: { findings: expect.arrayContaining([{ rule: 'blocking-full-scan', severity: 'error' }]) } });
+    expect(json.ai.verdicts[1]).toMatchObject({
+      nodeIds: [2],
+      unknownNodeIds: [99],
+      suggestion: { findings: expect.arrayContaining([{ rule: 'blocking-full-scan', severity: 'error' }]) },
+    });
   });
 });
 
@@ -401,9 +588,14 @@ describe('explain --ai-dry-run with parameter values (PGlite)', () => {
   it('sends neither the --param values nor the literals the custom plan puts in their place', async () => {
     const dir = project();
     const session = await openSession({ kind: 'pglite', dataDir: join(dir, '.dbtool', 'pglite'), source: 'test' });
-    await session.exec(`CREATE TABLE accounts (id int PRIMARY KEY, email text); INSERT INTO accounts SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 3000) g; ANALYZE accounts;`);
+    await session.exec(
+      `CREATE TABLE accounts (id int PRIMARY KEY, email text); INSERT INTO accounts SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 3000) g; ANALYZE accounts;`,
+    );
     await session.close();
-    const { stdout, error } = await explain(dir, {}, 'SELECT id FROM accounts WHERE email = $1 AND id > $2', { param: ['secret-param-777@example.com', '424242'], aiDryRun: true });
+    const { stdout, error } = await explain(dir, {}, 'SELECT id FROM accounts WHERE email = $1 AND id > $2', {
+      param: ['secret-param-777@example.com', '424242'],
+      aiDryRun: true,
+    });
     expect(error).toBeUndefined();
     for (const secret of ['secret-param-777', '424242', '@example.com']) expect(stdout).not.toContain(secret);
     const payload = payloadOf(JSON.parse(stdout));
@@ -415,7 +607,11 @@ describe('explain --ai-dry-run with parameter values (PGlite)', () => {
 describe('explain --ai on a PostgreSQL server', () => {
   it('never sends the connection URL, its password, host or database name', async () => {
     const url = (await freshDatabase()).replace('postgres://postgres@', 'postgres://postgres:s3cret-pw@');
-    await withPg(url, (c) => c.query(`CREATE TABLE items (id int PRIMARY KEY, v text); INSERT INTO items SELECT g, 'secret-value-' || g FROM generate_series(1, 5000) g; ANALYZE items`));
+    await withPg(url, (c) =>
+      c.query(
+        `CREATE TABLE items (id int PRIMARY KEY, v text); INSERT INTO items SELECT g, 'secret-value-' || g FROM generate_series(1, 5000) g; ANALYZE items`,
+      ),
+    );
     const { error, stdout } = await explain(project(), { DATABASE_URL: url }, `SELECT * FROM items WHERE v = 'secret-value-42'`, { aiDryRun: true });
     expect(error).toBeUndefined();
     const parsed = new URL(url);
@@ -431,7 +627,10 @@ describe('explain --ai on a PostgreSQL server', () => {
 // the API's answers and failures, cache, flags (with a captured plan: no database)
 
 const PLAN = fixture('seq-scan-filter.pg18.json');
-const PLAN_ANSWER = { issues: [{ diagnosticId: 'D1', nodeIds: [0], risk: 'high', reasoning: 'Node 0 discards most rows.', suggestedSql: 'CREATE INDEX CONCURRENTLY ON big (b)' }], summary: 'Index big.b.' };
+const PLAN_ANSWER = {
+  issues: [{ diagnosticId: 'D1', nodeIds: [0], risk: 'high', reasoning: 'Node 0 discards most rows.', suggestedSql: 'CREATE INDEX CONCURRENTLY ON big (b)' }],
+  summary: 'Index big.b.',
+};
 const planReply = (): FakeReply => ({ kind: 'tool', input: PLAN_ANSWER, usage: { input_tokens: 900, output_tokens: 100 } });
 
 describe('explain --ai with a captured plan', () => {
@@ -469,7 +668,10 @@ describe('explain --ai with a captured plan', () => {
   it('prints each verdict as soon as it is complete, while the answer is still streaming', async () => {
     let release: () => void = () => undefined;
     const until = new Promise<void>((resolve) => (release = resolve));
-    const input = { issues: [...PLAN_ANSWER.issues, { diagnosticId: 'new', title: 'Wide rows', nodeIds: [0], risk: 'low', reasoning: 'Select fewer columns.' }], summary: 'Index big.b.' };
+    const input = {
+      issues: [...PLAN_ANSWER.issues, { diagnosticId: 'new', title: 'Wide rows', nodeIds: [0], risk: 'low', reasoning: 'Select fewer columns.' }],
+      summary: 'Index big.b.',
+    };
     const server = await withFake(() => ({ kind: 'tool', input, pause: { after: '"diagnosticId":"new"', until } }));
     const captured = captureIo(project(), env(server.url));
     const running = run(undefined, { ...BASE, plan: PLAN, ai: true, cache: false }, captured.io, FAST);
@@ -496,7 +698,16 @@ describe('explain --ai with a captured plan', () => {
     const dir = project();
     const file = join(dir, 'plan.json');
     writeFileSync(file, JSON.stringify(plan));
-    const server = await withFake(() => ({ kind: 'tool', input: { issues: [{ diagnosticId: 'D7', nodeIds: [], risk: 'low', reasoning: 'x' }, { diagnosticId: 'new', nodeIds: [1], risk: 'oops', reasoning: 'x' }], summary: '' } }));
+    const server = await withFake(() => ({
+      kind: 'tool',
+      input: {
+        issues: [
+          { diagnosticId: 'D7', nodeIds: [], risk: 'low', reasoning: 'x' },
+          { diagnosticId: 'new', nodeIds: [1], risk: 'oops', reasoning: 'x' },
+        ],
+        summary: '',
+      },
+    }));
     const { stdout, code } = await explain(dir, env(server.url), undefined, { plan: file, ai: true });
     expect(code).toBe(0);
     expect(stdout).toContain('No verdicts.');
@@ -526,7 +737,13 @@ describe('explain --ai errors', () => {
   });
 
   it('429: rate limited, with the retry-after the API sent', async () => {
-    const server = await withFake(() => ({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit', headers: { 'retry-after': '17' } }));
+    const server = await withFake(() => ({
+      kind: 'error',
+      status: 429,
+      type: 'rate_limit_error',
+      message: 'Number of requests has exceeded your rate limit',
+      headers: { 'retry-after': '17' },
+    }));
     const { error, stdout } = await explain(project(), env(server.url), undefined, { plan: PLAN, ai: true, format: 'json' });
     expect(error?.exitCode).toBe(2);
     expect(error?.message).toMatch(/Rate limited by the Anthropic API \(429\)/);
@@ -565,14 +782,22 @@ describe('explain --ai errors', () => {
 
 describe('dbtool explain --ai (CLI)', () => {
   it('shows the checked verdict and exits 0; a 401 exits 2 with the message on stderr', async () => {
-    const server = await withFake((_r, i) => (i === 0 ? planReply() : { kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' }));
+    const server = await withFake((_r, i) =>
+      i === 0 ? planReply() : { kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' },
+    );
     const dir = project();
-    const ok = await dbtool(['explain', '--plan', PLAN, '--ai', '--no-cache'], { cwd: dir, env: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: server.url } });
+    const ok = await dbtool(['explain', '--plan', PLAN, '--ai', '--no-cache'], {
+      cwd: dir,
+      env: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: server.url },
+    });
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('Second opinion on the plan');
     expect(ok.stdout).toContain('CREATE INDEX CONCURRENTLY ON big (b)');
-    const rejected = await dbtool(['explain', '--plan', PLAN, '--ai', '--no-cache'], { cwd: dir, env: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: server.url } });
+    const rejected = await dbtool(['explain', '--plan', PLAN, '--ai', '--no-cache'], {
+      cwd: dir,
+      env: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: server.url },
+    });
     expect(rejected.code).toBe(2);
     expect(rejected.stderr).toMatch(/error: The Anthropic API at http:\/\/127\.0\.0\.1:\d+ rejected the credentials \(401\)/);
     expect(rejected.stderr).not.toContain(API_KEY);

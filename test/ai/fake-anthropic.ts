@@ -1,5 +1,5 @@
-import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A request the fake received, as the SDK sent it. */
@@ -45,7 +45,13 @@ export async function startFakeAnthropic(reply: (request: Recorded, index: numbe
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (raw += chunk));
     req.on('end', () => {
-      const recorded: Recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} };
+      const recorded: Recorded = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        raw,
+        body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {},
+      };
       requests.push(recorded);
       const answer = reply(recorded, requests.length - 1);
       if (answer.kind === 'hang') {
@@ -83,12 +89,29 @@ async function streamToolCall(res: ServerResponse, request: Recorded, answer: Ex
   send('message_start', {
     type: 'message_start',
     message: {
-      id: 'msg_fake', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
-      usage: { input_tokens: usage.input_tokens, output_tokens: 1, cache_creation_input_tokens: null, cache_read_input_tokens: null, server_tool_use: null, service_tier: 'standard' },
+      id: 'msg_fake',
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: {
+        input_tokens: usage.input_tokens,
+        output_tokens: 1,
+        cache_creation_input_tokens: null,
+        cache_read_input_tokens: null,
+        server_tool_use: null,
+        service_tier: 'standard',
+      },
     },
   });
   send('ping', { type: 'ping' });
-  send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_fake', name: toolChoice?.name ?? 'tool', input: {} } });
+  send('content_block_start', {
+    type: 'content_block_start',
+    index: 0,
+    content_block: { type: 'tool_use', id: 'toolu_fake', name: toolChoice?.name ?? 'tool', input: {} },
+  });
   // split at arbitrary points, as the API does, so partial JSON is exercised
   const json = JSON.stringify(answer.input);
   let paused = false;
@@ -100,7 +123,11 @@ async function streamToolCall(res: ServerResponse, request: Recorded, answer: Ex
     send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: json.slice(i, i + 17) } });
   }
   send('content_block_stop', { type: 'content_block_stop', index: 0 });
-  send('message_delta', { type: 'message_delta', delta: { stop_reason: answer.stopReason ?? 'tool_use', stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+  send('message_delta', {
+    type: 'message_delta',
+    delta: { stop_reason: answer.stopReason ?? 'tool_use', stop_sequence: null },
+    usage: { output_tokens: usage.output_tokens },
+  });
   send('message_stop', { type: 'message_stop' });
   res.end();
 }

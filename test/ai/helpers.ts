@@ -46,12 +46,18 @@ export function captureIo(cwd: string, env: NodeJS.ProcessEnv): CapturedIo {
   let err = '';
   const chalk = new Chalk({ level: 0 });
   return {
-    io: { cwd, env, stdout: (t) => {
+    io: {
+      cwd,
+      env,
+      stdout: (t) => {
         out += t;
       },
       stderr: (t) => {
         err += t;
-      }, palette: async () => chalk, width: 100 },
+      },
+      palette: async () => chalk,
+      width: 100,
+    },
     stdout: () => out,
     stderr: () => err,
   };

@@ -11,8 +11,13 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 afterAll(stopSharedServer);
 
-interface Body { messages: { content: string }[] }
-interface Payload { sizesKnown: boolean; tables: { name: string; size?: { rows: number | null; bytes: number } }[] }
+interface Body {
+  messages: { content: string }[];
+}
+interface Payload {
+  sizesKnown: boolean;
+  tables: { name: string; size?: { rows: number | null; bytes: number } }[];
+}
 
 /** The review context inside the request body the dry run prints. */
 function payloadOf(stdout: string): Payload {
@@ -22,7 +27,7 @@ function payloadOf(stdout: string): Payload {
 }
 
 describe('the migration second opinion, with a database and from generate', { timeout: 120_000 }, () => {
-  it('sends the touched tables\' row estimates and sizes from a configured database, never its URL', async () => {
+  it("sends the touched tables' row estimates and sizes from a configured database, never its URL", async () => {
     const url = await freshDatabase();
     await withPg(url, async (c) => {
       await c.query('CREATE TABLE users (id bigint PRIMARY KEY NOT NULL, email varchar(320) NOT NULL, org_id integer)');
@@ -46,8 +51,29 @@ describe('the migration second opinion, with a database and from generate', { ti
   it('sends the sizes the review was scaled by when a stats export is given (one source for both)', async () => {
     const dir = project();
     const stats = join(dir, 'prod-stats.json');
-    writeFileSync(stats, JSON.stringify({ format: 'dbtool-stats', version: 1, exportedAt: '2026-12-01T00:00:00.000Z', server: { version: '18.1', major: 18 }, database: 'prod',
-      relations: [{ schema: 'public', name: 'users', kind: 'table', rows: 41_000_000, heapBytes: 9_000_000_000, toastBytes: 0, indexBytes: 1_000_000_000, partitionOf: null, indexes: [] }] }));
+    writeFileSync(
+      stats,
+      JSON.stringify({
+        format: 'dbtool-stats',
+        version: 1,
+        exportedAt: '2026-12-01T00:00:00.000Z',
+        server: { version: '18.1', major: 18 },
+        database: 'prod',
+        relations: [
+          {
+            schema: 'public',
+            name: 'users',
+            kind: 'table',
+            rows: 41_000_000,
+            heapBytes: 9_000_000_000,
+            toastBytes: 0,
+            indexBytes: 1_000_000_000,
+            partitionOf: null,
+            indexes: [],
+          },
+        ],
+      }),
+    );
     // DATABASE_URL points nowhere: with a stats export it is not asked
     const captured = captureIo(dir, { DATABASE_URL: 'postgres://app@127.0.0.1:9/app' });
     const code = await run([CHANGE_PATH], { format: 'pretty', aiDryRun: true, stats }, captured.io);
@@ -73,18 +99,33 @@ describe('the migration second opinion, with a database and from generate', { ti
     const dir = mkdtempSync(join(tmpdir(), 'dbtool-generate-ai-'));
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-    writeFileSync(join(dir, 'drizzle.config.ts'), "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n");
-    const schema = (extra: string) => `import { index, pgTable, serial, text } from 'drizzle-orm/pg-core';\nexport const users = pgTable('users', { id: serial('id').primaryKey(), email: text('email') }${extra});\n`;
+    writeFileSync(
+      join(dir, 'drizzle.config.ts'),
+      "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n",
+    );
+    const schema = (extra: string) =>
+      `import { index, pgTable, serial, text } from 'drizzle-orm/pg-core';\nexport const users = pgTable('users', { id: serial('id').primaryKey(), email: text('email') }${extra});\n`;
     writeFileSync(join(dir, 'schema.ts'), schema(''));
     expect((await dbtool(['generate'], { cwd: dir })).code).toBe(0);
     writeFileSync(join(dir, 'schema.ts'), schema(", (t) => [index('users_email_idx').on(t.email)]"));
     const answer = {
-      statements: [{ statementId: 'S1', risk: 'high', reasoning: 'blocking-full-scan: the index build blocks writes to users.', ruleIds: ['blocking-full-scan'], suggestedSql: 'CREATE INDEX "users_email_idx" ON "users" ("email")' }],
+      statements: [
+        {
+          statementId: 'S1',
+          risk: 'high',
+          reasoning: 'blocking-full-scan: the index build blocks writes to users.',
+          ruleIds: ['blocking-full-scan'],
+          suggestedSql: 'CREATE INDEX "users_email_idx" ON "users" ("email")',
+        },
+      ],
       summary: 'Build the index concurrently in a migration of its own.',
     };
     const fake = await startFakeAnthropic(() => ({ kind: 'tool', input: answer, usage: { input_tokens: 900, output_tokens: 120 } }));
     try {
-      const result = await dbtool(['generate', '--name', 'email_index', '--ai', '--no-cache'], { cwd: dir, env: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: fake.url } });
+      const result = await dbtool(['generate', '--name', 'email_index', '--ai', '--no-cache'], {
+        cwd: dir,
+        env: { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: fake.url },
+      });
       expect(result.stdout).toContain('Reviewing the new migration: drizzle/0001_email_index.sql');
       expect(result.stdout).toContain('blocking-full-scan');
       expect(result.stdout).toContain('Build the index concurrently in a migration of its own.');
@@ -105,8 +146,14 @@ describe('the migration second opinion, with a database and from generate', { ti
     const dir = mkdtempSync(join(tmpdir(), 'dbtool-generate-ai-'));
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-    writeFileSync(join(dir, 'drizzle.config.ts'), "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n");
-    writeFileSync(join(dir, 'schema.ts'), "import { pgTable, serial } from 'drizzle-orm/pg-core';\nexport const t = pgTable('t', { id: serial('id').primaryKey() });\n");
+    writeFileSync(
+      join(dir, 'drizzle.config.ts'),
+      "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n",
+    );
+    writeFileSync(
+      join(dir, 'schema.ts'),
+      "import { pgTable, serial } from 'drizzle-orm/pg-core';\nexport const t = pgTable('t', { id: serial('id').primaryKey() });\n",
+    );
     const result = await dbtool(['generate', '--ai'], { cwd: dir, env: { ANTHROPIC_API_KEY: undefined } });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('ANTHROPIC_API_KEY');

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { statementRefs } from '../../src/ai/migration/history.js';
 import type { MigrationReview } from '../../src/ai/migration/history.js';
+import { statementRefs } from '../../src/ai/migration/history.js';
 import { buildMigrationPayload } from '../../src/ai/migration/payload.js';
 import { MIGRATION_TOOL, migrationRequest } from '../../src/ai/migration/prompt.js';
-import { review } from '../../src/review/engine.js';
 import type { FolderSource } from '../../src/review/engine.js';
+import { review } from '../../src/review/engine.js';
 import type { ReviewSettings } from '../../src/review/findings.js';
 import { loadParser } from '../../src/review/parse.js';
 
@@ -24,7 +24,9 @@ CREATE UNIQUE INDEX "users_email_key" ON "users" ("email");
 CREATE TABLE "untouched" ("id" int);`;
 
 function migration(files: Array<[string, string, boolean]>, settings = SETTINGS): MigrationReview {
-  const folders: FolderSource[] = [{ files: files.map(([migration, text, reviewed]) => ({ path: `drizzle/${migration}.sql`, migration, text, problems: [], review: reviewed })) }];
+  const folders: FolderSource[] = [
+    { files: files.map(([migration, text, reviewed]) => ({ path: `drizzle/${migration}.sql`, migration, text, problems: [], review: reviewed })) },
+  ];
   return { folders, settings, report: review(folders, settings) };
 }
 
@@ -32,11 +34,17 @@ describe('buildMigrationPayload', () => {
   const reviewed = () =>
     migration([
       ['0000_init', HISTORY, false],
-      ['0001_change', `ALTER TABLE "users" ALTER COLUMN "org_id" SET NOT NULL;\n--> statement-breakpoint\nUPDATE "users" SET "plan" = 'pro-secret' WHERE "id" = 4242;\n--> statement-breakpoint\nCREATE TABLE "audit" ("id" bigint PRIMARY KEY, "user_id" bigint REFERENCES "users" ("id"));`, true],
+      [
+        '0001_change',
+        `ALTER TABLE "users" ALTER COLUMN "org_id" SET NOT NULL;\n--> statement-breakpoint\nUPDATE "users" SET "plan" = 'pro-secret' WHERE "id" = 4242;\n--> statement-breakpoint\nCREATE TABLE "audit" ("id" bigint PRIMARY KEY, "user_id" bigint REFERENCES "users" ("id"));`,
+        true,
+      ],
     ]);
 
   it('carries statements, effects, findings and the touched tables as they were before', () => {
-    expect(buildMigrationPayload(reviewed(), { sizes: { users: { rows: 1_200_000, bytes: 512 * 1024 * 1024 }, nobody: { rows: 1, bytes: 1 } } })).toMatchSnapshot();
+    expect(
+      buildMigrationPayload(reviewed(), { sizes: { users: { rows: 1_200_000, bytes: 512 * 1024 * 1024 }, nobody: { rows: 1, bytes: 1 } } }),
+    ).toMatchSnapshot();
   });
 
   it('never carries literals from the history or the change, nor anything from the environment', () => {
@@ -79,7 +87,10 @@ describe('buildMigrationPayload', () => {
 
 describe('migrationRequest', () => {
   it('forces the verdict tool, with the statement ids as the only valid ids', () => {
-    const body = migrationRequest(buildMigrationPayload(migration([['0001_a', 'CREATE TABLE t (id int); CREATE INDEX ON t (id);', true]])), { model: 'claude-sonnet-5-5', maxTokens: 2048 });
+    const body = migrationRequest(buildMigrationPayload(migration([['0001_a', 'CREATE TABLE t (id int); CREATE INDEX ON t (id);', true]])), {
+      model: 'claude-sonnet-5-5',
+      maxTokens: 2048,
+    });
     expect(body).toMatchObject({ model: 'claude-sonnet-5-5', max_tokens: 2048, stream: true, tool_choice: { type: 'tool', name: MIGRATION_TOOL } });
     const schema = body.tools?.[0] as { input_schema: { properties: { statements: { items: { properties: { statementId: { enum: string[] } } } } } } };
     expect(schema.input_schema.properties.statements.items.properties.statementId.enum).toEqual(['S1', 'S2']);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OMITTED_SQL, literalsOf, redactSql, redactText } from '../../src/ai/core/redact-sql.js';
+import { literalsOf, OMITTED_SQL, redactSql, redactText } from '../../src/ai/core/redact-sql.js';
 import { loadParser } from '../../src/review/parse.js';
 
 beforeAll(() => loadParser());
@@ -9,7 +9,10 @@ describe('redactSql', () => {
     // DDL, which libpg-query's normalize leaves alone
     [`ALTER TABLE "users" ADD COLUMN "token" text DEFAULT 'secret-value' NOT NULL`, `ALTER TABLE "users" ADD COLUMN "token" text DEFAULT $1 NOT NULL`],
     [`ALTER TABLE t ADD COLUMN n integer DEFAULT 4242`, `ALTER TABLE t ADD COLUMN n integer DEFAULT $1`],
-    [`CREATE TABLE t (id int CHECK (id > 4242), price numeric(10,2) DEFAULT 3.14, s varchar(255))`, `CREATE TABLE t (id int CHECK (id > $1), price numeric(10,2) DEFAULT $2, s varchar(255))`],
+    [
+      `CREATE TABLE t (id int CHECK (id > 4242), price numeric(10,2) DEFAULT 3.14, s varchar(255))`,
+      `CREATE TABLE t (id int CHECK (id > $1), price numeric(10,2) DEFAULT $2, s varchar(255))`,
+    ],
     [`CREATE INDEX i ON t (s) WHERE s = 'secret'`, `CREATE INDEX i ON t (s) WHERE s = $1`],
     [`COMMENT ON TABLE t IS 'who owns this'`, `COMMENT ON TABLE t IS $1`],
     [`ALTER TYPE mood ADD VALUE 'ecstatic'`, `ALTER TYPE mood ADD VALUE $1`],
@@ -41,7 +44,9 @@ describe('redactText', () => {
   it('removes the literals of the statement from derived messages', () => {
     const literals = literalsOf(`ALTER TABLE t ADD COLUMN c text DEFAULT 'secret-value', ADD COLUMN n int DEFAULT 4242, ADD COLUMN f text DEFAULT 'a'`);
     expect(literals).toEqual(['secret-value', '4242', 'a']);
-    expect(redactText(`default 'secret-value' and 4242 (not 42420) on a table, 'a'`, literals)).toBe(`default '<literal>' and <literal> (not 42420) on a table, '<literal>'`);
+    expect(redactText(`default 'secret-value' and 4242 (not 42420) on a table, 'a'`, literals)).toBe(
+      `default '<literal>' and <literal> (not 42420) on a table, '<literal>'`,
+    );
   });
 
   it('reads dollar-quoted and escaped strings', () => {

@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { run } from '../../src/commands/review-migration.js';
 import type { ReviewOptions } from '../../src/commands/review-migration.js';
+import { run } from '../../src/commands/review-migration.js';
 import { DbtoolError } from '../../src/errors.js';
-import { startFakeAnthropic } from './fake-anthropic.js';
 import type { FakeAnthropic, FakeReply, Recorded } from './fake-anthropic.js';
-import { API_KEY, CHANGE_PATH, DATABASE_URL, captureIo, project } from './helpers.js';
+import { startFakeAnthropic } from './fake-anthropic.js';
+import { API_KEY, CHANGE_PATH, captureIo, DATABASE_URL, project } from './helpers.js';
 
 const SAFE_SUGGESTION = 'SET lock_timeout = $1;\nALTER TABLE "users" ADD COLUMN "token" text DEFAULT $2 NOT NULL';
 const UNPARSEABLE_SUGGESTION = 'UPDATTE "users" SET "token" = $1 WHERE "id" = $2';
@@ -15,9 +15,21 @@ const UNSAFE_SUGGESTION = 'CREATE INDEX "users_email_idx" ON "users" ("email") W
 /** What a model might answer: one sound suggestion, one that does not parse, one that is itself a blocking index build. */
 const ANSWER = {
   statements: [
-    { statementId: 'S1', risk: 'low', reasoning: 'Adding a column with a constant default is metadata-only, but missing-lock-timeout applies.', ruleIds: ['missing-lock-timeout'], suggestedSql: SAFE_SUGGESTION },
+    {
+      statementId: 'S1',
+      risk: 'low',
+      reasoning: 'Adding a column with a constant default is metadata-only, but missing-lock-timeout applies.',
+      ruleIds: ['missing-lock-timeout'],
+      suggestedSql: SAFE_SUGGESTION,
+    },
     { statementId: 'S2', risk: 'medium', reasoning: 'A single-row update; fine.', ruleIds: ['made-up-rule'], suggestedSql: UNPARSEABLE_SUGGESTION },
-    { statementId: 'S3', risk: 'high', reasoning: 'blocking-full-scan: the index build blocks writes.', ruleIds: ['blocking-full-scan'], suggestedSql: UNSAFE_SUGGESTION },
+    {
+      statementId: 'S3',
+      risk: 'high',
+      reasoning: 'blocking-full-scan: the index build blocks writes.',
+      ruleIds: ['blocking-full-scan'],
+      suggestedSql: UNSAFE_SUGGESTION,
+    },
   ],
   summary: 'Build the index without blocking writes and set a lock timeout.',
 };
@@ -61,7 +73,9 @@ describe('review-migration --ai against a local Messages API', () => {
     const { code, stdout, stderr, error } = await review(dir, env(server.url), { ai: true });
     expect(error).toBeUndefined();
     // DATABASE_URL points at a port nothing listens on: the sizes are left out, the review goes on
-    expect(stderr).toBe('note: table sizes are left out of the AI request: cannot connect to postgres://app:***@127.0.0.1:9/app: connect ECONNREFUSED 127.0.0.1:9\n');
+    expect(stderr).toBe(
+      'note: table sizes are left out of the AI request: cannot connect to postgres://app:***@127.0.0.1:9/app: connect ECONNREFUSED 127.0.0.1:9\n',
+    );
     // the deterministic review decides the exit code: the CREATE INDEX is an error-level finding
     expect(code).toBe(1);
 
@@ -75,7 +89,16 @@ describe('review-migration --ai against a local Messages API', () => {
     expect((body.tools as Array<{ name: string }>).map((t) => t.name)).toEqual(['record_migration_review']);
 
     const raw = request!.raw;
-    for (const context of ['AccessExclusiveLock', 'ShareLock', 'blocking-full-scan', 'missing-lock-timeout', '\\"email\\"', 'varchar(320)', '\\"notNull\\":true', '\\"org_id\\"']) {
+    for (const context of [
+      'AccessExclusiveLock',
+      'ShareLock',
+      'blocking-full-scan',
+      'missing-lock-timeout',
+      '\\"email\\"',
+      'varchar(320)',
+      '\\"notNull\\":true',
+      '\\"org_id\\"',
+    ]) {
       expect(raw).toContain(context);
     }
     for (const secret of ['secret-value', 'other-secret', '4242', 'hunter2', 's3cret-pw', DATABASE_URL, '127.0.0.1:9', API_KEY]) {
@@ -123,14 +146,21 @@ describe('review-migration --ai against a local Messages API', () => {
     expect(json).toMatchObject({ tool: 'dbtool', reportVersion: 1, summary: { errors: 1 } });
     expect(json.ai).toMatchObject({ model: 'claude-sonnet-5-5', cached: false, usage: { inputTokens: 1500, outputTokens: 400 }, cost: { usd: 0.0105 } });
     const statuses = json.ai.verdicts.map((v: { statementId: string; suggestion: { status: string } }) => [v.statementId, v.suggestion.status]);
-    expect(statuses).toEqual([['S1', 'checked'], ['S2', 'unparseable'], ['S3', 'unsafe']]);
+    expect(statuses).toEqual([
+      ['S1', 'checked'],
+      ['S2', 'unparseable'],
+      ['S3', 'unsafe'],
+    ]);
     expect(json.ai.verdicts[2].suggestion.findings).toContainEqual({ rule: 'blocking-full-scan', severity: 'error' });
     expect(json.ai.verdicts[1].suggestion.parseError).toMatch(/syntax error/);
     expect(json.ai.missing).toEqual([]);
   });
 
   it('does not change the exit code: a clean migration stays 0 whatever the model says', async () => {
-    const server = await withFake(() => ({ kind: 'tool', input: { statements: [{ statementId: 'S1', risk: 'high', reasoning: 'Scary.', ruleIds: [] }], summary: 'No.' } }));
+    const server = await withFake(() => ({
+      kind: 'tool',
+      input: { statements: [{ statementId: 'S1', risk: 'high', reasoning: 'Scary.', ruleIds: [] }], summary: 'No.' },
+    }));
     const clean = project({ change: 'CREATE TABLE "audit" ("id" bigint PRIMARY KEY);' });
     const without = await review(clean, env(server.url), {});
     const withAi = await review(clean, env(server.url), { ai: true });
@@ -211,7 +241,12 @@ describe('review-migration --ai errors', () => {
   });
 
   it('a server that echoes the key never gets it printed', async () => {
-    const server = await withFake((request) => ({ kind: 'error', status: 400, type: 'invalid_request_error', message: `bad header ${request.headers.authorization}` }));
+    const server = await withFake((request) => ({
+      kind: 'error',
+      status: 400,
+      type: 'invalid_request_error',
+      message: `bad header ${request.headers.authorization}`,
+    }));
     const { error } = await review(project(), env(server.url), { ai: true });
     expect(error?.message).toMatch(/refused the request \(400\)/);
     expect(error?.message).not.toContain(API_KEY);
@@ -219,7 +254,13 @@ describe('review-migration --ai errors', () => {
   });
 
   it('429: rate limited, with the retry-after the API sent', async () => {
-    const server = await withFake(() => ({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit', headers: { 'retry-after': '17' } }));
+    const server = await withFake(() => ({
+      kind: 'error',
+      status: 429,
+      type: 'rate_limit_error',
+      message: 'Number of requests has exceeded your rate limit',
+      headers: { 'retry-after': '17' },
+    }));
     const { error } = await review(project(), env(server.url), { ai: true });
     expect(error?.exitCode).toBe(2);
     expect(error?.message).toMatch(/Rate limited by the Anthropic API \(429\)/);
@@ -228,7 +269,9 @@ describe('review-migration --ai errors', () => {
   });
 
   it('429 then success: the SDK retries as configured, honouring retry-after', async () => {
-    const server = await withFake((_r, i) => (i === 0 ? { kind: 'error', status: 429, type: 'rate_limit_error', message: 'slow down', headers: { 'retry-after-ms': '10' } } : toolReply()));
+    const server = await withFake((_r, i) =>
+      i === 0 ? { kind: 'error', status: 429, type: 'rate_limit_error', message: 'slow down', headers: { 'retry-after-ms': '10' } } : toolReply(),
+    );
     const { error, code } = await review(project(), env(server.url), { ai: true }, { aiLimits: { maxRetries: 1, timeoutMs: 5_000 } });
     expect(error).toBeUndefined();
     expect(code).toBe(1);

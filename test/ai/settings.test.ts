@@ -1,13 +1,13 @@
-import { mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cacheDir, cacheKey, readCached, writeCached } from '../../src/ai/core/cache.js';
-import { projectRoot } from '../../src/project-root.js';
-import { DEFAULT_MODEL, estimateCost } from '../../src/ai/core/models.js';
 import type { KnownModel } from '../../src/ai/core/models.js';
+import { DEFAULT_MODEL, estimateCost } from '../../src/ai/core/models.js';
 import { resolveReviewConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
+import { projectRoot } from '../../src/project-root.js';
 
 function withConfig(config: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'dbtool-ai-config-'));
@@ -51,7 +51,10 @@ describe('models and cost', () => {
   });
 
   it('estimates by model family and says it is an estimate', () => {
-    expect(estimateCost('claude-sonnet-5-5', { inputTokens: 1_000_000, outputTokens: 100_000 })).toEqual({ usd: 4.5, basis: expect.stringMatching(/^estimate at Sonnet list prices/) });
+    expect(estimateCost('claude-sonnet-5-5', { inputTokens: 1_000_000, outputTokens: 100_000 })).toEqual({
+      usd: 4.5,
+      basis: expect.stringMatching(/^estimate at Sonnet list prices/),
+    });
     expect(estimateCost('claude-opus-5-5', { inputTokens: 1_000_000, outputTokens: 0 })?.usd).toBe(5);
     expect(estimateCost('claude-opus-4-1', { inputTokens: 1_000_000, outputTokens: 0 })?.usd).toBe(15);
     expect(estimateCost('claude-haiku-4-5', { inputTokens: 0, outputTokens: 1_000_000 })?.usd).toBe(5);

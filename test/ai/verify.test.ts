@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseMigrationAnswer, completedItems } from '../../src/ai/migration/answer.js';
-import { statementRefs } from '../../src/ai/migration/history.js';
+import { completedItems, parseMigrationAnswer } from '../../src/ai/migration/answer.js';
 import type { MigrationReview } from '../../src/ai/migration/history.js';
+import { statementRefs } from '../../src/ai/migration/history.js';
 import { checkSuggestion, verifyMigrationAnswer } from '../../src/ai/migration/verify.js';
-import { review } from '../../src/review/engine.js';
 import type { FolderSource } from '../../src/review/engine.js';
+import { review } from '../../src/review/engine.js';
 import type { ReviewSettings } from '../../src/review/findings.js';
-import type { TransactionMode } from '../../src/review/transaction.js';
 import { loadParser } from '../../src/review/parse.js';
+import type { TransactionMode } from '../../src/review/transaction.js';
 
 beforeAll(() => loadParser());
 
@@ -15,12 +15,14 @@ const HISTORY = 'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "email" text NOT
 
 function migration(change: string, transactionMode: TransactionMode = 'all'): MigrationReview {
   const settings: ReviewSettings = { pgVersion: 18, timezoneIsUtc: true, transactionMode };
-  const folders: FolderSource[] = [{
-    files: [
-      { path: '0000_init.sql', migration: '0000_init', text: HISTORY, problems: [], review: false },
-      { path: '0001_change.sql', migration: '0001_change', text: change, problems: [], review: true },
-    ],
-  }];
+  const folders: FolderSource[] = [
+    {
+      files: [
+        { path: '0000_init.sql', migration: '0000_init', text: HISTORY, problems: [], review: false },
+        { path: '0001_change.sql', migration: '0001_change', text: change, problems: [], review: true },
+      ],
+    },
+  ];
   return { folders, settings, report: review(folders, settings) };
 }
 
@@ -45,9 +47,12 @@ describe('checkSuggestion', () => {
     expect(result.findings).toContainEqual({ rule: 'blocking-full-scan', severity: 'error' });
   });
 
-  it('judges CONCURRENTLY by the runner: unsafe inside drizzle\'s one transaction, checked without one', () => {
+  it("judges CONCURRENTLY by the runner: unsafe inside drizzle's one transaction, checked without one", () => {
     const concurrent = 'CREATE INDEX CONCURRENTLY "users_email_idx" ON "users" ("email")';
-    expect(check(INDEX, 0, concurrent, 'all')).toMatchObject({ status: 'unsafe', findings: expect.arrayContaining([{ rule: 'transaction-forbidden', severity: 'error' }]) });
+    expect(check(INDEX, 0, concurrent, 'all')).toMatchObject({
+      status: 'unsafe',
+      findings: expect.arrayContaining([{ rule: 'transaction-forbidden', severity: 'error' }]),
+    });
     expect(check(INDEX, 0, concurrent, 'none').status).toBe('checked');
   });
 
@@ -56,7 +61,7 @@ describe('checkSuggestion', () => {
     expect(check(change, 1, 'CREATE INDEX ON "teams" ("name")').status).toBe('checked');
   });
 
-  it('judges exactly the replacement\'s statements, with or without a trailing semicolon or breakpoint', () => {
+  it("judges exactly the replacement's statements, with or without a trailing semicolon or breakpoint", () => {
     const change = `ALTER TABLE "users" ADD COLUMN "a" text;\n--> statement-breakpoint\n${INDEX}\n--> statement-breakpoint\nALTER TABLE "users" ADD COLUMN "b" text;`;
     expect(check(change, 1, 'ALTER TABLE "users" ADD COLUMN "c" text;').status).toBe('checked');
     const unsafe = check(change, 1, 'ALTER TABLE "users" ADD COLUMN "c" text;\n--> statement-breakpoint\nCREATE INDEX ON "users" ("c");');
@@ -80,16 +85,19 @@ describe('parseMigrationAnswer', () => {
   const ids = ['S1', 'S2'];
 
   it('keeps well-formed verdicts and reports the rest', () => {
-    const answer = parseMigrationAnswer({
-      statements: [
-        { statementId: 'S1', risk: 'low', reasoning: ' ok ', ruleIds: ['missing-lock-timeout', 7], suggestedSql: '  ' },
-        { statementId: 'S9', risk: 'low', reasoning: 'x', ruleIds: [] },
-        { statementId: 'S1', risk: 'high', reasoning: 'again', ruleIds: [] },
-        { statementId: 'S2', risk: 'catastrophic', reasoning: 'x', ruleIds: [] },
-        'nonsense',
-      ],
-      summary: ' Fine. ',
-    }, ids);
+    const answer = parseMigrationAnswer(
+      {
+        statements: [
+          { statementId: 'S1', risk: 'low', reasoning: ' ok ', ruleIds: ['missing-lock-timeout', 7], suggestedSql: '  ' },
+          { statementId: 'S9', risk: 'low', reasoning: 'x', ruleIds: [] },
+          { statementId: 'S1', risk: 'high', reasoning: 'again', ruleIds: [] },
+          { statementId: 'S2', risk: 'catastrophic', reasoning: 'x', ruleIds: [] },
+          'nonsense',
+        ],
+        summary: ' Fine. ',
+      },
+      ids,
+    );
     expect(answer.verdicts).toEqual([{ statementId: 'S1', risk: 'low', reasoning: 'ok', ruleIds: ['missing-lock-timeout'] }]);
     expect(answer.summary).toBe('Fine.');
     expect(answer.problems).toEqual([
@@ -112,7 +120,14 @@ describe('parseMigrationAnswer', () => {
   it('lists statements without a verdict and cited rule ids dbtool does not have', () => {
     const m = migration('ALTER TABLE "users" ADD COLUMN "a" text; ALTER TABLE "users" ADD COLUMN "b" text;');
     const refs = statementRefs(m);
-    const verified = verifyMigrationAnswer(parseMigrationAnswer({ statements: [{ statementId: 'S2', risk: 'none', reasoning: 'fine', ruleIds: ['no-such-rule', 'missing-lock-timeout'] }], summary: '' }, ['S1', 'S2']), m, refs);
+    const verified = verifyMigrationAnswer(
+      parseMigrationAnswer(
+        { statements: [{ statementId: 'S2', risk: 'none', reasoning: 'fine', ruleIds: ['no-such-rule', 'missing-lock-timeout'] }], summary: '' },
+        ['S1', 'S2'],
+      ),
+      m,
+      refs,
+    );
     expect(verified.missing).toEqual(['S1']);
     expect(verified.verdicts[0]).toMatchObject({ statementId: 'S2', path: '0001_change.sql', line: 1, unknownRuleIds: ['no-such-rule'] });
   });

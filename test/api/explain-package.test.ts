@@ -6,8 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, stopSharedServer, withPg } from '../migrate/helpers.js';
-import { packApp, ROOT } from './packed-app.js';
 import type { PackedApp } from './packed-app.js';
+import { packApp, ROOT } from './packed-app.js';
 
 let packed: PackedApp;
 
@@ -154,14 +154,17 @@ describe('explain() from the packed package', { timeout: 180_000 }, () => {
     const r = packed.tsc('typed-explain.ts');
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
-    writeFileSync(join(packed.dir, 'typed-explain.ts'), `import { explain } from 'dbtool';\nawait explain({ nope: 1 }, 'SELECT 1');\nawait explain('postgres://x', 'SELECT 1', { analyse: false });\nexport {};\n`);
+    writeFileSync(
+      join(packed.dir, 'typed-explain.ts'),
+      `import { explain } from 'dbtool';\nawait explain({ nope: 1 }, 'SELECT 1');\nawait explain('postgres://x', 'SELECT 1', { analyse: false });\nexport {};\n`,
+    );
     const bad = packed.tsc('typed-explain.ts');
     expect(bad.status).not.toBe(0);
     expect(bad.output).toMatch(/typed-explain\.ts\(2,/);
     expect(bad.output).toMatch(/typed-explain\.ts\(3,.*analyse/);
   });
 
-  it('the README\'s Library API examples type-check against the package', () => {
+  it("the README's Library API examples type-check against the package", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Library API'), readme.indexOf('\n## ', readme.indexOf('## Library API') + 3));
     const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -179,10 +182,15 @@ describe('explain() from the packed package', { timeout: 180_000 }, () => {
     writeFileSync(join(packed.dir, 'explain.cjs'), CJS);
     const r = packed.node('explain.cjs', []);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ analyzed: true, root: expect.stringMatching(/^Index (Only )?Scan$/), refused: [true, 'writes'], queryError: 'function' });
+    expect(JSON.parse(r.stdout)).toEqual({
+      analyzed: true,
+      root: expect.stringMatching(/^Index (Only )?Scan$/),
+      refused: [true, 'writes'],
+      queryError: 'function',
+    });
   });
 
-  it('an ESM app explains on PGlite, a pg Pool, a drizzle database, a Client and a connection string, with the CLI\'s safety and typed errors', async () => {
+  it("an ESM app explains on PGlite, a pg Pool, a drizzle database, a Client and a connection string, with the CLI's safety and typed errors", async () => {
     writeFileSync(join(packed.dir, 'explain.mjs'), ESM);
     const url = await freshDatabase();
     const urlWithPassword = url.replace('postgres://postgres@', 'postgres://postgres:s3cret-pw@');
@@ -193,7 +201,15 @@ describe('explain() from the packed package', { timeout: 180_000 }, () => {
     const out = JSON.parse(r.stdout) as Record<string, any>;
 
     // the result: the plan tree as the server gave it, its nodes with metrics, the diagnoses, the text forms
-    expect(out.lite).toMatchObject({ query: 'SELECT * FROM items WHERE v = $1', analyzed: true, genericPlan: false, root: 'Seq Scan', rootRows: 50, colored: true, generic: true });
+    expect(out.lite).toMatchObject({
+      query: 'SELECT * FROM items WHERE v = $1',
+      analyzed: true,
+      genericPlan: false,
+      root: 'Seq Scan',
+      rootRows: 50,
+      colored: true,
+      generic: true,
+    });
     expect(out.lite.nodes).toEqual([expect.stringMatching(/^Seq Scan on (public\.)?items$/)]);
     expect(out.lite.diagnostics).toContain('seq-scan-filter');
     expect(out.lite.totalMs).toBeGreaterThan(0);
@@ -203,7 +219,15 @@ describe('explain() from the packed package', { timeout: 180_000 }, () => {
     expect(out.lite.json).toMatchObject({ tool: 'dbtool', command: 'explain', reportVersion: 1, analyzed: true, query: 'SELECT * FROM items WHERE v = $1' });
 
     // refused before anything ran: a sequence, a VOLATILE PL/pgSQL function, a write, two statements; the hints name the options
-    expect(out.lite.nextval).toMatchObject({ name: 'ExplainRefusedError', refused: true, usage: true, reason: 'functions', functions: ['nextval'], line: 1, column: 8 });
+    expect(out.lite.nextval).toMatchObject({
+      name: 'ExplainRefusedError',
+      refused: true,
+      usage: true,
+      reason: 'functions',
+      functions: ['nextval'],
+      line: 1,
+      column: 8,
+    });
     expect(out.lite.nextval.hint).toContain('allowWrite: true');
     expect(out.lite.nextval.hint).not.toContain('--allow-write');
     expect(out.lite.bump).toMatchObject({ refused: true, reason: 'functions', functions: ['bump'] });
@@ -228,7 +252,10 @@ describe('explain() from the packed package', { timeout: 180_000 }, () => {
     expect(out.pool.timeout.hint).toContain('(100ms); EXPLAIN ANALYZE runs it in full. Raise it with the statementTimeout option, or use analyze: false.');
     expect(out.pool.locked).toMatchObject({ queryError: true, sqlstate: '55P03' });
     expect(out.pool.locked.hint).toContain('lock timeout (200ms, the lockTimeout option)');
-    expect(out.pool.badOption).toMatchObject({ name: 'ConfigError', message: 'statementTimeout: "soon" is not a duration (milliseconds, or e.g. "500ms", "5s", "2min")' });
+    expect(out.pool.badOption).toMatchObject({
+      name: 'ConfigError',
+      message: 'statementTimeout: "soon" is not a duration (milliseconds, or e.g. "500ms", "5s", "2min")',
+    });
     expect(out.pool.after).toEqual({ n: 5000, total: 247500, called: false });
     // the pool's sessions keep their own settings
     expect(out.pool.settings).toEqual({ st: '0', lt: '0' });

@@ -8,15 +8,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drizzleHash } from '../../src/migrate/local.js';
 import { freshDatabase, journalFolder, stopSharedServer, withPg } from '../migrate/helpers.js';
-import { packApp } from './packed-app.js';
 import type { PackedApp } from './packed-app.js';
+import { packApp } from './packed-app.js';
 
 let packed: PackedApp;
 
 beforeAll(() => {
   packed = packApp();
   // an app's deploy step: import { migrate } from 'drizzle-orm/node-postgres/migrator' swapped for dbtool's
-  writeFileSync(join(packed.dir, 'deploy.mjs'), `
+  writeFileSync(
+    join(packed.dir, 'deploy.mjs'),
+    `
 import { migrate, MigrationError } from 'dbtool/migrator';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
@@ -33,7 +35,8 @@ try {
 } finally {
   await pool.end();
 }
-`);
+`,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -64,8 +67,12 @@ describe('dbtool/migrator under concurrency and locks (PostgreSQL 18, packed pac
     expect(reports.filter((r) => r.events.includes('waiting')).length).toBeGreaterThan(0);
     expect(reports.flatMap((r) => r.applied ?? []).sort()).toEqual(Object.keys(FILES));
     await withPg(url, async (c) => {
-      expect((await c.query('SELECT hash FROM drizzle.__drizzle_migrations ORDER BY id')).rows.map((r) => r.hash)).toEqual(Object.values(FILES).map(drizzleHash));
-      expect((await c.query("SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'users_email_idx'")).rows).toEqual([{ valid: true }]);
+      expect((await c.query('SELECT hash FROM drizzle.__drizzle_migrations ORDER BY id')).rows.map((r) => r.hash)).toEqual(
+        Object.values(FILES).map(drizzleHash),
+      );
+      expect(
+        (await c.query("SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'users_email_idx'")).rows,
+      ).toEqual([{ valid: true }]);
       expect((await c.query('SELECT count(*)::int AS n FROM users')).rows[0].n).toBe(2001);
     });
   });
@@ -82,8 +89,16 @@ describe('dbtool/migrator under concurrency and locks (PostgreSQL 18, packed pac
       const failed = JSON.parse((await packed.nodeAsync('deploy.mjs', [url, next, '100ms', '2'])).stdout);
       expect(failed).toMatchObject({ error: 'MigrationError', isMigrationError: true, sqlstate: '55P03', migration: '0001_name', attempts: 3 });
       expect(failed.events.filter((e: string) => e === 'lock-retry')).toHaveLength(2);
-      expect(failed.blockers).toEqual([expect.objectContaining({ application: 'report-job', state: 'idle in transaction', query: 'SELECT count(*) FROM users' })]);
-      expect(await withPg(url, async (c) => (await c.query("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'")).rows[0].n)).toBe(0);
+      expect(failed.blockers).toEqual([
+        expect.objectContaining({ application: 'report-job', state: 'idle in transaction', query: 'SELECT count(*) FROM users' }),
+      ]);
+      expect(
+        await withPg(
+          url,
+          async (c) =>
+            (await c.query("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'name'")).rows[0].n,
+        ),
+      ).toBe(0);
 
       const succeeding = packed.nodeAsync('deploy.mjs', [url, next, '100ms', '8']);
       // release only once the run has waited on the lock (a loaded machine may start it late)

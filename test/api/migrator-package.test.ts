@@ -8,8 +8,8 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, journalFolder, stopSharedServer, withPg } from '../migrate/helpers.js';
-import { packApp, ROOT } from './packed-app.js';
 import type { PackedApp } from './packed-app.js';
+import { packApp, ROOT } from './packed-app.js';
 
 const fixture = (name: string) => join(ROOT, 'fixtures', name);
 let packed: PackedApp;
@@ -143,14 +143,17 @@ describe('dbtool as a package (npm pack)', { timeout: 180_000 }, () => {
   });
 
   it('can be require()d from CommonJS (Node >= 20.19 require(esm))', () => {
-    writeFileSync(join(app, 'consumer.cjs'), `const m = require('dbtool/migrator'); const d = require('dbtool');
-console.log(JSON.stringify([typeof m.migrate, typeof m.status, typeof m.MigrationError, typeof d.reviewMigrations, d.migrate === m.migrate]));`);
+    writeFileSync(
+      join(app, 'consumer.cjs'),
+      `const m = require('dbtool/migrator'); const d = require('dbtool');
+console.log(JSON.stringify([typeof m.migrate, typeof m.status, typeof m.MigrationError, typeof d.reviewMigrations, d.migrate === m.migrate]));`,
+    );
     const r = node('consumer.cjs', []);
     expect(r.stdout.trim()).toBe('["function","function","function","function",true]');
     expect(r.code).toBe(0);
   });
 
-  it('an ESM app migrates PGlite, a pg Pool, a drizzle database and a pg Client, and drizzle\'s migrator then has nothing to do', async () => {
+  it("an ESM app migrates PGlite, a pg Pool, a drizzle database and a pg Client, and drizzle's migrator then has nothing to do", async () => {
     writeFileSync(join(app, 'consumer.mjs'), CONSUMER);
     const failing = journalFolder({
       '0000_table': 'CREATE TABLE "things" ("id" integer PRIMARY KEY);',
@@ -162,7 +165,16 @@ console.log(JSON.stringify([typeof m.migrate, typeof m.status, typeof m.Migratio
     const poolUrl = await freshDatabase();
     const drizzleUrl = await freshDatabase();
     const failUrl = await freshDatabase();
-    const r = node('consumer.mjs', [fixture('drizzle-safe-additions'), failing, fixture('drizzle-index-on-existing-table'), poolUrl, drizzleUrl, failUrl, gateBefore, gateAfter]);
+    const r = node('consumer.mjs', [
+      fixture('drizzle-safe-additions'),
+      failing,
+      fixture('drizzle-index-on-existing-table'),
+      poolUrl,
+      drizzleUrl,
+      failUrl,
+      gateBefore,
+      gateAfter,
+    ]);
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     // biome-ignore lint/suspicious/noExplicitAny: the child's JSON report, read field by field by the expectations below
@@ -177,7 +189,14 @@ console.log(JSON.stringify([typeof m.migrate, typeof m.status, typeof m.Migratio
     expect(out.pglite.appliedUnsafe).toEqual(['0001_rename']);
     expect(out.pool).toMatchObject({ first: both, second: [], upToDate: true, checkedOut: 0, rowsBefore: 2, rowsAfterDrizzle: 2 });
     expect(out.drizzle).toMatchObject({ first: both, second: [], rowsBefore: 2, rowsAfterDrizzle: 2 });
-    expect(out.failure).toMatchObject({ name: 'MigrationError', isMigrationError: true, sqlstate: '22012', migration: '0001_bad', line: 3, applied: ['0000_table'] });
+    expect(out.failure).toMatchObject({
+      name: 'MigrationError',
+      isMigrationError: true,
+      sqlstate: '22012',
+      migration: '0001_bad',
+      line: 3,
+      applied: ['0000_table'],
+    });
     expect(out.failureLockReleased).toBe('0');
     expect(out.inTransaction).toMatchObject({ name: 'UsageError', message: expect.stringMatching(/^migrate\(\) was given a connection inside a transaction/) });
     expect(out.inTransactionTables).toBe(0);

@@ -28,7 +28,11 @@ export function packApp(): PackedApp {
   if (!existsSync(join(ROOT, 'dist', 'migrator.js'))) throw new Error('dist/ is not built: npm run build');
   const dir = mkdtempSync(join(tmpdir(), 'dbtool-api-app-'));
   // --ignore-scripts: pack the dist/ that is built instead of rebuilding it (prepare)
-  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const tarball = join(dir, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename);
   const pkg = join(dir, 'node_modules', 'dbtool');
   mkdirSync(pkg, { recursive: true });
@@ -40,7 +44,10 @@ export function packApp(): PackedApp {
     symlinkSync(join(ROOT, 'node_modules', name), to, 'dir');
   };
   // dbtool's own dependencies, as npm install would hoist them
-  const manifest = JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./package.json").dependencies)'], { cwd: pkg, encoding: 'utf8' })) as Record<string, string>;
+  const manifest = JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./package.json").dependencies)'], { cwd: pkg, encoding: 'utf8' })) as Record<
+    string,
+    string
+  >;
   for (const name of [...Object.keys(manifest), ...APP_PACKAGES]) link(name);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   return {
@@ -58,11 +65,25 @@ export function packApp(): PackedApp {
       return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
     },
     tsc(...files) {
-      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
-        files,
-      }));
-      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8' });
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: ['node'],
+          },
+          files,
+        }),
+      );
+      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
       return { status: r.status, output: r.stdout + r.stderr };
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),

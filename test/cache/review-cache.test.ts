@@ -2,20 +2,20 @@
 // nothing, everything, corrupt or foreign entries, entries written by a concurrent run, or entries for an
 // older version of one file.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedReview, emptyCounts } from '../../src/cache/review-cache.js';
 import type { ReviewCacheCounts } from '../../src/cache/review-cache.js';
+import { cachedReview, emptyCounts } from '../../src/cache/review-cache.js';
 import { CacheStore, keyOf } from '../../src/cache/store.js';
 import { codeNamespace } from '../../src/commands/review-cache.js';
 import { reviewInputs } from '../../src/drizzle/group-inputs.js';
-import { loadInput } from '../../src/drizzle/inputs.js';
 import type { LoadedInput } from '../../src/drizzle/inputs.js';
+import { loadInput } from '../../src/drizzle/inputs.js';
 import { reviewToJson } from '../../src/report/json.js';
-import { review } from '../../src/review/engine.js';
 import type { Report } from '../../src/review/engine.js';
+import { review } from '../../src/review/engine.js';
 import type { ReviewSettings } from '../../src/review/findings.js';
 import { loadParser } from '../../src/review/parse.js';
 
@@ -64,12 +64,16 @@ function drizzleFolder(name: string, migrations: Record<string, string>): string
 }
 
 function entryFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true }).map(String).filter((n) => /[0-9a-f]{64}$/.test(n)).map((n) => join(dir, n));
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((n) => /[0-9a-f]{64}$/.test(n))
+    .map((n) => join(dir, n));
 }
 
 const SIX = {
   '0000_users': 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL, "email" text);',
-  '0001_orders': 'CREATE TABLE "orders" ("id" serial PRIMARY KEY NOT NULL, "user_id" integer);\n--> statement-breakpoint\nALTER TABLE "orders" ADD CONSTRAINT "orders_user_fk" FOREIGN KEY ("user_id") REFERENCES "users"("id");',
+  '0001_orders':
+    'CREATE TABLE "orders" ("id" serial PRIMARY KEY NOT NULL, "user_id" integer);\n--> statement-breakpoint\nALTER TABLE "orders" ADD CONSTRAINT "orders_user_fk" FOREIGN KEY ("user_id") REFERENCES "users"("id");',
   '0002_email_index': 'CREATE INDEX "users_email_idx" ON "users" ("email");',
   '0003_name': 'ALTER TABLE "users" ADD COLUMN "name" text NOT NULL;',
   '0004_type': 'ALTER TABLE "users" ALTER COLUMN "email" SET DATA TYPE varchar(200);',
@@ -78,24 +82,34 @@ const SIX = {
 
 describe('cached and uncached reports are byte-identical', () => {
   const folders = corpusPresent
-    ? readdirSync(CORPUS).filter((p) => statSync(join(CORPUS, p)).isDirectory()).flatMap((p) => readdirSync(join(CORPUS, p)).map((inner) => join(CORPUS, p, inner)))
+    ? readdirSync(CORPUS)
+        .filter((p) => statSync(join(CORPUS, p)).isDirectory())
+        .flatMap((p) => readdirSync(join(CORPUS, p)).map((inner) => join(CORPUS, p, inner)))
     : [];
-  const files = folders.flatMap((folder) => loadInput(folder, '/', none).files.filter((f) => f.text !== undefined).map((f) => resolve('/', f.path)));
+  const files = folders.flatMap((folder) =>
+    loadInput(folder, '/', none)
+      .files.filter((f) => f.text !== undefined)
+      .map((f) => resolve('/', f.path)),
+  );
 
-  it.skipIf(!corpusPresent)('on the whole real-world corpus, as folders and as files named one by one: empty cache, full cache', () => {
-    const dir = join(work, 'corpus-cache');
-    for (const paths of [folders, files]) {
-      const expected = uncached(paths);
-      const cold = cached(paths, dir);
-      expect(cold.json).toBe(expected);
-      const warm = cached(paths, dir);
-      expect(warm.json).toBe(expected);
-      // the warm run parsed and replayed nothing: every folder came from one entry
-      expect(warm.counts.parseMisses + warm.counts.fileMisses).toBe(0);
-      expect(warm.counts.folderHits).toBeGreaterThan(0);
-      expect(warm.store.counts.writes).toBe(0);
-    }
-  }, 600_000);
+  it.skipIf(!corpusPresent)(
+    'on the whole real-world corpus, as folders and as files named one by one: empty cache, full cache',
+    () => {
+      const dir = join(work, 'corpus-cache');
+      for (const paths of [folders, files]) {
+        const expected = uncached(paths);
+        const cold = cached(paths, dir);
+        expect(cold.json).toBe(expected);
+        const warm = cached(paths, dir);
+        expect(warm.json).toBe(expected);
+        // the warm run parsed and replayed nothing: every folder came from one entry
+        expect(warm.counts.parseMisses + warm.counts.fileMisses).toBe(0);
+        expect(warm.counts.folderHits).toBeGreaterThan(0);
+        expect(warm.store.counts.writes).toBe(0);
+      }
+    },
+    600_000,
+  );
 });
 
 describe('invalidation', () => {
@@ -286,7 +300,11 @@ describe('the command line', () => {
     }
     const dir = join(project, '.dbtool', 'cache');
     expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('*\n');
-    expect(readdirSync(dir, { recursive: true }).map(String).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(
+      readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((n) => n.endsWith('.tmp')),
+    ).toEqual([]);
     // a third run is answered from what they left: it writes no entry
     const written = new Map(entryFiles(dir).map((f) => [f, statSync(f).mtimeMs]));
     expect(written.size).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
 import { dbtool, freshDatabase, journalFolder, stopSharedServer, withPg } from '../migrate/helpers.js';
 
 afterAll(stopSharedServer);
@@ -11,7 +11,11 @@ const ALTER = 'ALTER TABLE "users" ADD COLUMN "name" text;';
  * A session holds ACCESS EXCLUSIVE on users (so the migration's ALTER TABLE waits), then runs `last`, whose text
  * carries a secret, and stays idle in its transaction; `dbtool migrate` gives up and names the blocker.
  */
-async function blockedBy(last: (c: pg.Client) => Promise<unknown>, format: 'pretty' | 'json', release?: (other: pg.Client, pid: number) => Promise<unknown>): Promise<{ stdout: string; stderr: string; code: number | null; blockerPid: number }> {
+async function blockedBy(
+  last: (c: pg.Client) => Promise<unknown>,
+  format: 'pretty' | 'json',
+  release?: (other: pg.Client, pid: number) => Promise<unknown>,
+): Promise<{ stdout: string; stderr: string; code: number | null; blockerPid: number }> {
   const url = await freshDatabase();
   expect((await dbtool(['migrate', '--dir', journalFolder({ '0000_init': INIT }), '--url', url])).code).toBe(0);
   const next = journalFolder({ '0000_init': INIT, '0001_alter': ALTER });
@@ -37,10 +41,21 @@ describe('dbtool migrate names who blocks it without printing what they ran', { 
       expect(all).not.toContain('sekret-123');
       expect(all).not.toContain('4242');
       if (format === 'pretty') {
-        expect(run.stdout).toMatch(new RegExp(`blocked by pid ${run.blockerPid} \\(secret-job, user postgres, idle in transaction, transaction open [\\d.]+s\\): SELECT \\$1 AS token, \\$2 AS pin FROM users`));
+        expect(run.stdout).toMatch(
+          new RegExp(
+            `blocked by pid ${run.blockerPid} \\(secret-job, user postgres, idle in transaction, transaction open [\\d.]+s\\): SELECT \\$1 AS token, \\$2 AS pin FROM users`,
+          ),
+        );
       } else {
         const blockers = JSON.parse(run.stdout).failure.blockers;
-        expect(blockers).toEqual([expect.objectContaining({ pid: run.blockerPid, application: 'secret-job', state: 'idle in transaction', query: 'SELECT $1 AS token, $2 AS pin FROM users' })]);
+        expect(blockers).toEqual([
+          expect.objectContaining({
+            pid: run.blockerPid,
+            application: 'secret-job',
+            state: 'idle in transaction',
+            query: 'SELECT $1 AS token, $2 AS pin FROM users',
+          }),
+        ]);
       }
     }
   });
@@ -57,14 +72,18 @@ describe('dbtool migrate names who blocks it without printing what they ran', { 
 
   it('a running statement cut short by track_activity_query_size (it does not parse): only its first keyword', async () => {
     let running: Promise<unknown> = Promise.resolve();
-    const run = await blockedBy(async (c) => {
-      // pg_stat_activity keeps the first 1023 bytes: the padding literal is cut, so the text is not valid SQL
-      running = c.query(`SELECT pg_sleep(60), 'sekret-789', '${'x'.repeat(2000)}'`).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 200));
-    }, 'json', async (c, pid) => {
-      await c.query('SELECT pg_cancel_backend($1)', [pid]);
-      await running;
-    });
+    const run = await blockedBy(
+      async (c) => {
+        // pg_stat_activity keeps the first 1023 bytes: the padding literal is cut, so the text is not valid SQL
+        running = c.query(`SELECT pg_sleep(60), 'sekret-789', '${'x'.repeat(2000)}'`).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 200));
+      },
+      'json',
+      async (c, pid) => {
+        await c.query('SELECT pg_cancel_backend($1)', [pid]);
+        await running;
+      },
+    );
     expect(run.code).toBe(1);
     expect(run.stdout + run.stderr).not.toContain('sekret-789');
     const blockers = JSON.parse(run.stdout).failure.blockers;

@@ -8,15 +8,7 @@ import { safeQueryText } from '../../src/migrate/blockers.js';
 import { loadParser } from '../../src/review/parse.js';
 
 /** Passwords built from distinctive fragments joined by the characters that broke pattern-based redaction. */
-const HOSTILE = [
-  'Zq9x Kv7y',
-  'Zq9x@Kv7y',
-  'Zq9x:Kv7y/Wm3q',
-  'Zq9x%41Kv7y',
-  'Zq9x üñí€😀 Kv7y',
-  "Zq9x'Kv7y\\Wm3q",
-  'Zq9x#Kv7y?Wm3q&password=Rt8p',
-];
+const HOSTILE = ['Zq9x Kv7y', 'Zq9x@Kv7y', 'Zq9x:Kv7y/Wm3q', 'Zq9x%41Kv7y', 'Zq9x üñí€😀 Kv7y', "Zq9x'Kv7y\\Wm3q", 'Zq9x#Kv7y?Wm3q&password=Rt8p'];
 
 function fragments(password: string): string[] {
   return password.split(/[^A-Za-z0-9]+/).filter((f) => f.length >= 3);
@@ -49,12 +41,27 @@ describe('parsing connection strings', () => {
 
   it('hands node-postgres a URL it reads to exactly the parsed settings', () => {
     for (const password of HOSTILE) {
-      const info = parseConnInfo(`host=127.0.0.1 port=5432 user='app user' dbname='my db' password='${password.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' application_name='a+b c'`);
+      const info = parseConnInfo(
+        `host=127.0.0.1 port=5432 user='app user' dbname='my db' password='${password.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' application_name='a+b c'`,
+      );
       expect(info.password).toBe(password);
       // what node-postgres would connect with (nothing connects here)
-      const driver = new pg.Client({ connectionString: toDriverUrl(info) }) as unknown as { host: string; port: number; user: string; password: string; database: string; connectionParameters: { application_name: string } };
-      expect({ host: driver.host, port: driver.port, user: driver.user, password: driver.password, database: driver.database, application: driver.connectionParameters.application_name })
-        .toEqual({ host: '127.0.0.1', port: 5432, user: 'app user', password, database: 'my db', application: 'a+b c' });
+      const driver = new pg.Client({ connectionString: toDriverUrl(info) }) as unknown as {
+        host: string;
+        port: number;
+        user: string;
+        password: string;
+        database: string;
+        connectionParameters: { application_name: string };
+      };
+      expect({
+        host: driver.host,
+        port: driver.port,
+        user: driver.user,
+        password: driver.password,
+        database: driver.database,
+        application: driver.connectionParameters.application_name,
+      }).toEqual({ host: '127.0.0.1', port: 5432, user: 'app user', password, database: 'my db', application: 'a+b c' });
     }
   });
 
@@ -94,7 +101,9 @@ describe('parsing connection strings', () => {
 describe('describing and scrubbing', () => {
   it('describes a connection with the password and unknown settings masked, keeping harmless ones', () => {
     for (const password of HOSTILE) {
-      const described = describeConnection(`postgres://app:${encodeURIComponent(password)}@h:5432/db?sslmode=require&password=${encodeURIComponent(password)}&token=Rt8pQ`);
+      const described = describeConnection(
+        `postgres://app:${encodeURIComponent(password)}@h:5432/db?sslmode=require&password=${encodeURIComponent(password)}&token=Rt8pQ`,
+      );
       expect(described).toBe('postgres://app:***@h:5432/db?sslmode=require&password=***&token=***');
     }
     expect(describeConnection("host=h user=app password='Zq9x Kv7y' dbname=d")).toBe('postgres://app:***@h/d');
@@ -123,7 +132,9 @@ describe('describing and scrubbing', () => {
   });
 
   it('renders key/value settings as a description without secrets', () => {
-    expect(describeConnInfo(parseConnInfo("host=/var/run/postgresql user=app sslpassword='Zq9x' options='-c x=1'"))).toBe('postgres://app@/var/run/postgresql/?sslpassword=***&options=***');
+    expect(describeConnInfo(parseConnInfo("host=/var/run/postgresql user=app sslpassword='Zq9x' options='-c x=1'"))).toBe(
+      'postgres://app@/var/run/postgresql/?sslpassword=***&options=***',
+    );
   });
 });
 

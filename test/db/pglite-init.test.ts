@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { dbtool } from '../migrate/helpers.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'dbtool-pglite-init-'));
 // the built module: seedDataDir unpacks in a child process running that file, which plain node cannot do from src/
-const { seedDataDir } = await import(join(root, 'dist', 'db', 'pglite-seed.js')) as typeof import('../../src/db/pglite-seed.js');
+const { seedDataDir } = (await import(join(root, 'dist', 'db', 'pglite-seed.js'))) as typeof import('../../src/db/pglite-seed.js');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('a new embedded PGlite database', () => {
@@ -37,10 +37,12 @@ describe('a new embedded PGlite database', () => {
     const { PGlite } = await import('@electric-sql/pglite');
     const db = await PGlite.create(dataDir);
     try {
-      const row = (await db.query<Record<string, unknown>>(`SELECT version() AS version, current_setting('server_encoding') AS encoding,
+      const row = (
+        await db.query<Record<string, unknown>>(`SELECT version() AS version, current_setting('server_encoding') AS encoding,
         current_setting('TimeZone') AS tz, datcollate, datctype, datlocprovider::text AS provider,
         (SELECT count(*)::int FROM pg_database) AS databases, to_regclass('products')::text AS products
-        FROM pg_database WHERE datname = current_database()`)).rows[0];
+        FROM pg_database WHERE datname = current_database()`)
+      ).rows[0];
       expect(row).toMatchObject({ encoding: 'UTF8', tz: 'UTC', datcollate: 'C', datctype: 'C.UTF-8', provider: 'c', databases: 3, products: 'products' });
       expect(String(row!.version)).toMatch(/^PostgreSQL 18\.\d+ \(PGlite /);
     } finally {

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbtool, freshDatabase, journalFolder, sharedServer, stopSharedServer, withPg } from '../migrate/helpers.js';
 import type { CliResult } from '../migrate/helpers.js';
+import { dbtool, freshDatabase, journalFolder, sharedServer, stopSharedServer, withPg } from '../migrate/helpers.js';
 
 afterAll(stopSharedServer);
 
@@ -53,19 +53,26 @@ beforeAll(async () => {
   database = url.pathname.slice(1);
   folder = journalFolder({});
   // this file's server: members of dbtool_pw must log in with their password over TCP (the rest stays trust)
-  const hba = String((await engine.client.query<{ f: string }>('SELECT current_setting(\'hba_file\') AS f')).rows[0]?.f);
+  const hba = String((await engine.client.query<{ f: string }>("SELECT current_setting('hba_file') AS f")).rows[0]?.f);
   writeFileSync(hba, `host all +dbtool_pw 127.0.0.1/32 scram-sha-256\n${readFileSync(hba, 'utf8')}`);
   await engine.client.query('SELECT pg_reload_conf()');
   await engine.client.exec('CREATE ROLE dbtool_pw NOLOGIN');
   for (const [name, password] of Object.entries(PASSWORDS)) {
-    const sql = (await engine.client.query<{ s: string }>("SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE dbtool_pw', $1::text, $2::text) AS s", [`pw_${name}`, password])).rows[0]!.s;
+    const sql = (
+      await engine.client.query<{ s: string }>("SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE dbtool_pw', $1::text, $2::text) AS s", [
+        `pw_${name}`,
+        password,
+      ])
+    ).rows[0]!.s;
     await engine.client.exec(sql);
   }
   // drizzle's bookkeeping table, made by the superuser, usable by the password roles
   const setup = await dbtool(['migrate', '--dir', folder, '--url', url.href]);
   expect(setup.code, setup.stderr).toBe(0);
-  await withPg(url.href, (c) => c.query(`GRANT CREATE ON DATABASE ${database} TO dbtool_pw; GRANT USAGE, CREATE ON SCHEMA drizzle TO dbtool_pw;
-    GRANT ALL ON ALL TABLES IN SCHEMA drizzle TO dbtool_pw; GRANT ALL ON ALL SEQUENCES IN SCHEMA drizzle TO dbtool_pw`));
+  await withPg(url.href, (c) =>
+    c.query(`GRANT CREATE ON DATABASE ${database} TO dbtool_pw; GRANT USAGE, CREATE ON SCHEMA drizzle TO dbtool_pw;
+    GRANT ALL ON ALL TABLES IN SCHEMA drizzle TO dbtool_pw; GRANT ALL ON ALL SEQUENCES IN SCHEMA drizzle TO dbtool_pw`),
+  );
   // the reload is asynchronous: wait until a wrong password is refused
   for (let i = 0; i < 100; i++) {
     const refused = await withPg(`postgres://pw_spaces:wrong@${host}:${port}/${database}`, async () => false).catch(() => true);
@@ -78,17 +85,21 @@ const kv = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\
 
 describe('passwords never leave dbtool, whatever characters they contain', { timeout: 60_000 }, () => {
   it('status succeeds with the password percent-encoded or typed as is, and prints the URL with it masked, in pretty and JSON', async () => {
-    await Promise.all(Object.entries(PASSWORDS).flatMap(([name, password]) => [encodeURIComponent(password), ...(/[#/?]/.test(password) ? [] : [password])].map(async (typed) => {
-      const url = `postgres://pw_${name}:${typed}@${host}:${port}/${database}`;
-      for (const format of ['pretty', 'json']) {
-        const run = await dbtool(['status', '--dir', folder, '--url', url, '--format', format]);
-        expect(run.stderr).toBe('');
-        expect(run.code).toBe(0);
-        expectNoSecret(run, password);
-        expect(run.stdout).toContain(`postgres://pw_${name}:***@${host}:${port}/${database}`);
-        if (format === 'json') expect(JSON.stringify(JSON.parse(run.stdout))).toContain(':***@');
-      }
-    })));
+    await Promise.all(
+      Object.entries(PASSWORDS).flatMap(([name, password]) =>
+        [encodeURIComponent(password), ...(/[#/?]/.test(password) ? [] : [password])].map(async (typed) => {
+          const url = `postgres://pw_${name}:${typed}@${host}:${port}/${database}`;
+          for (const format of ['pretty', 'json']) {
+            const run = await dbtool(['status', '--dir', folder, '--url', url, '--format', format]);
+            expect(run.stderr).toBe('');
+            expect(run.code).toBe(0);
+            expectNoSecret(run, password);
+            expect(run.stdout).toContain(`postgres://pw_${name}:***@${host}:${port}/${database}`);
+            if (format === 'json') expect(JSON.stringify(JSON.parse(run.stdout))).toContain(':***@');
+          }
+        }),
+      ),
+    );
   });
 
   it('status, migrate and explain succeed with spaces, "@" and ":" typed unencoded in the password, and mask all of it', async () => {
@@ -120,37 +131,49 @@ describe('passwords never leave dbtool, whatever characters they contain', { tim
   });
 
   it('takes libpq key/value strings with quoted passwords, and ?password= in the URL', async () => {
-    await Promise.all(Object.entries(PASSWORDS).map(async ([name, password]) => {
-      const keyValue = `host=${host} port=${port} dbname=${database} user=pw_${name} password=${kv(password)}`;
-      const query = `postgres://pw_${name}@${host}:${port}/${database}?password=${encodeURIComponent(password)}`;
-      for (const url of [keyValue, query]) {
-        const run = await dbtool(['status', '--dir', folder, '--url', url, '--format', 'json']);
-        expect(run.code, run.stderr).toBe(0);
-        expectNoSecret(run, password);
-      }
-    }));
+    await Promise.all(
+      Object.entries(PASSWORDS).map(async ([name, password]) => {
+        const keyValue = `host=${host} port=${port} dbname=${database} user=pw_${name} password=${kv(password)}`;
+        const query = `postgres://pw_${name}@${host}:${port}/${database}?password=${encodeURIComponent(password)}`;
+        for (const url of [keyValue, query]) {
+          const run = await dbtool(['status', '--dir', folder, '--url', url, '--format', 'json']);
+          expect(run.code, run.stderr).toBe(0);
+          expectNoSecret(run, password);
+        }
+      }),
+    );
   });
 
   it('a wrong password, a closed port and an unknown database fail with exit 2, a hint, and no password', async () => {
     const closed = await freePort();
     const cases = Object.entries(PASSWORDS).flatMap(([name, password]) => [
-      { password, url: `postgres://pw_${name}:${encodeURIComponent(`${password} nope`)}@${host}:${port}/${database}`, expect: /password authentication failed/ },
+      {
+        password,
+        url: `postgres://pw_${name}:${encodeURIComponent(`${password} nope`)}@${host}:${port}/${database}`,
+        expect: /password authentication failed/,
+      },
       // typed as is where that is unambiguous ("#", "/" and "?" must be encoded)
-      { password, url: `postgres://pw_${name}:${name === 'spaces' || name === 'at' ? password : encodeURIComponent(password)}@${host}:${closed}/${database}`, expect: /ECONNREFUSED/ },
+      {
+        password,
+        url: `postgres://pw_${name}:${name === 'spaces' || name === 'at' ? password : encodeURIComponent(password)}@${host}:${closed}/${database}`,
+        expect: /ECONNREFUSED/,
+      },
       { password, url: `host=${host} port=${port} dbname=nodb_here user=pw_${name} password=${kv(password)}`, expect: /does not exist/ },
     ]);
-    await Promise.all(cases.map(async (c) => {
-      const run = await dbtool(['status', '--dir', folder, '--url', c.url]);
-      expect(run.code).toBe(2);
-      expect(run.stdout).toBe('');
-      expect(run.stderr).toMatch(c.expect);
-      expect(run.stderr).toMatch(/^hint: /m);
-      expect(run.stderr).toContain(':***@');
-      expectNoSecret(run, c.password);
-    }));
+    await Promise.all(
+      cases.map(async (c) => {
+        const run = await dbtool(['status', '--dir', folder, '--url', c.url]);
+        expect(run.code).toBe(2);
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toMatch(c.expect);
+        expect(run.stderr).toMatch(/^hint: /m);
+        expect(run.stderr).toContain(':***@');
+        expectNoSecret(run, c.password);
+      }),
+    );
   });
 
-  it('a missing password says so and how to give one, instead of the driver\'s SASL detail', async () => {
+  it("a missing password says so and how to give one, instead of the driver's SASL detail", async () => {
     const run = await dbtool(['status', '--dir', folder, '--url', `postgres://pw_spaces@${host}:${port}/${database}`], { env: { PGPASSWORD: undefined } });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/the server asks for a password, and the connection string has none/);
@@ -174,14 +197,22 @@ describe('passwords never leave dbtool, whatever characters they contain', { tim
       { url: `postgres://u:Zq9xKv7y@127.0.0.1:${port}/db?sslmode=verify-full&sslrootcert=/nonexistent/root.crt`, message: /ENOENT/ },
       { url: `postgres://u:Zq9xKv7y@127.0.0.1:${port}/db?uselibpqcompat=true&sslmode=verify-ca`, message: /sslrootcert/ },
     ];
-    await Promise.all(bad.map(async (c) => {
-      await Promise.all([['status', '--dir', folder, '--url', c.url], ['migrate', '--dir', folder, '--url', c.url], ['explain', 'SELECT 1', '--url', c.url]].map(async (command) => {
-        const run = await dbtool(command);
-        expect(run.code, `${command.join(' ')}\n${run.stderr}`).toBe(2);
-        expect(run.stderr).toMatch(c.message);
-        expect(run.stderr).toMatch(/^error: the database connection string from --url is not valid/m);
-        expectNoSecret(run, secret);
-      }));
-    }));
+    await Promise.all(
+      bad.map(async (c) => {
+        await Promise.all(
+          [
+            ['status', '--dir', folder, '--url', c.url],
+            ['migrate', '--dir', folder, '--url', c.url],
+            ['explain', 'SELECT 1', '--url', c.url],
+          ].map(async (command) => {
+            const run = await dbtool(command);
+            expect(run.code, `${command.join(' ')}\n${run.stderr}`).toBe(2);
+            expect(run.stderr).toMatch(c.message);
+            expect(run.stderr).toMatch(/^error: the database connection string from --url is not valid/m);
+            expectNoSecret(run, secret);
+          }),
+        );
+      }),
+    );
   });
 });

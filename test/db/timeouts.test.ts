@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbtool, journalFolder } from '../migrate/helpers.js';
 import type { CliResult } from '../migrate/helpers.js';
+import { dbtool, journalFolder } from '../migrate/helpers.js';
 
 /** A TCP server on 127.0.0.1 that accepts connections and, unless `onData` answers, never says a word. */
 async function fakeServer(onData?: (socket: Socket, data: Buffer) => void): Promise<{ port: number; close: () => Promise<void> }> {
@@ -18,10 +18,11 @@ async function fakeServer(onData?: (socket: Socket, data: Buffer) => void): Prom
   const address = server.address();
   return {
     port: typeof address === 'object' && address ? address.port : 0,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 

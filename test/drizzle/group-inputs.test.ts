@@ -5,11 +5,11 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { reviewInputs } from '../../src/drizzle/group-inputs.js';
-import { loadInput } from '../../src/drizzle/inputs.js';
 import type { LoadedInput } from '../../src/drizzle/inputs.js';
+import { loadInput } from '../../src/drizzle/inputs.js';
 import { reviewToJson } from '../../src/report/json.js';
-import { review } from '../../src/review/engine.js';
 import type { Report } from '../../src/review/engine.js';
+import { review } from '../../src/review/engine.js';
 import type { ReviewSettings } from '../../src/review/findings.js';
 import { loadParser } from '../../src/review/parse.js';
 
@@ -27,7 +27,9 @@ const none = () => '';
 
 /** The files dbtool reviews in a folder (missing journal entries cannot be named), as absolute paths. */
 function filesOf(folder: string): string[] {
-  return loadInput(folder, '/', none).files.filter((f) => f.text !== undefined).map((f) => resolve('/', f.path));
+  return loadInput(folder, '/', none)
+    .files.filter((f) => f.text !== undefined)
+    .map((f) => resolve('/', f.path));
 }
 
 /** Today's path: every file loaded and reviewed on its own, the reports concatenated in the order named. */
@@ -46,7 +48,10 @@ function sum(reports: Report[]): Report['summary'] {
 /** What review-migration now does: one folder read, one pass over its history. */
 function grouped(paths: string[], settings: ReviewSettings): Report {
   const folders = new Map<string, LoadedInput>();
-  return reviewInputs(paths.map((p) => loadInput(p, '/', none, folders)), settings);
+  return reviewInputs(
+    paths.map((p) => loadInput(p, '/', none, folders)),
+    settings,
+  );
 }
 
 /** The folder named, with only the given files under review. */
@@ -92,7 +97,10 @@ describe('files of one folder named one by one', () => {
     expect(fixtureFolders.length).toBeGreaterThanOrEqual(10);
   });
 
-  it.each([['defaults', DEFAULTS], ['one run, PG 14', ONE_RUN]] as const)('fixtures (%s): same report as each file alone (and, under the defaults, as the folder with only them under review)', (_, settings) => {
+  it.each([
+    ['defaults', DEFAULTS],
+    ['one run, PG 14', ONE_RUN],
+  ] as const)('fixtures (%s): same report as each file alone (and, under the defaults, as the folder with only them under review)', (_, settings) => {
     for (const folder of fixtureFolders) {
       const files = filesOf(folder);
       expect(json(grouped(files, settings)), folder).toEqual(json(oneByOne(files, settings)));
@@ -126,7 +134,8 @@ describe('files of one folder named one by one', () => {
   it('review-migration names the files of a folder in reverse and reports them in that order, as one by one', () => {
     const folder = join(FIXTURES, 'drizzle-foreign-key-existing-tables');
     const files = filesOf(folder).reverse();
-    const cli = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'dbtool.js'), 'review-migration', ...args, '--format', 'json'], { cwd: ROOT, encoding: 'utf8' });
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, [join(ROOT, 'bin', 'dbtool.js'), 'review-migration', ...args, '--format', 'json'], { cwd: ROOT, encoding: 'utf8' });
     const together = cli(files);
     expect([0, 1]).toContain(together.status);
     const alone = files.map((f) => JSON.parse(cli([f]).stdout) as { files: unknown[] });
@@ -135,7 +144,7 @@ describe('files of one folder named one by one', () => {
 });
 
 describe.skipIf(!corpusPresent)('corpus files named one by one', () => {
-  it('every folder, every 10th file and the last named: same report as each file alone (today\'s path), in the order named', () => {
+  it("every folder, every 10th file and the last named: same report as each file alone (today's path), in the order named", () => {
     // today's path is the quadratic one: all 2,049 files one by one take a minute here, a tenth of them seconds
     for (const folder of corpusFolders()) {
       const files = filesOf(folder).filter((_, i, all) => i % 10 === 0 || i === all.length - 1);
@@ -145,7 +154,10 @@ describe.skipIf(!corpusPresent)('corpus files named one by one', () => {
 
   it('a few corpus folders: a subset named, shuffled, under one-run settings too', () => {
     for (const folder of corpusFolders().slice(0, 6)) {
-      const some = shuffled(filesOf(folder).filter((_, i) => i % 3 === 0), 3);
+      const some = shuffled(
+        filesOf(folder).filter((_, i) => i % 3 === 0),
+        3,
+      );
       expect(json(grouped(some, ONE_RUN)), folder).toEqual(json(oneByOne(some, ONE_RUN)));
     }
   }, 120_000);
@@ -153,10 +165,12 @@ describe.skipIf(!corpusPresent)('corpus files named one by one', () => {
   it('is not the folder reviewed with only those files under review: there they run together (why eachAlone exists)', () => {
     // the folder named runs its reviewed files in one transaction, so a lock one file takes stacks with the
     // next file's; each file named alone is its own run. The corpus has such pairs.
-    const differs = corpusFolders().slice(0, 6).filter((folder) => {
-      const some = filesOf(folder).filter((_, i) => i % 3 === 0);
-      return JSON.stringify(json(grouped(some, DEFAULTS))) !== JSON.stringify(json(folderWithOnly(folder, some, DEFAULTS)));
-    });
+    const differs = corpusFolders()
+      .slice(0, 6)
+      .filter((folder) => {
+        const some = filesOf(folder).filter((_, i) => i % 3 === 0);
+        return JSON.stringify(json(grouped(some, DEFAULTS))) !== JSON.stringify(json(folderWithOnly(folder, some, DEFAULTS)));
+      });
     expect(differs.length).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ROOT_SNAPSHOT_ID } from '../../src/drizzle/branch-history.js';
 import { planRebaseV1 } from '../../src/drizzle/rebase-plan.js';
 import { v1BehindBaseProblems, v1ForkProblems } from '../../src/drizzle/v1-branches.js';
-import { branchConflicts, v1Node } from '../../src/drizzle/v1-history.js';
 import type { Footprint, V1Node } from '../../src/drizzle/v1-history.js';
+import { branchConflicts, v1Node } from '../../src/drizzle/v1-history.js';
 
 /** The footprint drizzle-kit v1 writes for a statement on a column (the shape of its snapshot.json). */
 const column = (type: string, table: string, col: string, prop: string, sqlHash?: string): Footprint => ({
@@ -13,7 +13,11 @@ const column = (type: string, table: string, col: string, prop: string, sqlHash?
   reads: [`n|tbl|public.${table}`, 'n|sch|public', `n|col|public.${table}.${col}`],
   ...(sqlHash ? { sqlHash } : {}),
 });
-const dropTable = (table: string): Footprint => ({ statementType: 'drop_table', statementTarget: ['table', 'public', table], writes: [`n|tbl|public.${table}`, `e|tbl|public.${table}`] });
+const dropTable = (table: string): Footprint => ({
+  statementType: 'drop_table',
+  statementTarget: ['table', 'public', table],
+  writes: [`n|tbl|public.${table}`, `e|tbl|public.${table}`],
+});
 
 const node = (folder: string, id: string, prevIds: string[], footprints: Footprint[] = [], deltas: unknown[] = [{}]): V1Node =>
   v1Node(folder, { type: prevIds[0] === ROOT_SNAPSHOT_ID ? 'base' : 'diff', id, prevIds, footprints, deltas })!;
@@ -28,7 +32,11 @@ describe('branchConflicts: drizzle-kit v1 conflict check', () => {
     const type2 = node('20250103000000_email_type2', 'd', ['a'], [column('alter_column', 'users', 'email', 'type')]);
     const [conflict, ...rest] = branchConflicts([init, type, type2]);
     expect(rest).toEqual([]);
-    expect(conflict).toMatchObject({ fork: '20250101000000_init', left: { source: '20250102000000_email_type', change: 'alter_column public.users.email' }, right: { source: '20250103000000_email_type2' } });
+    expect(conflict).toMatchObject({
+      fork: '20250101000000_init',
+      left: { source: '20250102000000_email_type', change: 'alter_column public.users.email' },
+      right: { source: '20250103000000_email_type2' },
+    });
   });
 
   it('a write against what the other side reads conflicts; the identical statement on both sides does not', () => {
@@ -67,17 +75,27 @@ describe('v1 findings', () => {
     expect(problems.get('20250102000000_email_320')!.message).toContain("in parallel with origin/main's 20250103000000_email_255");
     expect(problems.get('20250102000000_email_320')!.help).toContain('dbtool generate --rebase origin/main');
     // a commuting branch: quiet
-    const other = node('20250103000000_orders', 'd', ['a'], [{ statementType: 'create_table', statementTarget: ['table', 'public', 'orders'], writes: ['n|tbl|public.orders'], reads: ['n|sch|public'] }]);
+    const other = node(
+      '20250103000000_orders',
+      'd',
+      ['a'],
+      [{ statementType: 'create_table', statementTarget: ['table', 'public', 'orders'], writes: ['n|tbl|public.orders'], reads: ['n|sch|public'] }],
+    );
     expect(v1BehindBaseProblems([init, mine, custom, other], added, new Set(['20250101000000_init', '20250103000000_orders']), 'main').size).toBe(0);
   });
 
   it('planRebaseV1: branch folders are those neither the ref nor the merge base has; a diff without deltas is custom', () => {
     const folders = ['20250101000000_init', '20250102000000_email_320', '20250102000001_backfill', '20250103000000_email_255'];
-    const plan = planRebaseV1('main', {
-      folders,
-      sql: new Map(folders.map((f) => [f, f.endsWith('backfill') ? 'UPDATE users SET nick = email;' : 'ALTER TABLE users ...;'])),
-      nodes: new Map([init, mine, custom, theirs].map((n) => [n.folder, n])),
-    }, ['20250101000000_init', '20250103000000_email_255'], ['20250101000000_init']);
+    const plan = planRebaseV1(
+      'main',
+      {
+        folders,
+        sql: new Map(folders.map((f) => [f, f.endsWith('backfill') ? 'UPDATE users SET nick = email;' : 'ALTER TABLE users ...;'])),
+        nodes: new Map([init, mine, custom, theirs].map((n) => [n.folder, n])),
+      },
+      ['20250101000000_init', '20250103000000_email_255'],
+      ['20250101000000_init'],
+    );
     expect(plan.branch.map((b) => `${b.tag}:${b.kind}`)).toEqual(['20250102000000_email_320:generated', '20250102000001_backfill:custom']);
     expect(plan.generateName).toBe('email_320');
     expect(plan.droppedOnBase).toEqual([]);

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALTER_TABLE_FACTS, STATEMENT_FACTS } from '../../src/review/effects/index.js';
-import { loadParser, parseSql } from '../../src/review/parse.js';
-import { analyzeEffects } from '../../src/review/effects/index.js';
 import { Catalog } from '../../src/review/catalog/model.js';
+import { ALTER_TABLE_FACTS, analyzeEffects, STATEMENT_FACTS } from '../../src/review/effects/index.js';
+import { loadParser, parseSql } from '../../src/review/parse.js';
 import { KNOWLEDGE_CASES } from './cases.js';
 
 /** The knowledge-table entries the engine cases exercise, as the effects model names them. */

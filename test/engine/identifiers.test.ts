@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadParser } from '../../src/review/parse.js';
 import { reviewAfter } from '../review/helpers.js';
-import { binariesFor, requestedMajor, startPglite, startServer } from './server.js';
 import type { Engine } from './server.js';
+import { binariesFor, requestedMajor, startPglite, startServer } from './server.js';
 
 const major = requestedMajor();
 const serverBin = binariesFor(major);
@@ -20,7 +20,10 @@ const SETUP = 'CREATE TABLE users (id bigint PRIMARY KEY); CREATE TABLE orders (
 
 function findings(history: string, sql: string, rule: string): string[] {
   const report = reviewAfter(history, sql, { pgVersion: major });
-  return report.files.flatMap((f) => f.statements.flatMap((s) => s.findings)).filter((f) => f.rule === rule).map((f) => f.message);
+  return report.files
+    .flatMap((f) => f.statements.flatMap((s) => s.findings))
+    .filter((f) => f.rule === rule)
+    .map((f) => f.message);
 }
 
 /** The SQLSTATE the reviewer predicts in its collision message. */
@@ -51,7 +54,7 @@ describe.each(ENGINES)('names longer than 63 bytes on $label', ({ start }) => {
     for (const [i, name] of [table, column, constraint].entries()) expect(warned[i]).toContain(`truncates it to "${name}"`);
   });
 
-  it("names an unnamed index, unique constraint, foreign key and serial sequence the way the reviewer says (each part cut)", async () => {
+  it('names an unnamed index, unique constraint, foreign key and serial sequence the way the reviewer says (each part cut)', async () => {
     await reset();
     const sql = [
       `CREATE TABLE "${TABLE}" (id serial, "verification_provider_reference_number" text UNIQUE, user_id bigint REFERENCES users (id));`,
@@ -59,8 +62,14 @@ describe.each(ENGINES)('names longer than 63 bytes on $label', ({ start }) => {
       'CREATE INDEX ON orders (user_id, id, user_id, id, user_id, id, user_id, id, user_id, id);',
     ].join('\n');
     await engine.client.exec(sql);
-    const actual = (await engine.client.query<{ n: string }>("SELECT relname AS n FROM pg_class WHERE (relname LIKE 'customer%' OR relname LIKE 'orders_user_id_id%') AND relkind IN ('i', 'S') UNION ALL SELECT conname FROM pg_constraint WHERE contype = 'f' ORDER BY 1")).rows.map((r) => r.n);
-    const predicted = findings(SETUP, sql, 'identifier-too-long').map((m) => m.match(/^PostgreSQL names this [a-z ]+ "([^"]+)"/)?.[1]).filter((n) => n !== undefined);
+    const actual = (
+      await engine.client.query<{ n: string }>(
+        "SELECT relname AS n FROM pg_class WHERE (relname LIKE 'customer%' OR relname LIKE 'orders_user_id_id%') AND relkind IN ('i', 'S') UNION ALL SELECT conname FROM pg_constraint WHERE contype = 'f' ORDER BY 1",
+      )
+    ).rows.map((r) => r.n);
+    const predicted = findings(SETUP, sql, 'identifier-too-long')
+      .map((m) => m.match(/^PostgreSQL names this [a-z ]+ "([^"]+)"/)?.[1])
+      .filter((n) => n !== undefined);
     expect(predicted.length).toBe(5);
     expect(actual).toEqual(expect.arrayContaining(predicted));
   });
@@ -69,22 +78,31 @@ describe.each(ENGINES)('names longer than 63 bytes on $label', ({ start }) => {
     ['two tables', `CREATE TABLE "${TABLE}_one" (id int);\nCREATE TABLE "${TABLE}_two" (id int);`],
     ['two columns of one table', `CREATE TABLE t ("${TABLE}_one" int, "${TABLE}_two" int);`],
     ['an added column', `CREATE TABLE t ("${TABLE}_one" int);\nALTER TABLE t ADD COLUMN "${TABLE}_two" int;`],
-    ['two foreign keys', `ALTER TABLE orders ADD CONSTRAINT "${FK}" FOREIGN KEY (user_id) REFERENCES users (id);\nALTER TABLE orders ADD CONSTRAINT "${FK}_2" FOREIGN KEY (other_id) REFERENCES users (id);`],
+    [
+      'two foreign keys',
+      `ALTER TABLE orders ADD CONSTRAINT "${FK}" FOREIGN KEY (user_id) REFERENCES users (id);\nALTER TABLE orders ADD CONSTRAINT "${FK}_2" FOREIGN KEY (other_id) REFERENCES users (id);`,
+    ],
     ['two unique constraints', `ALTER TABLE orders ADD CONSTRAINT "${FK}" UNIQUE (user_id);\nALTER TABLE orders ADD CONSTRAINT "${FK}_2" UNIQUE (other_id);`],
     ['two indexes', `CREATE INDEX "${FK}" ON orders (user_id);\nCREATE INDEX "${FK}_2" ON orders (other_id);`],
   ])('a collision after truncation (%s) fails with the SQLSTATE the reviewer names', async (_what, sql) => {
     await reset();
-    const error = await engine.client.exec(sql).then(() => undefined, (e: { code?: string }) => e);
+    const error = await engine.client.exec(sql).then(
+      () => undefined,
+      (e: { code?: string }) => e,
+    );
     expect(error?.code, 'PostgreSQL accepted the colliding statement').toBeDefined();
     expect(predictedState(SETUP, sql)).toBe(error?.code);
   });
 
   it("inside drizzle-kit's duplicate_object guard, the colliding foreign key is silently never created, as the reviewer says", async () => {
     await reset();
-    const guarded = (name: string, column: string) => `DO $$ BEGIN\n ALTER TABLE "orders" ADD CONSTRAINT "${name}" FOREIGN KEY ("${column}") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;`;
+    const guarded = (name: string, column: string) =>
+      `DO $$ BEGIN\n ALTER TABLE "orders" ADD CONSTRAINT "${name}" FOREIGN KEY ("${column}") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;`;
     const sql = `${guarded(FK, 'user_id')}\n--> statement-breakpoint\n${guarded(`${FK}_2`, 'other_id')}`;
     await engine.client.exec(sql.replace('--> statement-breakpoint', ''));
-    const keys = (await engine.client.query<{ n: string }>("SELECT pg_get_constraintdef(oid) AS n FROM pg_constraint WHERE contype = 'f'")).rows.map((r) => r.n);
+    const keys = (await engine.client.query<{ n: string }>("SELECT pg_get_constraintdef(oid) AS n FROM pg_constraint WHERE contype = 'f'")).rows.map(
+      (r) => r.n,
+    );
     expect(keys).toEqual(['FOREIGN KEY (user_id) REFERENCES users(id)']);
     const said = findings(SETUP, sql, 'truncated-name-collision');
     expect(said).toHaveLength(1);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadParser } from '../../src/review/parse.js';
 import { reviewAfter } from '../review/helpers.js';
-import { KNOWLEDGE_CASES } from './cases.js';
 import type { KnowledgeCase } from './cases.js';
+import { KNOWLEDGE_CASES } from './cases.js';
 import { observe } from './observe.js';
 import { reset, tablespaceDir } from './reset.js';
-import { binariesFor, requestedMajor, startPglite, startServer } from './server.js';
 import type { Engine } from './server.js';
+import { binariesFor, requestedMajor, startPglite, startServer } from './server.js';
 
 /** Rules that say "PostgreSQL will reject this statement". */
 const FAILURE_RULES = new Set(['statement-will-fail', 'not-null-column-without-default']);
@@ -51,10 +51,18 @@ describe.each(ENGINES)('the knowledge table agrees with $label', ({ start, major
 
     if (c.fails) {
       expect(observed.error, 'PostgreSQL accepted a statement the case says fails').toBeDefined();
-      expect(predicted.findings.some((f) => FAILURE_RULES.has(f.rule)), `the reviewer did not predict the failure (${observed.error?.code} ${observed.error?.message})`).toBe(true);
+      expect(
+        predicted.findings.some((f) => FAILURE_RULES.has(f.rule)),
+        `the reviewer did not predict the failure (${observed.error?.code} ${observed.error?.message})`,
+      ).toBe(true);
       if (c.sqlstate) {
         expect(observed.error?.code, observed.error?.message).toBe(c.sqlstate);
-        expect(predicted.findings.filter((f) => FAILURE_RULES.has(f.rule)).map((f) => f.message).join('\n')).toContain(`SQLSTATE ${c.sqlstate}`);
+        expect(
+          predicted.findings
+            .filter((f) => FAILURE_RULES.has(f.rule))
+            .map((f) => f.message)
+            .join('\n'),
+        ).toContain(`SQLSTATE ${c.sqlstate}`);
       }
       return;
     }
@@ -63,7 +71,8 @@ describe.each(ENGINES)('the knowledge table agrees with $label', ({ start, major
     if (observed.transaction === 'forbidden') {
       if (engine.connect) {
         // another session sees the request that queued behind its conflicting lock
-        if (Object.keys(predicted.locks).length > 0) expect(Object.keys(observed.locks).length, 'the statement never waited for the predicted lock').toBeGreaterThan(0);
+        if (Object.keys(predicted.locks).length > 0)
+          expect(Object.keys(observed.locks).length, 'the statement never waited for the predicted lock').toBeGreaterThan(0);
         else expect(observed.locks).toEqual({});
         for (const [relation, mode] of Object.entries(observed.locks)) expect(predicted.locks[relation], relation).toBe(mode);
         expect(predicted.rewrites).toEqual(observed.rewrites);

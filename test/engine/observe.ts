@@ -1,6 +1,6 @@
 import type { DbClient } from '../../src/db/client.js';
-import { LOCK_MODES, strongerLock } from '../../src/review/lock-modes.js';
 import type { LockMode, StatementEffects } from '../../src/review/lock-modes.js';
+import { LOCK_MODES, strongerLock } from '../../src/review/lock-modes.js';
 import type { Engine } from './server.js';
 
 export interface Observed extends StatementEffects {
@@ -65,16 +65,25 @@ export async function observe(engine: Engine, sql: string, expected: Record<stri
     }
     const oids = before.map((r) => r.oid);
     const locks: Record<string, LockMode> = {};
-    const lockRows = (await client.query<{ oid: number; mode: LockMode }>(
-      "SELECT relation::int AS oid, mode FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' AND relation = ANY($1::oid[])",
-      [oids],
-    )).rows;
+    const lockRows = (
+      await client.query<{ oid: number; mode: LockMode }>(
+        "SELECT relation::int AS oid, mode FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation' AND relation = ANY($1::oid[])",
+        [oids],
+      )
+    ).rows;
     const nameOf = new Map(before.map((r) => [r.oid, r.name]));
     for (const row of lockRows) {
       const name = nameOf.get(row.oid);
       if (name && (LOCK_MODES as readonly string[]).includes(row.mode)) locks[name] = strongerLock(locks[name], row.mode);
     }
-    const after = new Map((await client.query<{ oid: number; relfilenode: number }>('SELECT oid::int AS oid, relfilenode::int AS relfilenode FROM pg_class WHERE oid = ANY($1::oid[])', [oids])).rows.map((r) => [r.oid, r.relfilenode]));
+    const after = new Map(
+      (
+        await client.query<{ oid: number; relfilenode: number }>(
+          'SELECT oid::int AS oid, relfilenode::int AS relfilenode FROM pg_class WHERE oid = ANY($1::oid[])',
+          [oids],
+        )
+      ).rows.map((r) => [r.oid, r.relfilenode]),
+    );
     const scansAfter = await seqScans(client);
     const rewrites = before.filter((r) => r.relfilenode !== 0 && after.has(r.oid) && after.get(r.oid) !== r.relfilenode).map((r) => r.name);
     const scans = before.filter((r) => (scansAfter.get(r.oid) ?? 0) > (scansBefore.get(r.oid) ?? 0)).map((r) => r.name);
@@ -120,13 +129,18 @@ async function observeOutsideTransaction(engine: Engine, sql: string, before: Re
     for (const [name, mode] of Object.entries(expected)) {
       if (lockable.has(name)) await blocker.exec(`LOCK TABLE ONLY ${quoteName(name)} IN ${lockSyntax(WEAKEST_CONFLICT[mode])} MODE`);
     }
-    const running = runner.exec(sql).then(() => undefined, (error: unknown) => sqlstate(error));
+    const running = runner.exec(sql).then(
+      () => undefined,
+      (error: unknown) => sqlstate(error),
+    );
     const nameOf = new Map(before.map((r) => [r.oid, r.name]));
     for (let i = 0; i < 50; i++) {
-      const waiting = (await blocker.query<{ oid: number; mode: LockMode }>(
-        "SELECT relation::int AS oid, mode FROM pg_locks WHERE pid = $1 AND locktype = 'relation' AND NOT granted",
-        [runner.pid],
-      )).rows.filter((w) => nameOf.has(w.oid));
+      const waiting = (
+        await blocker.query<{ oid: number; mode: LockMode }>(
+          "SELECT relation::int AS oid, mode FROM pg_locks WHERE pid = $1 AND locktype = 'relation' AND NOT granted",
+          [runner.pid],
+        )
+      ).rows.filter((w) => nameOf.has(w.oid));
       if (waiting.length > 0) {
         for (const w of waiting) result.locks[nameOf.get(w.oid) ?? ''] = w.mode;
         break;
@@ -136,7 +150,14 @@ async function observeOutsideTransaction(engine: Engine, sql: string, before: Re
     await blocker.exec('ROLLBACK');
     const failure = await running;
     if (failure) result.error = failure;
-    const after = new Map((await blocker.query<{ oid: number; relfilenode: number }>('SELECT oid::int AS oid, relfilenode::int AS relfilenode FROM pg_class WHERE oid = ANY($1::oid[])', [before.map((r) => r.oid)])).rows.map((r) => [r.oid, r.relfilenode]));
+    const after = new Map(
+      (
+        await blocker.query<{ oid: number; relfilenode: number }>(
+          'SELECT oid::int AS oid, relfilenode::int AS relfilenode FROM pg_class WHERE oid = ANY($1::oid[])',
+          [before.map((r) => r.oid)],
+        )
+      ).rows.map((r) => [r.oid, r.relfilenode]),
+    );
     result.rewrites = sortedNames(before.filter((r) => r.relfilenode !== 0 && after.has(r.oid) && after.get(r.oid) !== r.relfilenode).map((r) => r.name));
     return result;
   } finally {
@@ -147,9 +168,15 @@ async function observeOutsideTransaction(engine: Engine, sql: string, before: Re
 
 /** `ShareUpdateExclusiveLock` → `SHARE UPDATE EXCLUSIVE`, as LOCK TABLE spells modes. */
 function lockSyntax(mode: LockMode): string {
-  return mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+  return mode
+    .replace(/Lock$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toUpperCase();
 }
 
 function quoteName(name: string): string {
-  return name.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
+  return name
+    .split('.')
+    .map((part) => `"${part.replace(/"/g, '""')}"`)
+    .join('.');
 }

@@ -1,13 +1,15 @@
 import { chownSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serverUser } from './server.js';
 import type { Engine } from './server.js';
+import { serverUser } from './server.js';
 
 /** Drops what cases create, schemas and the database-wide objects a schema drop leaves behind. */
 export async function reset(engine: Engine): Promise<void> {
   await engine.client.exec("DROP SCHEMA IF EXISTS app CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public; SET TimeZone = 'UTC'");
-  await engine.client.exec('DROP FOREIGN DATA WRAPPER IF EXISTS w CASCADE; DROP FOREIGN DATA WRAPPER IF EXISTS w2 CASCADE; DROP PUBLICATION IF EXISTS pub; DROP EVENT TRIGGER IF EXISTS et');
+  await engine.client.exec(
+    'DROP FOREIGN DATA WRAPPER IF EXISTS w CASCADE; DROP FOREIGN DATA WRAPPER IF EXISTS w2 CASCADE; DROP PUBLICATION IF EXISTS pub; DROP EVENT TRIGGER IF EXISTS et',
+  );
   if (!engine.connect) return;
   await engine.client.exec('DROP DATABASE IF EXISTS dbtool_probe_db');
   await engine.client.exec('DROP TABLESPACE IF EXISTS dbtool_ts');

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadParser } from '../../src/review/parse.js';
 import { KNOWLEDGE_CASES } from './cases.js';
-import { binariesFor, requestedMajor, startServer } from './server.js';
 import type { Engine } from './server.js';
-import { tryOn } from './version-probe.js';
+import { binariesFor, requestedMajor, startServer } from './server.js';
 import { VERSION_FORMS } from './version-forms.js';
+import { tryOn } from './version-probe.js';
 
 const major = requestedMajor();
 const serverBin = binariesFor(major);

@@ -35,7 +35,15 @@ export const FAILURE_RULES = new Set(['statement-will-fail', 'not-null-column-wi
 export function allProbes(): Probe[] {
   return [
     ...KNOWLEDGE_CASES.map((c) => ({ id: `case:${c.id}`, setup: c.setup, sameFile: c.sameFile, sql: c.sql, serverOnly: c.serverOnly })),
-    ...VERSION_FORMS.map((f) => ({ id: `form:${f.id}`, setup: f.setup, sql: f.sql, since: f.since, laterError: f.laterError, staticallyBlind: f.staticallyBlind, serverOnly: f.serverOnly })),
+    ...VERSION_FORMS.map((f) => ({
+      id: `form:${f.id}`,
+      setup: f.setup,
+      sql: f.sql,
+      since: f.since,
+      laterError: f.laterError,
+      staticallyBlind: f.staticallyBlind,
+      serverOnly: f.serverOnly,
+    })),
   ];
 }
 

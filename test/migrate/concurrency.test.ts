@@ -34,7 +34,11 @@ describe('concurrent dbtool migrate runs (PostgreSQL 18)', { timeout: 120_000 },
       expect(applied).toEqual(Object.keys(FILES));
       const rows = await withPg(url, async (c) => (await c.query('SELECT hash FROM drizzle.__drizzle_migrations ORDER BY id')).rows.map((r) => r.hash));
       expect(rows).toEqual(Object.values(FILES).map(drizzleHash));
-      const index = await withPg(url, async (c) => (await c.query("SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'users_email_idx'")).rows);
+      const index = await withPg(
+        url,
+        async (c) =>
+          (await c.query("SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'users_email_idx'")).rows,
+      );
       expect(index).toEqual([{ valid: true }]);
       expect(await withPg(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM users')).rows[0].n)).toBe(2001);
     }
@@ -52,7 +56,9 @@ describe('concurrent dbtool migrate runs (PostgreSQL 18)', { timeout: 120_000 },
       expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
       expect(run.code).toBe(2);
       expect(run.stdout).toContain(`another migration run holds the lock (pid ${pid}, deploy-7); waiting for it to finish (at most 1.5 s, --lock-wait)`);
-      expect(run.stderr).toMatch(new RegExp(`error: another migration run still holds the migration lock after 1\\.\\d s: pid ${pid} \\(deploy-7\\)\\. Nothing was applied\\.`));
+      expect(run.stderr).toMatch(
+        new RegExp(`error: another migration run still holds the migration lock after 1\\.\\d s: pid ${pid} \\(deploy-7\\)\\. Nothing was applied\\.`),
+      );
       expect(run.stderr).toContain(`pg_terminate_backend(${pid})`);
       expect(run.stderr).not.toMatch(STACK);
       // the same limit from dbtool.config.json's migrate section
@@ -74,14 +80,18 @@ describe('concurrent dbtool migrate runs (PostgreSQL 18)', { timeout: 120_000 },
       await other.query('SELECT pg_advisory_lock($1::bigint)', [advisoryKey(DEFAULT_BOOKKEEPING)]);
       const waiter = dbtool(['migrate', '--dir', dir, '--url', url, '--lock-wait', '30s']);
       for (let i = 0; i < 300; i++) {
-        const { rows } = await other.query("SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'dbtool' AND query LIKE '%advisory_lock%'");
+        const { rows } = await other.query(
+          "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'dbtool' AND query LIKE '%advisory_lock%'",
+        );
         if (rows.length > 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }
       const run = await waiter;
       expect(`${run.stdout}${run.stderr}`).not.toContain('internal error');
       expect(`${run.stdout}${run.stderr}`).not.toMatch(STACK);
-      expect(run.stderr).toMatch(/^error: (the database refused dbtool's own bookkeeping: terminating connection due to administrator command \(SQLSTATE 57P01\)|lost the database connection)/m);
+      expect(run.stderr).toMatch(
+        /^error: (the database refused dbtool's own bookkeeping: terminating connection due to administrator command \(SQLSTATE 57P01\)|lost the database connection)/m,
+      );
       expect(run.code).toBe(2);
     });
   });
@@ -95,7 +105,9 @@ describe('concurrent dbtool migrate runs (PostgreSQL 18)', { timeout: 120_000 },
       const waiter = dbtool(['migrate', '--dir', dir, '--url', url, '--lock-wait', '30s']);
       await withPg(url, async (watcher) => {
         for (let i = 0; i < 300; i++) {
-          const { rows } = await watcher.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'dbtool' AND query LIKE 'SELECT pg_try_advisory_lock%'");
+          const { rows } = await watcher.query(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = 'dbtool' AND query LIKE 'SELECT pg_try_advisory_lock%'",
+          );
           if (rows.length > 0) return;
           await new Promise((r) => setTimeout(r, 20));
         }
@@ -149,7 +161,9 @@ describe('concurrent dbtool migrate runs (PostgreSQL 18)', { timeout: 120_000 },
     const rerun = await dbtool(['migrate', '--dir', dir, '--url', url]);
     expect(rerun.code).toBe(0);
     expect(await withPg(url, async (c) => (await c.query('SELECT file FROM log ORDER BY file')).rows.map((r) => r.file))).toEqual(['0001', '0002']);
-    expect(await withPg(url, async (c) => (await c.query('SELECT hash FROM drizzle.__drizzle_migrations ORDER BY id')).rows.map((r) => r.hash))).toEqual(Object.values(files).map(drizzleHash));
+    expect(await withPg(url, async (c) => (await c.query('SELECT hash FROM drizzle.__drizzle_migrations ORDER BY id')).rows.map((r) => r.hash))).toEqual(
+      Object.values(files).map(drizzleHash),
+    );
   });
 
   it('a migration that released the lock cannot commit once another session holds it: rolled back, exit 1, the holder named', async () => {
@@ -166,7 +180,9 @@ describe('concurrent dbtool migrate runs (PostgreSQL 18)', { timeout: 120_000 },
       // once the run sleeps, it no longer holds the lock: another deploy takes it
       let taken = false;
       for (let i = 0; i < 300 && !taken; i++) {
-        const { rows } = await other.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'dbtool' AND state = 'active' AND query LIKE 'SELECT pg_sleep(1)%'");
+        const { rows } = await other.query(
+          "SELECT 1 FROM pg_stat_activity WHERE application_name = 'dbtool' AND state = 'active' AND query LIKE 'SELECT pg_sleep(1)%'",
+        );
         if (rows.length > 0) taken = (await other.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [advisoryKey(DEFAULT_BOOKKEEPING)])).rows[0].ok;
         else await new Promise((r) => setTimeout(r, 20));
       }
@@ -174,7 +190,9 @@ describe('concurrent dbtool migrate runs (PostgreSQL 18)', { timeout: 120_000 },
       const pid = (await other.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
       const failed = await run;
       expect(failed.code).toBe(1);
-      expect(failed.stdout).toContain(`dbtool's migration lock was released while 0001_release ran (a statement such as pg_advisory_unlock_all() or DISCARD ALL releases it), and another session (pid ${pid}) holds it now (SQLSTATE 55000)`);
+      expect(failed.stdout).toContain(
+        `dbtool's migration lock was released while 0001_release ran (a statement such as pg_advisory_unlock_all() or DISCARD ALL releases it), and another session (pid ${pid}) holds it now (SQLSTATE 55000)`,
+      );
       expect(failed.stdout).toContain('0001_release was rolled back');
       expect(failed.stdout).not.toMatch(STACK);
       expect(await withPg(url, async (c) => (await c.query('SELECT file FROM log')).rows)).toEqual([]);

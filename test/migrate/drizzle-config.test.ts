@@ -35,14 +35,23 @@ describe('loadDrizzleConfig', () => {
     process.env.DBTOOL_TEST_URL = 'postgres://app@db.internal/app';
     try {
       const config = await loadDrizzleConfig(dir);
-      expect(config).toMatchObject({ path: join(dir, 'drizzle.config.ts'), out: join(dir, 'db', 'migrations'), url: 'postgres://app@db.internal/app', migrationsTable: 'applied', migrationsSchema: 'ops' });
+      expect(config).toMatchObject({
+        path: join(dir, 'drizzle.config.ts'),
+        out: join(dir, 'db', 'migrations'),
+        url: 'postgres://app@db.internal/app',
+        migrationsTable: 'applied',
+        migrationsSchema: 'ops',
+      });
     } finally {
       delete process.env.DBTOOL_TEST_URL;
     }
   });
 
   it('falls back to drizzle.config.js, then .json, and finds nothing in a folder without one', async () => {
-    const js = project({ 'drizzle.config.js': "module.exports = { dialect: 'postgresql', out: './js-out' };", 'drizzle.config.json': '{"dialect":"postgresql","out":"./json-out"}' });
+    const js = project({
+      'drizzle.config.js': "module.exports = { dialect: 'postgresql', out: './js-out' };",
+      'drizzle.config.json': '{"dialect":"postgresql","out":"./json-out"}',
+    });
     expect((await loadDrizzleConfig(js))?.out).toBe(join(js, 'js-out'));
     const json = project({ 'drizzle.config.json': '{"dialect":"postgresql","out":"./json-out"}' });
     expect((await loadDrizzleConfig(json))?.out).toBe(join(json, 'json-out'));
@@ -50,15 +59,19 @@ describe('loadDrizzleConfig', () => {
   });
 
   it('builds a URL from host/user/password credentials, encoding what needs it', () => {
-    expect(credentialsUrl({ host: 'db.example.com', port: 6543, user: 'app', password: 'p@ss/w:rd', database: 'main db', ssl: true }, 'x'))
-      .toBe('postgres://app:p%40ss%2Fw%3Ard@db.example.com:6543/main%20db?sslmode=require');
+    expect(credentialsUrl({ host: 'db.example.com', port: 6543, user: 'app', password: 'p@ss/w:rd', database: 'main db', ssl: true }, 'x')).toBe(
+      'postgres://app:p%40ss%2Fw%3Ard@db.example.com:6543/main%20db?sslmode=require',
+    );
     expect(credentialsUrl({ host: 'localhost', database: 'dev' }, 'x')).toBe('postgres://localhost/dev');
     expect(credentialsUrl(undefined, 'x')).toBeUndefined();
   });
 
   it('reports a broken config, another dialect or a missing explicit file as a config error', async () => {
     const broken = project({ 'drizzle.config.ts': 'export default { dialect: "postgresql", out: ' });
-    await expect(loadDrizzleConfig(broken)).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining(`cannot load the drizzle config ${join(broken, 'drizzle.config.ts')}`) });
+    await expect(loadDrizzleConfig(broken)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining(`cannot load the drizzle config ${join(broken, 'drizzle.config.ts')}`),
+    });
     const mysql = project({ 'drizzle.config.json': '{"dialect":"mysql"}' });
     await expect(loadDrizzleConfig(mysql)).rejects.toThrow(/dialect is "mysql"; dbtool works with PostgreSQL only/);
     await expect(loadDrizzleConfig(mysql, 'nope.config.ts')).rejects.toThrow(/drizzle config nope.config.ts not found/);
@@ -68,7 +81,7 @@ describe('loadDrizzleConfig', () => {
 });
 
 describe('dbtool migrate with a drizzle config', { timeout: 60_000 }, () => {
-  it("takes out, credentials and the migrations table from drizzle.config.ts, and keeps the password out of output", async () => {
+  it('takes out, credentials and the migrations table from drizzle.config.ts, and keeps the password out of output', async () => {
     const url = await freshDatabase();
     const password = 'pw-in-config';
     const withPassword = url.replace('postgres://postgres@', `postgres://postgres:${password}@`);

@@ -3,8 +3,8 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { review } from '../../src/review/engine.js';
-import type { TransactionMode } from '../../src/review/transaction.js';
 import { loadParser } from '../../src/review/parse.js';
+import type { TransactionMode } from '../../src/review/transaction.js';
 import { DEFAULTS } from '../review/helpers.js';
 import { freshDatabase, journalFolder, stopSharedServer, withPg } from './helpers.js';
 
@@ -43,21 +43,32 @@ async function state(url: string): Promise<{ tables: string[]; recorded: number 
   return withPg(url, async (c) => {
     const tables = (await c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.tablename as string);
     const exists = (await c.query("SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS ok")).rows[0].ok as boolean;
-    const recorded = exists ? (await c.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')).rows[0].n as number : 0;
+    const recorded = exists ? ((await c.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')).rows[0].n as number) : 0;
     return { tables, recorded };
   });
 }
 
 /** The transaction-control messages the review gives for these files, under the given runner. */
 function said(files: Record<string, string>, transactionMode: TransactionMode): string[] {
-  const report = review([{ files: Object.entries(files).map(([tag, text]) => ({ path: `${tag}.sql`, migration: tag, text, problems: [], review: true })) }], { ...DEFAULTS, transactionMode, newAcrossFiles: true });
-  return report.files.flatMap((f) => f.statements.flatMap((s) => s.findings)).filter((f) => f.rule === 'transaction-control').map((f) => f.message);
+  const report = review([{ files: Object.entries(files).map(([tag, text]) => ({ path: `${tag}.sql`, migration: tag, text, problems: [], review: true })) }], {
+    ...DEFAULTS,
+    transactionMode,
+    newAcrossFiles: true,
+  });
+  return report.files
+    .flatMap((f) => f.statements.flatMap((s) => s.findings))
+    .filter((f) => f.rule === 'transaction-control')
+    .map((f) => f.message);
 }
 
 describe("transaction control under drizzle-orm's migrator (one transaction for every pending file), PostgreSQL 18", { timeout: 60_000 }, () => {
   it('COMMIT commits the earlier files early; everything after it autocommits, so a later failure leaves a half-applied, unrecorded migration that the next run replays and fails on', async () => {
     const url = await freshDatabase();
-    const files = { '0000_a': table('a'), '0001_commit': `${table('b')}${BREAK}COMMIT;${BREAK}${table('c')}`, '0002_fails': `${table('d')}${BREAK}SELECT 1/0;` };
+    const files = {
+      '0000_a': table('a'),
+      '0001_commit': `${table('b')}${BREAK}COMMIT;${BREAK}${table('c')}`,
+      '0002_fails': `${table('d')}${BREAK}SELECT 1/0;`,
+    };
     const dir = journalFolder(files);
     const first = await drizzleMigrate(url, dir);
     expect(first).toMatchObject({ error: '22012', tables: ['a', 'b', 'c', 'd'], recorded: 2 });
@@ -137,7 +148,10 @@ describe('transaction control without a runner transaction (runner none: autocom
     const codes = await withPg(url, async (c) => {
       const warnings: string[] = [];
       c.on('notice', (n) => warnings.push(`${n.severity} ${n.code}`));
-      const savepoint = await c.query('SAVEPOINT s').then(() => 'ok', (e: { code?: string }) => e.code);
+      const savepoint = await c.query('SAVEPOINT s').then(
+        () => 'ok',
+        (e: { code?: string }) => e.code,
+      );
       await c.query(table('a'));
       await c.query('ROLLBACK');
       await c.query('COMMIT');

@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { binariesFor, startServer } from '../engine/server.js';
 import type { Engine } from '../engine/server.js';
+import { binariesFor, startServer } from '../engine/server.js';
 
 export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'dbtool.js');
 
@@ -15,7 +15,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would; asynchronous so several can run at once. */
-export function dbtool(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> & { pid: () => number | undefined; kill: (signal: NodeJS.Signals) => void } {
+export function dbtool(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliResult> & { pid: () => number | undefined; kill: (signal: NodeJS.Signals) => void } {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', DATABASE_URL: undefined, ...options.env };
   const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? tmpdir(), env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -66,7 +66,9 @@ describe('dbtool migrate on PostgreSQL 18', { timeout: 60_000 }, () => {
     expect(run.stdout).toContain('column "agee" of relation "users" does not exist');
     expect(run.stdout).toContain('SQLSTATE 42703');
     expect(run.stdout).toMatch(/1 migration applied, 1 failed, 1 not attempted/);
-    const columns = await withPg(url, async (c) => (await c.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1")).rows.map((r) => r.column_name));
+    const columns = await withPg(url, async (c) =>
+      (await c.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1")).rows.map((r) => r.column_name),
+    );
     expect(columns).toEqual(['email', 'id']);
     expect((await recorded(url)).length).toBe(1);
   });
@@ -89,7 +91,12 @@ describe('dbtool migrate on PostgreSQL 18', { timeout: 60_000 }, () => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.dryRun).toBe(true);
-    expect(report.plan.map((p: { migration: string; units: Array<{ inTransaction: boolean }> }) => [p.migration, p.units.map((u) => u.inTransaction)])).toEqual([['0000_init', [true]], ['0001_index', [false]]]);
+    expect(report.plan.map((p: { migration: string; units: Array<{ inTransaction: boolean }> }) => [p.migration, p.units.map((u) => u.inTransaction)])).toEqual(
+      [
+        ['0000_init', [true]],
+        ['0001_index', [false]],
+      ],
+    );
     expect(await withPg(url, async (c) => (await c.query("SELECT to_regclass('drizzle.__drizzle_migrations')::text AS t")).rows[0].t)).toBeNull();
   });
 
@@ -107,7 +114,9 @@ describe('dbtool migrate on PostgreSQL 18', { timeout: 60_000 }, () => {
       expect(failed.stdout).toContain('SQLSTATE 55P03');
       expect(failed.stdout).toMatch(/retry 1 in 250 ms/);
       expect(failed.stdout).toMatch(/gave up after 3 attempts/);
-      expect(failed.stdout).toMatch(/blocked by pid \d+ \(report-job, user postgres, idle in transaction, transaction open [\d.]+s\): SELECT count\(\*\) FROM users/);
+      expect(failed.stdout).toMatch(
+        /blocked by pid \d+ \(report-job, user postgres, idle in transaction, transaction open [\d.]+s\): SELECT count\(\*\) FROM users/,
+      );
       const succeeding = dbtool(['migrate', '--dir', next, '--url', url, '--lock-timeout', '100ms', '--retries', '5']);
       // release only once the run has hit the lock at least once (a slow machine may start it late)
       await withPg(url, async (watcher) => {
@@ -131,13 +140,19 @@ describe('dbtool migrate on PostgreSQL 18', { timeout: 60_000 }, () => {
     const dir = journalFolder({ '0000_init': INIT, '0001_seed': SEED });
     expect((await dbtool(['migrate', '--dir', dir, '--url', url])).code).toBe(0);
     await withPg(url, (c) => c.query("UPDATE users SET email = 'same@example.com'"));
-    const index = 'ALTER TABLE "users" ADD COLUMN "nick" text;\n--> statement-breakpoint\nCREATE UNIQUE INDEX CONCURRENTLY "users_email_key" ON "users" ("email");\n--> statement-breakpoint\nALTER TABLE "users" ADD COLUMN "after" text;';
+    const index =
+      'ALTER TABLE "users" ADD COLUMN "nick" text;\n--> statement-breakpoint\nCREATE UNIQUE INDEX CONCURRENTLY "users_email_key" ON "users" ("email");\n--> statement-breakpoint\nALTER TABLE "users" ADD COLUMN "after" text;';
     const next = journalFolder({ '0000_init': INIT, '0001_seed': SEED, '0002_index': index });
     const failed = await dbtool(['migrate', '--dir', next, '--url', url]);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('SQLSTATE 23505');
     expect(failed.stdout).toContain('0002_index.sql:3:1');
-    const valid = () => withPg(url, async (c) => (await c.query("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'users_email_key'")).rows.map((r) => r.indisvalid));
+    const valid = () =>
+      withPg(url, async (c) =>
+        (await c.query("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'users_email_key'")).rows.map(
+          (r) => r.indisvalid,
+        ),
+      );
     expect(await valid()).toEqual([false]);
     await withPg(url, (c) => c.query("UPDATE users SET email = 'u' || id || '@example.com'"));
     const rerun = await dbtool(['migrate', '--dir', next, '--url', url]);
@@ -145,7 +160,9 @@ describe('dbtool migrate on PostgreSQL 18', { timeout: 60_000 }, () => {
     expect(rerun.stdout).toContain('dropped INVALID index public.users_email_key');
     expect(rerun.code).toBe(0);
     expect(await valid()).toEqual([true]);
-    const columns = await withPg(url, async (c) => (await c.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1")).rows.map((r) => r.column_name));
+    const columns = await withPg(url, async (c) =>
+      (await c.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1")).rows.map((r) => r.column_name),
+    );
     expect(columns).toEqual(['after', 'email', 'id', 'nick']);
     expect((await recorded(url)).map((r) => r.hash)).toEqual([drizzleHash(INIT), drizzleHash(SEED), drizzleHash(index)]);
   });
@@ -156,7 +173,7 @@ describe('dbtool migrate on PostgreSQL 18', { timeout: 60_000 }, () => {
     const escaping = [
       'ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "handle" text;',
       'COMMIT;',
-      "ALTER TYPE \"kind\" ADD VALUE IF NOT EXISTS 'b';",
+      'ALTER TYPE "kind" ADD VALUE IF NOT EXISTS \'b\';',
       `CREATE OR REPLACE PROCEDURE backfill_handles() LANGUAGE plpgsql AS $$
 DECLARE n integer;
 BEGIN
@@ -182,7 +199,8 @@ END $$;`,
   it('applies every migration exactly once when 8 processes migrate the same database at once', async () => {
     const url = await freshDatabase();
     const files: Record<string, string> = { '0000_init': INIT };
-    for (let i = 1; i <= 6; i++) files[`000${i}_step`] = i % 2 ? `INSERT INTO "users" ("email") VALUES ('row${i}@example.com');` : `ALTER TABLE "users" ADD COLUMN "c${i}" text;`;
+    for (let i = 1; i <= 6; i++)
+      files[`000${i}_step`] = i % 2 ? `INSERT INTO "users" ("email") VALUES ('row${i}@example.com');` : `ALTER TABLE "users" ADD COLUMN "c${i}" text;`;
     const dir = journalFolder(files);
     const runs = await Promise.all(Array.from({ length: 8 }, () => dbtool(['migrate', '--dir', dir, '--url', url, '--format', 'json'])));
     expect(runs.map((r) => r.code)).toEqual(Array(8).fill(0));
@@ -241,7 +259,9 @@ END $$;`,
     const running = dbtool(['migrate', '--dir', dir, '--url', url]);
     await withPg(url, async (c) => {
       for (let i = 0; i < 100; i++) {
-        const { rows } = await c.query("SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'");
+        const { rows } = await c.query(
+          "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'",
+        );
         if (rows.length > 0) return;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -267,10 +287,15 @@ END $$;`,
     expect(JSON.parse(status.stdout).migrations.map((m: { state: string }) => m.state)).toEqual(['changed', 'applied']);
     writeFileSync(join(dir, '0000_init.sql'), INIT);
     // an entry older than the newest applied one, never applied: drizzle would skip it silently
-    const late = journalFolder({ '0000_init': INIT, '0001_b': 'ALTER TABLE "users" ADD COLUMN "b" text;', '0002_late': 'ALTER TABLE "users" ADD COLUMN "late" text;' }, { whens: [1700000000000, 1700000001000, 1700000000500] });
+    const late = journalFolder(
+      { '0000_init': INIT, '0001_b': 'ALTER TABLE "users" ADD COLUMN "b" text;', '0002_late': 'ALTER TABLE "users" ADD COLUMN "late" text;' },
+      { whens: [1700000000000, 1700000001000, 1700000000500] },
+    );
     const refused = await dbtool(['migrate', '--dir', late, '--url', url]);
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain("0002_late was never applied, and its journal timestamp is older than applied migrations (newest: 0001_b): drizzle's migrator would skip it silently.");
+    expect(refused.stdout).toContain(
+      "0002_late was never applied, and its journal timestamp is older than applied migrations (newest: 0001_b): drizzle's migrator would skip it silently.",
+    );
     const allowed = await dbtool(['migrate', '--dir', late, '--url', url, '--allow-out-of-order']);
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toContain('✔ 0002_late');
@@ -307,7 +332,12 @@ END $$;`,
     expect(run.stdout).not.toContain('not-null-column-without-default');
     expect(run.code).toBe(0);
     // once applied, the same change against the now existing table is stopped
-    const next = journalFolder({ '0000_init': INIT, '0001_rename': 'ALTER TABLE "users" RENAME TO "people";', '0002_later': later, '0003_more': 'ALTER TABLE "people" ADD COLUMN "tier" text NOT NULL;' });
+    const next = journalFolder({
+      '0000_init': INIT,
+      '0001_rename': 'ALTER TABLE "users" RENAME TO "people";',
+      '0002_later': later,
+      '0003_more': 'ALTER TABLE "people" ADD COLUMN "tier" text NOT NULL;',
+    });
     const blocked = await dbtool(['migrate', '--dir', next, '--url', url]);
     expect(blocked.code).toBe(1);
     expect(blocked.stdout).toContain('not-null-column-without-default');
@@ -344,20 +374,26 @@ END $$;`,
     expect((await dbtool(['status', '--dir', dir, '--url', url])).stdout).toContain('3 applied');
   });
 
-  it("v1 layout: a table dbtool created for a 0.31 journal is upgraded the way drizzle-orm 1.0 upgrades it", async () => {
+  it('v1 layout: a table dbtool created for a 0.31 journal is upgraded the way drizzle-orm 1.0 upgrades it', async () => {
     const url = await freshDatabase();
     const journal = journalFolder({ '0000_init': INIT, '0001_seed': SEED });
     expect((await dbtool(['migrate', '--dir', journal, '--url', url])).code).toBe(0);
     // the same migrations after `drizzle-kit up`: v1 folders named by the journal's timestamps
     const stamp = (ms: number) => new Date(ms).toISOString().replace(/\D/g, '').slice(0, 14);
-    const v1 = v1Folder({ [`${stamp(1700000000000)}_init`]: INIT, [`${stamp(1700000001000)}_seed`]: SEED, '20250103120000_more': 'ALTER TABLE "users" ADD COLUMN "name" text;' });
+    const v1 = v1Folder({
+      [`${stamp(1700000000000)}_init`]: INIT,
+      [`${stamp(1700000001000)}_seed`]: SEED,
+      '20250103120000_more': 'ALTER TABLE "users" ADD COLUMN "name" text;',
+    });
     const ours = await dbtool(['migrate', '--dir', v1, '--url', url, '--format', 'json']);
     expect(ours.code).toBe(0);
     expect(JSON.parse(ours.stdout).applied.map((a: { name: string }) => a.name)).toEqual(['20250103120000_more']);
     // drizzle 1.0 finds its own shape (named rows) and nothing to run
     await withPg(url, (c) => drizzleV1Migrate(drizzleV1({ client: c }), { migrationsFolder: v1 }));
     expect(await withPg(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM users')).rows[0].n)).toBe(2);
-    const names = await withPg(url, async (c) => (await c.query('SELECT name FROM drizzle.__drizzle_migrations ORDER BY id')).rows.map((r: { name: string }) => r.name));
+    const names = await withPg(url, async (c) =>
+      (await c.query('SELECT name FROM drizzle.__drizzle_migrations ORDER BY id')).rows.map((r: { name: string }) => r.name),
+    );
     expect(names).toEqual([`${stamp(1700000000000)}_init`, `${stamp(1700000001000)}_seed`, '20250103120000_more']);
   });
 
@@ -365,7 +401,11 @@ END $$;`,
     const url = await freshDatabase();
     expect((await dbtool(['migrate', '--dir', journalFolder({ '0000_init': INIT, '0001_seed': SEED }), '--url', url])).code).toBe(0);
     const stamp = (ms: number) => new Date(ms).toISOString().replace(/\D/g, '').slice(0, 14);
-    const v1 = v1Folder({ [`${stamp(1700000000000)}_init`]: INIT, [`${stamp(1700000001000)}_seed`]: SEED, '20250103120000_more': 'ALTER TABLE "users" ADD COLUMN "name" text;' });
+    const v1 = v1Folder({
+      [`${stamp(1700000000000)}_init`]: INIT,
+      [`${stamp(1700000001000)}_seed`]: SEED,
+      '20250103120000_more': 'ALTER TABLE "users" ADD COLUMN "name" text;',
+    });
     // drizzle 1.0 adds name/applied_at, names the rows it recognises, and runs the new migration
     await withPg(url, (c) => drizzleV1Migrate(drizzleV1({ client: c }), { migrationsFolder: v1 }));
     const status = await dbtool(['status', '--dir', v1, '--url', url, '--format', 'json']);

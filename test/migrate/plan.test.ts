@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LocalMigration } from '../../src/migrate/local.js';
 import { planFile } from '../../src/migrate/plan.js';
-import { loadParser, parseSql } from '../../src/review/parse.js';
 import { review } from '../../src/review/engine.js';
+import { loadParser, parseSql } from '../../src/review/parse.js';
 
 beforeAll(loadParser);
 
@@ -13,7 +13,12 @@ const migration = (text: string): LocalMigration => ({ name: 'm', path: 'm.sql',
 /** Plans a file with the review's own verdict on which statements refuse a transaction. */
 function plan(text: string) {
   const parsed = parseSql(text);
-  const report = review([{ files: [{ path: 'm.sql', migration: 'm', text, problems: [], review: true, parsed }] }], { pgVersion: 18, timezoneIsUtc: true, transactionMode: 'per-file', forbiddenRunOutside: true });
+  const report = review([{ files: [{ path: 'm.sql', migration: 'm', text, problems: [], review: true, parsed }] }], {
+    pgVersion: 18,
+    timezoneIsUtc: true,
+    transactionMode: 'per-file',
+    forbiddenRunOutside: true,
+  });
   const statements = report.files[0]!.statements;
   return planFile(migration(text), parsed, (i) => statements[i]?.transaction === 'forbidden');
 }
@@ -34,7 +39,10 @@ describe('planFile', () => {
   it('turns an explicit COMMIT / BEGIN into a boundary instead of sending it', () => {
     const p = plan('ALTER TABLE a ADD COLUMN x int;\nCOMMIT;\nALTER TABLE a ADD COLUMN y int;\nBEGIN;\nALTER TABLE a ADD COLUMN z int;');
     expect(shape(p)).toEqual(['tx:1', 'tx:3', 'tx:5']);
-    expect(p.boundaries).toEqual([{ line: 2, keyword: 'COMMIT' }, { line: 4, keyword: 'BEGIN' }]);
+    expect(p.boundaries).toEqual([
+      { line: 2, keyword: 'COMMIT' },
+      { line: 4, keyword: 'BEGIN' },
+    ]);
   });
 
   it('calls a procedure that commits outside a transaction, and an ordinary one inside', () => {
@@ -52,7 +60,18 @@ describe('planFile', () => {
   });
 });
 
-const SIM = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus', 'real-world', 'simstudioai__sim', 'packages__db__migrations', '0220_early_hellion.sql');
+const SIM = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'shared',
+  'corpus',
+  'real-world',
+  'simstudioai__sim',
+  'packages__db__migrations',
+  '0220_early_hellion.sql',
+);
 if (!existsSync(SIM)) console.warn(`SKIPPED: planning sim's COMMIT-escaping migration — ${SIM} is absent`);
 
 describe.skipIf(!existsSync(SIM))("sim's 0220 migration (COMMIT to escape drizzle's transaction, a committing backfill procedure, concurrent indexes)", () => {

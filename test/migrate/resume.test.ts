@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
 import { drizzleHash } from '../../src/migrate/local.js';
 import { dbtool, freshDatabase, journalFolder, stopSharedServer, withPg } from './helpers.js';
 
@@ -17,13 +17,22 @@ async function recorded(url: string): Promise<string[]> {
 }
 
 async function indexes(url: string): Promise<Array<{ name: string; valid: boolean; def: string }>> {
-  return withPg(url, async (c) => (await c.query(
-    `SELECT c.relname AS name, i.indisvalid AS valid, pg_get_indexdef(c.oid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE i.indrelid = 'public.users'::regclass AND NOT i.indisprimary ORDER BY 1`)).rows);
+  return withPg(
+    url,
+    async (c) =>
+      (
+        await c.query(
+          `SELECT c.relname AS name, i.indisvalid AS valid, pg_get_indexdef(c.oid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      WHERE i.indrelid = 'public.users'::regclass AND NOT i.indisprimary ORDER BY 1`,
+        )
+      ).rows,
+  );
 }
 
 async function columns(url: string): Promise<string[]> {
-  return withPg(url, async (c) => (await c.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1")).rows.map((r) => r.column_name));
+  return withPg(url, async (c) =>
+    (await c.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1")).rows.map((r) => r.column_name),
+  );
 }
 
 /**
@@ -33,7 +42,10 @@ async function columns(url: string): Promise<string[]> {
 async function waitForLockWait(url: string, like: string): Promise<number> {
   return withPg(url, async (watcher) => {
     for (let i = 0; i < 500; i++) {
-      const { rows } = await watcher.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'dbtool' AND wait_event_type = 'Lock' AND query LIKE $1", [like]);
+      const { rows } = await watcher.query(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'dbtool' AND wait_event_type = 'Lock' AND query LIKE $1",
+        [like],
+      );
       if (rows.length > 0) return Number(rows[0].pid);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -52,7 +64,12 @@ async function initialised(url: string, next: Record<string, string>): Promise<s
  * once it has built the index; when the build waits, locks `bookkeeping` in ACCESS EXCLUSIVE mode (in
  * `holder`, left open) and ends the snapshot, so the build finishes and recording it is what waits.
  */
-async function buildThenBlockRecording(url: string, holder: pg.Client, bookkeeping: string, start: () => ReturnType<typeof dbtool>): Promise<{ run: ReturnType<typeof dbtool> }> {
+async function buildThenBlockRecording(
+  url: string,
+  holder: pg.Client,
+  bookkeeping: string,
+  start: () => ReturnType<typeof dbtool>,
+): Promise<{ run: ReturnType<typeof dbtool> }> {
   return withPg(url, async (gate) => {
     await gate.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     await gate.query('SELECT 1');
@@ -73,7 +90,8 @@ describe('non-transactional steps resume after an unrecorded success (PostgreSQL
     const failed = await withPg(url, async (holder) => {
       await holder.query("SET application_name = 'table-locker'");
       const { run } = await buildThenBlockRecording(url, holder, 'drizzle.__drizzle_migrations', () =>
-        dbtool(['migrate', '--dir', dir, '--url', url, '--lock-timeout', '2s', '--retries', '1']));
+        dbtool(['migrate', '--dir', dir, '--url', url, '--lock-timeout', '2s', '--retries', '1']),
+      );
       const result = await run;
       await holder.query('COMMIT');
       return result;
@@ -91,10 +109,14 @@ describe('non-transactional steps resume after an unrecorded success (PostgreSQL
     expect(await recorded(url)).toEqual([drizzleHash(INIT)]);
 
     const status = await dbtool(['status', '--dir', dir, '--url', url]);
-    expect(status.stdout).toMatch(/0001_index\s+pending\n\s+step 1 of 1 ran outside a transaction and looks done but unrecorded: index public.users_email_idx exists and is VALID/);
+    expect(status.stdout).toMatch(
+      /0001_index\s+pending\n\s+step 1 of 1 ran outside a transaction and looks done but unrecorded: index public.users_email_idx exists and is VALID/,
+    );
 
     const rerun = await dbtool(['migrate', '--dir', dir, '--url', url]);
-    expect(rerun.stdout).toContain('0001_index: step 1 of 1 was completed by an earlier run that could not record it (index public.users_email_idx is already built, VALID, with this definition)');
+    expect(rerun.stdout).toContain(
+      '0001_index: step 1 of 1 was completed by an earlier run that could not record it (index public.users_email_idx is already built, VALID, with this definition)',
+    );
     expect(rerun.code).toBe(0);
     expect(await recorded(url)).toEqual([drizzleHash(INIT), drizzleHash(CIC)]);
     expect((await indexes(url)).map((i) => i.valid)).toEqual([true]);
@@ -106,7 +128,8 @@ describe('non-transactional steps resume after an unrecorded success (PostgreSQL
     const run = await withPg(url, async (holder) => {
       await holder.query("SET application_name = 'table-locker'");
       const { run: started } = await buildThenBlockRecording(url, holder, 'drizzle.__drizzle_migrations', () =>
-        dbtool(['migrate', '--dir', dir, '--url', url, '--lock-timeout', '1s', '--retries', '6']));
+        dbtool(['migrate', '--dir', dir, '--url', url, '--lock-timeout', '1s', '--retries', '6']),
+      );
       await waitForLockWait(url, 'DO $dbtool_guard$%');
       // past the first lock timeout and into the watched retry
       await new Promise((r) => setTimeout(r, 1700));
@@ -125,9 +148,12 @@ describe('non-transactional steps resume after an unrecorded success (PostgreSQL
     const dir = await initialised(url, { '0001_three': THREE_STEPS });
     await withPg(url, async (holder) => {
       // the progress table exists once a run of a file with several steps started; make it exist first
-      await holder.query('CREATE TABLE IF NOT EXISTS drizzle.__dbtool_progress (hash text PRIMARY KEY, name text NOT NULL, units_done integer NOT NULL, updated_at timestamp with time zone NOT NULL DEFAULT now())');
+      await holder.query(
+        'CREATE TABLE IF NOT EXISTS drizzle.__dbtool_progress (hash text PRIMARY KEY, name text NOT NULL, units_done integer NOT NULL, updated_at timestamp with time zone NOT NULL DEFAULT now())',
+      );
       const { run: victim } = await buildThenBlockRecording(url, holder, 'drizzle.__dbtool_progress', () =>
-        dbtool(['migrate', '--dir', dir, '--url', url, '--lock-timeout', '30s']));
+        dbtool(['migrate', '--dir', dir, '--url', url, '--lock-timeout', '30s']),
+      );
       const pid = await waitForLockWait(url, '%dbtool_guard%');
       victim.kill('SIGKILL');
       await victim;
@@ -143,7 +169,12 @@ describe('non-transactional steps resume after an unrecorded success (PostgreSQL
     expect(status.code).toBe(1);
     expect(status.stdout).toMatch(/0001_three\s+pending — partially applied: 1 of 3 steps \(an interrupted run; the next one resumes at step 2\)/);
     const json = JSON.parse((await dbtool(['status', '--dir', dir, '--url', url, '--format', 'json'])).stdout);
-    expect(json.migrations[1]).toMatchObject({ name: '0001_three', state: 'pending', progress: { stepsDone: 1, steps: 3 }, unrecordedStep: { step: 2, steps: 3 } });
+    expect(json.migrations[1]).toMatchObject({
+      name: '0001_three',
+      state: 'pending',
+      progress: { stepsDone: 1, steps: 3 },
+      unrecordedStep: { step: 2, steps: 3 },
+    });
 
     const rerun = await dbtool(['migrate', '--dir', dir, '--url', url]);
     expect(rerun.stdout).toContain('0001_three: resuming after 1 completed step');
@@ -159,7 +190,9 @@ describe('non-transactional steps resume after an unrecorded success (PostgreSQL
     const url = await freshDatabase();
     const file = `CREATE UNIQUE INDEX CONCURRENTLY "users_lower_email" ON "users" (lower("email")) WHERE "email" <> '' AND "id" > 0;`;
     const dir = await initialised(url, { '0001_index': file });
-    await withPg(url, (c) => c.query("CREATE UNIQUE INDEX users_lower_email ON public.users USING btree (lower(email) text_ops ASC) WHERE ((email <> ''::text) AND (id > 0))"));
+    await withPg(url, (c) =>
+      c.query("CREATE UNIQUE INDEX users_lower_email ON public.users USING btree (lower(email) text_ops ASC) WHERE ((email <> ''::text) AND (id > 0))"),
+    );
     const run = await dbtool(['migrate', '--dir', dir, '--url', url]);
     expect(run.stdout).toContain('index public.users_lower_email is already built, VALID, with this definition');
     expect(run.code).toBe(0);
@@ -175,10 +208,12 @@ describe('non-transactional steps resume after an unrecorded success (PostgreSQL
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('0001_index.sql:3:1');
     expect(run.stdout).toContain('index public.users_email_idx already exists with a different definition (SQLSTATE 42P07)');
-    expect(run.stdout).toContain([
-      '  detail: in the database:       CREATE INDEX users_email_idx ON public.users USING btree (email)',
-      '          this statement builds: CREATE INDEX users_email_idx ON public.users USING btree (email) WHERE (email IS NOT NULL)',
-    ].join('\n'));
+    expect(run.stdout).toContain(
+      [
+        '  detail: in the database:       CREATE INDEX users_email_idx ON public.users USING btree (email)',
+        '          this statement builds: CREATE INDEX users_email_idx ON public.users USING btree (email) WHERE (email IS NOT NULL)',
+      ].join('\n'),
+    );
     expect(run.stdout).toContain('DROP INDEX CONCURRENTLY public.users_email_idx');
     expect(run.stdout).toContain('Steps 1–1 of 0001_index are applied and recorded; the next run resumes at step 2.');
     expect(`${run.stdout}${run.stderr}`).not.toMatch(STACK);
@@ -219,7 +254,9 @@ describe('non-transactional steps resume after an unrecorded success (PostgreSQL
     const run = await dbtool(['migrate', '--dir', dir, '--url', url]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('SQLSTATE 23505');
-    expect(run.stdout).toContain('The statement (step 2 of 2) ran outside a transaction, so nothing was rolled back: a failed concurrent build leaves an INVALID index users_id_mod, which the next run drops and builds again.');
+    expect(run.stdout).toContain(
+      'The statement (step 2 of 2) ran outside a transaction, so nothing was rolled back: a failed concurrent build leaves an INVALID index users_id_mod, which the next run drops and builds again.',
+    );
     expect(run.stdout).toContain('Steps 1–1 of 0001_index are applied and recorded; the next run resumes at step 2.');
     expect(run.stdout).not.toContain('0001_index was rolled back');
     const json = JSON.parse((await dbtool(['migrate', '--dir', dir, '--url', url, '--format', 'json'])).stdout);

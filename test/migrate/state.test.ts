@@ -1,13 +1,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { integrityProblems } from '../../src/migrate/migrate.js';
-import { readDrizzleFolder } from '../../src/migrate/local.js';
 import type { LocalMigration } from '../../src/migrate/local.js';
-import { folderStatus, needsAttention } from '../../src/migrate/state.js';
+import { readDrizzleFolder } from '../../src/migrate/local.js';
+import { integrityProblems } from '../../src/migrate/migrate.js';
 import type { AppliedRow } from '../../src/migrate/state.js';
+import { folderStatus, needsAttention } from '../../src/migrate/state.js';
 
-const m = (name: string, createdAt: number, hash = `h-${name}`, extra: Partial<LocalMigration> = {}): LocalMigration => ({ name, path: `drizzle/${name}.sql`, text: 'SELECT 1', hash, createdAt, listed: true, ...extra });
+const m = (name: string, createdAt: number, hash = `h-${name}`, extra: Partial<LocalMigration> = {}): LocalMigration => ({
+  name,
+  path: `drizzle/${name}.sql`,
+  text: 'SELECT 1',
+  hash,
+  createdAt,
+  listed: true,
+  ...extra,
+});
 const row = (id: number, createdAt: number, hash: string, name: string | null = null): AppliedRow => ({ id, createdAt, hash, name });
 
 describe('folderStatus (journal layout)', () => {
@@ -31,7 +39,13 @@ describe('folderStatus (journal layout)', () => {
   });
 
   it('reports rows the folder does not know, missing files and unlisted files', () => {
-    const status = folderStatus({ layout: 'journal', migrations: [m('a', 1), m('gone', 2, undefined, { text: undefined, hash: undefined }), m('orphan', 0, 'h-orphan', { listed: false })] }, [row(1, 1, 'h-a'), row(7, 9, 'h-newer')]);
+    const status = folderStatus(
+      {
+        layout: 'journal',
+        migrations: [m('a', 1), m('gone', 2, undefined, { text: undefined, hash: undefined }), m('orphan', 0, 'h-orphan', { listed: false })],
+      },
+      [row(1, 1, 'h-a'), row(7, 9, 'h-newer')],
+    );
     expect(status.migrations.map((s) => s.state)).toEqual(['applied', 'missing', 'unlisted']);
     expect(status.unknown.map((r) => r.id)).toEqual([7]);
     expect(integrityProblems(status, false).map((p) => p.problem)).toEqual(['missing', 'unlisted']);
@@ -45,13 +59,20 @@ describe('folderStatus (journal layout)', () => {
 
 describe('folderStatus (v1 layout)', () => {
   it('matches by folder name, and rows written before names existed by their second and hash', () => {
-    const status = folderStatus({ layout: 'v1', migrations: [m('20250101000000_a', Date.UTC(2025, 0, 1)), m('20250102000000_b', Date.UTC(2025, 0, 2)), m('20250103000000_c', Date.UTC(2025, 0, 3))] },
-      [row(1, Date.UTC(2025, 0, 1) + 400, 'h-20250101000000_a'), row(2, 0, 'h-20250102000000_b', '20250102000000_b')]);
+    const status = folderStatus(
+      {
+        layout: 'v1',
+        migrations: [m('20250101000000_a', Date.UTC(2025, 0, 1)), m('20250102000000_b', Date.UTC(2025, 0, 2)), m('20250103000000_c', Date.UTC(2025, 0, 3))],
+      },
+      [row(1, Date.UTC(2025, 0, 1) + 400, 'h-20250101000000_a'), row(2, 0, 'h-20250102000000_b', '20250102000000_b')],
+    );
     expect(status.migrations.map((s) => s.state)).toEqual(['applied', 'applied', 'pending']);
   });
 
   it('never calls a v1 migration out-of-order: drizzle v1 applies by name', () => {
-    const status = folderStatus({ layout: 'v1', migrations: [m('20250101000000_a', 1), m('20250102000000_b', 2)] }, [row(1, 2, 'h-20250102000000_b', '20250102000000_b')]);
+    const status = folderStatus({ layout: 'v1', migrations: [m('20250101000000_a', 1), m('20250102000000_b', 2)] }, [
+      row(1, 2, 'h-20250102000000_b', '20250102000000_b'),
+    ]);
     expect(status.migrations.map((s) => s.state)).toEqual(['pending', 'applied']);
   });
 });
@@ -68,12 +89,24 @@ describe.skipIf(!corpus)('journal quirks of the real-world corpus (../shared/cor
     const status = folderStatus(f, []);
     const missing = status.migrations.filter((s) => s.state === 'missing').map((s) => s.migration.name);
     expect(missing.length).toBe(6);
-    expect(integrityProblems(status, false).filter((p) => p.problem === 'missing').map((p) => p.name)).toEqual(missing);
+    expect(
+      integrityProblems(status, false)
+        .filter((p) => p.problem === 'missing')
+        .map((p) => p.name),
+    ).toEqual(missing);
   });
 
   it('Zero and Dokploy: orphan files the journal does not list are unlisted', () => {
-    expect(folderStatus(folder('Mail-0__Zero', 'packages__db__migrations'), []).migrations.filter((s) => s.state === 'unlisted').map((s) => s.migration.name)).toEqual(['0025_far_echo']);
-    expect(folderStatus(folder('Dokploy__dokploy', 'apps__dokploy__drizzle'), []).migrations.filter((s) => s.state === 'unlisted').map((s) => s.migration.name)).toEqual(['0130_abandoned_dagger']);
+    expect(
+      folderStatus(folder('Mail-0__Zero', 'packages__db__migrations'), [])
+        .migrations.filter((s) => s.state === 'unlisted')
+        .map((s) => s.migration.name),
+    ).toEqual(['0025_far_echo']);
+    expect(
+      folderStatus(folder('Dokploy__dokploy', 'apps__dokploy__drizzle'), [])
+        .migrations.filter((s) => s.state === 'unlisted')
+        .map((s) => s.migration.name),
+    ).toEqual(['0130_abandoned_dagger']);
   });
 
   it('kan: an entry whose "when" goes backwards is out-of-order on a database that applied the newer one', () => {

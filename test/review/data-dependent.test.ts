@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataDependentChange } from '../../src/review/rules/data-dependent-change.js';
 import { loadParser } from '../../src/review/parse.js';
+import { dataDependentChange } from '../../src/review/rules/data-dependent-change.js';
 import { freshDatabase, stopSharedServer, withPg } from '../migrate/helpers.js';
 import { reviewAfter } from './helpers.js';
 
@@ -32,14 +32,20 @@ async function outcome(example: string): Promise<string | undefined> {
 }
 
 describe('data-dependent-change on a real server', { timeout: 60_000 }, () => {
-  it.each(docs.bad.map((sql, i) => [i + 1, sql] as const))('Bad example %i fails on non-compliant rows with the SQLSTATE the finding names', async (_i, sql) => {
-    const findings = reviewAfter(docs.history ?? '', sql, { transactionMode: 'none' }).files[0]?.statements.flatMap((s) => s.findings).filter((f) => f.rule === 'data-dependent-change') ?? [];
-    expect(findings.length).toBeGreaterThan(0);
-    const claimed = findings.flatMap((f) => [...f.message.matchAll(/\b(2[0-9A-Z]{4})\b/g)].map((m) => m[1]));
-    const code = await outcome(sql);
-    expect(code).toBeDefined();
-    expect(claimed).toContain(code);
-  });
+  it.each(docs.bad.map((sql, i) => [i + 1, sql] as const))(
+    'Bad example %i fails on non-compliant rows with the SQLSTATE the finding names',
+    async (_i, sql) => {
+      const findings =
+        reviewAfter(docs.history ?? '', sql, { transactionMode: 'none' })
+          .files[0]?.statements.flatMap((s) => s.findings)
+          .filter((f) => f.rule === 'data-dependent-change') ?? [];
+      expect(findings.length).toBeGreaterThan(0);
+      const claimed = findings.flatMap((f) => [...f.message.matchAll(/\b(2[0-9A-Z]{4})\b/g)].map((m) => m[1]));
+      const code = await outcome(sql);
+      expect(code).toBeDefined();
+      expect(claimed).toContain(code);
+    },
+  );
 
   it.each(docs.good.map((sql, i) => [i + 1, sql] as const))('Good example %i succeeds on the same rows', async (_i, sql) => {
     expect(await outcome(sql)).toBeUndefined();

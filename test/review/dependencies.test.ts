@@ -1,18 +1,20 @@
-import { beforeAll, describe, expect, it } from 'vitest';
 import { PGlite } from '@electric-sql/pglite';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ReviewSettings } from '../../src/review/findings.js';
 import { loadParser } from '../../src/review/parse.js';
 import { lastStatement, reviewAfter } from './helpers.js';
-import type { ReviewSettings } from '../../src/review/findings.js';
 
 /** The SQLSTATEs of the statement-will-fail findings on the last statement of `sql`. */
 function failures(history: string, sql: string, settings: Partial<ReviewSettings> = {}): string[] {
-  return lastStatement(history, sql, settings).findings
-    .filter((f) => f.rule === 'statement-will-fail')
+  return lastStatement(history, sql, settings)
+    .findings.filter((f) => f.rule === 'statement-will-fail')
     .map((f) => /SQLSTATE (\w{5})/.exec(f.message)?.[1] ?? '?');
 }
 
 function messages(history: string, sql: string): string {
-  return lastStatement(history, sql).findings.map((f) => `${f.message} ${f.help}`).join('\n');
+  return lastStatement(history, sql)
+    .findings.map((f) => `${f.message} ${f.help}`)
+    .join('\n');
 }
 
 const USERS = 'CREATE TABLE users (id bigint PRIMARY KEY, name text, age int);';
@@ -52,9 +54,13 @@ describe('statement-will-fail: drops other objects depend on', () => {
     expect(failures(serial, 'DROP SEQUENCE counters_id_seq;')).toEqual(['2BP01']);
     expect(failures(serial, 'DROP SEQUENCE counters_id_seq CASCADE;')).toEqual([]);
     expect(failures(`${serial}\nALTER TABLE counters ALTER COLUMN id DROP DEFAULT;`, 'DROP SEQUENCE counters_id_seq;')).toEqual([]);
-    expect(failures(`${serial}\nALTER TABLE counters RENAME COLUMN id TO key;\nALTER TABLE counters RENAME TO tallies;`, 'DROP SEQUENCE counters_id_seq;')).toEqual(['2BP01']);
+    expect(
+      failures(`${serial}\nALTER TABLE counters RENAME COLUMN id TO key;\nALTER TABLE counters RENAME TO tallies;`, 'DROP SEQUENCE counters_id_seq;'),
+    ).toEqual(['2BP01']);
     expect(failures(`${USERS}\nCREATE SEQUENCE s OWNED BY users.age;`, 'DROP SEQUENCE s;')).toEqual([]);
-    expect(failures(`${USERS}\nCREATE SEQUENCE s;\nALTER TABLE users ALTER COLUMN age SET DEFAULT nextval('public.s'::regclass);`, 'DROP SEQUENCE s;')).toEqual(['2BP01']);
+    expect(failures(`${USERS}\nCREATE SEQUENCE s;\nALTER TABLE users ALTER COLUMN age SET DEFAULT nextval('public.s'::regclass);`, 'DROP SEQUENCE s;')).toEqual(
+      ['2BP01'],
+    );
     expect(failures(`${USERS}\nCREATE SEQUENCE s;\nALTER TABLE users ALTER COLUMN age SET DEFAULT nextval('s'::text);`, 'DROP SEQUENCE s;')).toEqual([]);
     const identity = `${USERS}\nALTER TABLE users ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;`;
     expect(messages(identity, 'DROP SEQUENCE users_n_seq CASCADE;')).toContain('because column n of table users requires it');
@@ -69,7 +75,12 @@ describe('statement-will-fail: drops other objects depend on', () => {
     expect(failures(`${fn}\nDROP INDEX users_twice;`, 'DROP FUNCTION twice(int);')).toEqual([]);
     expect(failures(`${fn}\nALTER FUNCTION twice(int) RENAME TO double;`, 'DROP FUNCTION double(int);')).toEqual(['2BP01']);
     // a call in another function's body records nothing
-    expect(failures(`${USERS}\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\nCREATE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT f() $$;`, 'DROP FUNCTION f();')).toEqual([]);
+    expect(
+      failures(
+        `${USERS}\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\nCREATE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT f() $$;`,
+        'DROP FUNCTION f();',
+      ),
+    ).toEqual([]);
   });
 
   it('a generated column blocks dropping its function and its source column from PostgreSQL 15', () => {
@@ -83,7 +94,7 @@ describe('statement-will-fail: drops other objects depend on', () => {
     expect(failures(`${generated}\nALTER TABLE users ALTER COLUMN d DROP EXPRESSION;`, 'ALTER TABLE users ALTER COLUMN age TYPE bigint;')).toEqual([]);
   });
 
-  it('an index: a constraint\'s own index, and the unique index a foreign key leans on', () => {
+  it("an index: a constraint's own index, and the unique index a foreign key leans on", () => {
     expect(messages(USERS, 'DROP INDEX users_pkey;')).toContain('ALTER TABLE users DROP CONSTRAINT users_pkey');
     const fk = `${USERS}\nCREATE UNIQUE INDEX users_name_uidx ON users (name);\nCREATE TABLE orders (id int, buyer text REFERENCES users (name));`;
     expect(failures(fk, 'DROP INDEX users_name_uidx;')).toEqual(['2BP01']);
@@ -97,7 +108,7 @@ describe('statement-will-fail: drops other objects depend on', () => {
     expect(failures(`${byKey}\nDROP TABLE orders;`, 'ALTER TABLE users DROP CONSTRAINT users_pkey;')).toEqual([]);
   });
 
-  it('a column another table\'s foreign key references, its own foreign key does not', () => {
+  it("a column another table's foreign key references, its own foreign key does not", () => {
     const fk = `${USERS}\nCREATE TABLE orders (id int, user_id bigint REFERENCES users);`;
     expect(messages(fk, 'ALTER TABLE users DROP COLUMN id;')).toContain('constraint orders_user_id_fkey on table orders');
     expect(failures(fk, 'ALTER TABLE orders DROP COLUMN user_id;')).toEqual([]);
@@ -119,7 +130,12 @@ describe('statement-will-fail: drops other objects depend on', () => {
 
   it('an inheritance parent, not a partitioned table', () => {
     expect(failures(`${USERS}\nCREATE TABLE vip (level int) INHERITS (users);`, 'DROP TABLE users;')).toEqual(['2BP01']);
-    expect(failures('CREATE TABLE ev (at date) PARTITION BY RANGE (at);\nCREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM (\'2024-01-01\') TO (\'2025-01-01\');', 'DROP TABLE ev;')).toEqual([]);
+    expect(
+      failures(
+        "CREATE TABLE ev (at date) PARTITION BY RANGE (at);\nCREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+        'DROP TABLE ev;',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -132,14 +148,20 @@ describe('drop-column names what PostgreSQL drops silently with the column', () 
     expect(finding?.message).toContain('index users_age_name (age, name)');
     expect(finding?.message).toContain('index users_lower');
     expect(finding?.message).not.toContain('index users_name ');
-    expect(reviewAfter(USERS, 'ALTER TABLE users DROP COLUMN age;').files[0]?.statements[0]?.findings.find((f) => f.rule === 'drop-column')?.message).not.toContain('also drops');
+    expect(
+      reviewAfter(USERS, 'ALTER TABLE users DROP COLUMN age;').files[0]?.statements[0]?.findings.find((f) => f.rule === 'drop-column')?.message,
+    ).not.toContain('also drops');
   });
 
   it('PostgreSQL does drop exactly those', async () => {
     const db = await PGlite.create();
     try {
       await db.exec(`${history}\nALTER TABLE users DROP COLUMN age;`);
-      const indexes = (await db.query<{ relname: string }>("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = 'users' ORDER BY 1")).rows.map((r) => r.relname);
+      const indexes = (
+        await db.query<{ relname: string }>(
+          "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = 'users' ORDER BY 1",
+        )
+      ).rows.map((r) => r.relname);
       expect(indexes).toEqual(['users_name', 'users_pkey']);
     } finally {
       await db.close();

@@ -35,7 +35,8 @@ describe('rules see the statements a DO block runs, at their own positions', () 
 
   it('a block the guard rolls back (the constraint exists) reports nothing', () => {
     const history = `${HISTORY}\nALTER TABLE "orders" ADD CONSTRAINT "orders_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "users"("id");`;
-    const sql = 'DO $$ BEGIN\n ALTER TABLE "orders" ADD CONSTRAINT "orders_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;';
+    const sql =
+      'DO $$ BEGIN\n ALTER TABLE "orders" ADD CONSTRAINT "orders_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id");\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;';
     expect(found(sql, history).filter((f) => !f.startsWith('missing-lock-timeout'))).toEqual([]);
   });
 
@@ -44,7 +45,7 @@ describe('rules see the statements a DO block runs, at their own positions', () 
       'DO $$',
       'BEGIN',
       '  ALTER TABLE "users" ADD COLUMN "age" integer NOT NULL;',
-      "  UPDATE \"users\" SET \"plan\" = 'free';",
+      '  UPDATE "users" SET "plan" = \'free\';',
       '  ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL;',
       'END $$;',
     ].join('\n');
@@ -56,7 +57,8 @@ describe('rules see the statements a DO block runs, at their own positions', () 
   });
 
   it('counts columns in characters on a line with multi-byte text before the statement, and reads single-quoted bodies', () => {
-    const sql = "DO $$ BEGIN /* café */ UPDATE \"users\" SET \"plan\" = 'free'; END $$;\n--> statement-breakpoint\nDO 'BEGIN UPDATE \"orders\" SET \"note\" = ''x''; END';";
+    const sql =
+      'DO $$ BEGIN /* café */ UPDATE "users" SET "plan" = \'free\'; END $$;\n--> statement-breakpoint\nDO \'BEGIN UPDATE "orders" SET "note" = \'\'x\'\'; END\';';
     const findings = found(sql).filter((f) => f.startsWith('unbatched-backfill'));
     expect(findings).toEqual(['unbatched-backfill 1:24', 'unbatched-backfill 3:11']);
   });
@@ -64,7 +66,9 @@ describe('rules see the statements a DO block runs, at their own positions', () 
   it("a failure the block's EXCEPTION handler may catch is not reported as a failed migration", () => {
     const sql = 'DO $$ BEGIN\n  CREATE TABLE "users" ("id" int);\nEXCEPTION WHEN duplicate_table THEN null;\nEND $$;';
     expect(found(sql).filter((f) => f.startsWith('statement-will-fail'))).toEqual([]);
-    expect(found('DO $$ BEGIN\n  CREATE TABLE "users" ("id" int);\nEND $$;').filter((f) => f.startsWith('statement-will-fail'))).toEqual(['statement-will-fail 2:3']);
+    expect(found('DO $$ BEGIN\n  CREATE TABLE "users" ("id" int);\nEND $$;').filter((f) => f.startsWith('statement-will-fail'))).toEqual([
+      'statement-will-fail 2:3',
+    ]);
   });
 });
 
@@ -84,7 +88,9 @@ describe('a DO block that creates a table and then indexes it', () => {
     // the new table is empty: its foreign key and index read nothing, from inside the block or as a whole
     expect(findings.filter((f) => f.startsWith('blocking-full-scan') || f.startsWith('data-dependent-change'))).toEqual([]);
     // the same statements written plainly agree
-    const plain = found('CREATE TABLE "sessions" ("id" text PRIMARY KEY, "user_id" integer NOT NULL);\nALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_fk" FOREIGN KEY ("user_id") REFERENCES "users"("id");\nCREATE INDEX "sessions_user_idx" ON "sessions" ("user_id");');
+    const plain = found(
+      'CREATE TABLE "sessions" ("id" text PRIMARY KEY, "user_id" integer NOT NULL);\nALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_fk" FOREIGN KEY ("user_id") REFERENCES "users"("id");\nCREATE INDEX "sessions_user_idx" ON "sessions" ("user_id");',
+    );
     expect(plain.filter((f) => f.startsWith('blocking-full-scan') || f.startsWith('data-dependent-change'))).toEqual([]);
   });
 

@@ -34,7 +34,9 @@ describe('advice written for drizzle users', () => {
     await db.exec(steps[0]!);
     await db.exec("UPDATE users SET tier = 'free'");
     for (const step of steps.slice(1)) await db.exec(step);
-    const { rows } = await db.query<{ attnotnull: boolean; typname: string }>("SELECT a.attnotnull, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = 'users'::regclass AND a.attname = 'tier'");
+    const { rows } = await db.query<{ attnotnull: boolean; typname: string }>(
+      "SELECT a.attnotnull, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = 'users'::regclass AND a.attname = 'tier'",
+    );
     expect(rows[0]).toEqual({ attnotnull: true, typname: 'Plan Tier' });
   });
 

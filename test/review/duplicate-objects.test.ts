@@ -39,7 +39,8 @@ async function engine(sql: string): Promise<string | undefined> {
 
 /** The SQLSTATEs the reviewer predicts for the migration `sql` (statement-will-fail findings). */
 function predicted(sql: string): string[] {
-  return reviewAfter(HISTORY, sql).files.flatMap((f) => f.statements.flatMap((s) => s.findings))
+  return reviewAfter(HISTORY, sql)
+    .files.flatMap((f) => f.statements.flatMap((s) => s.findings))
     .filter((f) => f.rule === 'statement-will-fail' && f.severity === 'error')
     .map((f) => f.message.match(/SQLSTATE (\w+)/)?.[1] ?? '?');
 }
@@ -59,7 +60,7 @@ describe('statement-will-fail: an object created twice', () => {
     ['a named index twice', 'CREATE INDEX users_email_idx ON users (email, id);', '42P07'],
     ['an index named like a table', 'CREATE INDEX users ON users (email);', '42P07'],
     ['an enum twice', "CREATE TYPE mood AS ENUM ('happy');", '42710'],
-    ['an enum named like a table (its row type)', "CREATE TYPE \"public\".\"users\" AS ENUM ('x');", '42710'],
+    ['an enum named like a table (its row type)', 'CREATE TYPE "public"."users" AS ENUM (\'x\');', '42710'],
     ['a domain named like an enum', 'CREATE DOMAIN mood AS text;', '42710'],
     ['a composite type named like a domain', 'CREATE TYPE positive AS (x int);', '42710'],
     ['a sequence twice', 'CREATE SEQUENCE invoice_numbers;', '42P07'],
@@ -70,12 +71,24 @@ describe('statement-will-fail: an object created twice', () => {
   });
 
   it.each([
-    ['IF NOT EXISTS', 'CREATE TABLE IF NOT EXISTS users (id int);\nCREATE INDEX IF NOT EXISTS users_email_idx ON users (email);\nCREATE SEQUENCE IF NOT EXISTS invoice_numbers;'],
+    [
+      'IF NOT EXISTS',
+      'CREATE TABLE IF NOT EXISTS users (id int);\nCREATE INDEX IF NOT EXISTS users_email_idx ON users (email);\nCREATE SEQUENCE IF NOT EXISTS invoice_numbers;',
+    ],
     ['OR REPLACE', 'CREATE OR REPLACE VIEW user_emails AS SELECT id, email FROM users;'],
-    ['after DROP', 'DROP VIEW user_emails;\nDROP TABLE users;\nCREATE TABLE users (id int);\nDROP TYPE "public"."mood";\nCREATE TYPE mood AS ENUM (\'x\');\nDROP DOMAIN positive;\nCREATE DOMAIN positive AS int;'],
+    [
+      'after DROP',
+      'DROP VIEW user_emails;\nDROP TABLE users;\nCREATE TABLE users (id int);\nDROP TYPE "public"."mood";\nCREATE TYPE mood AS ENUM (\'x\');\nDROP DOMAIN positive;\nCREATE DOMAIN positive AS int;',
+    ],
     ['after DROP INDEX', 'DROP INDEX users_email_idx;\nCREATE INDEX users_email_idx ON users (email, id);'],
-    ['after RENAME (the enum-change recipe)', "ALTER TYPE mood RENAME TO mood_old;\nCREATE TYPE mood AS ENUM ('x');\nALTER TABLE users RENAME TO people;\nCREATE TABLE users (id int);\nALTER SEQUENCE invoice_numbers RENAME TO old_numbers;\nCREATE SEQUENCE invoice_numbers;"],
-    ['after SET SCHEMA', "ALTER TYPE mood SET SCHEMA app;\nCREATE TYPE mood AS ENUM ('x');\nALTER SEQUENCE invoice_numbers SET SCHEMA app;\nCREATE SEQUENCE invoice_numbers;"],
+    [
+      'after RENAME (the enum-change recipe)',
+      "ALTER TYPE mood RENAME TO mood_old;\nCREATE TYPE mood AS ENUM ('x');\nALTER TABLE users RENAME TO people;\nCREATE TABLE users (id int);\nALTER SEQUENCE invoice_numbers RENAME TO old_numbers;\nCREATE SEQUENCE invoice_numbers;",
+    ],
+    [
+      'after SET SCHEMA',
+      "ALTER TYPE mood SET SCHEMA app;\nCREATE TYPE mood AS ENUM ('x');\nALTER SEQUENCE invoice_numbers SET SCHEMA app;\nCREATE SEQUENCE invoice_numbers;",
+    ],
     ['the same name in another schema', 'CREATE TABLE app.users (id int);\nCREATE INDEX users_email_idx ON app.things (id);'],
     ['a temporary table', 'CREATE TEMP TABLE users (id int);'],
     ['an unnamed index (PostgreSQL picks a free name)', 'CREATE INDEX ON users (email);'],
@@ -101,13 +114,21 @@ describe('statement-will-fail: a name already taken', () => {
     ['a named UNIQUE constraint onto an index name', 'ALTER TABLE users ADD CONSTRAINT users_email_idx UNIQUE (email);', '42P07'],
     ['CREATE TABLE with a UNIQUE constraint named like an index', 'CREATE TABLE t (a int CONSTRAINT users_email_idx UNIQUE);', '42P07'],
     ['CREATE INDEX named like a primary key', 'CREATE INDEX users_pkey ON users (email);', '42P07'],
-    ['RENAME CONSTRAINT onto another of the table', 'ALTER TABLE users ADD CONSTRAINT a CHECK (id > 0);\nALTER TABLE users ADD CONSTRAINT b CHECK (id < 100);\nALTER TABLE users RENAME CONSTRAINT a TO b;', '42710'],
+    [
+      'RENAME CONSTRAINT onto another of the table',
+      'ALTER TABLE users ADD CONSTRAINT a CHECK (id > 0);\nALTER TABLE users ADD CONSTRAINT b CHECK (id < 100);\nALTER TABLE users RENAME CONSTRAINT a TO b;',
+      '42710',
+    ],
     ["RENAME a primary key onto a view's name (its index is renamed too)", 'ALTER TABLE users RENAME CONSTRAINT users_pkey TO user_emails;', '42P07'],
     ['ALTER TYPE RENAME onto a domain', 'ALTER TYPE mood RENAME TO positive;', '42710'],
     ["ALTER TYPE RENAME onto a table's row type", 'ALTER TYPE mood RENAME TO users;', '42710'],
     ['SET SCHEMA onto a table of that schema', 'CREATE TABLE things (id int);\nALTER TABLE things SET SCHEMA app;', '42P07'],
     ['SET SCHEMA of a type onto a type of that schema', "CREATE TYPE app.mood AS ENUM ('x');\nALTER TYPE mood SET SCHEMA app;", '42710'],
-    ['SET SCHEMA of a sequence onto a table of that schema', 'CREATE TABLE app.invoice_numbers (id int);\nALTER SEQUENCE invoice_numbers SET SCHEMA app;', '42P07'],
+    [
+      'SET SCHEMA of a sequence onto a table of that schema',
+      'CREATE TABLE app.invoice_numbers (id int);\nALTER SEQUENCE invoice_numbers SET SCHEMA app;',
+      '42P07',
+    ],
   ])('%s', async (_what, sql, sqlstate) => {
     expect(await engine(sql)).toBe(sqlstate);
     expect(predicted(sql)).toEqual([sqlstate]);
@@ -115,17 +136,35 @@ describe('statement-will-fail: a name already taken', () => {
 
   it.each([
     ['ADD COLUMN IF NOT EXISTS', 'ALTER TABLE users ADD COLUMN IF NOT EXISTS email text;'],
-    ['an unnamed primary key beside an index named like its default name', 'CREATE TABLE t (a int);\nCREATE INDEX t_pkey ON t (a);\nALTER TABLE t ADD PRIMARY KEY (a);'],
+    [
+      'an unnamed primary key beside an index named like its default name',
+      'CREATE TABLE t (a int);\nCREATE INDEX t_pkey ON t (a);\nALTER TABLE t ADD PRIMARY KEY (a);',
+    ],
     ['RENAME after DROP', 'DROP VIEW user_emails;\nALTER TABLE users RENAME TO user_emails;'],
     ['a column renamed away, then added again', 'ALTER TABLE users RENAME COLUMN email TO email_old;\nALTER TABLE users ADD COLUMN email text;'],
     ["a CHECK named like another table's CHECK", 'CREATE TABLE t (a int CONSTRAINT c1 CHECK (a > 0));\nALTER TABLE users ADD CONSTRAINT c1 CHECK (id > 0);'],
-    ['a CHECK renamed onto a relation name (it has no index)', 'ALTER TABLE users ADD CONSTRAINT c1 CHECK (id > 0);\nALTER TABLE users RENAME CONSTRAINT c1 TO user_emails;'],
+    [
+      'a CHECK renamed onto a relation name (it has no index)',
+      'ALTER TABLE users ADD CONSTRAINT c1 CHECK (id > 0);\nALTER TABLE users RENAME CONSTRAINT c1 TO user_emails;',
+    ],
     ['RENAME of a table that IF EXISTS skips', 'ALTER TABLE IF EXISTS nothing_here RENAME TO users;'],
     ['the enum-change recipe', "ALTER TYPE mood RENAME TO mood_old;\nCREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');"],
-    ['a column dropped and added again in one ALTER TABLE', 'ALTER TABLE users ADD COLUMN bio text;\nALTER TABLE users DROP COLUMN bio, ADD COLUMN bio varchar(320);'],
-    ['a constraint dropped and added again in one ALTER TABLE', 'ALTER TABLE users ADD CONSTRAINT c1 CHECK (id > 0);\nALTER TABLE users DROP CONSTRAINT c1, ADD CONSTRAINT c1 CHECK (id > 1);'],
-    ['a primary key swapped for one on a new index', 'CREATE UNIQUE INDEX users_id_new ON users (id);\nALTER TABLE users DROP CONSTRAINT users_pkey, ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_new;'],
-    ['a CHECK that went with a column it read', 'ALTER TABLE users ADD COLUMN bio text;\nALTER TABLE users ADD CONSTRAINT c1 CHECK (num_nonnulls(id, bio) = 2);\nALTER TABLE users DROP COLUMN bio;\nALTER TABLE users ADD CONSTRAINT c1 CHECK (id > 0);'],
+    [
+      'a column dropped and added again in one ALTER TABLE',
+      'ALTER TABLE users ADD COLUMN bio text;\nALTER TABLE users DROP COLUMN bio, ADD COLUMN bio varchar(320);',
+    ],
+    [
+      'a constraint dropped and added again in one ALTER TABLE',
+      'ALTER TABLE users ADD CONSTRAINT c1 CHECK (id > 0);\nALTER TABLE users DROP CONSTRAINT c1, ADD CONSTRAINT c1 CHECK (id > 1);',
+    ],
+    [
+      'a primary key swapped for one on a new index',
+      'CREATE UNIQUE INDEX users_id_new ON users (id);\nALTER TABLE users DROP CONSTRAINT users_pkey, ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_new;',
+    ],
+    [
+      'a CHECK that went with a column it read',
+      'ALTER TABLE users ADD COLUMN bio text;\nALTER TABLE users ADD CONSTRAINT c1 CHECK (num_nonnulls(id, bio) = 2);\nALTER TABLE users DROP COLUMN bio;\nALTER TABLE users ADD CONSTRAINT c1 CHECK (id > 0);',
+    ],
     ['a primary key index renamed, then its old name reused', 'ALTER INDEX users_pkey RENAME TO people_pkey;\nCREATE INDEX users_pkey ON users (email);'],
   ])('not for %s', async (_what, sql) => {
     expect(await engine(sql)).toBeUndefined();

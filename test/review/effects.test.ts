@@ -29,7 +29,9 @@ describe('ADD COLUMN defaults', () => {
 
   it('a virtual generated column does not rewrite on PG 18 and is rejected before', () => {
     expect(lastStatement(USERS, 'ALTER TABLE users ADD COLUMN c int GENERATED ALWAYS AS (age * 2) VIRTUAL;').rewrites).toEqual([]);
-    expect(rulesOf(reviewAfter(USERS, 'ALTER TABLE users ADD COLUMN c int GENERATED ALWAYS AS (age * 2) VIRTUAL;', { pgVersion: 17 }))).toContain('statement-will-fail');
+    expect(rulesOf(reviewAfter(USERS, 'ALTER TABLE users ADD COLUMN c int GENERATED ALWAYS AS (age * 2) VIRTUAL;', { pgVersion: 17 }))).toContain(
+      'statement-will-fail',
+    );
   });
 
   it('a function declared STABLE by an earlier migration is not volatile', () => {
@@ -50,7 +52,10 @@ describe('ALTER COLUMN TYPE', () => {
     ['amount', 'numeric(10,4)', true],
     ['amount', 'numeric', false],
   ])('%s → %s rewrites: %s', (column, type, rewrites) => {
-    const s = lastStatement(USERS.replace('CREATE VIEW user_emails AS SELECT id, email FROM users;', ''), `ALTER TABLE users ALTER COLUMN ${column} TYPE ${type};`);
+    const s = lastStatement(
+      USERS.replace('CREATE VIEW user_emails AS SELECT id, email FROM users;', ''),
+      `ALTER TABLE users ALTER COLUMN ${column} TYPE ${type};`,
+    );
     expect(s.rewrites).toEqual(rewrites ? ['users'] : []);
   });
 
@@ -82,7 +87,10 @@ describe('NOT NULL and constraints', () => {
     expect(add.scans).toContain('orders');
     const notValid = lastStatement(USERS, 'ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;');
     expect(notValid.scans).toEqual([]);
-    const validate = lastStatement(`${USERS}\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;`, 'ALTER TABLE orders VALIDATE CONSTRAINT fk;');
+    const validate = lastStatement(
+      `${USERS}\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;`,
+      'ALTER TABLE orders VALIDATE CONSTRAINT fk;',
+    );
     expect(validate.locks).toEqual({ orders: 'ShareUpdateExclusiveLock', users: 'RowShareLock' });
   });
 });
@@ -98,7 +106,8 @@ describe('indexes and transactions', () => {
   });
 
   it('CREATE INDEX on a partitioned table locks and scans every partition', () => {
-    const history = 'CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM (\'2024-01-01\') TO (\'2025-01-01\');';
+    const history =
+      "CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
     const s = lastStatement(history, 'CREATE INDEX ev_at ON ev (at);');
     expect(s.locks).toEqual({ ev: 'ShareLock', ev_2024: 'ShareLock' });
     expect(s.scans).toEqual(['ev_2024']);
@@ -106,7 +115,8 @@ describe('indexes and transactions', () => {
   });
 
   it('DETACH PARTITION CONCURRENTLY needs PG 14 and no transaction', () => {
-    const history = 'CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM (\'2024-01-01\') TO (\'2025-01-01\');';
+    const history =
+      "CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
     const s = lastStatement(history, 'ALTER TABLE ev DETACH PARTITION ev_2024 CONCURRENTLY;');
     expect(s).toMatchObject({ transaction: 'forbidden', locks: { ev: 'ShareUpdateExclusiveLock', ev_2024: 'AccessExclusiveLock' } });
     expect(rulesOf(reviewAfter(history, 'ALTER TABLE ev DETACH PARTITION ev_2024 CONCURRENTLY;', { pgVersion: 13 }))).toContain('statement-will-fail');
@@ -119,8 +129,14 @@ describe('indexes and transactions', () => {
 
   it('REFRESH MATERIALIZED VIEW rewrites; CONCURRENTLY takes ExclusiveLock and does not', () => {
     const history = `${USERS}\nCREATE MATERIALIZED VIEW mv AS SELECT id, name FROM users;`;
-    expect(lastStatement(history, 'REFRESH MATERIALIZED VIEW mv;')).toMatchObject({ locks: { mv: 'AccessExclusiveLock', users: 'AccessShareLock' }, rewrites: ['mv'] });
-    expect(lastStatement(history, 'REFRESH MATERIALIZED VIEW CONCURRENTLY mv;')).toMatchObject({ locks: { mv: 'ExclusiveLock', users: 'AccessShareLock' }, rewrites: [] });
+    expect(lastStatement(history, 'REFRESH MATERIALIZED VIEW mv;')).toMatchObject({
+      locks: { mv: 'AccessExclusiveLock', users: 'AccessShareLock' },
+      rewrites: ['mv'],
+    });
+    expect(lastStatement(history, 'REFRESH MATERIALIZED VIEW CONCURRENTLY mv;')).toMatchObject({
+      locks: { mv: 'ExclusiveLock', users: 'AccessShareLock' },
+      rewrites: [],
+    });
   });
 });
 
@@ -146,16 +162,20 @@ describe('DROP and CASCADE', () => {
 
 describe('DO blocks', () => {
   it('are analysed through the SQL they execute', () => {
-    const s = lastStatement(USERS, `DO $$ BEGIN
+    const s = lastStatement(
+      USERS,
+      `DO $$ BEGIN
   ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);
 EXCEPTION WHEN duplicate_object THEN null;
-END $$;`);
+END $$;`,
+    );
     expect(s.locks).toEqual({ orders: 'ShareRowExclusiveLock', users: 'ShareRowExclusiveLock' });
   });
 });
 
 describe('facts that differ between PostgreSQL versions (found on real servers)', () => {
-  const PARTITIONED = "CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
+  const PARTITIONED =
+    "CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
 
   it('DETACH PARTITION locks the partition ShareUpdateExclusive on 12–13 and AccessExclusive from 14', () => {
     expect(lastStatement(PARTITIONED, 'ALTER TABLE ev DETACH PARTITION ev_2024;', { pgVersion: 13 }).locks.ev_2024).toBe('ShareUpdateExclusiveLock');
@@ -206,7 +226,10 @@ END $$;`;
 
   it('but do when the handler catches something else', () => {
     const history = `${USERS}\nALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id);`;
-    expect(lastStatement(history, ADD_FK.replace('duplicate_object', 'undefined_table')).locks).toEqual({ orders: 'ShareRowExclusiveLock', users: 'ShareRowExclusiveLock' });
+    expect(lastStatement(history, ADD_FK.replace('duplicate_object', 'undefined_table')).locks).toEqual({
+      orders: 'ShareRowExclusiveLock',
+      users: 'ShareRowExclusiveLock',
+    });
   });
 });
 

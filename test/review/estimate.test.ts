@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { describeEstimate, estimateStatement } from '../../src/review/estimate.js';
 import type { RelationShape } from '../../src/review/estimate.js';
-import { applySizes } from '../../src/review/sizes.js';
+import { describeEstimate, estimateStatement } from '../../src/review/estimate.js';
 import type { SizeSource } from '../../src/review/sizes.js';
+import { applySizes } from '../../src/review/sizes.js';
 import { reviewAfter } from './helpers.js';
 
 const HISTORY = `CREATE TABLE users (id bigint PRIMARY KEY);

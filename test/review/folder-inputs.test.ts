@@ -29,12 +29,16 @@ describe('a plain folder with symbolic links', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dbtool-links-'));
     writeFileSync(join(dir, '001_init.sql'), 'SELECT 1;');
     symlinkSync(join(dir, 'gone.sql'), join(dir, '002_broken.sql'));
-    expect(() => loadInput(dir, '/', () => '')).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/002_broken\.sql is a symbolic link to .*gone\.sql, which does not exist/) }));
+    expect(() => loadInput(dir, '/', () => '')).toThrow(
+      expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/002_broken\.sql is a symbolic link to .*gone\.sql, which does not exist/) }),
+    );
     const other = mkdtempSync(join(tmpdir(), 'dbtool-links-'));
     writeFileSync(join(other, '001_init.sql'), 'SELECT 1;');
     mkdirSync(join(other, 'sub'));
     symlinkSync(join(other, 'sub'), join(other, '002_folder.sql'));
-    expect(() => loadInput(other, '/', () => '')).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/002_folder\.sql is a symbolic link to .*sub, which is a folder/) }));
+    expect(() => loadInput(other, '/', () => '')).toThrow(
+      expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/002_folder\.sql is a symbolic link to .*sub, which is a folder/) }),
+    );
   });
 });
 
@@ -43,17 +47,23 @@ describe('journal tags', () => {
     const parent = mkdtempSync(join(tmpdir(), 'dbtool-tags-'));
     const dir = journalFolder({ '0000_init': 'CREATE TABLE users (id int);' }, { parent });
     writeFileSync(join(parent, 'outside.sql'), 'CREATE TABLE outside (id int);');
-    const journal = { version: '7', dialect: 'postgresql', entries: [
-      { idx: 0, when: 1, tag: '0000_init' },
-      { idx: 1, when: 2, tag: '../outside' },
-      { idx: 2, when: 3, tag: join(parent, 'outside') },
-      { idx: 3, when: 4, tag: 'sub/0003_nested' },
-    ] };
+    const journal = {
+      version: '7',
+      dialect: 'postgresql',
+      entries: [
+        { idx: 0, when: 1, tag: '0000_init' },
+        { idx: 1, when: 2, tag: '../outside' },
+        { idx: 2, when: 3, tag: join(parent, 'outside') },
+        { idx: 3, when: 4, tag: 'sub/0003_nested' },
+      ],
+    };
     mkdirSync(join(dir, 'sub'));
     writeFileSync(join(dir, 'sub', '0003_nested.sql'), 'SELECT 1;');
     writeFileSync(join(dir, 'meta', '_journal.json'), JSON.stringify(journal));
     const report = reviewed(dir);
-    const byTag = Object.fromEntries(report.files.map((f) => [f.migration, f.findings.filter((x) => x.rule === 'journal-unsafe-tag').map((x) => `${x.severity} ${x.message.slice(0, 100)}`)]));
+    const byTag = Object.fromEntries(
+      report.files.map((f) => [f.migration, f.findings.filter((x) => x.rule === 'journal-unsafe-tag').map((x) => `${x.severity} ${x.message.slice(0, 100)}`)]),
+    );
     expect(byTag['0000_init']).toEqual([]);
     expect(byTag['../outside']).toEqual([expect.stringMatching(/^warning Journal entry "..\/outside" points outside the migrations folder/)]);
     expect(byTag[join(parent, 'outside')]).toEqual([expect.stringMatching(/points outside the migrations folder/)]);
@@ -64,7 +74,11 @@ describe('journal tags', () => {
 
   it('flags a tag listed twice on the repeated entry only', () => {
     const dir = journalFolder({ '0000_init': 'CREATE TABLE users (id int);', '0001_more': 'ALTER TABLE users ADD COLUMN x int;' });
-    const entries = [{ idx: 0, when: 1, tag: '0000_init' }, { idx: 1, when: 2, tag: '0001_more' }, { idx: 2, when: 3, tag: '0000_init' }];
+    const entries = [
+      { idx: 0, when: 1, tag: '0000_init' },
+      { idx: 1, when: 2, tag: '0001_more' },
+      { idx: 2, when: 3, tag: '0000_init' },
+    ];
     writeFileSync(join(dir, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'postgresql', entries }));
     expect(problems(dir)).toEqual([
       ['0000_init', []],

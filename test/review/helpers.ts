@@ -1,17 +1,22 @@
-import { review } from '../../src/review/engine.js';
 import type { Report, StatementReport } from '../../src/review/engine.js';
+import { review } from '../../src/review/engine.js';
 import type { ReviewSettings } from '../../src/review/findings.js';
 
 export const DEFAULTS: ReviewSettings = { pgVersion: 18, timezoneIsUtc: true, transactionMode: 'all' };
 
 /** Reviews `sql` as the newest migration of a folder whose earlier migration is `history`. */
 export function reviewAfter(history: string, sql: string, settings: Partial<ReviewSettings> = {}): Report {
-  return review([{
-    files: [
-      { path: '0000_history.sql', migration: '0000_history', text: history, problems: [], review: false },
-      { path: '0001_change.sql', migration: '0001_change', text: sql, problems: [], review: true },
+  return review(
+    [
+      {
+        files: [
+          { path: '0000_history.sql', migration: '0000_history', text: history, problems: [], review: false },
+          { path: '0001_change.sql', migration: '0001_change', text: sql, problems: [], review: true },
+        ],
+      },
     ],
-  }], { ...DEFAULTS, ...settings });
+    { ...DEFAULTS, ...settings },
+  );
 }
 
 /** The effects of the last statement of `sql`, given `history`. */

@@ -9,7 +9,8 @@ const HISTORY = 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL);\nCREAT
 const FK = 'orders_customer_shipping_address_id_customer_shipping_addresses_id_fk';
 
 function found(sql: string, history = HISTORY): string[] {
-  return reviewAfter(history, sql).files.flatMap((f) => f.statements.flatMap((s) => s.findings))
+  return reviewAfter(history, sql)
+    .files.flatMap((f) => f.statements.flatMap((s) => s.findings))
     .filter((f) => f.rule === 'identifier-too-long' || f.rule === 'truncated-name-collision')
     .map((f) => `${f.rule} ${f.line}:${f.column}`);
 }
@@ -23,7 +24,7 @@ describe('names longer than 63 bytes', () => {
     expect(makeObjectName('t', undefined, 'pkey')).toEqual({ name: 't_pkey', full: 't_pkey' });
   });
 
-  it("points at the long name itself, in a drizzle-kit foreign key", () => {
+  it('points at the long name itself, in a drizzle-kit foreign key', () => {
     const sql = `ALTER TABLE "orders" ADD COLUMN "x" integer;--> statement-breakpoint\nALTER TABLE "orders" ADD CONSTRAINT "${FK}" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;`;
     expect(found(sql)).toEqual(['identifier-too-long 2:37']);
   });

@@ -8,7 +8,12 @@ describe('parseSql', () => {
   it('gives 1-based positions of each statement, skipping comments and breakpoints', () => {
     const sql = '-- header\nCREATE TABLE a (id int);\n--> statement-breakpoint\n  ALTER TABLE a ADD COLUMN b text;\n';
     const { statements } = parseSql(sql);
-    expect(statements.map((s) => [s.line, s.column, s.endLine])).toEqual([[2, 1], [4, 3]].map(([l, c]) => [l, c, l]));
+    expect(statements.map((s) => [s.line, s.column, s.endLine])).toEqual(
+      [
+        [2, 1],
+        [4, 3],
+      ].map(([l, c]) => [l, c, l]),
+    );
     expect(statements[1]?.sql).toBe('ALTER TABLE a ADD COLUMN b text');
     expect(statements[1]?.leading).toContain('statement-breakpoint');
   });
@@ -19,7 +24,7 @@ describe('parseSql', () => {
   });
 
   it('keeps dollar-quoted bodies and DO blocks whole', () => {
-    const sql = "DO $$ BEGIN PERFORM 1; EXCEPTION WHEN others THEN null; END $$;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $fn$ SELECT 1; $fn$;";
+    const sql = 'DO $$ BEGIN PERFORM 1; EXCEPTION WHEN others THEN null; END $$;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $fn$ SELECT 1; $fn$;';
     const { statements } = parseSql(sql);
     expect(statements).toHaveLength(2);
     expect(Object.keys(statements[0]?.node ?? {})).toEqual(['DoStmt']);
@@ -70,6 +75,9 @@ describe('byte order marks', () => {
   it('are reported and do not shift positions', () => {
     const parsed = parseSql('\uFEFFCREATE TABLE a (id int);\r\nALTER TABLE a ADD COLUMN b int;');
     expect(parsed.byteOrderMark).toBe(true);
-    expect(parsed.statements.map((s) => [s.line, s.column, s.syntaxError])).toEqual([[1, 2, undefined], [2, 1, undefined]]);
+    expect(parsed.statements.map((s) => [s.line, s.column, s.syntaxError])).toEqual([
+      [1, 2, undefined],
+      [2, 1, undefined],
+    ]);
   });
 });

@@ -4,8 +4,12 @@ import { reviewAfter, rulesOf } from './helpers.js';
 
 beforeAll(loadParser);
 
-const HISTORY = 'CREATE TABLE users (id bigint PRIMARY KEY, name text, age integer);\nCREATE TABLE logs (id serial PRIMARY KEY, at timestamptz NOT NULL, line text);';
-const findings = (sql: string) => reviewAfter(HISTORY, sql).files[0]!.statements.flatMap((s) => s.findings).filter((f) => f.rule === 'rename-or-data-loss');
+const HISTORY =
+  'CREATE TABLE users (id bigint PRIMARY KEY, name text, age integer);\nCREATE TABLE logs (id serial PRIMARY KEY, at timestamptz NOT NULL, line text);';
+const findings = (sql: string) =>
+  reviewAfter(HISTORY, sql)
+    .files[0]!.statements.flatMap((s) => s.findings)
+    .filter((f) => f.rule === 'rename-or-data-loss');
 
 describe('rename-or-data-loss', () => {
   it('drizzle-kit order (ADD then DROP): an error on the DROP with the RENAME it probably meant', () => {
@@ -18,11 +22,14 @@ describe('rename-or-data-loss', () => {
   });
 
   it('hand-written order (DROP then ADD) too', () => {
-    expect(findings('ALTER TABLE users DROP COLUMN name;\nALTER TABLE users ADD COLUMN display_name text;').map((f) => f.fix)).toEqual(['ALTER TABLE users RENAME COLUMN name TO display_name;']);
+    expect(findings('ALTER TABLE users DROP COLUMN name;\nALTER TABLE users ADD COLUMN display_name text;').map((f) => f.fix)).toEqual([
+      'ALTER TABLE users RENAME COLUMN name TO display_name;',
+    ]);
   });
 
   it('drop table + create table with the same columns: the table rename', () => {
-    const sql = 'CREATE TABLE "app_logs" ("id" serial PRIMARY KEY NOT NULL, "at" timestamp with time zone NOT NULL, "line" text);\n--> statement-breakpoint\nDROP TABLE "logs" CASCADE;';
+    const sql =
+      'CREATE TABLE "app_logs" ("id" serial PRIMARY KEY NOT NULL, "at" timestamp with time zone NOT NULL, "line" text);\n--> statement-breakpoint\nDROP TABLE "logs" CASCADE;';
     expect(findings(sql).map((f) => f.fix)).toEqual(['ALTER TABLE logs RENAME TO app_logs;']);
   });
 

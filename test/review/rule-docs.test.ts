@@ -47,6 +47,10 @@ describe('rules that are off by default', () => {
     const styles = ['prefer-bigint', 'prefer-identity', 'prefer-timestamptz', 'prefer-text'];
     expect(rulesOf(reviewAfter('', sql)).filter((r) => styles.includes(r))).toEqual([]);
     expect(rulesOf(reviewAfter('', sql, { rules: { 'prefer-identity': 'warning' } }))).toContain('prefer-identity');
-    expect(RULES.filter((r) => r.defaultEnabled === false).map((r) => r.id).sort()).toEqual([...styles].sort());
+    expect(
+      RULES.filter((r) => r.defaultEnabled === false)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([...styles].sort());
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { applySizes, DEFAULT_THRESHOLDS, describeSize, scaledSeverity } from '../../src/review/sizes.js';
 import type { RelationSize } from '../../src/review/engine.js';
 import type { SizeSource } from '../../src/review/sizes.js';
-import { sizesFromStats } from '../../src/stats/size-source.js';
+import { applySizes, DEFAULT_THRESHOLDS, describeSize, scaledSeverity } from '../../src/review/sizes.js';
 import type { StatsFile } from '../../src/stats/format.js';
+import { sizesFromStats } from '../../src/stats/size-source.js';
 import { reviewAfter } from './helpers.js';
 
 const HISTORY = `CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL, note text);
@@ -28,7 +28,9 @@ function findingsOf(sql: string, sizes = PROD) {
 
 describe('size-scaled severity', () => {
   it('the same index build is an error on a 41 M-row table and information on a 12-row one, and says how big', () => {
-    const { statements, report } = findingsOf('CREATE INDEX orders_user_id_idx ON orders (user_id);\nCREATE INDEX feature_flags_name_idx ON feature_flags (name);');
+    const { statements, report } = findingsOf(
+      'CREATE INDEX orders_user_id_idx ON orders (user_id);\nCREATE INDEX feature_flags_name_idx ON feature_flags (name);',
+    );
     const [big, small] = statements.map((s) => s.findings.find((f) => f.rule === 'blocking-full-scan')!);
     expect(big?.severity).toBe('error');
     expect(big?.message).toMatch(/\[orders: 41\.0 M rows, 9\.8 GB\]$/);
@@ -45,18 +47,22 @@ describe('size-scaled severity', () => {
     expect(statements[0]!.findings.find((f) => f.rule === 'blocking-full-scan')?.severity).toBe('error');
     const backfill = findingsOf("UPDATE orders SET note = 'x';").statements[0]!.findings.find((f) => f.rule === 'unbatched-backfill');
     expect(backfill?.severity).toBe('error');
-    const small = findingsOf("UPDATE mid SET v = 1;").statements[0]!.findings.find((f) => f.rule === 'unbatched-backfill');
-    const unsized = reviewAfter(HISTORY, 'UPDATE mid SET v = 1;', { transactionMode: 'per-file' }).files[0]!.statements[0]!.findings.find((f) => f.rule === 'unbatched-backfill');
+    const small = findingsOf('UPDATE mid SET v = 1;').statements[0]!.findings.find((f) => f.rule === 'unbatched-backfill');
+    const unsized = reviewAfter(HISTORY, 'UPDATE mid SET v = 1;', { transactionMode: 'per-file' }).files[0]!.statements[0]!.findings.find(
+      (f) => f.rule === 'unbatched-backfill',
+    );
     expect(small?.severity).toBe(unsized?.severity);
   });
 
   it('data loss and application breakage never drop with size', () => {
     const { statements } = findingsOf('ALTER TABLE feature_flags DROP COLUMN name;\nALTER TABLE feature_flags RENAME COLUMN id TO flag_id;');
-    const unsized = reviewAfter(HISTORY, 'ALTER TABLE feature_flags DROP COLUMN name;\nALTER TABLE feature_flags RENAME COLUMN id TO flag_id;', { transactionMode: 'per-file' }).files[0]!.statements;
+    const unsized = reviewAfter(HISTORY, 'ALTER TABLE feature_flags DROP COLUMN name;\nALTER TABLE feature_flags RENAME COLUMN id TO flag_id;', {
+      transactionMode: 'per-file',
+    }).files[0]!.statements;
     expect(statements.map((s) => s.findings.map((f) => [f.rule, f.severity]))).toEqual(unsized.map((s) => s.findings.map((f) => [f.rule, f.severity])));
   });
 
-  it('a table the statistics do not know keeps today\'s verdict, and the report counts what was known', () => {
+  it("a table the statistics do not know keeps today's verdict, and the report counts what was known", () => {
     const { statements, report } = findingsOf('CREATE INDEX unlisted_v_idx ON unlisted (v);');
     const plain = reviewAfter(HISTORY, 'CREATE INDEX unlisted_v_idx ON unlisted (v);', { transactionMode: 'per-file' }).files[0]!.statements[0]!;
     expect(statements[0]!.findings).toEqual(plain.findings);
@@ -79,11 +85,35 @@ describe('size-scaled severity', () => {
 describe('sizes from a stats export', () => {
   it('a partitioned table is as large as its partitions, and schemas other than public stay qualified', () => {
     const stats: StatsFile = {
-      format: 'dbtool-stats', version: 1, exportedAt: '2026-12-01T00:00:00.000Z', server: { version: '18.1', major: 18 }, database: 'app',
+      format: 'dbtool-stats',
+      version: 1,
+      exportedAt: '2026-12-01T00:00:00.000Z',
+      server: { version: '18.1', major: 18 },
+      database: 'app',
       relations: [
         { schema: 'audit', name: 'events', kind: 'partitioned table', rows: null, heapBytes: 0, toastBytes: 0, indexBytes: 0, partitionOf: null, indexes: [] },
-        { schema: 'audit', name: 'events_2025', kind: 'table', rows: 1000, heapBytes: 8192, toastBytes: 0, indexBytes: 4096, partitionOf: 'audit.events', indexes: [] },
-        { schema: 'audit', name: 'events_2026', kind: 'table', rows: 500, heapBytes: 8192, toastBytes: 8192, indexBytes: 0, partitionOf: 'audit.events', indexes: [] },
+        {
+          schema: 'audit',
+          name: 'events_2025',
+          kind: 'table',
+          rows: 1000,
+          heapBytes: 8192,
+          toastBytes: 0,
+          indexBytes: 4096,
+          partitionOf: 'audit.events',
+          indexes: [],
+        },
+        {
+          schema: 'audit',
+          name: 'events_2026',
+          kind: 'table',
+          rows: 500,
+          heapBytes: 8192,
+          toastBytes: 8192,
+          indexBytes: 0,
+          partitionOf: 'audit.events',
+          indexes: [],
+        },
         { schema: 'public', name: 'users', kind: 'table', rows: 3, heapBytes: 8192, toastBytes: 0, indexBytes: 16384, partitionOf: null, indexes: [] },
       ],
     };

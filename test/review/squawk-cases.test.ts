@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadParser } from '../../src/review/parse.js';
-import { KNOWN_GAPS, NOT_COVERED, SAFETY, SQUAWK_CASES_PATH, STYLE, percent, readSquawkCases, squawkCoverage } from './squawk-coverage.js';
+import { KNOWN_GAPS, NOT_COVERED, percent, readSquawkCases, SAFETY, SQUAWK_CASES_PATH, STYLE, squawkCoverage } from './squawk-coverage.js';
 
 // squawk's own test cases (../shared/peers/squawk-cases.jsonl, never copied into the project): wherever squawk
 // expects one of its rules to fire on a real safety problem, dbtool must report one of the rules mapped to it.
@@ -24,13 +24,17 @@ describe.skipIf(!present)("squawk's test cases", () => {
   it('reports a mapped rule wherever squawk expects a safety or style rule to fire', () => {
     const { rules, totals, skipped } = squawkCoverage(cases);
     const { safety, style, rawSafety } = totals;
-    const lines = rules.map((r) => `  ${r.rule.padEnd(46)} ${String(r.hit).padStart(3)}/${String(r.total).padEnd(3)}${r.missed.length ? `  missed: ${r.missed.join(', ')}` : ''}`);
-    console.log([
-      `squawk coverage — safety: ${safety.hit}/${safety.total} (${percent(safety)}%) of the expectations dbtool agrees with; ${rawSafety.hit}/${rawSafety.total} (${percent(rawSafety)}%) of all; style: ${style.hit}/${style.total} (${percent(style)}%)`,
-      ...lines,
-      `  disagreements: ${skipped.length} expectation(s)`,
-      ...skipped.map((s) => `    ${s.id} (${s.rule}): ${s.reason}`),
-    ].join('\n'));
+    const lines = rules.map(
+      (r) => `  ${r.rule.padEnd(46)} ${String(r.hit).padStart(3)}/${String(r.total).padEnd(3)}${r.missed.length ? `  missed: ${r.missed.join(', ')}` : ''}`,
+    );
+    console.log(
+      [
+        `squawk coverage — safety: ${safety.hit}/${safety.total} (${percent(safety)}%) of the expectations dbtool agrees with; ${rawSafety.hit}/${rawSafety.total} (${percent(rawSafety)}%) of all; style: ${style.hit}/${style.total} (${percent(style)}%)`,
+        ...lines,
+        `  disagreements: ${skipped.length} expectation(s)`,
+        ...skipped.map((s) => `    ${s.id} (${s.rule}): ${s.reason}`),
+      ].join('\n'),
+    );
     // the misses below are known gaps; anything else missing is a regression and shows up with its case id
     const missed = rules.filter((r) => SAFETY[r.rule]).flatMap((r) => r.missed.map((id) => `${r.rule}: ${id}`));
     expect(missed.filter((m) => !KNOWN_GAPS.includes(m))).toEqual([]);

@@ -22,7 +22,10 @@ export interface SquawkCase {
 /** The cases of a squawk-cases.jsonl file, or undefined when the file is absent. */
 export function readSquawkCases(path: string = SQUAWK_CASES_PATH): SquawkCase[] | undefined {
   if (!existsSync(path)) return undefined;
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as SquawkCase);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as SquawkCase);
 }
 
 /** squawk rule → the dbtool rules that report the same problem (any one of them counts). */
@@ -66,7 +69,8 @@ export const STYLE: Record<string, string[]> = {
 
 /** squawk rules dbtool deliberately has no counterpart for, and why. */
 export const NOT_COVERED: Record<string, string> = {
-  'prefer-robust-stmts': 'IF [NOT] EXISTS everywhere: migration runners record what ran, and dbtool reviews against the schema the earlier migrations built instead',
+  'prefer-robust-stmts':
+    'IF [NOT] EXISTS everywhere: migration runners record what ran, and dbtool reviews against the schema the earlier migrations built instead',
   'require-statement-timeout': 'a blanket statement_timeout aborts legitimately long steps; dbtool reports the long, blocking operations themselves',
   'require-table-schema': 'schema qualification is a naming convention; dbtool resolves unqualified names to public as drizzle does',
   'identifier-too-long': 'PostgreSQL truncates long identifiers with a NOTICE; a style concern, not a locking or failure one',
@@ -81,7 +85,8 @@ export const NOT_COVERED: Record<string, string> = {
 /** Cases where dbtool disagrees with squawk's expectation on purpose, with the reason. */
 export const DISAGREE: Record<string, string> = {
   'adding_field_with_default::default_random_with_args_err#1': 'now(…) is stable, so the default is stored once (and now(123) does not exist)',
-  'adding_foreign_key_constraint::add_column_references_lock#1': 'ADD COLUMN … REFERENCES validates nothing: the new column is NULL in every row (engine-proven); the short lock is missing-lock-timeout\'s concern',
+  'adding_foreign_key_constraint::add_column_references_lock#1':
+    "ADD COLUMN … REFERENCES validates nothing: the new column is NULL in every row (engine-proven); the short lock is missing-lock-timeout's concern",
   'docs::require-table-schema#1': 'the table is created earlier in the same file: new and empty, nothing to break',
   'docs::require-table-schema#2': 'the table is created earlier in the same file: new and empty, nothing to break',
   'docs::prefer-text-field#2': 'the CHECK is added to a table created in the same file: nothing to scan',
@@ -103,7 +108,8 @@ export function disagreement(c: SquawkCase, rule: string): string | undefined {
   if (Number(c.settings.pg_version) < 12) return 'squawk assumes PostgreSQL 11 or older; dbtool reviews for 12–18';
   const known = DISAGREE[c.id];
   if (known) return known;
-  if (rule === 'require-lock-timeout' && !blocksWrites(c)) return 'no statement waits for a lock that blocks writes to an existing table (ShareUpdateExclusive or weaker, or only new tables): waiting for it stalls no traffic';
+  if (rule === 'require-lock-timeout' && !blocksWrites(c))
+    return 'no statement waits for a lock that blocks writes to an existing table (ShareUpdateExclusive or weaker, or only new tables): waiting for it stalls no traffic';
   return undefined;
 }
 
@@ -112,9 +118,13 @@ const SHARE = LOCK_MODES.indexOf('ShareLock');
 /** Whether some statement locks a relation the case did not create itself in a mode that blocks writes. */
 function blocksWrites(c: SquawkCase): boolean {
   const report = reviewAfter('', c.sql, settingsFor(c));
-  const created = new Set([...c.sql.matchAll(/create\s+(?:unlogged\s+)?(?:table|materialized\s+view)\s+(?:if\s+not\s+exists\s+)?"?(\w+)"?/gi)].map((m) => (m[1] ?? '').toLowerCase()));
-  return report.files.some((f) => f.statements.some((st) => Object.entries(st.locks).some(([t, m]) => !created.has(t) && LOCK_MODES.indexOf(m) >= SHARE)))
-    || /drop\s+index\s+(?!concurrently)/i.test(c.sql);
+  const created = new Set(
+    [...c.sql.matchAll(/create\s+(?:unlogged\s+)?(?:table|materialized\s+view)\s+(?:if\s+not\s+exists\s+)?"?(\w+)"?/gi)].map((m) => (m[1] ?? '').toLowerCase()),
+  );
+  return (
+    report.files.some((f) => f.statements.some((st) => Object.entries(st.locks).some(([t, m]) => !created.has(t) && LOCK_MODES.indexOf(m) >= SHARE))) ||
+    /drop\s+index\s+(?!concurrently)/i.test(c.sql)
+  );
 }
 
 export interface Tally {
@@ -175,7 +185,8 @@ export function squawkCoverage(cases: readonly SquawkCase[]): SquawkCoverage {
       tally.set(rule, row);
     }
   }
-  const sum = (from: Map<string, Tally>, keys: string[]): Tally => keys.reduce((acc, k) => ({ hit: acc.hit + (from.get(k)?.hit ?? 0), total: acc.total + (from.get(k)?.total ?? 0) }), { hit: 0, total: 0 });
+  const sum = (from: Map<string, Tally>, keys: string[]): Tally =>
+    keys.reduce((acc, k) => ({ hit: acc.hit + (from.get(k)?.hit ?? 0), total: acc.total + (from.get(k)?.total ?? 0) }), { hit: 0, total: 0 });
   return {
     rules: [...tally.values()].sort((a, b) => a.rule.localeCompare(b.rule)),
     raw: Object.fromEntries(raw),

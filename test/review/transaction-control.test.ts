@@ -12,11 +12,19 @@ const MIGRATE: Partial<ReviewSettings> = { transactionMode: 'per-file', forbidde
 
 /** `line:column message-start` of the transaction-control findings of one reviewed file. */
 function found(sql: string, settings: Partial<ReviewSettings> = {}): string[] {
-  const report = review([{ files: [
-    { path: '0000.sql', migration: '0000', text: HISTORY, problems: [], review: false },
-    { path: '0001.sql', migration: '0001', text: sql, problems: [], review: true },
-  ] }], { ...DEFAULTS, ...settings });
-  return report.files.flatMap((f) => f.statements.flatMap((s) => s.findings))
+  const report = review(
+    [
+      {
+        files: [
+          { path: '0000.sql', migration: '0000', text: HISTORY, problems: [], review: false },
+          { path: '0001.sql', migration: '0001', text: sql, problems: [], review: true },
+        ],
+      },
+    ],
+    { ...DEFAULTS, ...settings },
+  );
+  return report.files
+    .flatMap((f) => f.statements.flatMap((s) => s.findings))
     .filter((f) => f.rule === 'transaction-control' && f.severity === 'error')
     .map((f) => `${f.line}:${f.column} ${f.message.split(/[ :(]/).slice(0, 3).join(' ')}`);
 }
@@ -44,7 +52,7 @@ describe('transaction-control', () => {
 
   it("flags COMMIT / END / COMMIT AND CHAIN when the runner sends it inside its own transaction (drizzle's migrator, another per-file runner)", () => {
     expect(found(`${ADD}\nCOMMIT;\nCREATE INDEX CONCURRENTLY users_a ON users (a);`)).toEqual(['2:1 COMMIT commits the']);
-    expect(found(`${ADD}\nEND;`, { transactionMode: 'per-file' })).toEqual(["2:1 END commits the"]);
+    expect(found(`${ADD}\nEND;`, { transactionMode: 'per-file' })).toEqual(['2:1 END commits the']);
     expect(found(`${ADD}\nCOMMIT AND CHAIN;`)).toEqual(['2:1 COMMIT AND CHAIN']);
     // a second COMMIT commits nothing more: reported once, where the transaction ended
     expect(found(`COMMIT;\n${ADD}\nCOMMIT;`)).toEqual(['1:1 COMMIT commits the']);
@@ -65,7 +73,10 @@ describe('transaction-control', () => {
   });
 
   it('tells dbtool migrate users the file is refused even with --allow-unsafe, and says how to run CONCURRENTLY with dbtool', () => {
-    const report = review([{ files: [{ path: 'm.sql', migration: 'm', text: `${HISTORY}\nROLLBACK;`, problems: [], review: true }] }], { ...DEFAULTS, ...MIGRATE });
+    const report = review([{ files: [{ path: 'm.sql', migration: 'm', text: `${HISTORY}\nROLLBACK;`, problems: [], review: true }] }], {
+      ...DEFAULTS,
+      ...MIGRATE,
+    });
     const finding = report.files[0]!.statements[1]!.findings[0]!;
     expect(finding.message).toContain('refuses to run this file, even with --allow-unsafe');
     expect(finding.help).toContain('migration file of its own');

@@ -13,12 +13,17 @@ CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, status order_status,
 
 /** Reviews `files` as pending migrations after the history: `migration:line rule` for each finding. */
 function folder(files: string[], settings: Partial<ReviewSettings> = {}): string[] {
-  const report = review([{
-    files: [
-      { path: '0000.sql', migration: '0000', text: SHOP, problems: [], review: false },
-      ...files.map((text, i) => ({ path: `000${i + 1}.sql`, migration: `000${i + 1}`, text, problems: [], review: true })),
+  const report = review(
+    [
+      {
+        files: [
+          { path: '0000.sql', migration: '0000', text: SHOP, problems: [], review: false },
+          ...files.map((text, i) => ({ path: `000${i + 1}.sql`, migration: `000${i + 1}`, text, problems: [], review: true })),
+        ],
+      },
     ],
-  }], { ...DEFAULTS, runnerLockTimeout: true, ...settings });
+    { ...DEFAULTS, runnerLockTimeout: true, ...settings },
+  );
   return report.files.flatMap((f) => f.statements.flatMap((s) => s.findings.map((x) => `${f.migration}:${x.line} ${x.rule}`)));
 }
 
@@ -95,13 +100,15 @@ describe('missing-lock-timeout', () => {
 
   it('reports once per file, and nothing for new tables or locks that let writes through', () => {
     expect(lint(`${alter}\nALTER TABLE users ADD COLUMN tz text;`)).toEqual(['0001:1 missing-lock-timeout']);
-    expect(lint('CREATE TABLE t (id bigint);\nALTER TABLE t ADD COLUMN x text;\nCOMMENT ON TABLE users IS \'people\';')).toEqual([]);
+    expect(lint("CREATE TABLE t (id bigint);\nALTER TABLE t ADD COLUMN x text;\nCOMMENT ON TABLE users IS 'people';")).toEqual([]);
   });
 
   it('needs a SET in each file: the next deploy may run a file alone', () => {
     // (a second, different column: adding the same one twice is a statement PostgreSQL rejects)
     expect(lint([`SET lock_timeout = '2s';\n${alter}`, alter.replace('locale', 'timezone')].join('\n'))).toEqual([]);
-    expect(folder([`SET lock_timeout = '2s';\n${alter}`, 'ALTER TABLE orders ADD COLUMN note text;'], { runnerLockTimeout: false })).toEqual(['0002:1 missing-lock-timeout']);
+    expect(folder([`SET lock_timeout = '2s';\n${alter}`, 'ALTER TABLE orders ADD COLUMN note text;'], { runnerLockTimeout: false })).toEqual([
+      '0002:1 missing-lock-timeout',
+    ]);
   });
 });
 
@@ -145,6 +152,6 @@ describe('statement-will-fail on duplicate assignments', () => {
     expect(rulesOf(reviewAfter(SHOP, 'UPDATE orders SET total = 1, total = 2 WHERE id = 1;'))).toContain('statement-will-fail');
     expect(rulesOf(reviewAfter(SHOP, 'INSERT INTO orders (id, id) VALUES (1, 2);'))).toContain('statement-will-fail');
     expect(rulesOf(reviewAfter(SHOP, 'CREATE TABLE t (a int, a text);'))).toContain('statement-will-fail');
-    expect(rulesOf(reviewAfter(SHOP, 'UPDATE orders SET total = 1, status = \'paid\' WHERE id = 1;'))).not.toContain('statement-will-fail');
+    expect(rulesOf(reviewAfter(SHOP, "UPDATE orders SET total = 1, status = 'paid' WHERE id = 1;"))).not.toContain('statement-will-fail');
   });
 });

@@ -15,14 +15,28 @@ CREATE TABLE app.bare (id int);`;
 
 /** The statement-will-fail messages of the last statement. */
 function failures(sql: string, history = HISTORY, pgVersion = 18): string[] {
-  return lastStatement(history, sql, { pgVersion }).findings.filter((f) => f.rule === 'statement-will-fail').map((f) => f.message);
+  return lastStatement(history, sql, { pgVersion })
+    .findings.filter((f) => f.rule === 'statement-will-fail')
+    .map((f) => f.message);
 }
 
 describe('columns named twice (PostgreSQL refuses the statement; each checked on PGlite)', () => {
   it.each([
-    ['MERGE … INSERT', 'MERGE INTO orders o USING users u ON o.id = u.id WHEN NOT MATCHED THEN INSERT (id, total, total) VALUES (u.id, 1, 2);', '"total" specified more than once in the MERGE … INSERT column list (SQLSTATE 42701)'],
-    ['MERGE … UPDATE', 'MERGE INTO orders o USING users u ON o.id = u.id WHEN MATCHED THEN UPDATE SET total = 1, total = 2;', 'multiple assignments to same column "total" in MERGE … UPDATE SET (SQLSTATE 42601)'],
-    ['MERGE … UPDATE, whole and part', 'MERGE INTO points t USING users u ON t.id = u.id WHEN MATCHED THEN UPDATE SET p = row(1, 2), p.x = 3;', 'multiple assignments to same column "p"'],
+    [
+      'MERGE … INSERT',
+      'MERGE INTO orders o USING users u ON o.id = u.id WHEN NOT MATCHED THEN INSERT (id, total, total) VALUES (u.id, 1, 2);',
+      '"total" specified more than once in the MERGE … INSERT column list (SQLSTATE 42701)',
+    ],
+    [
+      'MERGE … UPDATE',
+      'MERGE INTO orders o USING users u ON o.id = u.id WHEN MATCHED THEN UPDATE SET total = 1, total = 2;',
+      'multiple assignments to same column "total" in MERGE … UPDATE SET (SQLSTATE 42601)',
+    ],
+    [
+      'MERGE … UPDATE, whole and part',
+      'MERGE INTO points t USING users u ON t.id = u.id WHEN MATCHED THEN UPDATE SET p = row(1, 2), p.x = 3;',
+      'multiple assignments to same column "p"',
+    ],
     ['CREATE VIEW column list', 'CREATE VIEW v (a, a) AS SELECT 1, 2;', 'column "a" specified more than once in view v (SQLSTATE 42701)'],
     ['CREATE VIEW AS names', 'CREATE VIEW v AS SELECT 1 a, 2 a;', 'column "a" specified more than once in view v'],
     ['CREATE VIEW inferred names', 'CREATE VIEW v AS SELECT 1, 2;', 'column "?column?" specified more than once in view v'],
@@ -33,7 +47,11 @@ describe('columns named twice (PostgreSQL refuses the statement; each checked on
     ['CREATE VIEW t.* and a column', 'CREATE VIEW v AS SELECT u.*, o.id FROM users u, orders o;', 'column "id" specified more than once'],
     ['CREATE VIEW * over a WITH query', 'CREATE VIEW v AS WITH q AS (SELECT 1 AS id) SELECT * FROM q, users;', 'column "id" specified more than once'],
     ['CREATE VIEW of a UNION', 'CREATE VIEW v AS SELECT id, id FROM users UNION SELECT 1, 2;', 'column "id" specified more than once'],
-    ['CREATE MATERIALIZED VIEW', 'CREATE MATERIALIZED VIEW mv AS SELECT id, total AS id FROM orders;', 'column "id" specified more than once in materialized view mv'],
+    [
+      'CREATE MATERIALIZED VIEW',
+      'CREATE MATERIALIZED VIEW mv AS SELECT id, total AS id FROM orders;',
+      'column "id" specified more than once in materialized view mv',
+    ],
     ['CREATE TABLE AS column list', 'CREATE TABLE copy (a, a) AS SELECT id, name FROM users;', 'column "a" specified more than once in table copy'],
     ['SELECT INTO', 'SELECT 1 a, 2 a INTO z;', 'column "a" specified more than once in table z'],
     ['CREATE FOREIGN TABLE', 'CREATE FOREIGN TABLE ft (a int, a text) SERVER s;', 'column "a" specified more than once (SQLSTATE 42701)'],
@@ -43,7 +61,10 @@ describe('columns named twice (PostgreSQL refuses the statement; each checked on
   });
 
   it.each([
-    ['distinct MERGE targets', 'MERGE INTO orders o USING users u ON o.id = u.id WHEN MATCHED THEN UPDATE SET total = 1 WHEN NOT MATCHED THEN INSERT (id, total) VALUES (u.id, 1);'],
+    [
+      'distinct MERGE targets',
+      'MERGE INTO orders o USING users u ON o.id = u.id WHEN MATCHED THEN UPDATE SET total = 1 WHEN NOT MATCHED THEN INSERT (id, total) VALUES (u.id, 1);',
+    ],
     ['parts of one column in MERGE … INSERT', 'MERGE INTO points t USING users u ON t.id = u.id WHEN NOT MATCHED THEN INSERT (p.x, p.y) VALUES (1, 2);'],
     ['parts of one column in INSERT', 'INSERT INTO points (p.x, p.y) VALUES (1, 2);'],
     ['parts of one array', 'UPDATE points SET tags[1] = 1, tags[2] = 2;'],
@@ -62,7 +83,7 @@ describe('columns named twice (PostgreSQL refuses the statement; each checked on
 });
 
 describe('REINDEX', () => {
-  it('of an index the history shows, or of a constraint\'s index: ShareLock on its table, with REINDEX … CONCURRENTLY as the fix', () => {
+  it("of an index the history shows, or of a constraint's index: ShareLock on its table, with REINDEX … CONCURRENTLY as the fix", () => {
     for (const sql of ['REINDEX INDEX users_email_idx;', 'REINDEX INDEX users_pkey;']) {
       const s = lastStatement(HISTORY, sql);
       expect(s).toMatchObject({ locks: { users: 'ShareLock' }, scans: ['users'], transaction: 'allowed' });
@@ -80,11 +101,16 @@ describe('REINDEX', () => {
     const finding = s.findings.find((f) => f.rule === 'blocking-full-scan');
     expect(finding?.message).toContain('the earlier migrations do not create made_by_hand_idx');
     expect(finding?.fix).toBe('REINDEX INDEX CONCURRENTLY made_by_hand_idx;');
-    expect(s.findings.find((f) => f.rule === 'missing-lock-timeout')?.message).toContain('ShareLock on the table of an index the earlier migrations do not create');
+    expect(s.findings.find((f) => f.rule === 'missing-lock-timeout')?.message).toContain(
+      'ShareLock on the table of an index the earlier migrations do not create',
+    );
   });
 
   it('CONCURRENTLY false is a plain REINDEX; CONCURRENTLY is not reported', () => {
-    expect(lastStatement(HISTORY, 'REINDEX (CONCURRENTLY false) INDEX users_email_idx;')).toMatchObject({ locks: { users: 'ShareLock' }, transaction: 'allowed' });
+    expect(lastStatement(HISTORY, 'REINDEX (CONCURRENTLY false) INDEX users_email_idx;')).toMatchObject({
+      locks: { users: 'ShareLock' },
+      transaction: 'allowed',
+    });
     expect(rulesOf(reviewAfter(HISTORY, 'REINDEX (CONCURRENTLY off) INDEX made_by_hand_idx;'))).toContain('blocking-full-scan');
     for (const sql of ['REINDEX INDEX CONCURRENTLY made_by_hand_idx;', 'REINDEX (CONCURRENTLY) TABLE users;', 'REINDEX SCHEMA CONCURRENTLY app;']) {
       expect(rulesOf(reviewAfter(HISTORY, sql, { transactionMode: 'none' }))).not.toContain('blocking-full-scan');
@@ -98,7 +124,9 @@ describe('REINDEX', () => {
     expect(finding?.message).toContain('every table of schema app (app.things, and any made outside the migrations)');
     expect(finding?.fix).toBe('REINDEX SCHEMA CONCURRENTLY app;');
     expect(rulesOf(reviewAfter(HISTORY, 'REINDEX SCHEMA app;'))).toContain('transaction-forbidden');
-    expect(lastStatement('', 'REINDEX SCHEMA app;').findings.find((f) => f.rule === 'blocking-full-scan')?.message).toContain('the earlier migrations create none');
+    expect(lastStatement('', 'REINDEX SCHEMA app;').findings.find((f) => f.rule === 'blocking-full-scan')?.message).toContain(
+      'the earlier migrations create none',
+    );
   });
 
   it('DATABASE covers every schema; without a name it needs PostgreSQL 16', () => {
@@ -119,7 +147,11 @@ describe('CLUSTER without a table name', () => {
   it('re-sorts every table the history clustered, and the ones it cannot see', () => {
     const history = `${HISTORY}\nCLUSTER users USING users_email_idx;\nALTER TABLE app.things CLUSTER ON things_pkey;`;
     const s = lastStatement(history, 'CLUSTER;', { transactionMode: 'none' });
-    expect(s).toMatchObject({ locks: { 'app.things': 'AccessExclusiveLock', users: 'AccessExclusiveLock' }, rewrites: ['app.things', 'users'], transaction: 'forbidden' });
+    expect(s).toMatchObject({
+      locks: { 'app.things': 'AccessExclusiveLock', users: 'AccessExclusiveLock' },
+      rewrites: ['app.things', 'users'],
+      transaction: 'forbidden',
+    });
     const finding = s.findings.find((f) => f.rule === 'table-rewrite');
     expect(finding?.message).toContain('app.things, users (clustered by the earlier migrations) and any table clustered outside them');
     expect(finding?.help).toContain('pg_repack');
@@ -142,7 +174,8 @@ describe('CLUSTER without a table name', () => {
   });
 
   it('CLUSTER of a partitioned table marks its partitions', () => {
-    const history = "CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nCREATE INDEX ev_at ON ev (at);\nCLUSTER ev USING ev_at;";
+    const history =
+      "CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nCREATE INDEX ev_at ON ev (at);\nCLUSTER ev USING ev_at;";
     expect(lastStatement(history, 'CLUSTER;').rewrites).toEqual(['ev_2024']);
     expect(lastStatement(`${history}\nDROP INDEX ev_at;`, 'CLUSTER;').rewrites).toEqual([]);
   });

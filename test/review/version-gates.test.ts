@@ -20,9 +20,15 @@ describe('version gates (the forms test/engine/version-forms.test.ts runs on Pos
       const found = failures(form.setup, form.sql, major);
       if (major < form.since) {
         expect(found.length, `PostgreSQL ${major}`).toBeGreaterThan(0);
-        expect(found.some((f) => f.help.includes('requires PostgreSQL')), `PostgreSQL ${major}: ${found.map((f) => f.help).join(' | ')}`).toBe(true);
+        expect(
+          found.some((f) => f.help.includes('requires PostgreSQL')),
+          `PostgreSQL ${major}: ${found.map((f) => f.help).join(' | ')}`,
+        ).toBe(true);
       } else {
-        expect(found.map((f) => f.message), `PostgreSQL ${major}`).toEqual([]);
+        expect(
+          found.map((f) => f.message),
+          `PostgreSQL ${major}`,
+        ).toEqual([]);
       }
     }
   });
@@ -34,14 +40,21 @@ describe('version gates (the forms test/engine/version-forms.test.ts runs on Pos
   });
 
   it('every gate has a form that trips it on the major before its first', () => {
-    const untripped = VERSION_GATES.filter((gate) => !VERSION_FORMS.some((form) => form.since === gate.since
-      && failures(form.setup, form.sql, gate.since - 1).some((f) => f.message.includes(`${gate.feature} requires PostgreSQL ${gate.since}`))));
+    const untripped = VERSION_GATES.filter(
+      (gate) =>
+        !VERSION_FORMS.some(
+          (form) =>
+            form.since === gate.since &&
+            failures(form.setup, form.sql, gate.since - 1).some((f) => f.message.includes(`${gate.feature} requires PostgreSQL ${gate.since}`)),
+        ),
+    );
     expect(untripped.map((g) => g.feature)).toEqual([]);
   });
 
   it('every gated function has a call among the forms, with the same first major', () => {
-    expect(Object.fromEntries(Object.entries(FUNCTION_GATES).map(([name, gate]) => [name, gate.since])))
-      .toEqual(Object.fromEntries(Object.entries(FUNCTION_CALLS).map(([name, call]) => [name, call.since])));
+    expect(Object.fromEntries(Object.entries(FUNCTION_GATES).map(([name, gate]) => [name, gate.since]))).toEqual(
+      Object.fromEntries(Object.entries(FUNCTION_CALLS).map(([name, call]) => [name, call.since])),
+    );
   });
 
   it('a function the migrations define themselves is not a missing built-in', () => {
@@ -62,6 +75,10 @@ describe('version gates (the forms test/engine/version-forms.test.ts runs on Pos
   it('statements inside a DO block and a BEGIN ATOMIC body are gated too', () => {
     const setup = 'CREATE TABLE t (id int, v int);';
     expect(failures(setup, 'DO $$ BEGIN MERGE INTO t USING t s ON t.id = s.id WHEN MATCHED THEN DELETE; END $$;', 14)).toHaveLength(1);
-    expect(failures(setup, 'CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT any_value(v) FROM t; END;', 15).map((f) => f.message).join()).toMatch(/any_value/);
+    expect(
+      failures(setup, 'CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT any_value(v) FROM t; END;', 15)
+        .map((f) => f.message)
+        .join(),
+    ).toMatch(/any_value/);
   });
 });

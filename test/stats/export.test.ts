@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statsFileProblems } from '../../src/stats/format.js';
 import type { StatsFile } from '../../src/stats/format.js';
+import { statsFileProblems } from '../../src/stats/format.js';
 import { dbtool, freshDatabase, stopSharedServer, withPg } from '../migrate/helpers.js';
 
 const PLANTED = 'zq-planted-value-7c41';
@@ -46,7 +46,9 @@ describe('dbtool stats export on a PostgreSQL 18 server', () => {
     const result = await dbtool(['stats', 'export', '--url', url], { cwd: project });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Wrote dbtool-stats\.json: 5 tables \(1 partitioned, 1 partition\), 1 materialized view, 3 indexes, .* PostgreSQL 18\.\d+ database t_/);
+    expect(result.stdout).toMatch(
+      /^Wrote dbtool-stats\.json: 5 tables \(1 partitioned, 1 partition\), 1 materialized view, 3 indexes, .* PostgreSQL 18\.\d+ database t_/,
+    );
     const file = JSON.parse(readFileSync(join(project, 'dbtool-stats.json'), 'utf8')) as StatsFile;
     expect(statsFileProblems(file)).toEqual([]);
     expect(file.server.major).toBe(18);
@@ -55,7 +57,10 @@ describe('dbtool stats export on a PostgreSQL 18 server', () => {
     expect(users).toMatchObject({ schema: 'public', kind: 'table', rows: 20000, partitionOf: null });
     expect(users.heapBytes).toBeGreaterThan(8192);
     expect(users.toastBytes).toBeGreaterThan(0); // 3,000-byte bios are compressed in line, but the TOAST table has its index
-    expect(users.indexes.map((i) => [i.name, i.unique, i.valid])).toEqual([['users_email_idx', true, true], ['users_pkey', true, true]]);
+    expect(users.indexes.map((i) => [i.name, i.unique, i.valid])).toEqual([
+      ['users_email_idx', true, true],
+      ['users_pkey', true, true],
+    ]);
     expect(users.indexBytes).toBe(users.indexes.reduce((n, i) => n + i.bytes, 0));
     expect(file.relations.find((r) => r.name === 'events')).toMatchObject({ schema: 'audit', kind: 'partitioned table', partitionOf: null });
     expect(file.relations.find((r) => r.name === 'events_2026')).toMatchObject({ schema: 'audit', rows: 5000, partitionOf: 'audit.events' });
@@ -103,7 +108,14 @@ describe('stats file validation', () => {
     expect(statsFileProblems([])).toEqual(['the file is not a JSON object']);
     expect(statsFileProblems({ format: 'other' })[0]).toMatch(/not a file written by dbtool stats export/);
     expect(statsFileProblems({ format: 'dbtool-stats', version: 9 })[0]).toMatch(/version 9; this dbtool reads version 1/);
-    const broken = { format: 'dbtool-stats', version: 1, exportedAt: 'yesterday', server: { version: '18.1', major: 18 }, database: 'app', relations: [{ schema: 'public', name: 'users', rows: -1, heapBytes: 1, toastBytes: 0, indexBytes: 0, indexes: [] }] };
+    const broken = {
+      format: 'dbtool-stats',
+      version: 1,
+      exportedAt: 'yesterday',
+      server: { version: '18.1', major: 18 },
+      database: 'app',
+      relations: [{ schema: 'public', name: 'users', rows: -1, heapBytes: 1, toastBytes: 0, indexBytes: 0, indexes: [] }],
+    };
     expect(statsFileProblems(broken)).toEqual(['"exportedAt" is not a date', 'relations[0].rows is not a row count or null']);
   });
 });

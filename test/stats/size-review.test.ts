@@ -4,19 +4,35 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbtool, freshDatabase, journalFolder, stopSharedServer, withPg } from '../migrate/helpers.js';
 
-interface JsonFinding { rule: string; severity: string; message: string }
+interface JsonFinding {
+  rule: string;
+  severity: string;
+  message: string;
+}
 interface JsonReport {
-  files: Array<{ statements: Array<{ sql: string; sizes?: Record<string, { rows: number; bytes: number }>; estimate?: { ms: number; blocks: string }; findings: JsonFinding[] }> }>;
+  files: Array<{
+    statements: Array<{
+      sql: string;
+      sizes?: Record<string, { rows: number; bytes: number }>;
+      estimate?: { ms: number; blocks: string };
+      findings: JsonFinding[];
+    }>;
+  }>;
   summary: { errors: number; infos: number };
   sizeSource?: { known: number; relations: number };
 }
 
-const HISTORY = 'CREATE TABLE "orders" ("id" bigint PRIMARY KEY NOT NULL, "user_id" bigint NOT NULL);\n--> statement-breakpoint\nCREATE TABLE "feature_flags" ("id" integer PRIMARY KEY NOT NULL, "name" text);';
-const BOTH = 'CREATE INDEX "orders_user_id_idx" ON "orders" USING btree ("user_id");\n--> statement-breakpoint\nCREATE INDEX "feature_flags_name_idx" ON "feature_flags" USING btree ("name");';
+const HISTORY =
+  'CREATE TABLE "orders" ("id" bigint PRIMARY KEY NOT NULL, "user_id" bigint NOT NULL);\n--> statement-breakpoint\nCREATE TABLE "feature_flags" ("id" integer PRIMARY KEY NOT NULL, "name" text);';
+const BOTH =
+  'CREATE INDEX "orders_user_id_idx" ON "orders" USING btree ("user_id");\n--> statement-breakpoint\nCREATE INDEX "feature_flags_name_idx" ON "feature_flags" USING btree ("name");';
 const SMALL_ONLY = 'CREATE INDEX "feature_flags_name_idx" ON "feature_flags" USING btree ("name");';
 
 function scanFinding(report: JsonReport, table: string): JsonFinding | undefined {
-  return report.files.flatMap((f) => f.statements).find((s) => s.sql.includes(`ON "${table}"`))?.findings.find((f) => f.rule === 'blocking-full-scan');
+  return report.files
+    .flatMap((f) => f.statements)
+    .find((s) => s.sql.includes(`ON "${table}"`))
+    ?.findings.find((f) => f.rule === 'blocking-full-scan');
 }
 
 describe('reviews scaled by production table sizes (PostgreSQL 18, a 1 M-row table and a 12-row one)', () => {
@@ -26,10 +42,12 @@ describe('reviews scaled by production table sizes (PostgreSQL 18, a 1 M-row tab
 
   beforeAll(async () => {
     url = await freshDatabase();
-    await withPg(url, (c) => c.query(`${HISTORY.replace(/--> statement-breakpoint/g, '')};
+    await withPg(url, (c) =>
+      c.query(`${HISTORY.replace(/--> statement-breakpoint/g, '')};
       INSERT INTO orders SELECT g, g % 5000 FROM generate_series(1, 1000000) g;
       INSERT INTO feature_flags SELECT g, 'flag ' || g FROM generate_series(1, 12) g;
-      ANALYZE orders, feature_flags;`));
+      ANALYZE orders, feature_flags;`),
+    );
     project = mkdtempSync(join(tmpdir(), 'dbtool-sizes-'));
     writeFileSync(join(project, 'package.json'), '{"name":"app"}');
     statsFile = join(project, 'prod-stats.json');
@@ -56,7 +74,7 @@ describe('reviews scaled by production table sizes (PostgreSQL 18, a 1 M-row tab
     expect(orders?.estimate?.ms).toBeLessThan(10_000);
   });
 
-  it('a change that only touches the small table passes with sizes and fails without them (today\'s verdict)', async () => {
+  it("a change that only touches the small table passes with sizes and fails without them (today's verdict)", async () => {
     const dir = journalFolder({ '0000_init': HISTORY, '0001_flags': SMALL_ONLY });
     const sized = await dbtool(['review-migration', dir, '--stats', statsFile], { cwd: project });
     expect(sized.code).toBe(0);
@@ -94,11 +112,23 @@ describe('reviews scaled by production table sizes (PostgreSQL 18, a 1 M-row tab
 
   it('a foreign stats file leaves unknown tables as they were and says how many were known; a broken one is exit 2', async () => {
     const foreign = join(project, 'foreign.json');
-    writeFileSync(foreign, JSON.stringify({ format: 'dbtool-stats', version: 1, exportedAt: '2026-11-01T00:00:00.000Z', server: { version: '16.4', major: 16 }, database: 'other', relations: [] }));
+    writeFileSync(
+      foreign,
+      JSON.stringify({
+        format: 'dbtool-stats',
+        version: 1,
+        exportedAt: '2026-11-01T00:00:00.000Z',
+        server: { version: '16.4', major: 16 },
+        database: 'other',
+        relations: [],
+      }),
+    );
     const dir = journalFolder({ '0000_init': HISTORY, '0001_flags': SMALL_ONLY });
     const run = await dbtool(['review-migration', dir, '--stats', foreign], { cwd: project });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/Sizes from \S*foreign\.json \(PostgreSQL 16\.4 database other, exported \d+ days ago\): 0 of 1 touched relation known; findings on the 1 unknown keep their usual severity\./);
+    expect(run.stdout).toMatch(
+      /Sizes from \S*foreign\.json \(PostgreSQL 16\.4 database other, exported \d+ days ago\): 0 of 1 touched relation known; findings on the 1 unknown keep their usual severity\./,
+    );
     writeFileSync(foreign, '{"format": "dbtool-stats", "version": 1}');
     const broken = await dbtool(['review-migration', dir, '--stats', foreign], { cwd: project });
     expect(broken.code).toBe(2);
@@ -116,13 +146,19 @@ describe('reviews scaled by production table sizes (PostgreSQL 18, a 1 M-row tab
 
   it('migrate gates on the database it migrates: the big table blocks, the small one does not', async () => {
     const db = await freshDatabase();
-    await withPg(db, (c) => c.query(`${HISTORY.replace(/--> statement-breakpoint/g, '')};
-      INSERT INTO orders SELECT g, g % 5000 FROM generate_series(1, 1000000) g; ANALYZE orders, feature_flags;`));
+    await withPg(db, (c) =>
+      c.query(`${HISTORY.replace(/--> statement-breakpoint/g, '')};
+      INSERT INTO orders SELECT g, g % 5000 FROM generate_series(1, 1000000) g; ANALYZE orders, feature_flags;`),
+    );
     const small = journalFolder({ '0000_init': `${HISTORY.replace(/CREATE TABLE/g, 'CREATE TABLE IF NOT EXISTS')}`, '0001_flags': SMALL_ONLY });
     const applied = await dbtool(['migrate', '--dir', small, '--url', db]);
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
-    const big = journalFolder({ '0000_init': `${HISTORY.replace(/CREATE TABLE/g, 'CREATE TABLE IF NOT EXISTS')}`, '0001_flags': SMALL_ONLY, '0002_orders': 'CREATE INDEX "orders_user_id_idx" ON "orders" USING btree ("user_id");' });
+    const big = journalFolder({
+      '0000_init': `${HISTORY.replace(/CREATE TABLE/g, 'CREATE TABLE IF NOT EXISTS')}`,
+      '0001_flags': SMALL_ONLY,
+      '0002_orders': 'CREATE INDEX "orders_user_id_idx" ON "orders" USING btree ("user_id");',
+    });
     const blocked = await dbtool(['migrate', '--dir', big, '--url', db]);
     expect(blocked.code).toBe(1);
     expect(blocked.stdout).toMatch(/Nothing applied/);

@@ -1,7 +1,7 @@
 import type { ParsedList } from './answer-list.js';
 import { cacheDir, cacheKey, readCached, writeCached } from './cache.js';
-import { requestAnswer } from './client.js';
 import type { ClientLimits, Connection, ModelReply } from './client.js';
+import { requestAnswer } from './client.js';
 import type { AiRequestBody } from './request.js';
 
 /** What every AI request needs besides its body: where the cache lives, how to reach the API, where notes go. */
@@ -22,7 +22,13 @@ export interface CachedAnswer {
  * Any request kind (a migration review, a plan review): the cached reply for an identical request, else the
  * API's, stored for next time. `onPartial` sees the streamed tool input; a cache hit streams nothing.
  */
-export async function askWithCache(body: AiRequestBody, promptVersion: number, useCache: boolean, options: AskSettings, onPartial?: (snapshot: unknown) => void): Promise<CachedAnswer> {
+export async function askWithCache(
+  body: AiRequestBody,
+  promptVersion: number,
+  useCache: boolean,
+  options: AskSettings,
+  onPartial?: (snapshot: unknown) => void,
+): Promise<CachedAnswer> {
   const dir = cacheDir(options.cwd);
   // max_tokens is left out: a larger limit does not change an answer that was complete
   const { model, max_tokens: _maxTokens, stream: _stream, ...request } = body;
@@ -59,7 +65,13 @@ export interface AnswerChecks<V, C> {
  * Asks (or reads the cache) and checks each verdict exactly once, as soon as it is complete: the prefix-stable
  * parse makes the streamed and the final lists agree, so what was shown while streaming is what is returned.
  */
-export async function askAndCheck<V, C>(body: AiRequestBody, promptVersion: number, useCache: boolean, options: AskSettings, checks: AnswerChecks<V, C>): Promise<{ reply: ModelReply; cached: boolean; answer: CheckedAnswer<C> }> {
+export async function askAndCheck<V, C>(
+  body: AiRequestBody,
+  promptVersion: number,
+  useCache: boolean,
+  options: AskSettings,
+  checks: AnswerChecks<V, C>,
+): Promise<{ reply: ModelReply; cached: boolean; answer: CheckedAnswer<C> }> {
   const verified: C[] = [];
   let parsedCount = 0;
   const take = (items: unknown[]) => {
@@ -77,5 +89,9 @@ export async function askAndCheck<V, C>(body: AiRequestBody, promptVersion: numb
   const items = (reply.toolInput as Record<string, unknown> | null)?.[checks.key];
   take(Array.isArray(items) ? items : []);
   const answered = new Set(verified.map(checks.idOf));
-  return { reply, cached, answer: { verdicts: verified, summary: final.summary, problems: final.problems, missing: checks.ids.filter((id) => !answered.has(id)) } };
+  return {
+    reply,
+    cached,
+    answer: { verdicts: verified, summary: final.summary, problems: final.problems, missing: checks.ids.filter((id) => !answered.has(id)) },
+  };
 }

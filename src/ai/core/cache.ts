@@ -12,7 +12,9 @@ export function cacheDir(cwd: string): string {
 
 /** sha256 of what decides the answer: the model, the prompt version and everything sent (system, tool, payload). */
 export function cacheKey(parts: { model: string; promptVersion: number; request: unknown }): string {
-  return createHash('sha256').update(JSON.stringify([parts.model, parts.promptVersion, parts.request])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([parts.model, parts.promptVersion, parts.request]))
+    .digest('hex');
 }
 
 interface CacheEntry {

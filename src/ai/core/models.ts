@@ -56,5 +56,8 @@ export function estimateCost(model: string, usage: Usage): CostEstimate | null {
     usage.outputTokens * output +
     (usage.cacheCreationInputTokens ?? 0) * input * CACHE_WRITE +
     (usage.cacheReadInputTokens ?? 0) * input * CACHE_READ;
-  return { usd: Math.round((tokens / 1_000_000) * 10_000) / 10_000, basis: `estimate at ${row.label} list prices ($${input}/$${output} per million input/output tokens)` };
+  return {
+    usd: Math.round((tokens / 1_000_000) * 10_000) / 10_000,
+    basis: `estimate at ${row.label} list prices ($${input}/$${output} per million input/output tokens)`,
+  };
 }

@@ -1,5 +1,5 @@
-import { normalizeSync, parseSync, scanSync } from 'libpg-query';
 import type { ScanToken } from 'libpg-query';
+import { normalizeSync, parseSync, scanSync } from 'libpg-query';
 import { escapeRegExp } from '../../regexp.js';
 
 /**
@@ -76,7 +76,10 @@ function replaceLiterals(text: string): string | undefined {
     else if (isSpace(bytes[token.start - 1])) while (bytes[position] === 0x20 || bytes[position] === 0x09) position++;
   }
   out.push(bytes.subarray(position).toString('utf8'));
-  return out.join('').replace(/[ \t]+$/gm, '').trim();
+  return out
+    .join('')
+    .replace(/[ \t]+$/gm, '')
+    .trim();
 }
 
 function isSpace(byte: number | undefined): boolean {
@@ -162,4 +165,3 @@ export function redactText(text: string, literals: readonly string[]): string {
   }
   return out;
 }
-

@@ -1,7 +1,7 @@
-import { completedElements, isObject, parseVerdictList } from '../core/answer-list.js';
 import type { ParsedList } from '../core/answer-list.js';
-import { RISKS } from '../core/request.js';
+import { completedElements, isObject, parseVerdictList } from '../core/answer-list.js';
 import type { Risk } from '../core/request.js';
+import { RISKS } from '../core/request.js';
 import { NEW_ISSUE } from './prompt.js';
 
 /** One verdict on a plan issue as the model gave it, after shape checks. Nothing in it is trusted yet. */
@@ -20,14 +20,22 @@ export type PlanAnswer = ParsedList<PlanVerdict>;
 
 /** Checks the tool input against the verdict schema. "new" may repeat; a diagnostic id may not. */
 export function parsePlanAnswer(input: unknown, diagnosticIds: readonly string[]): PlanAnswer {
-  return parseVerdictList(input, new Set(diagnosticIds), { key: 'issues', idName: 'diagnostic id', listName: 'verdicts', parse: parseVerdict, id: (v) => v.diagnosticId, repeatable: NEW_ISSUE });
+  return parseVerdictList(input, new Set(diagnosticIds), {
+    key: 'issues',
+    idName: 'diagnostic id',
+    listName: 'verdicts',
+    parse: parseVerdict,
+    id: (v) => v.diagnosticId,
+    repeatable: NEW_ISSUE,
+  });
 }
 
 function parseVerdict(item: unknown): PlanVerdict | string {
   if (!isObject(item)) return 'not an object';
   const { diagnosticId, title, nodeIds, risk, reasoning, suggestedSql, rewrittenQuery } = item;
   if (typeof diagnosticId !== 'string') return 'no diagnosticId';
-  if (typeof risk !== 'string' || !(RISKS as readonly string[]).includes(risk)) return `${diagnosticId}: risk ${JSON.stringify(risk)} is not one of ${RISKS.join(', ')}`;
+  if (typeof risk !== 'string' || !(RISKS as readonly string[]).includes(risk))
+    return `${diagnosticId}: risk ${JSON.stringify(risk)} is not one of ${RISKS.join(', ')}`;
   if (typeof reasoning !== 'string') return `${diagnosticId}: no reasoning`;
   const verdict: PlanVerdict = {
     diagnosticId,

@@ -1,14 +1,14 @@
 import { askAndCheck } from '../core/ask.js';
 import type { ClientLimits, Connection } from '../core/client.js';
-import { estimateCost } from '../core/models.js';
 import type { CostEstimate, Usage } from '../core/models.js';
+import { estimateCost } from '../core/models.js';
 import type { AiRequestBody, RequestSettings } from '../core/request.js';
 import { completedIssues, parsePlanAnswer } from './answer.js';
-import { buildExplainPayload } from './payload.js';
 import type { ExplainPayload, ExplainPayloadInput } from './payload.js';
+import { buildExplainPayload } from './payload.js';
 import { EXPLAIN_PROMPT_VERSION, explainRequest } from './prompt.js';
-import { verifyPlanVerdict } from './verify.js';
 import type { PlanCheckContext, VerifiedPlanAnswer, VerifiedPlanVerdict } from './verify.js';
+import { verifyPlanVerdict } from './verify.js';
 
 export interface PreparedExplainRequest {
   body: AiRequestBody;

@@ -1,5 +1,5 @@
-import { analyzePlan } from '../../explain/analyze.js';
 import type { Buffers, TriggerMetrics } from '../../explain/analyze.js';
+import { analyzePlan } from '../../explain/analyze.js';
 import { diagnose } from '../../explain/diagnose.js';
 import type { Diagnostic } from '../../explain/diagnostic.js';
 import type { RawExplain } from '../../explain/plan-json.js';
@@ -113,8 +113,16 @@ export interface ExplainPayloadInput {
 
 // summarised by the metrics (own buffers, totals over loops) or by the tree itself
 const SUMMARISED = new Set([
-  'Plans', 'Node Type', 'Relation Name', 'Index Name', 'Actual Total Time', 'Actual Rows', 'Actual Loops', 'Plan Rows',
-  'Rows Removed by Filter', 'Rows Removed by Index Recheck',
+  'Plans',
+  'Node Type',
+  'Relation Name',
+  'Index Name',
+  'Actual Total Time',
+  'Actual Rows',
+  'Actual Loops',
+  'Plan Rows',
+  'Rows Removed by Filter',
+  'Rows Removed by Index Recheck',
 ]);
 
 // cumulative block counters: the metrics give each node its own; per-worker ones add tokens, not insight
@@ -205,7 +213,15 @@ export function buildExplainPayload(input: ExplainPayloadInput): ExplainPayload 
         ...(c.generated ? { generated: c.generated } : {}),
         ...(c.stats ? { stats: roundedStats(c.stats) } : {}),
       })),
-      indexes: t.indexes.map((i) => ({ name: i.name, definition: redactDefinition(i.definition), unique: i.unique, primary: i.primary, valid: i.valid, bytes: i.bytes, pages: i.pages })),
+      indexes: t.indexes.map((i) => ({
+        name: i.name,
+        definition: redactDefinition(i.definition),
+        unique: i.unique,
+        primary: i.primary,
+        valid: i.valid,
+        bytes: i.bytes,
+        pages: i.pages,
+      })),
     })),
     tablesNotDescribed: input.tables?.missing ?? [],
     omittedExpressions: dropped.length,
@@ -215,7 +231,12 @@ export function buildExplainPayload(input: ExplainPayloadInput): ExplainPayload 
 /** pg_stats holds float4s: four decimals say as much and read better. */
 function roundedStats(stats: ColumnStats): ColumnStats {
   const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
-  return { ...stats, nullFrac: r4(stats.nullFrac), nDistinct: Math.abs(stats.nDistinct) >= 1 ? Math.round(stats.nDistinct) : r4(stats.nDistinct), correlation: stats.correlation === null ? null : r4(stats.correlation) };
+  return {
+    ...stats,
+    nullFrac: r4(stats.nullFrac),
+    nDistinct: Math.abs(stats.nDistinct) >= 1 ? Math.round(stats.nDistinct) : r4(stats.nDistinct),
+    correlation: stats.correlation === null ? null : r4(stats.correlation),
+  };
 }
 
 /** pg_get_indexdef output always parses; anything else is left out rather than scanned. */

@@ -1,6 +1,6 @@
 import type { Tool } from '@anthropic-ai/sdk/resources/messages';
-import { RISKS } from '../core/request.js';
 import type { AiRequestBody, RequestSettings } from '../core/request.js';
+import { RISKS } from '../core/request.js';
 import type { ExplainPayload } from './payload.js';
 
 /** Bumped whenever the explain prompt or tool changes meaning (the request text is in the cache key too). */

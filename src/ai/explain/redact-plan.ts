@@ -9,10 +9,33 @@ import { OMITTED_SQL, redactSql } from '../core/redact-sql.js';
  * this list forgets is redacted rather than leaked.
  */
 const NAME_FIELDS = new Set([
-  'Node Type', 'Parent Relationship', 'Subplan Name', 'Relation Name', 'Schema', 'Alias', 'Index Name', 'CTE Name',
-  'Strategy', 'Partial Mode', 'Join Type', 'Operation', 'Scan Direction', 'Sort Method', 'Sort Space Type', 'Command',
-  'Function Name', 'Table Function Name', 'Custom Plan Provider', 'Storage', 'Cache Mode', 'Conflict Resolution',
-  'Sampling Method', 'Worker Number', 'Sort Methods Used', 'Conflict Arbiter Indexes', 'Tuplestore Storage',
+  'Node Type',
+  'Parent Relationship',
+  'Subplan Name',
+  'Relation Name',
+  'Schema',
+  'Alias',
+  'Index Name',
+  'CTE Name',
+  'Strategy',
+  'Partial Mode',
+  'Join Type',
+  'Operation',
+  'Scan Direction',
+  'Sort Method',
+  'Sort Space Type',
+  'Command',
+  'Function Name',
+  'Table Function Name',
+  'Custom Plan Provider',
+  'Storage',
+  'Cache Mode',
+  'Conflict Resolution',
+  'Sampling Method',
+  'Worker Number',
+  'Sort Methods Used',
+  'Conflict Arbiter Indexes',
+  'Tuplestore Storage',
 ]);
 
 /**

@@ -42,17 +42,22 @@ function renderSuggestion(s: CheckedPlanSuggestion, kind: 'schema' | 'query', op
   const what = kind === 'schema' ? 'suggested change' : 'rewritten query';
   switch (s.status) {
     case 'checked': {
-      const note = kind === 'schema'
-        ? '(reviewed by dbtool: no error-level finding; run it on its own, outside a transaction block; $n stand for your literals)'
-        : '(checked by dbtool: one read-only statement, not proven to return the same rows: compare both with dbtool explain; $n stand for your literals)';
+      const note =
+        kind === 'schema'
+          ? '(reviewed by dbtool: no error-level finding; run it on its own, outside a transaction block; $n stand for your literals)'
+          : '(checked by dbtool: one read-only statement, not proven to return the same rows: compare both with dbtool explain; $n stand for your literals)';
       const [first = '', ...rest] = wrap(`${what} ${note}`, opts.width - 6);
       const lines = [`      ${c.green(what)}${c.dim(first.slice(what.length))}`, ...rest.map((l) => `      ${c.dim(l)}`)];
-      lines.push(...plain(s.sql).split('\n').map((l) => `        ${l}`));
+      lines.push(
+        ...plain(s.sql)
+          .split('\n')
+          .map((l) => `        ${l}`),
+      );
       if (s.findings.length) lines.push(`      ${c.dim(`dbtool still notes: ${s.findings.map((f) => `${f.rule} (${f.severity})`).join(', ')}`)}`);
       return lines;
     }
     case 'unsafe':
-      return [`      ${c.red(`${what} withheld`)}: ${plain(s.reason ?? 'it failed dbtool\'s checks')} — not safe advice`];
+      return [`      ${c.red(`${what} withheld`)}: ${plain(s.reason ?? "it failed dbtool's checks")} — not safe advice`];
     case 'unparseable':
       return [`      ${c.red(`${what} withheld`)}: it is not valid SQL (${plain(s.reason ?? 'parser error')})`];
     case 'unchanged':

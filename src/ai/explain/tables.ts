@@ -85,7 +85,8 @@ export function planRelations(plan: RawExplain): PlanRelation[] {
   visit(plan.Plan);
   for (const trigger of plan.Triggers ?? []) if (typeof trigger.Relation === 'string') add(undefined, trigger.Relation);
   // a trigger's relation (no schema) is usually a scanned one too
-  for (const r of [...seen.values()]) if (r.schema === undefined && [...seen.values()].some((o) => o.schema !== undefined && o.name === r.name)) seen.delete(`\u0000${r.name}`);
+  for (const r of [...seen.values()])
+    if (r.schema === undefined && [...seen.values()].some((o) => o.schema !== undefined && o.name === r.name)) seen.delete(`\u0000${r.name}`);
   return [...seen.values()];
 }
 
@@ -128,16 +129,56 @@ SELECT s.schemaname AS schema, s.tablename AS table_name, s.attname AS name, s.i
 FROM rel JOIN pg_stats s ON s.schemaname = rel.schema AND s.tablename = rel.name
 ORDER BY s.inherited`;
 
-interface TableRow { schema: string; name: string; relkind: string; reltuples: number; relpages: number; total_bytes: number; heap_bytes: number }
-interface ColumnRow { schema: string; table_name: string; name: string; type: string; not_null: boolean; has_default: boolean; identity: string; generated: string }
-interface IndexRow { schema: string; table_name: string; name: string; definition: string; is_unique: boolean; is_primary: boolean; is_valid: boolean; bytes: number; pages: number }
-interface StatsRow { schema: string; table_name: string; name: string; inherited: boolean; null_frac: number; avg_width: number; n_distinct: number; correlation: number | null }
+interface TableRow {
+  schema: string;
+  name: string;
+  relkind: string;
+  reltuples: number;
+  relpages: number;
+  total_bytes: number;
+  heap_bytes: number;
+}
+interface ColumnRow {
+  schema: string;
+  table_name: string;
+  name: string;
+  type: string;
+  not_null: boolean;
+  has_default: boolean;
+  identity: string;
+  generated: string;
+}
+interface IndexRow {
+  schema: string;
+  table_name: string;
+  name: string;
+  definition: string;
+  is_unique: boolean;
+  is_primary: boolean;
+  is_valid: boolean;
+  bytes: number;
+  pages: number;
+}
+interface StatsRow {
+  schema: string;
+  table_name: string;
+  name: string;
+  inherited: boolean;
+  null_frac: number;
+  avg_width: number;
+  n_distinct: number;
+  correlation: number | null;
+}
 
 /**
  * Reads the definitions, sizes and value-free statistics of the plan's relations, in a read-only
  * transaction with a statement timeout that is always rolled back.
  */
-export async function readTableDefinitions(client: Pick<DbClient, 'query' | 'exec'>, relations: readonly PlanRelation[], timeoutMs = 10_000): Promise<TableDefinitions> {
+export async function readTableDefinitions(
+  client: Pick<DbClient, 'query' | 'exec'>,
+  relations: readonly PlanRelation[],
+  timeoutMs = 10_000,
+): Promise<TableDefinitions> {
   const asked = relations.slice(0, MAX_TABLES);
   const over = relations.slice(MAX_TABLES).map(display);
   if (asked.length === 0) return { tables: [], missing: over };
@@ -152,9 +193,15 @@ export async function readTableDefinitions(client: Pick<DbClient, 'query' | 'exe
     const byTable = new Map<string, TableDefinition>();
     for (const t of tables) {
       byTable.set(key(t.schema, t.name), {
-        schema: t.schema, name: t.name, kind: KINDS[t.relkind] ?? 'table',
-        rows: Number(t.reltuples) < 0 ? null : Number(t.reltuples), pages: Number(t.relpages),
-        bytes: Number(t.total_bytes), heapBytes: Number(t.heap_bytes), columns: [], indexes: [],
+        schema: t.schema,
+        name: t.name,
+        kind: KINDS[t.relkind] ?? 'table',
+        rows: Number(t.reltuples) < 0 ? null : Number(t.reltuples),
+        pages: Number(t.relpages),
+        bytes: Number(t.total_bytes),
+        heapBytes: Number(t.heap_bytes),
+        columns: [],
+        indexes: [],
       });
     }
     for (const c of columns) {
@@ -169,14 +216,26 @@ export async function readTableDefinitions(client: Pick<DbClient, 'query' | 'exe
     }
     for (const i of indexes) {
       byTable.get(key(i.schema, i.table_name))?.indexes.push({
-        name: i.name, definition: i.definition, unique: Boolean(i.is_unique), primary: Boolean(i.is_primary), valid: Boolean(i.is_valid), bytes: Number(i.bytes), pages: Number(i.pages),
+        name: i.name,
+        definition: i.definition,
+        unique: Boolean(i.is_unique),
+        primary: Boolean(i.is_primary),
+        valid: Boolean(i.is_valid),
+        bytes: Number(i.bytes),
+        pages: Number(i.pages),
       });
     }
     // rows ordered inherited last: a partitioned table's own (inherited) statistics win over none
     for (const s of stats) {
       const column = byTable.get(key(s.schema, s.table_name))?.columns.find((c) => c.name === s.name);
       if (!column || (column.stats && !column.stats.inherited && s.inherited)) continue;
-      column.stats = { nullFrac: Number(s.null_frac), avgWidth: Number(s.avg_width), nDistinct: Number(s.n_distinct), correlation: s.correlation === null ? null : Number(s.correlation), inherited: Boolean(s.inherited) };
+      column.stats = {
+        nullFrac: Number(s.null_frac),
+        avgWidth: Number(s.avg_width),
+        nDistinct: Number(s.n_distinct),
+        correlation: s.correlation === null ? null : Number(s.correlation),
+        inherited: Boolean(s.inherited),
+      };
     }
     const found = [...byTable.values()];
     const missing = asked.filter((r) => !found.some((t) => t.name === r.name && (r.schema === undefined || t.schema === r.schema))).map(display);

@@ -1,11 +1,11 @@
 import { checkExplainable } from '../../explain/guard.js';
 import { nodeTag } from '../../review/ast.js';
-import { review } from '../../review/engine.js';
 import type { SourceFile } from '../../review/engine.js';
+import { review } from '../../review/engine.js';
 import type { ReviewSettings, Severity } from '../../review/findings.js';
 import { parseSql } from '../../review/parse.js';
-import { sameStatement, syntaxError } from '../core/suggestion.js';
 import type { SuggestionStatus } from '../core/suggestion.js';
+import { sameStatement, syntaxError } from '../core/suggestion.js';
 import type { PlanVerdict } from './answer.js';
 import type { ExplainPayload, ExplainPayloadDiagnostic } from './payload.js';
 import { NEW_ISSUE } from './prompt.js';
@@ -66,7 +66,8 @@ const QUERY_KINDS: Record<string, string> = { SelectStmt: 'SELECT', InsertStmt: 
 /** Resolves the verdict's references and checks its SQL before anyone sees it. */
 export function verifyPlanVerdict(verdict: PlanVerdict, payload: ExplainPayload, context: PlanCheckContext): VerifiedPlanVerdict {
   const { suggestedSql, rewrittenQuery, ...rest } = verdict;
-  const diagnostic: ExplainPayloadDiagnostic | undefined = verdict.diagnosticId === NEW_ISSUE ? undefined : payload.diagnostics.find((d) => d.id === verdict.diagnosticId);
+  const diagnostic: ExplainPayloadDiagnostic | undefined =
+    verdict.diagnosticId === NEW_ISSUE ? undefined : payload.diagnostics.find((d) => d.id === verdict.diagnosticId);
   const nodes = new Set(payload.nodes.map((n) => n.id));
   const out: VerifiedPlanVerdict = {
     ...rest,
@@ -87,9 +88,16 @@ export function verifyPlanVerdict(verdict: PlanVerdict, payload: ExplainPayload,
 export function checkSchemaChange(sql: string, context: PlanCheckContext): CheckedPlanSuggestion {
   const parseError = syntaxError(sql);
   if (parseError) return { sql, status: 'unparseable', findings: [], reason: parseError };
-  const queries = parseSql(sql).statements.map((s) => QUERY_KINDS[nodeTag(s.node) ?? ''] ?? '').filter(Boolean);
+  const queries = parseSql(sql)
+    .statements.map((s) => QUERY_KINDS[nodeTag(s.node) ?? ''] ?? '')
+    .filter(Boolean);
   if (queries.length > 0) {
-    return { sql, status: 'unsafe', findings: [], reason: `a schema change may not hold a query or data change (it holds ${[...new Set(queries)].join(', ')})` };
+    return {
+      sql,
+      status: 'unsafe',
+      findings: [],
+      reason: `a schema change may not hold a query or data change (it holds ${[...new Set(queries)].join(', ')})`,
+    };
   }
   const files: SourceFile[] = [];
   if (context.history) files.push({ path: '<database tables>', migration: 'database', text: context.history, problems: [], review: false });
@@ -110,7 +118,8 @@ export function checkRewrittenQuery(sql: string, context: PlanCheckContext): Che
   if (parseError) return { sql, status: 'unparseable', findings: [], reason: parseError };
   const verdict = checkExplainable(sql);
   if (!verdict.ok) return { sql, status: 'unsafe', findings: [], reason: `a rewritten query must be one read-only statement: ${verdict.reason}` };
-  if (verdict.writes.length > 0) return { sql, status: 'unsafe', findings: [], reason: `a rewritten query must be read-only, and this one writes (${verdict.writes.join(', ')})` };
+  if (verdict.writes.length > 0)
+    return { sql, status: 'unsafe', findings: [], reason: `a rewritten query must be read-only, and this one writes (${verdict.writes.join(', ')})` };
   if (context.query !== undefined && sameStatement(sql, context.query)) return { sql, status: 'unchanged', findings: [] };
   return { sql, status: 'checked', findings: [] };
 }

@@ -1,7 +1,7 @@
-import { completedElements, isObject, parseVerdictList } from '../core/answer-list.js';
 import type { ParsedList } from '../core/answer-list.js';
-import { RISKS } from '../core/request.js';
+import { completedElements, isObject, parseVerdictList } from '../core/answer-list.js';
 import type { Risk } from '../core/request.js';
+import { RISKS } from '../core/request.js';
 
 /** One verdict as the model gave it, after shape checks. Nothing in it is trusted yet. */
 export interface StatementVerdict {
@@ -16,14 +16,21 @@ export type MigrationAnswer = ParsedList<StatementVerdict>;
 
 /** Checks the tool input against the verdict schema: the model's output is data from outside. */
 export function parseMigrationAnswer(input: unknown, statementIds: readonly string[]): MigrationAnswer {
-  return parseVerdictList(input, new Set(statementIds), { key: 'statements', idName: 'statement id', listName: 'statement verdicts', parse: parseVerdict, id: (v) => v.statementId });
+  return parseVerdictList(input, new Set(statementIds), {
+    key: 'statements',
+    idName: 'statement id',
+    listName: 'statement verdicts',
+    parse: parseVerdict,
+    id: (v) => v.statementId,
+  });
 }
 
 function parseVerdict(item: unknown): StatementVerdict | string {
   if (!isObject(item)) return 'not an object';
   const { statementId, risk, reasoning, ruleIds, suggestedSql } = item;
   if (typeof statementId !== 'string') return 'no statementId';
-  if (typeof risk !== 'string' || !(RISKS as readonly string[]).includes(risk)) return `${statementId}: risk ${JSON.stringify(risk)} is not one of ${RISKS.join(', ')}`;
+  if (typeof risk !== 'string' || !(RISKS as readonly string[]).includes(risk))
+    return `${statementId}: risk ${JSON.stringify(risk)} is not one of ${RISKS.join(', ')}`;
   if (typeof reasoning !== 'string') return `${statementId}: no reasoning`;
   const verdict: StatementVerdict = {
     statementId,

@@ -1,10 +1,10 @@
 import { applyStatement } from '../../review/catalog/apply.js';
 import { Catalog } from '../../review/catalog/model.js';
-import { review as runReview } from '../../review/engine.js';
 import type { FileReport, FolderSource, Report, SourceFile, StatementReport } from '../../review/engine.js';
+import { review as runReview } from '../../review/engine.js';
 import type { ReviewSettings } from '../../review/findings.js';
-import { parseSql } from '../../review/parse.js';
 import type { ParsedFile } from '../../review/parse.js';
+import { parseSql } from '../../review/parse.js';
 
 /** What the AI side needs to know about a migration review: its inputs, its settings and its result. */
 export interface MigrationReview {
@@ -45,8 +45,8 @@ export function statementRefs(review: MigrationReview): StatementRef[] {
       if (!report) return;
       const file: ReviewedFile = { folder, index, source, report };
       report.statements.forEach((statement, i) => {
-          refs.push({ id: `S${refs.length + 1}`, file, index: i, statement });
-        });
+        refs.push({ id: `S${refs.length + 1}`, file, index: i, statement });
+      });
     });
   }
   return refs;

@@ -1,11 +1,11 @@
 import type { Finding } from '../../review/findings.js';
 import type { LockMode } from '../../review/lock-modes.js';
 import type { TransactionMode } from '../../review/transaction.js';
-import { OMITTED_SQL, literalsOf, redactSql, redactText } from '../core/redact-sql.js';
-import { forEachCatalogBefore, reviewedFiles, statementRefs } from './history.js';
+import { literalsOf, OMITTED_SQL, redactSql, redactText } from '../core/redact-sql.js';
 import type { MigrationReview, StatementRef } from './history.js';
-import { catalogKey, tableEntry } from './tables.js';
+import { forEachCatalogBefore, reviewedFiles, statementRefs } from './history.js';
 import type { TableEntry, TableSizes } from './tables.js';
+import { catalogKey, tableEntry } from './tables.js';
 
 export interface PayloadFinding {
   rule: string;
@@ -67,7 +67,9 @@ export function buildMigrationPayload(review: MigrationReview, options: Migratio
   const files: PayloadFile[] = reviewedFiles(refs).map((file) => ({
     migration: file.source.migration,
     statements: refs.filter((r) => r.file === file).map(payloadStatement),
-    findings: file.report.findings.map((f) => payloadFinding(f, [...literalsOf(file.source.text ?? ''), ...file.report.statements.flatMap((s) => literalsOf(s.sql))])),
+    findings: file.report.findings.map((f) =>
+      payloadFinding(f, [...literalsOf(file.source.text ?? ''), ...file.report.statements.flatMap((s) => literalsOf(s.sql))]),
+    ),
   }));
   return {
     kind: 'migration',
@@ -84,7 +86,8 @@ function payloadStatement(ref: StatementRef): PayloadStatement {
   const literals = literalsOf(s.sql);
   const sql = redactSql(s.sql);
   // text that could not be tokenized has no known literals, and a parser message quotes the text near the error
-  const scrub = (f: Finding) => (sql === OMITTED_SQL ? { rule: f.rule, severity: f.severity, message: 'details omitted with the statement', help: '' } : payloadFinding(f, literals));
+  const scrub = (f: Finding) =>
+    sql === OMITTED_SQL ? { rule: f.rule, severity: f.severity, message: 'details omitted with the statement', help: '' } : payloadFinding(f, literals);
   return {
     id: ref.id,
     line: s.line,

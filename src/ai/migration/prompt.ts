@@ -1,6 +1,6 @@
 import type { Tool } from '@anthropic-ai/sdk/resources/messages';
-import { RISKS } from '../core/request.js';
 import type { AiRequestBody, RequestSettings } from '../core/request.js';
+import { RISKS } from '../core/request.js';
 import type { MigrationPayload } from './payload.js';
 
 /** Bumped whenever the prompt or the tool changes meaning: it is part of the cache key. */

@@ -48,12 +48,18 @@ function renderSuggestion(s: CheckedSuggestion, opts: RenderOptions): string[] {
   switch (s.status) {
     case 'checked': {
       const lines = [`      ${c.green('suggested instead')} ${c.dim('(re-reviewed by dbtool: no error-level finding; $n stand for your literals)')}`];
-      lines.push(...plain(s.sql).split('\n').map((l) => `        ${l}`));
+      lines.push(
+        ...plain(s.sql)
+          .split('\n')
+          .map((l) => `        ${l}`),
+      );
       if (s.findings.length) lines.push(`      ${c.dim(`dbtool still notes: ${s.findings.map((f) => `${f.rule} (${f.severity})`).join(', ')}`)}`);
       return lines;
     }
     case 'unsafe':
-      return [`      ${c.red('suggestion withheld')}: dbtool's review of it reports ${unique(s.findings.filter((f) => f.severity === 'error').map((f) => f.rule)).join(', ')} (error) — not safe advice`];
+      return [
+        `      ${c.red('suggestion withheld')}: dbtool's review of it reports ${unique(s.findings.filter((f) => f.severity === 'error').map((f) => f.rule)).join(', ')} (error) — not safe advice`,
+      ];
     case 'unparseable':
       return [`      ${c.red('suggestion withheld')}: it is not valid SQL (${plain(s.parseError ?? 'parser error')})`];
     case 'unchanged':
@@ -89,9 +95,6 @@ export function secondOpinionToJson(result: SecondOpinion): Record<string, unkno
     cost: result.cost,
   };
 }
-
-
-
 
 function unique(items: string[]): string[] {
   return [...new Set(items)];

@@ -1,16 +1,16 @@
-import { askAndCheck } from '../core/ask.js';
 import type { AskSettings } from '../core/ask.js';
+import { askAndCheck } from '../core/ask.js';
 import { estimateCost } from '../core/models.js';
 import type { AiRequestBody } from '../core/request.js';
 import { completedItems, parseMigrationAnswer } from './answer.js';
-import { statementRefs } from './history.js';
 import type { MigrationReview, StatementRef } from './history.js';
+import { statementRefs } from './history.js';
 import { buildMigrationPayload } from './payload.js';
-import { PROMPT_VERSION, migrationRequest } from './prompt.js';
+import { migrationRequest, PROMPT_VERSION } from './prompt.js';
 import type { SecondOpinion } from './render.js';
 import type { TableSizes } from './tables.js';
-import { verifyVerdict } from './verify.js';
 import type { VerifiedVerdict } from './verify.js';
+import { verifyVerdict } from './verify.js';
 
 export interface SecondOpinionSettings {
   model: string;
@@ -37,11 +37,20 @@ export interface AskOptions extends AskSettings {
 }
 
 /** Asks (or reads from the cache) and checks every verdict before anyone sees it. */
-export async function askForSecondOpinion(review: MigrationReview, prepared: PreparedRequest, settings: SecondOpinionSettings, options: AskOptions): Promise<SecondOpinion> {
+export async function askForSecondOpinion(
+  review: MigrationReview,
+  prepared: PreparedRequest,
+  settings: SecondOpinionSettings,
+  options: AskOptions,
+): Promise<SecondOpinion> {
   const { body, refs } = prepared;
   const { reply, cached, answer } = await askAndCheck(body, PROMPT_VERSION, settings.cache, options, {
     ids: refs.map((r) => r.id),
-    parse: (input) => parseMigrationAnswer(input, refs.map((r) => r.id)),
+    parse: (input) =>
+      parseMigrationAnswer(
+        input,
+        refs.map((r) => r.id),
+      ),
     completed: completedItems,
     key: 'statements',
     check: (verdict) => verifyVerdict(verdict, review, refs),

@@ -1,10 +1,10 @@
 import { KNOWN_RULE_IDS } from '../../review/engine.js';
 import type { Severity } from '../../review/findings.js';
-import { sameStatement, syntaxError } from '../core/suggestion.js';
 import type { SuggestionStatus } from '../core/suggestion.js';
+import { sameStatement, syntaxError } from '../core/suggestion.js';
 import type { MigrationAnswer, StatementVerdict } from './answer.js';
-import { reviewReplacement } from './history.js';
 import type { MigrationReview, StatementRef } from './history.js';
+import { reviewReplacement } from './history.js';
 
 export interface CheckedSuggestion {
   sql: string;

@@ -1,11 +1,11 @@
-import { redactExpressions, redactPlanForPage } from './redact.js';
 import { OMITTED_SQL, redactSql } from '../../ai/core/redact-sql.js';
-import { analyzePlan } from '../analyze.js';
 import type { NodeMetrics, PlanMetrics } from '../analyze.js';
+import { analyzePlan } from '../analyze.js';
 import { diagnose } from '../diagnose.js';
 import type { Diagnostic } from '../diagnostic.js';
 import type { RawExplain } from '../plan-json.js';
 import type { ExplainContext } from '../report.js';
+import { redactExpressions, redactPlanForPage } from './redact.js';
 
 /** One plan node as the page draws it: short keys, because a plan can have 10,000 of them. */
 export interface PageNode {
@@ -93,7 +93,10 @@ export function viewOf(plan: RawExplain, context: ExplainContext, showLiterals: 
   const metrics = analyzePlan(redacted.plan);
   const query = context.query === undefined ? undefined : redactQuery(context.query);
   return {
-    plan: redacted.plan, metrics, diagnostics: diagnose(metrics), literalsShown: false,
+    plan: redacted.plan,
+    metrics,
+    diagnostics: diagnose(metrics),
+    literalsShown: false,
     context: { ...context, query: query === OMITTED_SQL ? '/* query omitted: it could not be tokenized, so its literals could not be hidden */' : query },
     hiddenExpressions: redacted.dropped.length,
   };
@@ -127,20 +130,32 @@ function details(node: NodeMetrics): Array<[string, string]> {
     const v = list(key);
     if (v) out.push([key, v]);
   }
-  if (typeof raw['Sort Method'] === 'string') out.push(['Sort Method', `${raw['Sort Method']}${raw['Sort Space Type'] ? `, ${raw['Sort Space Type']}: ${num(raw['Sort Space Used']) ?? '?'} kB` : ''}`]);
-  if (num(raw['Hash Batches']) !== undefined) out.push(['Hash', `buckets ${num(raw['Hash Buckets']) ?? '?'}, batches ${raw['Hash Batches']}${num(raw['Original Hash Batches']) !== undefined && raw['Original Hash Batches'] !== raw['Hash Batches'] ? ` (planned ${raw['Original Hash Batches']})` : ''}, memory ${num(raw['Peak Memory Usage']) ?? '?'} kB`]);
-  if (num(raw['HashAgg Batches']) !== undefined) out.push(['HashAgg', `batches ${raw['HashAgg Batches']}, memory ${num(raw['Peak Memory Usage']) ?? '?'} kB, disk ${num(raw['Disk Usage']) ?? 0} kB`]);
+  if (typeof raw['Sort Method'] === 'string')
+    out.push(['Sort Method', `${raw['Sort Method']}${raw['Sort Space Type'] ? `, ${raw['Sort Space Type']}: ${num(raw['Sort Space Used']) ?? '?'} kB` : ''}`]);
+  if (num(raw['Hash Batches']) !== undefined)
+    out.push([
+      'Hash',
+      `buckets ${num(raw['Hash Buckets']) ?? '?'}, batches ${raw['Hash Batches']}${num(raw['Original Hash Batches']) !== undefined && raw['Original Hash Batches'] !== raw['Hash Batches'] ? ` (planned ${raw['Original Hash Batches']})` : ''}, memory ${num(raw['Peak Memory Usage']) ?? '?'} kB`,
+    ]);
+  if (num(raw['HashAgg Batches']) !== undefined)
+    out.push(['HashAgg', `batches ${raw['HashAgg Batches']}, memory ${num(raw['Peak Memory Usage']) ?? '?'} kB, disk ${num(raw['Disk Usage']) ?? 0} kB`]);
   if (node.removedByFilterTotal > 0) out.push(['Rows Removed by Filter', `${node.removedByFilterTotal} (all loops)`]);
   if (node.removedByIndexRecheckTotal > 0) out.push(['Rows Removed by Index Recheck', `${node.removedByIndexRecheckTotal} (all loops)`]);
   const joinRemoved = num(raw['Rows Removed by Join Filter']);
   if (joinRemoved) out.push(['Rows Removed by Join Filter', `${joinRemoved * Math.max(node.loops, 1)} (all loops)`]);
   if (num(raw['Heap Fetches']) !== undefined) out.push(['Heap Fetches', String(raw['Heap Fetches'])]);
-  if (num(raw['Exact Heap Blocks']) !== undefined || num(raw['Lossy Heap Blocks']) !== undefined) out.push(['Heap Blocks', `exact ${num(raw['Exact Heap Blocks']) ?? 0}, lossy ${num(raw['Lossy Heap Blocks']) ?? 0}`]);
+  if (num(raw['Exact Heap Blocks']) !== undefined || num(raw['Lossy Heap Blocks']) !== undefined)
+    out.push(['Heap Blocks', `exact ${num(raw['Exact Heap Blocks']) ?? 0}, lossy ${num(raw['Lossy Heap Blocks']) ?? 0}`]);
   if (num(raw['Workers Planned']) !== undefined) out.push(['Workers', `planned ${raw['Workers Planned']}, launched ${num(raw['Workers Launched']) ?? '?'}`]);
-  if (num(raw['Cache Hits']) !== undefined) out.push(['Cache', `hits ${raw['Cache Hits']}, misses ${num(raw['Cache Misses']) ?? 0}, evictions ${num(raw['Cache Evictions']) ?? 0}, overflows ${num(raw['Cache Overflows']) ?? 0}`]);
+  if (num(raw['Cache Hits']) !== undefined)
+    out.push([
+      'Cache',
+      `hits ${raw['Cache Hits']}, misses ${num(raw['Cache Misses']) ?? 0}, evictions ${num(raw['Cache Evictions']) ?? 0}, overflows ${num(raw['Cache Overflows']) ?? 0}`,
+    ]);
   if (typeof raw['CTE Name'] === 'string' && !node.label.includes(raw['CTE Name'])) out.push(['CTE', raw['CTE Name']]);
   if (num(raw['Total Cost']) !== undefined) out.push(['Cost', `${num(raw['Startup Cost']) ?? 0}..${raw['Total Cost']}`]);
-  if (num(raw['Actual Total Time']) !== undefined) out.push(['Actual time', `${num(raw['Actual Startup Time']) ?? 0}..${raw['Actual Total Time']} ms per loop`]);
+  if (num(raw['Actual Total Time']) !== undefined)
+    out.push(['Actual time', `${num(raw['Actual Startup Time']) ?? 0}..${raw['Actual Total Time']} ms per loop`]);
   return out;
 }
 
@@ -149,23 +164,47 @@ function pageNode(n: NodeMetrics): PageNode {
   const sub = rel === 'InitPlan' || rel === 'SubPlan' ? `${typeof n.raw['Subplan Name'] === 'string' ? n.raw['Subplan Name'] : rel}: ` : '';
   const b = n.buffers;
   return {
-    id: n.id, p: n.parentId ?? -1, d: n.depth, c: n.children, t: n.nodeType, l: `${sub}${n.label}`,
-    x: r3(n.exclusiveMs), i: r3(n.inclusiveMs), s: r3(n.share),
-    r: n.actualRows ?? null, e: n.planRows ?? null, f: n.estimateFactor === undefined ? null : r3(n.estimateFactor), u: n.underestimated,
-    lo: n.loops, b: [b.hit, b.read, b.dirtied, b.written, b.tempRead, b.tempWritten], k: num(n.raw['Total Cost']) ?? 0, a: details(n),
+    id: n.id,
+    p: n.parentId ?? -1,
+    d: n.depth,
+    c: n.children,
+    t: n.nodeType,
+    l: `${sub}${n.label}`,
+    x: r3(n.exclusiveMs),
+    i: r3(n.inclusiveMs),
+    s: r3(n.share),
+    r: n.actualRows ?? null,
+    e: n.planRows ?? null,
+    f: n.estimateFactor === undefined ? null : r3(n.estimateFactor),
+    u: n.underestimated,
+    lo: n.loops,
+    b: [b.hit, b.read, b.dirtied, b.written, b.tempRead, b.tempWritten],
+    k: num(n.raw['Total Cost']) ?? 0,
+    a: details(n),
   };
 }
 
 export function pagePlan(view: PlanView): PagePlan {
   const { metrics, diagnostics, context } = view;
   return {
-    analyzed: metrics.analyzed, generic: context.generic,
+    analyzed: metrics.analyzed,
+    generic: context.generic,
     server: context.server ? `PostgreSQL ${context.server.version}` : null,
     totals: { executionMs: metrics.executionMs ?? null, planningMs: metrics.planningMs ?? null, jitMs: metrics.jitMs ?? null, totalMs: r3(metrics.totalMs) },
-    query: context.query ?? null, literalsShown: view.literalsShown, hiddenExpressions: view.hiddenExpressions,
+    query: context.query ?? null,
+    literalsShown: view.literalsShown,
+    hiddenExpressions: view.hiddenExpressions,
     settings: Object.entries(metrics.settings),
     nodes: metrics.nodes.map(pageNode),
-    diagnostics: diagnostics.map((d) => ({ id: d.id, severity: d.severity, nodeId: d.nodeId ?? null, message: d.message, suggestion: d.suggestion, sql: d.sql ?? null, costMs: d.costMs })),
+    diagnostics: diagnostics.map((d) => ({
+      id: d.id,
+      severity: d.severity,
+      nodeId: d.nodeId ?? null,
+      message: d.message,
+      suggestion: d.suggestion,
+      sql: d.sql ?? null,
+      costMs: d.costMs,
+    })),
     triggers: metrics.triggers.map((t) => ({ name: t.name, relation: t.relation ?? null, ms: t.ms, calls: t.calls })),
   };
 }

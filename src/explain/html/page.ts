@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Comparison } from '../compare.js';
 import { speedText } from '../compare.js';
 import { formatMs } from '../tree.js';
-import { pagePlan } from './data.js';
 import type { PagePlan, PlanView } from './data.js';
+import { pagePlan } from './data.js';
 import { SCRIPT } from './script.js';
 import { STYLE } from './style.js';
 
@@ -68,9 +68,17 @@ export function renderPlanHtml(view: PlanView, toolVersion: string): string {
 export function renderCompareHtml(before: PlanView, after: PlanView, comparison: Comparison, toolVersion: string): string {
   const [b, a] = comparison.totals.totalMs;
   const data = {
-    kind: 'compare', tool: 'dbtool', version: toolVersion,
-    before: pagePlan(before), after: pagePlan(after), comparison, speed: speedText(b, a),
+    kind: 'compare',
+    tool: 'dbtool',
+    version: toolVersion,
+    before: pagePlan(before),
+    after: pagePlan(after),
+    comparison,
+    speed: speedText(b, a),
   };
-  const heading = comparison.analyzed[0] && comparison.analyzed[1] ? `dbtool explain --compare: ${formatMs(b)} → ${formatMs(a)} (${speedText(b, a)})` : 'dbtool explain --compare';
+  const heading =
+    comparison.analyzed[0] && comparison.analyzed[1]
+      ? `dbtool explain --compare: ${formatMs(b)} → ${formatMs(a)} (${speedText(b, a)})`
+      : 'dbtool explain --compare';
   return page(heading, data, heading);
 }

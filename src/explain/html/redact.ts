@@ -1,8 +1,8 @@
-import { scanSync } from 'libpg-query';
 import type { ScanToken } from 'libpg-query';
-import { redactExpression, redactPlan } from '../../ai/explain/redact-plan.js';
-import type { PlanRedaction } from '../../ai/explain/redact-plan.js';
+import { scanSync } from 'libpg-query';
 import { isLiteral } from '../../ai/core/redact-sql.js';
+import type { PlanRedaction } from '../../ai/explain/redact-plan.js';
+import { redactExpression, redactPlan } from '../../ai/explain/redact-plan.js';
 import type { RawExplain } from '../plan-json.js';
 
 /** Between expressions scanned together: `;` ends any token, and PostgreSQL prints it in no expression outside a quote. */
@@ -44,8 +44,8 @@ function batch(texts: string[], out: Map<string, string | undefined>): void {
   const scanned = scanTogether(texts);
   if (scanned) {
     texts.forEach((text, i) => {
-        out.set(text, replaceLiterals(text, scanned[i]!));
-      });
+      out.set(text, replaceLiterals(text, scanned[i]!));
+    });
     return;
   }
   if (texts.length === 1) {

@@ -1,18 +1,23 @@
-import type {
-  AlterTableCmd, AlterTableStmt, ColumnDef, Constraint as PgConstraint, CreateStmt, Node, RangeVar,
-} from '@pgsql/types';
+import type { AlterTableCmd, AlterTableStmt, ColumnDef, CreateStmt, Node, Constraint as PgConstraint, RangeVar } from '@pgsql/types';
 import { asNode, names, nodeTag, option, qualifiedKey, relationKey, stringValue } from '../ast.js';
+import type { Volatility } from '../expressions.js';
 import { columnsProvenNotNull } from '../expressions.js';
 import { doBlocks, rolledBackAsDuplicate } from '../plpgsql.js';
-import type { Volatility } from '../expressions.js';
-import { newRelation } from './model.js';
-import type { Catalog } from './model.js';
-import type { Column, Constraint, ConstraintKind, Relation } from './model.js';
-import { normalizeType } from './types.js';
-import { viewDependencies } from './view-deps.js';
 import { expressionTargets, functionIdentity, isUserType, ownColumnsRead, signatureTypes } from './dependencies.js';
 import type { Dependent } from './dependency-records.js';
-import { dropColumn, dropFunctionDependents, dropIndexDependents, dropTypeDependents, pruneDependencies, referencingForeignKeys, usesColumn } from './drop-dependents.js';
+import {
+  dropColumn,
+  dropFunctionDependents,
+  dropIndexDependents,
+  dropTypeDependents,
+  pruneDependencies,
+  referencingForeignKeys,
+  usesColumn,
+} from './drop-dependents.js';
+import type { Catalog, Column, Constraint, ConstraintKind, Relation } from './model.js';
+import { newRelation } from './model.js';
+import { normalizeType } from './types.js';
+import { viewDependencies } from './view-deps.js';
 
 /** Records what a statement creates, changes or removes, after its effects have been judged. */
 export function applyStatement(catalog: Catalog, node: Node | undefined): void {
@@ -29,15 +34,21 @@ export function applyStatement(catalog: Catalog, node: Node | undefined): void {
 type Applier = (catalog: Catalog, body: any) => void;
 
 const CONSTRAINT_KIND: Partial<Record<string, ConstraintKind>> = {
-  CONSTR_CHECK: 'check', CONSTR_FOREIGN: 'foreign', CONSTR_UNIQUE: 'unique', CONSTR_PRIMARY: 'primary',
-  CONSTR_EXCLUSION: 'exclusion', CONSTR_NOTNULL: 'notnull',
+  CONSTR_CHECK: 'check',
+  CONSTR_FOREIGN: 'foreign',
+  CONSTR_UNIQUE: 'unique',
+  CONSTR_PRIMARY: 'primary',
+  CONSTR_EXCLUSION: 'exclusion',
+  CONSTR_NOTNULL: 'notnull',
 };
 
 /** CREATE_TABLE_LIKE_CONSTRAINTS in the parser's TableLikeClause.options bit set (ALL sets every bit) */
 const LIKE_CONSTRAINTS = 1 << 2;
 
 const STRATEGY: Record<string, 'range' | 'list' | 'hash'> = {
-  PARTITION_STRATEGY_RANGE: 'range', PARTITION_STRATEGY_LIST: 'list', PARTITION_STRATEGY_HASH: 'hash',
+  PARTITION_STRATEGY_RANGE: 'range',
+  PARTITION_STRATEGY_LIST: 'list',
+  PARTITION_STRATEGY_HASH: 'hash',
 };
 
 function partitionKey(spec: { strategy?: string; partParams?: Node[] } | undefined): Relation['partitionKey'] {
@@ -69,7 +80,9 @@ const APPLY: Record<string, Applier> = {
     if (partitioning) relation.partitionKey = partitioning;
     if (stmt.partbound) {
       relation.partitionOf = parents[0];
-      relation.isDefaultPartition = Boolean(asNode<{ is_default?: boolean }>(stmt.partbound, 'PartitionBoundSpec')?.is_default ?? (stmt.partbound as { is_default?: boolean }).is_default);
+      relation.isDefaultPartition = Boolean(
+        asNode<{ is_default?: boolean }>(stmt.partbound, 'PartitionBoundSpec')?.is_default ?? (stmt.partbound as { is_default?: boolean }).is_default,
+      );
     } else relation.inherits = parents;
     for (const parentKey of parents) {
       const parent = catalog.relation(parentKey);
@@ -311,7 +324,10 @@ const APPLY: Record<string, Applier> = {
           const { name, arity } = functionIdentity(fn?.objname, fn?.objfuncargs);
           const matches = (n: string, a: number) => n === name && (fn?.args_unspecified || a === arity);
           if (cascade) dropFunctionDependents(catalog, matches);
-          catalog.forgetDependencies((d) => (d.on.kind === 'function' && matches(d.on.name, d.on.arity)) || (d.dependent.kind === 'function' && matches(d.dependent.name, d.dependent.arity)));
+          catalog.forgetDependencies(
+            (d) =>
+              (d.on.kind === 'function' && matches(d.on.name, d.on.arity)) || (d.dependent.kind === 'function' && matches(d.dependent.name, d.dependent.arity)),
+          );
           break;
         }
         case 'OBJECT_TRIGGER':
@@ -518,7 +534,8 @@ function recordPolicy(catalog: Catalog, table: string, name: string, expressions
   const dependent: Dependent = { kind: 'policy', table, name };
   for (const on of expressionTargets(expressions, catalog)) catalog.dependencies.push({ dependent, on });
   const relation = catalog.relation(table);
-  for (const column of relation ? ownColumnsRead(expressions, relation.columns) : []) catalog.dependencies.push({ dependent, on: { kind: 'column', table, column } });
+  for (const column of relation ? ownColumnsRead(expressions, relation.columns) : [])
+    catalog.dependencies.push({ dependent, on: { kind: 'column', table, column } });
 }
 
 /** What a stored expression (default, generation, CHECK, index, view) depends on, as pg_depend records it. */
@@ -545,15 +562,26 @@ function recordForeignKeyIndex(catalog: Catalog, relation: Relation, constraint:
   const primary = referenced.constraints.find((c) => c.kind === 'primary');
   const wanted = constraint.referencedColumns;
   if (!wanted) {
-    if (primary) catalog.dependencies.push({ dependent: { kind: 'constraint', table: relation.key, name: constraint.name }, on: { kind: 'index', key: `${schema}.${primary.name}` } });
+    if (primary)
+      catalog.dependencies.push({
+        dependent: { kind: 'constraint', table: relation.key, name: constraint.name },
+        on: { kind: 'index', key: `${schema}.${primary.name}` },
+      });
     return;
   }
   const same = (cols: string[]) => cols.length === wanted.length && wanted.every((c) => cols.includes(c));
   const candidates = [
     ...referenced.constraints.filter((c) => (c.kind === 'primary' || c.kind === 'unique') && same(c.columns)).map((c) => `${schema}.${c.name}`),
-    ...catalog.indexesOf(referenced.key).filter((i) => i.unique && i.plain && same(i.columns)).map((i) => i.key),
+    ...catalog
+      .indexesOf(referenced.key)
+      .filter((i) => i.unique && i.plain && same(i.columns))
+      .map((i) => i.key),
   ];
-  if (candidates.length === 1) catalog.dependencies.push({ dependent: { kind: 'constraint', table: relation.key, name: constraint.name }, on: { kind: 'index', key: candidates[0] ?? '' } });
+  if (candidates.length === 1)
+    catalog.dependencies.push({
+      dependent: { kind: 'constraint', table: relation.key, name: constraint.name },
+      on: { kind: 'index', key: candidates[0] ?? '' },
+    });
 }
 
 function addConstraint(catalog: Catalog, relation: Relation, c: PgConstraint, columnName: string | undefined): void {
@@ -614,7 +642,8 @@ function applyAlterCommand(catalog: Catalog, relation: Relation, cmd: AlterTable
       if (column) {
         if (cmd.behavior === 'DROP_CASCADE') {
           for (const v of catalog.dependentViews(relation.key, [column.name])) catalog.relations.delete(v.key);
-          for (const { relation: other, constraint } of referencingForeignKeys(catalog, relation, column.name)) other.constraints = other.constraints.filter((c) => c !== constraint);
+          for (const { relation: other, constraint } of referencingForeignKeys(catalog, relation, column.name))
+            other.constraints = other.constraints.filter((c) => c !== constraint);
         }
         dropColumn(catalog, relation, column.name);
       }
@@ -652,11 +681,13 @@ function applyAlterCommand(catalog: Catalog, relation: Relation, cmd: AlterTable
     case 'AT_DropIdentity':
       // the identity's sequence is dropped with it
       if (column) column.identity = false;
-      if (column) catalog.forgetDependencies((d) => d.dependent.kind === 'identity' && d.dependent.table === relation.key && d.dependent.column === column.name);
+      if (column)
+        catalog.forgetDependencies((d) => d.dependent.kind === 'identity' && d.dependent.table === relation.key && d.dependent.column === column.name);
       break;
     case 'AT_DropExpression':
       if (column) delete column.generated;
-      if (column) catalog.forgetDependencies((d) => d.dependent.kind === 'generated' && d.dependent.table === relation.key && d.dependent.column === column.name);
+      if (column)
+        catalog.forgetDependencies((d) => d.dependent.kind === 'generated' && d.dependent.table === relation.key && d.dependent.column === column.name);
       break;
     case 'AT_AddConstraint': {
       const c = asNode<PgConstraint>(cmd.def, 'Constraint');
@@ -770,4 +801,3 @@ function propagateToChild(parent: Relation, child: Relation, cmd: AlterTableCmd)
       break;
   }
 }
-

@@ -1,10 +1,10 @@
 import type { Node } from '@pgsql/types';
 import { asNode, names, qualifiedKey, walk } from '../ast.js';
-import type { Catalog } from './model.js';
-import { sameTarget } from './dependency-records.js';
-import type { Target } from './dependency-records.js';
-import { normalizeType } from './types.js';
 import { isBuiltinFunction } from '../expressions.js';
+import type { Target } from './dependency-records.js';
+import { sameTarget } from './dependency-records.js';
+import type { Catalog } from './model.js';
+import { normalizeType } from './types.js';
 
 /**
  * What an expression stored in the catalog (a default, CHECK, generation or index expression, a view

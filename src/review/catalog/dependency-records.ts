@@ -25,16 +25,25 @@ export interface Dependency {
 /** How PostgreSQL's error detail names a dependent object. */
 export function describeDependent(d: Dependent): string {
   switch (d.kind) {
-    case 'default': return `default value for column ${d.column} of table ${displayName(d.table)}`;
+    case 'default':
+      return `default value for column ${d.column} of table ${displayName(d.table)}`;
     case 'generated':
-    case 'identity': return `column ${d.column} of table ${displayName(d.table)}`;
-    case 'constraint': return `constraint ${d.name} on table ${displayName(d.table)}`;
-    case 'trigger': return `trigger ${d.name} on table ${displayName(d.table)}`;
-    case 'policy': return `policy ${d.name} on table ${displayName(d.table)}`;
-    case 'index': return `index ${displayName(d.key)}`;
-    case 'view': return `view ${displayName(d.key)}`;
-    case 'type': return `type ${displayName(d.key)}`;
-    case 'function': return `function ${d.name}`;
+    case 'identity':
+      return `column ${d.column} of table ${displayName(d.table)}`;
+    case 'constraint':
+      return `constraint ${d.name} on table ${displayName(d.table)}`;
+    case 'trigger':
+      return `trigger ${d.name} on table ${displayName(d.table)}`;
+    case 'policy':
+      return `policy ${d.name} on table ${displayName(d.table)}`;
+    case 'index':
+      return `index ${displayName(d.key)}`;
+    case 'view':
+      return `view ${displayName(d.key)}`;
+    case 'type':
+      return `type ${displayName(d.key)}`;
+    case 'function':
+      return `function ${d.name}`;
   }
 }
 

@@ -1,7 +1,7 @@
-import type { Dependency, Dependent } from './dependency-records.js';
-import { isUserType } from './dependencies.js';
 import type { Node } from '@pgsql/types';
 import { names, walk } from '../ast.js';
+import { isUserType } from './dependencies.js';
+import type { Dependency, Dependent } from './dependency-records.js';
 import type { Catalog, Constraint, Relation } from './model.js';
 
 /** Whether an index key names a CREATE INDEX of the history or the index of a PRIMARY KEY / UNIQUE / EXCLUDE constraint. */
@@ -9,7 +9,8 @@ export function indexExists(catalog: Catalog, key: string): boolean {
   if (catalog.indexes.has(key)) return true;
   const [schema, name] = key.split('.');
   for (const r of catalog.relations.values()) {
-    if (r.key.startsWith(`${schema}.`) && r.constraints.some((c) => c.name === name && (c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion'))) return true;
+    if (r.key.startsWith(`${schema}.`) && r.constraints.some((c) => c.name === name && (c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion')))
+      return true;
   }
   return false;
 }
@@ -107,7 +108,10 @@ export function dropTypeDependents(catalog: Catalog, key: string): void {
 }
 
 export function dropFunctionDependents(catalog: Catalog, matches: (name: string, arity: number) => boolean): void {
-  dropAll(catalog, catalog.dependencies.filter((d) => d.on.kind === 'function' && matches(d.on.name, d.on.arity)));
+  dropAll(
+    catalog,
+    catalog.dependencies.filter((d) => d.on.kind === 'function' && matches(d.on.name, d.on.arity)),
+  );
 }
 
 /** DROP INDEX … CASCADE: the foreign keys that leaned on it. */
@@ -128,7 +132,11 @@ export function dropColumn(catalog: Catalog, relation: Relation, column: string)
 }
 
 /** Foreign keys (of any table, this one included) whose referenced columns include `column` of `relation`. */
-export function referencingForeignKeys(catalog: Catalog, relation: Relation, column: string): Array<{ relation: Relation; constraint: Relation['constraints'][number] }> {
+export function referencingForeignKeys(
+  catalog: Catalog,
+  relation: Relation,
+  column: string,
+): Array<{ relation: Relation; constraint: Relation['constraints'][number] }> {
   const primary = relation.constraints.find((c) => c.kind === 'primary')?.columns ?? [];
   const out: Array<{ relation: Relation; constraint: Relation['constraints'][number] }> = [];
   for (const other of catalog.relations.values()) {

@@ -1,4 +1,4 @@
-import type { AlterTableCmd, ColumnDef, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
+import type { AlterTableCmd, ColumnDef, Node, Constraint as PgConstraint, RangeVar } from '@pgsql/types';
 import { asNode, displayName, names, qualifiedKey, relationKey } from '../ast.js';
 import type { Catalog, Relation } from './model.js';
 
@@ -38,21 +38,28 @@ function typeExists(catalog: Catalog, key: string): boolean {
   return relation !== undefined && ROW_TYPED.has(relation.kind);
 }
 
-const HINT = 'An earlier migration (or an earlier statement of this one) already creates it: remove the duplicate, give the new object another name, or drop the old one first. IF NOT EXISTS only fits a migration meant to be re-run.';
+const HINT =
+  'An earlier migration (or an earlier statement of this one) already creates it: remove the duplicate, give the new object another name, or drop the old one first. IF NOT EXISTS only fits a migration meant to be re-run.';
 
-const RENAME_HINT = 'Another object of the schema already has that name (tables, views, indexes and sequences share one namespace, and every table or view also names a row type): pick a free name, or drop or rename the other object first in the same migration.';
-const COLUMN_HINT = 'The table already has a column of that name: pick another name, or drop or rename the existing column first. ADD COLUMN IF NOT EXISTS only fits a migration meant to be re-run.';
-const CONSTRAINT_HINT = 'Constraint names are unique per table: pick another name, or drop the existing constraint first (ALTER TABLE … DROP CONSTRAINT …) in the same migration.';
+const RENAME_HINT =
+  'Another object of the schema already has that name (tables, views, indexes and sequences share one namespace, and every table or view also names a row type): pick a free name, or drop or rename the other object first in the same migration.';
+const COLUMN_HINT =
+  'The table already has a column of that name: pick another name, or drop or rename the existing column first. ADD COLUMN IF NOT EXISTS only fits a migration meant to be re-run.';
+const CONSTRAINT_HINT =
+  'Constraint names are unique per table: pick another name, or drop the existing constraint first (ALTER TABLE … DROP CONSTRAINT …) in the same migration.';
 
 function relationClash(catalog: Catalog, key: string, rowType: boolean, hint = HINT, where = ''): DuplicateObject | undefined {
   const name = where ? key.split('.')[1] : displayName(key);
   if (relationExists(catalog, key)) return { message: `relation "${name}" already exists${where}`, sqlstate: '42P07', hint };
-  if (rowType && typeExists(catalog, key)) return { message: `type "${name}" already exists${where}${where ? '' : " (a table's name is also the name of its row type)"}`, sqlstate: '42710', hint };
+  if (rowType && typeExists(catalog, key))
+    return { message: `type "${name}" already exists${where}${where ? '' : " (a table's name is also the name of its row type)"}`, sqlstate: '42710', hint };
   return undefined;
 }
 
 function typeClash(catalog: Catalog, key: string, hint = HINT, where = ''): DuplicateObject | undefined {
-  return typeExists(catalog, key) ? { message: `type "${where ? key.split('.')[1] : displayName(key)}" already exists${where}`, sqlstate: '42710', hint } : undefined;
+  return typeExists(catalog, key)
+    ? { message: `type "${where ? key.split('.')[1] : displayName(key)}" already exists${where}`, sqlstate: '42710', hint }
+    : undefined;
 }
 
 const schemaOf = (key: string) => key.split('.')[0] ?? 'public';
@@ -61,7 +68,10 @@ const schemaOf = (key: string) => key.split('.')[0] ?? 'public';
 const ROW_TYPED_RENAMES = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE']);
 
 /** RENAME onto a name the schema, the table's columns or its constraints already use. */
-function renameClash(catalog: Catalog, stmt: { renameType?: string; relation?: RangeVar; subname?: string; newname?: string; object?: Node; missing_ok?: boolean }): DuplicateObject | undefined {
+function renameClash(
+  catalog: Catalog,
+  stmt: { renameType?: string; relation?: RangeVar; subname?: string; newname?: string; object?: Node; missing_ok?: boolean },
+): DuplicateObject | undefined {
   const newName = stmt.newname ?? '';
   const type = stmt.renameType ?? '';
   if (ROW_TYPED_RENAMES.has(type) || type === 'OBJECT_SEQUENCE' || type === 'OBJECT_INDEX') {
@@ -82,7 +92,8 @@ function renameClash(catalog: Catalog, stmt: { renameType?: string; relation?: R
       const clash = relationClash(catalog, `${schemaOf(relation.key)}.${newName}`, false, RENAME_HINT);
       if (clash) return clash;
     }
-    if (namedConstraint(relation, newName)) return { message: `constraint "${newName}" for relation "${relation.key.split('.')[1]}" already exists`, sqlstate: '42710', hint: CONSTRAINT_HINT };
+    if (namedConstraint(relation, newName))
+      return { message: `constraint "${newName}" for relation "${relation.key.split('.')[1]}" already exists`, sqlstate: '42710', hint: CONSTRAINT_HINT };
     return undefined;
   }
   if (type === 'OBJECT_TYPE' || type === 'OBJECT_DOMAIN') {
@@ -114,7 +125,8 @@ function alterTableClash(catalog: Catalog, stmt: { relation?: RangeVar; cmds?: N
     }
     if (cmd?.subtype === 'AT_AddColumn') {
       const name = asNode<ColumnDef>(cmd.def, 'ColumnDef')?.colname ?? '';
-      if (columns.has(name) && !cmd.missing_ok) return { message: `column "${name}" of relation "${table}" already exists`, sqlstate: '42701', hint: COLUMN_HINT };
+      if (columns.has(name) && !cmd.missing_ok)
+        return { message: `column "${name}" of relation "${table}" already exists`, sqlstate: '42701', hint: COLUMN_HINT };
       columns.add(name);
     }
     const constraint = cmd?.subtype === 'AT_AddConstraint' ? asNode<PgConstraint>(cmd.def, 'Constraint') : undefined;
@@ -134,7 +146,12 @@ function alterTableClash(catalog: Catalog, stmt: { relation?: RangeVar; cmds?: N
 function indexNameClash(catalog: Catalog, tableKey: string, c: PgConstraint): DuplicateObject | undefined {
   if (!c.conname || !['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_EXCLUSION'].includes(c.contype ?? '')) return undefined;
   if (c.indexname === c.conname) return undefined;
-  return relationClash(catalog, `${schemaOf(tableKey)}.${c.conname}`, false, 'A PRIMARY KEY, UNIQUE or EXCLUDE constraint creates an index named like the constraint, and index names share the namespace of tables, views and sequences: rename the constraint.');
+  return relationClash(
+    catalog,
+    `${schemaOf(tableKey)}.${c.conname}`,
+    false,
+    'A PRIMARY KEY, UNIQUE or EXCLUDE constraint creates an index named like the constraint, and index names share the namespace of tables, views and sequences: rename the constraint.',
+  );
 }
 
 /** The named index-backed constraints of a CREATE TABLE, on the table and on its columns. */
@@ -152,7 +169,10 @@ function createTableIndexClash(catalog: Catalog, key: string, elements: Node[] |
 }
 
 /** ALTER … SET SCHEMA into a schema that already has a relation or type of the name. */
-function setSchemaClash(catalog: Catalog, stmt: { objectType?: string; relation?: RangeVar; object?: Node; newschema?: string; missing_ok?: boolean }): DuplicateObject | undefined {
+function setSchemaClash(
+  catalog: Catalog,
+  stmt: { objectType?: string; relation?: RangeVar; object?: Node; newschema?: string; missing_ok?: boolean },
+): DuplicateObject | undefined {
   if (!stmt.newschema) return undefined;
   const where = ` in schema "${stmt.newschema}"`;
   if (stmt.objectType === 'OBJECT_TYPE' || stmt.objectType === 'OBJECT_DOMAIN') {

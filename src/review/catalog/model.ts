@@ -1,8 +1,8 @@
 import type { Node } from '@pgsql/types';
-import type { TypeRef } from './types.js';
 import type { Volatility } from '../expressions.js';
-import { sameTarget } from './dependency-records.js';
 import type { Dependency, Target } from './dependency-records.js';
+import { sameTarget } from './dependency-records.js';
+import type { TypeRef } from './types.js';
 
 export interface Column {
   name: string;
@@ -98,7 +98,9 @@ export class Catalog {
 
   /** Dependencies on `target`; a function named without arguments (`DROP FUNCTION f`) matches every arity. */
   dependentsOn(target: Target, anyArity = false): Dependency[] {
-    return this.dependencies.filter((d) => sameTarget(d.on, target) || (anyArity && target.kind === 'function' && d.on.kind === 'function' && d.on.name === target.name));
+    return this.dependencies.filter(
+      (d) => sameTarget(d.on, target) || (anyArity && target.kind === 'function' && d.on.kind === 'function' && d.on.name === target.name),
+    );
   }
 
   forgetDependencies(drop: (d: Dependency) => boolean): void {

@@ -64,11 +64,19 @@ function factsOf(expr: Node, key: string): Fact[] {
   if (!isKey(e.lexpr, key)) return [];
   if (e.kind === 'AEXPR_BETWEEN') {
     const [low, high] = (asNode<{ items?: Node[] }>(e.rexpr, 'List')?.items ?? []).map(literal);
-    return low && high ? [{ op: '>=', value: low }, { op: '<=', value: high }] : [];
+    return low && high
+      ? [
+          { op: '>=', value: low },
+          { op: '<=', value: high },
+        ]
+      : [];
   }
-  const items = e.kind === 'AEXPR_IN' && op === '=' ? asNode<{ items?: Node[] }>(e.rexpr, 'List')?.items
-    : e.kind === 'AEXPR_OP_ANY' && op === '=' ? asNode<{ elements?: Node[] }>(e.rexpr, 'A_ArrayExpr')?.elements
-      : undefined;
+  const items =
+    e.kind === 'AEXPR_IN' && op === '='
+      ? asNode<{ items?: Node[] }>(e.rexpr, 'List')?.items
+      : e.kind === 'AEXPR_OP_ANY' && op === '='
+        ? asNode<{ elements?: Node[] }>(e.rexpr, 'A_ArrayExpr')?.elements
+        : undefined;
   if (!items) return [];
   const values = items.map(literal);
   return values.every((v): v is Literal => v !== undefined) ? [{ among: values }] : [];
@@ -116,8 +124,15 @@ export function boundProvenBy(parent: Relation, child: Relation, bound: BoundSpe
     const low = literal(lower);
     const high = literal(upper);
     if (!notNull) return undefined;
-    const lowOk = isUnbounded(lower, 'minvalue') || (low !== undefined && holds((f) => 'op' in f && ['>=', '>', '='].includes(f.op) && (compare(f.value, low, type) ?? -1) >= 0));
-    const highOk = isUnbounded(upper, 'maxvalue') || (high !== undefined && holds((f) => 'op' in f && (f.op === '<' ? (compare(f.value, high, type) ?? 1) <= 0 : ['<=', '='].includes(f.op) && (compare(f.value, high, type) ?? 1) < 0)));
+    const lowOk =
+      isUnbounded(lower, 'minvalue') ||
+      (low !== undefined && holds((f) => 'op' in f && ['>=', '>', '='].includes(f.op) && (compare(f.value, low, type) ?? -1) >= 0));
+    const highOk =
+      isUnbounded(upper, 'maxvalue') ||
+      (high !== undefined &&
+        holds(
+          (f) => 'op' in f && (f.op === '<' ? (compare(f.value, high, type) ?? 1) <= 0 : ['<=', '='].includes(f.op) && (compare(f.value, high, type) ?? 1) < 0),
+        ));
     return lowOk && highOk ? [...proofs] : undefined;
   }
   if (spec.strategy === 'list') {
@@ -141,7 +156,8 @@ export function boundProvenBy(parent: Relation, child: Relation, bound: BoundSpe
 export function indexesToBuild(catalog: Catalog, parent: Relation, child: Relation): string[] {
   const shapes = (r: Relation) => [
     ...catalog.indexesOf(r.key).map((i) => ({ name: i.key.split('.')[1] ?? i.key, columns: i.columns, unique: i.unique })),
-    ...r.constraints.filter((c) => c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion')
+    ...r.constraints
+      .filter((c) => c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion')
       .map((c) => ({ name: c.name, columns: c.kind === 'exclusion' ? [] : c.columns, unique: true })),
   ];
   const own = shapes(child);

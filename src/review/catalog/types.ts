@@ -12,18 +12,71 @@ export interface TypeRef {
 const SERIAL_TYPES: Record<string, string> = { serial: 'int4', serial4: 'int4', bigserial: 'int8', serial8: 'int8', smallserial: 'int2', serial2: 'int2' };
 
 const ALIASES: Record<string, string> = {
-  integer: 'int4', int: 'int4', bigint: 'int8', smallint: 'int2', boolean: 'bool', real: 'float4',
-  'double precision': 'float8', float: 'float8', decimal: 'numeric', 'character varying': 'varchar',
-  character: 'bpchar', char: 'bpchar', 'timestamp with time zone': 'timestamptz',
-  'timestamp without time zone': 'timestamp', 'time with time zone': 'timetz',
+  integer: 'int4',
+  int: 'int4',
+  bigint: 'int8',
+  smallint: 'int2',
+  boolean: 'bool',
+  real: 'float4',
+  'double precision': 'float8',
+  float: 'float8',
+  decimal: 'numeric',
+  'character varying': 'varchar',
+  character: 'bpchar',
+  char: 'bpchar',
+  'timestamp with time zone': 'timestamptz',
+  'timestamp without time zone': 'timestamp',
+  'time with time zone': 'timetz',
 };
 
 const BUILTIN = new Set([
-  'int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'bool', 'text', 'varchar', 'bpchar', 'name', 'bytea',
-  'date', 'time', 'timetz', 'timestamp', 'timestamptz', 'interval', 'uuid', 'json', 'jsonb', 'xml', 'inet',
-  'cidr', 'macaddr', 'macaddr8', 'bit', 'varbit', 'money', 'oid', 'point', 'line', 'lseg', 'box', 'path',
-  'polygon', 'circle', 'tsvector', 'tsquery', 'int4range', 'int8range', 'numrange', 'tsrange', 'tstzrange',
-  'daterange', 'regclass', 'char',
+  'int2',
+  'int4',
+  'int8',
+  'float4',
+  'float8',
+  'numeric',
+  'bool',
+  'text',
+  'varchar',
+  'bpchar',
+  'name',
+  'bytea',
+  'date',
+  'time',
+  'timetz',
+  'timestamp',
+  'timestamptz',
+  'interval',
+  'uuid',
+  'json',
+  'jsonb',
+  'xml',
+  'inet',
+  'cidr',
+  'macaddr',
+  'macaddr8',
+  'bit',
+  'varbit',
+  'money',
+  'oid',
+  'point',
+  'line',
+  'lseg',
+  'box',
+  'path',
+  'polygon',
+  'circle',
+  'tsvector',
+  'tsquery',
+  'int4range',
+  'int8range',
+  'numrange',
+  'tsrange',
+  'tstzrange',
+  'daterange',
+  'regclass',
+  'char',
 ]);
 
 export interface NormalizedType {
@@ -99,7 +152,10 @@ export function typeChangeVerdict(from: TypeRef, to: TypeRef, ctx: TypeChangeCon
     }
     return { rewrite: true, reason: `${label}: ${ts !== fs ? 'scale changes, so every value is recomputed' : 'precision narrowed or constrained'}` };
   }
-  if ((from.name === 'varbit' && to.name === 'varbit') || (from.name === to.name && (from.name === 'timestamp' || from.name === 'timestamptz' || from.name === 'time' || from.name === 'interval'))) {
+  if (
+    (from.name === 'varbit' && to.name === 'varbit') ||
+    (from.name === to.name && (from.name === 'timestamp' || from.name === 'timestamptz' || from.name === 'time' || from.name === 'interval'))
+  ) {
     if (toLen === undefined || (fromLen !== undefined && toLen >= fromLen)) return { rewrite: false, reason: `${label}: precision widened` };
     return { rewrite: true, reason: `${label}: precision narrowed` };
   }

@@ -87,7 +87,12 @@ function collectFrom(items: Node[] | undefined, scope: Scope, nested: Node[], ct
     }
     const join = asNode<{ larg?: Node; rarg?: Node; quals?: Node }>(item, 'JoinExpr');
     if (join) {
-      collectFrom([join.larg, join.rarg].filter((n): n is Node => n !== undefined), scope, nested, ctes);
+      collectFrom(
+        [join.larg, join.rarg].filter((n): n is Node => n !== undefined),
+        scope,
+        nested,
+        ctes,
+      );
       if (join.quals) nested.push(join.quals);
       continue;
     }

@@ -1,15 +1,15 @@
-import type { AlterTableCmd, AlterTableType, ColumnDef, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
+import type { AlterTableCmd, AlterTableType, ColumnDef, Node, Constraint as PgConstraint, RangeVar } from '@pgsql/types';
 import { asNode, names, relationKey } from '../ast.js';
 import { attachFailures } from '../catalog/inheritance.js';
-import { boundProvenBy, indexesToBuild } from '../catalog/partition-bounds.js';
-import type { BoundSpec } from '../catalog/partition-bounds.js';
 import type { Relation } from '../catalog/model.js';
+import type { BoundSpec } from '../catalog/partition-bounds.js';
+import { boundProvenBy, indexesToBuild } from '../catalog/partition-bounds.js';
 import { normalizeType, typeChangeVerdict, typeLabel } from '../catalog/types.js';
 import { columnDefFacts } from '../column-def.js';
 import { expressionVolatility } from '../expressions.js';
 import type { LockMode } from '../lock-modes.js';
-import { knownEmpty } from './builder.js';
 import type { EffectsBuilder } from './builder.js';
+import { knownEmpty } from './builder.js';
 import { definitionReaders, dropColumnBlockers, dropKeyConstraintEffect, generatedReaders, silentlyDropped } from './dependents.js';
 
 /** What one ALTER TABLE subcommand does, beyond its lock on the target. */
@@ -30,12 +30,16 @@ const SUEL: LockMode = 'ShareUpdateExclusiveLock';
 const SREL: LockMode = 'ShareRowExclusiveLock';
 
 /** Storage parameters PostgreSQL lets ALTER TABLE SET change under ShareUpdateExclusiveLock. */
-const LIGHT_RELOPTIONS = /^(fillfactor|autovacuum_.*|toast\.autovacuum_.*|parallel_workers|vacuum_truncate|toast\.vacuum_truncate|vacuum_index_cleanup|toast\.vacuum_index_cleanup|toast_tuple_target|log_autovacuum_min_duration|user_catalog_table)$/;
+const LIGHT_RELOPTIONS =
+  /^(fillfactor|autovacuum_.*|toast\.autovacuum_.*|parallel_workers|vacuum_truncate|toast\.vacuum_truncate|vacuum_index_cleanup|toast\.vacuum_index_cleanup|toast_tuple_target|log_autovacuum_min_duration|user_catalog_table)$/;
 
 function relOptionsLock(cmd: AlterTableCmd): LockMode {
   const options = (cmd.def as { List?: { items?: Node[] } } | undefined)?.List?.items ?? [];
   const heavy = options.some((o) => {
-    const name = [asNode<{ defnamespace?: string; defname?: string }>(o, 'DefElem')].map((d) => (d?.defnamespace ? `${d.defnamespace}.${d.defname}` : (d?.defname ?? '')))[0] ?? '';
+    const name =
+      [asNode<{ defnamespace?: string; defname?: string }>(o, 'DefElem')].map((d) =>
+        d?.defnamespace ? `${d.defnamespace}.${d.defname}` : (d?.defname ?? ''),
+      )[0] ?? '';
     return !LIGHT_RELOPTIONS.test(name);
   });
   return heavy ? AEL : SUEL;
@@ -68,7 +72,11 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_DropColumn: { lock: AEL, summary: 'DROP COLUMN: catalog only; fails when a view uses the column unless CASCADE', effect: dropColumnEffect },
   AT_AddIndex: { lock: AEL, internal: true, summary: 'internal index add', effect: (_c, t, _r, out) => out.scan(t) },
   AT_ReAddIndex: { lock: AEL, internal: true, summary: 'internal index rebuild' },
-  AT_AddConstraint: { lock: constraintLock, summary: 'ADD CONSTRAINT: CHECK/FOREIGN KEY validate with a full scan unless NOT VALID; PRIMARY KEY/UNIQUE build an index', effect: addConstraintEffect },
+  AT_AddConstraint: {
+    lock: constraintLock,
+    summary: 'ADD CONSTRAINT: CHECK/FOREIGN KEY validate with a full scan unless NOT VALID; PRIMARY KEY/UNIQUE build an index',
+    effect: addConstraintEffect,
+  },
   AT_ReAddConstraint: { lock: constraintLock, internal: true, summary: 'internal constraint re-add' },
   AT_ReAddDomainConstraint: { lock: AEL, internal: true, summary: 'internal domain constraint re-add' },
   AT_AlterConstraint: { lock: AEL, summary: 'ALTER CONSTRAINT: deferrability, catalog only' },
@@ -76,13 +84,25 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_AddIndexConstraint: { lock: AEL, internal: true, summary: 'ADD CONSTRAINT … USING INDEX: reuses a built index', effect: usingIndexEffect },
   AT_DropConstraint: { lock: AEL, summary: 'DROP CONSTRAINT: catalog only; a foreign key also locks the referenced table', effect: dropConstraintEffect },
   AT_ReAddComment: { lock: AEL, internal: true, summary: 'internal comment re-add' },
-  AT_AlterColumnType: { lock: AEL, summary: 'ALTER COLUMN TYPE: rewrites unless the cast is binary coercible or a proven-safe length change', effect: alterTypeEffect },
+  AT_AlterColumnType: {
+    lock: AEL,
+    summary: 'ALTER COLUMN TYPE: rewrites unless the cast is binary coercible or a proven-safe length change',
+    effect: alterTypeEffect,
+  },
   AT_AlterColumnGenericOptions: { lock: AEL, summary: 'foreign table column options' },
   AT_ChangeOwner: { lock: AEL, summary: 'OWNER TO: catalog only' },
   AT_ClusterOn: { lock: SUEL, summary: 'CLUSTER ON: catalog only' },
   AT_DropCluster: { lock: SUEL, summary: 'SET WITHOUT CLUSTER: catalog only' },
-  AT_SetLogged: { lock: AEL, summary: 'SET LOGGED: rewrites the table into the WAL (nothing when it is already logged)', effect: (_c, t, r, out) => persistenceEffect(t, r, false, out) },
-  AT_SetUnLogged: { lock: AEL, summary: 'SET UNLOGGED: rewrites the table (nothing when it is already unlogged)', effect: (_c, t, r, out) => persistenceEffect(t, r, true, out) },
+  AT_SetLogged: {
+    lock: AEL,
+    summary: 'SET LOGGED: rewrites the table into the WAL (nothing when it is already logged)',
+    effect: (_c, t, r, out) => persistenceEffect(t, r, false, out),
+  },
+  AT_SetUnLogged: {
+    lock: AEL,
+    summary: 'SET UNLOGGED: rewrites the table (nothing when it is already unlogged)',
+    effect: (_c, t, r, out) => persistenceEffect(t, r, true, out),
+  },
   AT_DropOids: { lock: AEL, summary: 'SET WITHOUT OIDS: no-op' },
   AT_SetAccessMethod: { lock: AEL, summary: 'SET ACCESS METHOD: rewrites the table (PG 15+)', effect: setAccessMethodEffect },
   AT_SetTableSpace: { lock: AEL, summary: 'SET TABLESPACE: copies every block of the table (nothing when it is already there)', effect: setTablespaceEffect },
@@ -101,7 +121,11 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_EnableAlwaysRule: { lock: AEL, summary: 'ENABLE ALWAYS RULE' },
   AT_EnableReplicaRule: { lock: AEL, summary: 'ENABLE REPLICA RULE' },
   AT_DisableRule: { lock: AEL, summary: 'DISABLE RULE' },
-  AT_AddInherit: { lock: AEL, summary: 'INHERIT: ShareUpdateExclusive on the parent; fails unless the child has every parent column (same type, collation, NOT NULL) and CHECK', effect: addInheritEffect },
+  AT_AddInherit: {
+    lock: AEL,
+    summary: 'INHERIT: ShareUpdateExclusive on the parent; fails unless the child has every parent column (same type, collation, NOT NULL) and CHECK',
+    effect: addInheritEffect,
+  },
   AT_DropInherit: { lock: AEL, summary: 'NO INHERIT: AccessShare on the parent', effect: (cmd, _t, _r, out) => inheritEffect(cmd, 'AccessShareLock', out) },
   AT_AddOf: { lock: AEL, summary: 'OF type' },
   AT_DropOf: { lock: AEL, summary: 'NOT OF' },
@@ -111,13 +135,22 @@ export const ALTER_TABLE_FACTS: Record<AlterTableType, AlterFact> = {
   AT_ForceRowSecurity: { lock: AEL, summary: 'FORCE ROW LEVEL SECURITY: catalog only' },
   AT_NoForceRowSecurity: { lock: AEL, summary: 'NO FORCE ROW LEVEL SECURITY: catalog only' },
   AT_GenericOptions: { lock: AEL, summary: 'foreign table options' },
-  AT_AttachPartition: { lock: SUEL, summary: 'ATTACH PARTITION: parent ShareUpdateExclusive (PG 12+), the partition is scanned to check its bound unless its valid CHECK constraints (and NOT NULL on the key) imply it; a default partition is scanned too', effect: attachPartitionEffect },
+  AT_AttachPartition: {
+    lock: SUEL,
+    summary:
+      'ATTACH PARTITION: parent ShareUpdateExclusive (PG 12+), the partition is scanned to check its bound unless its valid CHECK constraints (and NOT NULL on the key) imply it; a default partition is scanned too',
+    effect: attachPartitionEffect,
+  },
   AT_DetachPartition: {
     lock: (cmd) => (asNode<{ concurrent?: boolean }>(cmd.def, 'PartitionCmd')?.concurrent ? SUEL : AEL),
     summary: 'DETACH PARTITION: AccessExclusive on parent and partition; CONCURRENTLY (PG 14+) only ShareUpdateExclusive but not in a transaction',
     effect: detachPartitionEffect,
   },
-  AT_DetachPartitionFinalize: { lock: SUEL, unobservable: 'only exists after a DETACH … CONCURRENTLY was interrupted', summary: 'DETACH PARTITION … FINALIZE (PG 14+)' },
+  AT_DetachPartitionFinalize: {
+    lock: SUEL,
+    unobservable: 'only exists after a DETACH … CONCURRENTLY was interrupted',
+    summary: 'DETACH PARTITION … FINALIZE (PG 14+)',
+  },
   AT_AddIdentity: { lock: AEL, summary: 'ADD GENERATED … AS IDENTITY on an existing column: catalog only' },
   AT_SetIdentity: { lock: AEL, summary: 'SET identity options: catalog only' },
   AT_DropIdentity: { lock: AEL, summary: 'DROP IDENTITY: catalog only' },
@@ -159,7 +192,8 @@ function addColumnEffect(cmd: AlterTableCmd, target: string, relation: Relation 
   }
   for (const c of constraints) {
     if (c.contype === 'CONSTR_CHECK' && !c.skip_validation) out.scan(target, `the CHECK constraint on ${col} is validated against every row`);
-    if (c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY') out.scan(target, `the ${c.contype === 'CONSTR_PRIMARY' ? 'primary key' : 'unique'} index on ${col} is built from the whole table`);
+    if (c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY')
+      out.scan(target, `the ${c.contype === 'CONSTR_PRIMARY' ? 'primary key' : 'unique'} index on ${col} is built from the whole table`);
     if (c.contype === 'CONSTR_FOREIGN') {
       // the new column is NULL in every existing row unless a default fills it: nothing to validate
       out.lock(relationKey(c.pktable), SREL);
@@ -218,7 +252,10 @@ function dropColumnEffect(cmd: AlterTableCmd, target: string, relation: Relation
     out.fail({
       message: `cannot drop column ${col} of table ${target.split('.')[1]} because other objects depend on it (${labels.join(', ')})`,
       sqlstate: '2BP01',
-      hint: others.length > 0 ? 'drop the foreign keys, generated columns and views that use the column first, in the same migration' : 'drop or redefine the dependent views first, in the same migration',
+      hint:
+        others.length > 0
+          ? 'drop the foreign keys, generated columns and views that use the column first, in the same migration'
+          : 'drop or redefine the dependent views first, in the same migration',
     });
   }
 }
@@ -320,7 +357,11 @@ function addConstraintEffect(cmd: AlterTableCmd, target: string, relation: Relat
     case 'CONSTR_UNIQUE':
     case 'CONSTR_EXCLUSION':
       if (c.indexname) usingIndexEffect(cmd, target, relation, out);
-      else out.scan(target, `the ${c.contype === 'CONSTR_PRIMARY' ? 'primary key' : c.contype === 'CONSTR_UNIQUE' ? 'unique' : 'exclusion'} index is built from the whole table while reads and writes wait`);
+      else
+        out.scan(
+          target,
+          `the ${c.contype === 'CONSTR_PRIMARY' ? 'primary key' : c.contype === 'CONSTR_UNIQUE' ? 'unique' : 'exclusion'} index is built from the whole table while reads and writes wait`,
+        );
       break;
     case 'CONSTR_NOTNULL':
       if (out.supports(18) && validate) {
@@ -361,14 +402,21 @@ function validateEffect(cmd: AlterTableCmd, target: string, relation: Relation |
   if (constraint?.kind !== 'foreign') out.scan(target, `VALIDATE CONSTRAINT ${cmd.name ?? ''} reads every row, but reads and writes continue`);
   if (constraint?.kind === 'foreign' && constraint.references) {
     out.lock(constraint.references, 'RowShareLock');
-    foreignKeyValidationScans(target, constraint.references, constraint.columns, `VALIDATE CONSTRAINT ${cmd.name ?? ''} reads every row, but reads and writes continue`, out);
+    foreignKeyValidationScans(
+      target,
+      constraint.references,
+      constraint.columns,
+      `VALIDATE CONSTRAINT ${cmd.name ?? ''} reads every row, but reads and writes continue`,
+      out,
+    );
   }
 }
 
 function dropConstraintEffect(cmd: AlterTableCmd, _target: string, relation: Relation | undefined, out: EffectsBuilder): void {
   const constraint = relation?.constraints.find((c) => c.name === cmd.name);
   if (constraint?.kind === 'foreign' && constraint.references) out.lock(constraint.references, AEL);
-  if (relation && constraint && (constraint.kind === 'primary' || constraint.kind === 'unique')) dropKeyConstraintEffect(out.ctx.catalog, relation, constraint.name, cmd.behavior === 'DROP_CASCADE', out);
+  if (relation && constraint && (constraint.kind === 'primary' || constraint.kind === 'unique'))
+    dropKeyConstraintEffect(out.ctx.catalog, relation, constraint.name, cmd.behavior === 'DROP_CASCADE', out);
 }
 
 function addInheritEffect(cmd: AlterTableCmd, target: string, _relation: Relation | undefined, out: EffectsBuilder): void {
@@ -424,17 +472,28 @@ function attachPartitionEffect(cmd: AlterTableCmd, target: string, _relation: Re
   const foreignKeys = parent?.constraints.filter((c) => c.kind === 'foreign') ?? [];
   const name = child.split('.')[1];
   if (!proof) {
-    out.scan(child, `the rows of ${name} are checked against the partition bound (a valid CHECK constraint that implies the bound, with NOT NULL on the key, lets PostgreSQL skip it)`);
+    out.scan(
+      child,
+      `the rows of ${name} are checked against the partition bound (a valid CHECK constraint that implies the bound, with NOT NULL on the key, lets PostgreSQL skip it)`,
+    );
   } else {
     out.fact('attach-partition-bound-proven');
-    out.notes.push(`the valid CHECK constraint${proof.length > 1 ? 's' : ''} ${proof.join(', ')} of ${name} imply the partition bound: its rows are not checked`);
+    out.notes.push(
+      `the valid CHECK constraint${proof.length > 1 ? 's' : ''} ${proof.join(', ')} of ${name} imply the partition bound: its rows are not checked`,
+    );
     if (toBuild.length > 0) out.scan(child, `${name} has no copy of ${toBuild.join(', ')}: ATTACH builds ${toBuild.length > 1 ? 'them' : 'it'} from every row`);
   }
   // the parent's foreign keys are cloned onto the partition and validated, whatever its CHECKs prove
   for (const fk of foreignKeys) {
     if (!fk.references) continue;
     out.lock(fk.references, SREL);
-    foreignKeyValidationScans(child, fk.references, fk.columns, `the foreign key ${fk.name} of ${target.split('.')[1]} is validated against every row of ${name}`, out);
+    foreignKeyValidationScans(
+      child,
+      fk.references,
+      fk.columns,
+      `the foreign key ${fk.name} of ${target.split('.')[1]} is validated against every row of ${name}`,
+      out,
+    );
   }
   const defaultPartition = catalog.partitionsOf(target).find((p) => p.isDefaultPartition && p.partitionOf === target);
   if (defaultPartition) {
@@ -473,7 +532,11 @@ export function alterTableEffects(target: string, cmds: AlterTableCmd[], recurse
   if (recursing.length === 0 || !relation) return;
   const partitions = out.ctx.catalog.partitionsOf(target);
   for (const part of partitions) for (const cmd of recursing) out.lock(part.key, alterCommandLock(cmd));
-  if (relation.kind === 'partitioned') out.moveStorageEffects(target, partitions.map((p) => p.key));
+  if (relation.kind === 'partitioned')
+    out.moveStorageEffects(
+      target,
+      partitions.map((p) => p.key),
+    );
 }
 
 const NON_RECURSING = new Set<AlterTableType>(['AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize', 'AT_ValidateConstraint']);

@@ -1,9 +1,9 @@
 import { displayName } from '../ast.js';
 import type { Catalog } from '../catalog/model.js';
-import { strongerLock } from '../lock-modes.js';
 import type { LockMode, StatementEffects } from '../lock-modes.js';
-import { UNNAMED_TARGETS } from './unnamed.js';
+import { strongerLock } from '../lock-modes.js';
 import type { UnnamedTargetEffect, UnnamedTargetsId } from './unnamed.js';
+import { UNNAMED_TARGETS } from './unnamed.js';
 
 export interface EffectContext {
   /** the schema as it was before this statement */

@@ -1,7 +1,7 @@
 import { displayName } from '../ast.js';
 import { isUserType } from '../catalog/dependencies.js';
-import { describeDependent } from '../catalog/dependency-records.js';
 import type { Dependency, Dependent } from '../catalog/dependency-records.js';
+import { describeDependent } from '../catalog/dependency-records.js';
 import { referencingForeignKeys } from '../catalog/drop-dependents.js';
 import type { Catalog, Relation } from '../catalog/model.js';
 import type { LockMode } from '../lock-modes.js';
@@ -30,7 +30,11 @@ function reportBlocked(subject: string, blockers: Blocker[], cascade: boolean, h
     out.notes.push(`CASCADE also drops ${[...new Set(blockers.map((b) => b.label))].join(', ')}`);
     return;
   }
-  out.fail({ message: `cannot drop ${subject} because other objects depend on it (${[...new Set(blockers.map((b) => b.label))].join(', ')})`, sqlstate: '2BP01', hint });
+  out.fail({
+    message: `cannot drop ${subject} because other objects depend on it (${[...new Set(blockers.map((b) => b.label))].join(', ')})`,
+    sqlstate: '2BP01',
+    hint,
+  });
 }
 
 /** DROP TYPE / DROP DOMAIN of a type the history created: columns, domains, composite types, function signatures and views that use it. */
@@ -42,12 +46,19 @@ export function dropTypeEffect(catalog: Catalog, key: string, cascade: boolean, 
       if (column.type.name === key) blockers.push({ label: `column ${column.name} of table ${displayName(relation.key)}`, table: relation.key });
     }
   }
-  for (const [domain, info] of catalog.domains) if (info.base.name === key && !droppedTogether.has(domain)) blockers.push({ label: `type ${displayName(domain)}` });
+  for (const [domain, info] of catalog.domains)
+    if (info.base.name === key && !droppedTogether.has(domain)) blockers.push({ label: `type ${displayName(domain)}` });
   for (const d of catalog.dependentsOn({ kind: 'type', key })) {
     if (d.dependent.kind === 'type' && droppedTogether.has(d.dependent.key)) continue;
     blockers.push(blockerOf(d.dependent));
   }
-  reportBlocked(`type ${displayName(key)}`, blockers, cascade, 'change the columns to another type (an enum: ALTER COLUMN … TYPE text, then to the new type) and drop or change the domains, types and functions that use it first; CASCADE would drop those columns with their data', out);
+  reportBlocked(
+    `type ${displayName(key)}`,
+    blockers,
+    cascade,
+    'change the columns to another type (an enum: ALTER COLUMN … TYPE text, then to the new type) and drop or change the domains, types and functions that use it first; CASCADE would drop those columns with their data',
+    out,
+  );
 }
 
 /** DROP SEQUENCE: a column default that calls nextval() on it (serial included) blocks it; an identity column owns it. */
@@ -65,7 +76,13 @@ export function dropSequenceEffect(catalog: Catalog, key: string, cascade: boole
     return;
   }
   const defaults = records.filter((d) => d.dependent.kind === 'default');
-  reportBlocked(`sequence ${displayName(key)}`, defaults.map((d) => blockerOf(d.dependent)), cascade, 'ALTER TABLE … ALTER COLUMN … DROP DEFAULT (or SET DEFAULT to the new source) first, in the same migration; a serial column\'s sequence goes with its column or table', out);
+  reportBlocked(
+    `sequence ${displayName(key)}`,
+    defaults.map((d) => blockerOf(d.dependent)),
+    cascade,
+    "ALTER TABLE … ALTER COLUMN … DROP DEFAULT (or SET DEFAULT to the new source) first, in the same migration; a serial column's sequence goes with its column or table",
+    out,
+  );
 }
 
 /** DROP FUNCTION: defaults, CHECK constraints, indexes, triggers, views, generated columns and signatures that use it. */
@@ -80,7 +97,13 @@ export function dropFunctionEffect(catalog: Catalog, name: string, arity: number
     out.notes.push(`before PostgreSQL 15 this also drops the generated ${describeDependent(d.dependent)} with its data`);
   }
   const records: Dependency[] = all.filter((d) => !silent.includes(d));
-  reportBlocked(`function ${name}`, records.map((d) => blockerOf(d.dependent)), cascade, 'keep the function and change its body with CREATE OR REPLACE FUNCTION (same signature), or drop or change what uses it first', out);
+  reportBlocked(
+    `function ${name}`,
+    records.map((d) => blockerOf(d.dependent)),
+    cascade,
+    'keep the function and change its body with CREATE OR REPLACE FUNCTION (same signature), or drop or change what uses it first',
+    out,
+  );
 }
 
 /** DROP INDEX: a constraint's own index cannot be dropped alone; a foreign key leaning on it blocks it. */
@@ -99,14 +122,26 @@ export function dropIndexEffect(catalog: Catalog, key: string, cascade: boolean,
     return;
   }
   const leaning = catalog.dependentsOn({ kind: 'index', key });
-  reportBlocked(`index ${name}`, leaning.map((d) => blockerOf(d.dependent)), cascade, 'drop the foreign keys that use it first, or build the replacement unique index before dropping this one (a foreign key keeps the index it was created with)', out);
+  reportBlocked(
+    `index ${name}`,
+    leaning.map((d) => blockerOf(d.dependent)),
+    cascade,
+    'drop the foreign keys that use it first, or build the replacement unique index before dropping this one (a foreign key keeps the index it was created with)',
+    out,
+  );
 }
 
 /** ALTER TABLE … DROP CONSTRAINT of a PRIMARY KEY / UNIQUE constraint that foreign keys lean on. */
 export function dropKeyConstraintEffect(catalog: Catalog, relation: Relation, name: string, cascade: boolean, out: EffectsBuilder): void {
   const key = `${relation.key.split('.')[0]}.${name}`;
   const leaning = catalog.dependentsOn({ kind: 'index', key });
-  reportBlocked(`constraint ${name} on table ${displayName(relation.key)}`, leaning.map((d) => blockerOf(d.dependent)), cascade, 'drop the foreign keys that reference it first (and re-add them once the new key exists)', out);
+  reportBlocked(
+    `constraint ${name} on table ${displayName(relation.key)}`,
+    leaning.map((d) => blockerOf(d.dependent)),
+    cascade,
+    'drop the foreign keys that reference it first (and re-add them once the new key exists)',
+    out,
+  );
 }
 
 /**
@@ -114,7 +149,10 @@ export function dropKeyConstraintEffect(catalog: Catalog, relation: Relation, na
  * column, and, from PostgreSQL 15, generated columns that read it (before 15 they are dropped with it).
  */
 export function dropColumnBlockers(catalog: Catalog, relation: Relation, column: string, pgVersion: number): Blocker[] {
-  const blockers: Blocker[] = referencingForeignKeys(catalog, relation, column).map(({ relation: other, constraint }) => ({ label: `constraint ${constraint.name} on table ${displayName(other.key)}`, table: other.key }));
+  const blockers: Blocker[] = referencingForeignKeys(catalog, relation, column).map(({ relation: other, constraint }) => ({
+    label: `constraint ${constraint.name} on table ${displayName(other.key)}`,
+    table: other.key,
+  }));
   if (pgVersion >= 15) {
     for (const d of generatedReaders(catalog, relation, column)) blockers.push(blockerOf(d.dependent));
   }
@@ -145,7 +183,12 @@ export function silentlyDropped(catalog: Catalog, relation: Relation, column: st
     }
   }
   // columns an index or CHECK reads in an expression or predicate are recorded as dependencies on them
-  const reads = (is: (d: Dependent) => boolean) => new Set(catalog.dependencies.filter((d) => is(d.dependent) && d.on.kind === 'column' && d.on.table === relation.key).map((d) => (d.on.kind === 'column' ? d.on.column : '')));
+  const reads = (is: (d: Dependent) => boolean) =>
+    new Set(
+      catalog.dependencies
+        .filter((d) => is(d.dependent) && d.on.kind === 'column' && d.on.table === relation.key)
+        .map((d) => (d.on.kind === 'column' ? d.on.column : '')),
+    );
   for (const index of catalog.indexesOf(relation.key)) {
     const involved = new Set([...index.columns, ...reads((d) => d.kind === 'index' && d.key === index.key)]);
     if (involved.has(column) && involved.size > 1) out.push(`index ${displayName(index.key)}${index.columns.length ? ` (${index.columns.join(', ')})` : ''}`);

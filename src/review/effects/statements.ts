@@ -1,16 +1,16 @@
-import type { AlterTableCmd, Constraint as PgConstraint, Node, RangeVar } from '@pgsql/types';
+import type { AlterTableCmd, Node, Constraint as PgConstraint, RangeVar } from '@pgsql/types';
 import { parseSync } from 'libpg-query';
 import { asNode, displayName, names, nodeTag, option, qualifiedKey, relationKey, stringValue, walk } from '../ast.js';
-import type { Catalog } from '../catalog/model.js';
-import { LOCK_MODES } from '../lock-modes.js';
-import type { LockMode } from '../lock-modes.js';
-import { doBlocks, rolledBackAsDuplicate } from '../plpgsql.js';
 import { functionIdentity } from '../catalog/dependencies.js';
 import { createChildFailures } from '../catalog/inheritance.js';
+import type { Catalog } from '../catalog/model.js';
+import type { LockMode } from '../lock-modes.js';
+import { LOCK_MODES } from '../lock-modes.js';
+import { doBlocks, rolledBackAsDuplicate } from '../plpgsql.js';
 import { alterTableEffects } from './alter-table.js';
-import { dropFunctionEffect, dropIndexEffect, dropSequenceEffect, dropTypeEffect } from './dependents.js';
-import { EffectsBuilder } from './builder.js';
 import type { AnalyzedEffects, EffectContext } from './builder.js';
+import { EffectsBuilder } from './builder.js';
+import { dropFunctionEffect, dropIndexEffect, dropSequenceEffect, dropTypeEffect } from './dependents.js';
 import { versionGates } from './version-gates.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: one table of handlers over every statement kind; each reads its own node's fields
@@ -28,15 +28,50 @@ const AEL: LockMode = 'AccessExclusiveLock';
 
 /** Statements that change nothing on existing relations: no relation lock, allowed in a transaction. */
 const CATALOG_ONLY = [
-  'CreateSchemaStmt', 'CreateEnumStmt', 'CreateDomainStmt', 'CompositeTypeStmt', 'CreateRangeStmt',
-'CreateSeqStmt', 'AlterSeqStmt', 'CreateExtensionStmt', 'AlterExtensionStmt',
-  'VariableSetStmt', 'VariableShowStmt', 'CreateRoleStmt', 'AlterRoleStmt', 'DropRoleStmt', 'GrantRoleStmt',
-  'AlterDefaultPrivilegesStmt', 'CreateCastStmt', 'CreateOpClassStmt', 'DefineStmt', 'AlterFunctionStmt',
-  'CreateEventTrigStmt', 'AlterEventTrigStmt', 'CreateConversionStmt', 'AlterOwnerStmt',
-  'CreateForeignServerStmt', 'CreateFdwStmt', 'CreateUserMappingStmt', 'NotifyStmt', 'ListenStmt', 'CallStmt', 'DeallocateStmt',
-  'PrepareStmt', 'CheckPointStmt', 'AlterCollationStmt', 'AlterTSDictionaryStmt', 'AlterTSConfigurationStmt',
-  'AlterOperatorStmt', 'AlterStatsStmt',
-  'AlterObjectDependsStmt', 'AlterDatabaseSetStmt', 'AlterDatabaseStmt', 'AlterDatabaseRefreshCollStmt', 'ConstraintsSetStmt', 'AlterRoleSetStmt',
+  'CreateSchemaStmt',
+  'CreateEnumStmt',
+  'CreateDomainStmt',
+  'CompositeTypeStmt',
+  'CreateRangeStmt',
+  'CreateSeqStmt',
+  'AlterSeqStmt',
+  'CreateExtensionStmt',
+  'AlterExtensionStmt',
+  'VariableSetStmt',
+  'VariableShowStmt',
+  'CreateRoleStmt',
+  'AlterRoleStmt',
+  'DropRoleStmt',
+  'GrantRoleStmt',
+  'AlterDefaultPrivilegesStmt',
+  'CreateCastStmt',
+  'CreateOpClassStmt',
+  'DefineStmt',
+  'AlterFunctionStmt',
+  'CreateEventTrigStmt',
+  'AlterEventTrigStmt',
+  'CreateConversionStmt',
+  'AlterOwnerStmt',
+  'CreateForeignServerStmt',
+  'CreateFdwStmt',
+  'CreateUserMappingStmt',
+  'NotifyStmt',
+  'ListenStmt',
+  'CallStmt',
+  'DeallocateStmt',
+  'PrepareStmt',
+  'CheckPointStmt',
+  'AlterCollationStmt',
+  'AlterTSDictionaryStmt',
+  'AlterTSConfigurationStmt',
+  'AlterOperatorStmt',
+  'AlterStatsStmt',
+  'AlterObjectDependsStmt',
+  'AlterDatabaseSetStmt',
+  'AlterDatabaseStmt',
+  'AlterDatabaseRefreshCollStmt',
+  'ConstraintsSetStmt',
+  'AlterRoleSetStmt',
 ] as const;
 
 /** Statements PostgreSQL refuses inside a transaction block whatever their options. */
@@ -45,12 +80,44 @@ const NEVER_IN_TRANSACTION = ['CreatedbStmt', 'DropdbStmt', 'AlterSystemStmt', '
 type CatalogOnlyKind = (typeof CATALOG_ONLY)[number];
 type NeverInTransactionKind = (typeof NEVER_IN_TRANSACTION)[number];
 type ModelledKind =
-  | 'CreateStmt' | 'AlterTableStmt' | 'DropStmt' | 'IndexStmt' | 'ReindexStmt' | 'ViewStmt' | 'CreateTableAsStmt'
-  | 'RefreshMatViewStmt' | 'TruncateStmt' | 'LockStmt' | 'VacuumStmt' | 'ClusterStmt' | 'RenameStmt'
-  | 'AlterObjectSchemaStmt' | 'CreateTrigStmt' | 'CreatePolicyStmt' | 'AlterPolicyStmt' | 'RuleStmt' | 'CommentStmt'
-  | 'InsertStmt' | 'UpdateStmt' | 'DeleteStmt' | 'MergeStmt' | 'SelectStmt' | 'DoStmt' | 'ExplainStmt' | 'CopyStmt'
-  | 'AlterEnumStmt' | 'GrantStmt' | 'CreateStatsStmt' | 'CreatePublicationStmt' | 'AlterPublicationStmt' | 'DiscardStmt'
-  | 'AlterDomainStmt' | 'CreateSubscriptionStmt' | 'DropSubscriptionStmt' | 'TransactionStmt' | 'CreateFunctionStmt'
+  | 'CreateStmt'
+  | 'AlterTableStmt'
+  | 'DropStmt'
+  | 'IndexStmt'
+  | 'ReindexStmt'
+  | 'ViewStmt'
+  | 'CreateTableAsStmt'
+  | 'RefreshMatViewStmt'
+  | 'TruncateStmt'
+  | 'LockStmt'
+  | 'VacuumStmt'
+  | 'ClusterStmt'
+  | 'RenameStmt'
+  | 'AlterObjectSchemaStmt'
+  | 'CreateTrigStmt'
+  | 'CreatePolicyStmt'
+  | 'AlterPolicyStmt'
+  | 'RuleStmt'
+  | 'CommentStmt'
+  | 'InsertStmt'
+  | 'UpdateStmt'
+  | 'DeleteStmt'
+  | 'MergeStmt'
+  | 'SelectStmt'
+  | 'DoStmt'
+  | 'ExplainStmt'
+  | 'CopyStmt'
+  | 'AlterEnumStmt'
+  | 'GrantStmt'
+  | 'CreateStatsStmt'
+  | 'CreatePublicationStmt'
+  | 'AlterPublicationStmt'
+  | 'DiscardStmt'
+  | 'AlterDomainStmt'
+  | 'CreateSubscriptionStmt'
+  | 'DropSubscriptionStmt'
+  | 'TransactionStmt'
+  | 'CreateFunctionStmt'
   | 'CreateForeignTableStmt';
 
 function factsFor<K extends string>(kinds: readonly K[], make: (kind: K) => StatementFact): Record<K, StatementFact> {
@@ -82,23 +149,48 @@ export const STATEMENT_FACTS: Record<ModelledKind | CatalogOnlyKind | NeverInTra
     effect: (_b, out) => void out.forbidden(),
   },
   CreateFunctionStmt: { summary: 'CREATE FUNCTION: LANGUAGE sql bodies are checked, taking AccessShare on the tables they read', effect: createFunctionEffect },
-  AlterEnumStmt: { summary: 'ALTER TYPE … ADD VALUE / RENAME VALUE: no table lock; allowed in a transaction since PG 12, but a new value cannot be used before commit', effect: () => undefined },
-  CreateStmt: { summary: 'CREATE TABLE: new table; locks FK-referenced tables (ShareRowExclusive) and a partitioned parent (AccessExclusive)', effect: createTableEffect },
-  CreateForeignTableStmt: { summary: 'CREATE FOREIGN TABLE: as CREATE TABLE; PARTITION OF locks the parent (AccessExclusive) and scans a default partition', effect: (b, out) => createTableEffect(b.base ?? {}, out) },
+  AlterEnumStmt: {
+    summary: 'ALTER TYPE … ADD VALUE / RENAME VALUE: no table lock; allowed in a transaction since PG 12, but a new value cannot be used before commit',
+    effect: () => undefined,
+  },
+  CreateStmt: {
+    summary: 'CREATE TABLE: new table; locks FK-referenced tables (ShareRowExclusive) and a partitioned parent (AccessExclusive)',
+    effect: createTableEffect,
+  },
+  CreateForeignTableStmt: {
+    summary: 'CREATE FOREIGN TABLE: as CREATE TABLE; PARTITION OF locks the parent (AccessExclusive) and scans a default partition',
+    effect: (b, out) => createTableEffect(b.base ?? {}, out),
+  },
   AlterTableStmt: { summary: 'ALTER TABLE: see the subcommand table', effect: alterTableStatementEffect },
   DropStmt: { summary: 'DROP: AccessExclusive on the object, its partitions, FK-linked tables and (CASCADE) dependent views', effect: dropEffect },
-  IndexStmt: { summary: 'CREATE INDEX: ShareLock (blocks writes) and a full scan; CONCURRENTLY: ShareUpdateExclusive, not in a transaction', effect: createIndexEffect },
-  ReindexStmt: { summary: 'REINDEX: ShareLock on the table while the index is rebuilt; SCHEMA / DATABASE: each table in turn, not in a transaction; CONCURRENTLY: ShareUpdateExclusive, not in a transaction', effect: reindexEffect },
+  IndexStmt: {
+    summary: 'CREATE INDEX: ShareLock (blocks writes) and a full scan; CONCURRENTLY: ShareUpdateExclusive, not in a transaction',
+    effect: createIndexEffect,
+  },
+  ReindexStmt: {
+    summary:
+      'REINDEX: ShareLock on the table while the index is rebuilt; SCHEMA / DATABASE: each table in turn, not in a transaction; CONCURRENTLY: ShareUpdateExclusive, not in a transaction',
+    effect: reindexEffect,
+  },
   ViewStmt: { summary: 'CREATE VIEW: AccessShare on what it reads; OR REPLACE: AccessExclusive on the view', effect: viewEffect },
   CreateTableAsStmt: { summary: 'CREATE MATERIALIZED VIEW / TABLE AS: runs the query, reading its sources in full', effect: createTableAsEffect },
-  RefreshMatViewStmt: { summary: 'REFRESH MATERIALIZED VIEW: AccessExclusive and a rewrite; CONCURRENTLY: ExclusiveLock (reads continue)', effect: refreshEffect },
+  RefreshMatViewStmt: {
+    summary: 'REFRESH MATERIALIZED VIEW: AccessExclusive and a rewrite; CONCURRENTLY: ExclusiveLock (reads continue)',
+    effect: refreshEffect,
+  },
   TruncateStmt: { summary: 'TRUNCATE: AccessExclusive and new storage', effect: truncateEffect },
   LockStmt: { summary: 'LOCK TABLE: the named mode', effect: lockEffect },
   VacuumStmt: { summary: 'VACUUM: not in a transaction; FULL rewrites under AccessExclusive; ANALYZE: ShareUpdateExclusive', effect: vacuumEffect },
-  ClusterStmt: { summary: 'CLUSTER: AccessExclusive and a rewrite; without a table: every table clustered before, in turn, not in a transaction', effect: clusterEffect },
+  ClusterStmt: {
+    summary: 'CLUSTER: AccessExclusive and a rewrite; without a table: every table clustered before, in turn, not in a transaction',
+    effect: clusterEffect,
+  },
   RenameStmt: { summary: 'RENAME: AccessExclusive on the table (ShareUpdateExclusive for an index)', effect: renameEffect },
   AlterObjectSchemaStmt: { summary: 'SET SCHEMA: AccessExclusive', effect: (b, out) => b.relation && out.lock(relationKey(b.relation), AEL) },
-  CreateTrigStmt: { summary: 'CREATE TRIGGER: ShareRowExclusive (blocks writes)', effect: (b, out) => out.lock(relationKey(b.relation), 'ShareRowExclusiveLock') },
+  CreateTrigStmt: {
+    summary: 'CREATE TRIGGER: ShareRowExclusive (blocks writes)',
+    effect: (b, out) => out.lock(relationKey(b.relation), 'ShareRowExclusiveLock'),
+  },
   CreatePolicyStmt: { summary: 'CREATE POLICY: AccessExclusive', effect: (b, out) => out.lock(relationKey(b.table), AEL) },
   AlterPolicyStmt: { summary: 'ALTER POLICY: AccessExclusive', effect: (b, out) => out.lock(relationKey(b.table), AEL) },
   RuleStmt: { summary: 'CREATE RULE: AccessExclusive', effect: (b, out) => out.lock(relationKey(b.relation), AEL) },
@@ -112,13 +204,22 @@ export const STATEMENT_FACTS: Record<ModelledKind | CatalogOnlyKind | NeverInTra
   ExplainStmt: { summary: 'EXPLAIN: the locks planning takes; with ANALYZE everything the explained statement does', effect: explainEffect },
   GrantStmt: { summary: 'GRANT/REVOKE on tables: no table lock before PG 18; AccessShare on each table from PG 18', effect: grantEffect },
   CopyStmt: { summary: 'COPY: RowExclusive (FROM) or AccessShare and a full read (TO)', effect: copyEffect },
-  CreateStatsStmt: { summary: 'CREATE STATISTICS: ShareUpdateExclusive on the table', effect: (b, out) => {
+  CreateStatsStmt: {
+    summary: 'CREATE STATISTICS: ShareUpdateExclusive on the table',
+    effect: (b, out) => {
       for (const n of (b.relations ?? []) as Node[]) out.lock(relationKey(asNode<RangeVar>(n, 'RangeVar')), 'ShareUpdateExclusiveLock');
-    } },
+    },
+  },
   CreatePublicationStmt: { summary: 'CREATE PUBLICATION … FOR TABLE: ShareUpdateExclusive on each table', effect: publicationEffect },
   AlterPublicationStmt: { summary: 'ALTER PUBLICATION … ADD/SET/DROP TABLE: ShareUpdateExclusive on each table', effect: publicationEffect },
-  DiscardStmt: { summary: 'DISCARD: ALL cannot run inside a transaction block; the other forms are session-local', effect: (b, out) => void (b.target === 'DISCARD_ALL' && out.forbidden()) },
-  AlterDomainStmt: { summary: 'ALTER DOMAIN … ADD CONSTRAINT / SET NOT NULL: ShareLock and a full read of every table with a column of the domain', effect: alterDomainEffect },
+  DiscardStmt: {
+    summary: 'DISCARD: ALL cannot run inside a transaction block; the other forms are session-local',
+    effect: (b, out) => void (b.target === 'DISCARD_ALL' && out.forbidden()),
+  },
+  AlterDomainStmt: {
+    summary: 'ALTER DOMAIN … ADD CONSTRAINT / SET NOT NULL: ShareLock and a full read of every table with a column of the domain',
+    effect: alterDomainEffect,
+  },
 };
 
 /** What one parsed statement does to the relations that exist before it runs. */
@@ -279,7 +380,11 @@ function dropRelationEffect(key: string, cascade: boolean, missingOk: boolean, d
     for (const r of [...referencing, ...views, ...heirs]) out.lock(r.key, AEL);
   } else if (views.length > 0 || referencing.length > 0 || heirs.length > 0) {
     const names = [...views, ...referencing, ...heirs].map((r) => r.key.split('.')[1]);
-    out.fail({ message: `cannot drop ${key.split('.')[1]} because other objects depend on it (${names.join(', ')})`, sqlstate: '2BP01', hint: 'drop the dependent objects first, or use CASCADE knowingly' });
+    out.fail({
+      message: `cannot drop ${key.split('.')[1]} because other objects depend on it (${names.join(', ')})`,
+      sqlstate: '2BP01',
+      hint: 'drop the dependent objects first, or use CASCADE knowingly',
+    });
   }
 }
 
@@ -299,7 +404,11 @@ function createIndexEffect(stmt: Body, out: EffectsBuilder): void {
   if (stmt.concurrent) {
     out.forbidden().fact('create-index-concurrently');
     if (partitioned) {
-      out.fail({ message: 'cannot create index on partitioned table concurrently', sqlstate: '0A000', hint: 'create the index ON ONLY the parent, build each partition\'s index CONCURRENTLY, then ALTER INDEX … ATTACH PARTITION' });
+      out.fail({
+        message: 'cannot create index on partitioned table concurrently',
+        sqlstate: '0A000',
+        hint: "create the index ON ONLY the parent, build each partition's index CONCURRENTLY, then ALTER INDEX … ATTACH PARTITION",
+      });
     }
     out.lock(table, 'ShareUpdateExclusiveLock');
     out.scan(table, 'CREATE INDEX CONCURRENTLY reads the table twice without blocking writes');
@@ -355,7 +464,9 @@ function hasIndex(catalog: EffectContext['catalog'], key: string): boolean {
 function reindexEffect(stmt: Body, out: EffectsBuilder): void {
   const concurrent = optionOn(stmt.params, 'concurrently');
   // before 14 the parenthesised list knows only VERBOSE; the keyword form (INDEX CONCURRENTLY x) carries no value
-  const listed = ((stmt.params ?? []) as Node[]).map((p) => asNode<{ defname?: string; arg?: Node }>(p, 'DefElem')).filter((d) => d && d.defname !== 'verbose' && (d.arg !== undefined || d.defname === 'tablespace'));
+  const listed = ((stmt.params ?? []) as Node[])
+    .map((p) => asNode<{ defname?: string; arg?: Node }>(p, 'DefElem'))
+    .filter((d) => d && d.defname !== 'verbose' && (d.arg !== undefined || d.defname === 'tablespace'));
   if (listed.length > 0 && !out.supports(14)) return;
   const kind: string = stmt.kind;
   const catalog = out.ctx.catalog;
@@ -379,7 +490,9 @@ function reindexEffect(stmt: Body, out: EffectsBuilder): void {
       if (hasIndex(catalog, relation.key)) out.scan(relation.key);
     }
     out.touchesUnnamed(kind === 'REINDEX_OBJECT_SCHEMA' ? 'reindex-schema' : 'reindex-database');
-    out.notes.push(`REINDEX ${schema === undefined ? 'DATABASE' : `SCHEMA ${schema}`} rebuilds the indexes of ${schema === undefined ? 'every table' : 'every table of the schema'}, one table after another, each under ShareLock (writes wait) with AccessExclusiveLock on the index being rebuilt (queries that plan with the table wait too)`);
+    out.notes.push(
+      `REINDEX ${schema === undefined ? 'DATABASE' : `SCHEMA ${schema}`} rebuilds the indexes of ${schema === undefined ? 'every table' : 'every table of the schema'}, one table after another, each under ShareLock (writes wait) with AccessExclusiveLock on the index being rebuilt (queries that plan with the table wait too)`,
+    );
     return;
   }
   const name = relationKey(stmt.relation);
@@ -387,7 +500,9 @@ function reindexEffect(stmt: Body, out: EffectsBuilder): void {
   if (concurrent) out.forbidden().fact('reindex-concurrently');
   if (!table) {
     if (!concurrent) out.touchesUnnamed('reindex-index');
-    out.notes.push(`the earlier migrations do not create ${name.split('.')[1]}: REINDEX locks its table (${concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock'}), which dbtool cannot name`);
+    out.notes.push(
+      `the earlier migrations do not create ${name.split('.')[1]}: REINDEX locks its table (${concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock'}), which dbtool cannot name`,
+    );
     return;
   }
   if (catalog.relation(table)?.kind === 'partitioned') {
@@ -410,10 +525,12 @@ function reindexEffect(stmt: Body, out: EffectsBuilder): void {
 function viewEffect(stmt: Body, out: EffectsBuilder): void {
   const key = relationKey(stmt.view);
   const select = asNode<Body>(stmt.query, 'SelectStmt');
-  const recursive = select?.withClause?.recursive && asNode<{ ctename?: string }>(select.withClause.ctes?.[0], 'CommonTableExpr')?.ctename === stmt.view?.relname;
+  const recursive =
+    select?.withClause?.recursive && asNode<{ ctename?: string }>(select.withClause.ctes?.[0], 'CommonTableExpr')?.ctename === stmt.view?.relname;
   if (recursive) {
     // CREATE RECURSIVE VIEW v (a, a) becomes SELECT a, a FROM (WITH RECURSIVE v (a, a) …): the names clash there
-    for (const name of duplicateNames(names(stmt.aliases))) out.fail({ message: `column reference "${name}" is ambiguous`, sqlstate: '42702', hint: 'give each column of the recursive view a distinct name' });
+    for (const name of duplicateNames(names(stmt.aliases)))
+      out.fail({ message: `column reference "${name}" is ambiguous`, sqlstate: '42702', hint: 'give each column of the recursive view a distinct name' });
   } else {
     duplicateOutputColumns(stmt.query, stmt.aliases, out, `view ${key.split('.')[1]}`);
   }
@@ -459,7 +576,12 @@ function truncateEffect(stmt: Body, out: EffectsBuilder): void {
   }
   for (const t of targets) {
     for (const r of catalog.referencingTables(t)) {
-      if (!targets.has(r.key)) out.fail({ message: `cannot truncate a table referenced in a foreign key constraint (${r.key.split('.')[1]} references ${t.split('.')[1]})`, sqlstate: '0A000', hint: 'truncate the referencing tables in the same statement, or use CASCADE knowingly' });
+      if (!targets.has(r.key))
+        out.fail({
+          message: `cannot truncate a table referenced in a foreign key constraint (${r.key.split('.')[1]} references ${t.split('.')[1]})`,
+          sqlstate: '0A000',
+          hint: 'truncate the referencing tables in the same statement, or use CASCADE knowingly',
+        });
     }
   }
 }
@@ -499,7 +621,8 @@ function clusterEffect(stmt: Body, out: EffectsBuilder): void {
     // from 15: each partition in its own transaction, so not in a transaction block (engine case cluster-partitioned)
     if (!out.supports(15)) return;
     out.forbidden().lock(key, AEL);
-    for (const p of out.ctx.catalog.partitionsOf(key)) out.lock(p.key, AEL).rewrite(p.key, `CLUSTER writes a new, sorted copy of partition ${p.key.split('.')[1]} while reads and writes wait`);
+    for (const p of out.ctx.catalog.partitionsOf(key))
+      out.lock(p.key, AEL).rewrite(p.key, `CLUSTER writes a new, sorted copy of partition ${p.key.split('.')[1]} while reads and writes wait`);
     return;
   }
   out.lock(key, AEL).rewrite(key, 'CLUSTER writes a new, sorted copy of the table while reads and writes wait');
@@ -585,13 +708,16 @@ function publicationEffect(stmt: Body, out: EffectsBuilder): void {
  * the earlier migrations do not create the domain, which tables use it is unknown, not none.
  */
 function alterDomainEffect(stmt: Body, out: EffectsBuilder): void {
-  const validates = (stmt.subtype === 'C' && !asNode<{ skip_validation?: boolean }>(stmt.def, 'Constraint')?.skip_validation) || stmt.subtype === 'O' || stmt.subtype === 'V';
+  const validates =
+    (stmt.subtype === 'C' && !asNode<{ skip_validation?: boolean }>(stmt.def, 'Constraint')?.skip_validation) || stmt.subtype === 'O' || stmt.subtype === 'V';
   if (!validates) return;
   const domain = qualifiedKey(names(stmt.typeName));
   const { catalog } = out.ctx;
   if (!catalog.domains.has(domain)) {
     out.touchesUnnamed('domain-users');
-    out.notes.push(`the earlier migrations do not create domain ${displayName(domain)}: the tables with a column of it, each read in full under ShareLock, are unknown`);
+    out.notes.push(
+      `the earlier migrations do not create domain ${displayName(domain)}: the tables with a column of it, each read in full under ShareLock, are unknown`,
+    );
     return;
   }
   const family = domainFamily(catalog, domain);
@@ -600,7 +726,11 @@ function alterDomainEffect(stmt: Body, out: EffectsBuilder): void {
     const columns = [...relation.columns.values()].filter((c) => family.has(c.type.name));
     const inArray = columns.find((c) => c.type.array > 0);
     if (inArray) {
-      out.fail({ message: `cannot alter type "${displayName(domain)}" because column "${displayName(relation.key)}.${inArray.name}" uses it (PostgreSQL cannot check values inside an array of the domain)`, sqlstate: '0A000', hint: `Check the array column with a table CHECK constraint instead, or drop the constraint from the domain's design.` });
+      out.fail({
+        message: `cannot alter type "${displayName(domain)}" because column "${displayName(relation.key)}.${inArray.name}" uses it (PostgreSQL cannot check values inside an array of the domain)`,
+        sqlstate: '0A000',
+        hint: `Check the array column with a table CHECK constraint instead, or drop the constraint from the domain's design.`,
+      });
       continue;
     }
     if (columns.length === 0) continue;
@@ -699,10 +829,12 @@ function duplicateTargets(targets: AssignmentTarget[]): string[] {
 /** A column assigned twice (SET a = 1, a = 2; INSERT (a, a); the same in MERGE): refused before anything runs. */
 function duplicateAssignments(stmt: Body, out: EffectsBuilder): void {
   const setList = (targets: AssignmentTarget[], what: string) => {
-    for (const name of duplicateTargets(targets)) out.fail({ message: `multiple assignments to same column "${name}" in ${what}`, sqlstate: '42601', hint: 'assign each column once' });
+    for (const name of duplicateTargets(targets))
+      out.fail({ message: `multiple assignments to same column "${name}" in ${what}`, sqlstate: '42601', hint: 'assign each column once' });
   };
   const columnList = (targets: AssignmentTarget[], what: string) => {
-    for (const name of duplicateTargets(targets)) out.fail({ message: `column "${name}" specified more than once in the ${what} column list`, sqlstate: '42701', hint: 'list each column once' });
+    for (const name of duplicateTargets(targets))
+      out.fail({ message: `column "${name}" specified more than once in the ${what} column list`, sqlstate: '42701', hint: 'list each column once' });
   };
   if (stmt.targetList) setList(resTargets(stmt.targetList), 'the SET list');
   if (stmt.cols) columnList(resTargets(stmt.cols), 'INSERT');
@@ -753,9 +885,10 @@ function outputColumns(query: Node | undefined, catalog: EffectContext['catalog'
     if (!target?.name && fields.length > 0 && nodeTag(fields[fields.length - 1]) === 'A_Star') {
       result.firstStar = Math.min(result.firstStar, result.names.length);
       const qualifier = names(fields.slice(0, -1));
-      const expanded = qualifier.length === 0
-        ? expandAll(select.fromClause ?? [], catalog, ctes)
-        : fromItemColumns(findFromItem(select.fromClause ?? [], qualifier), catalog, ctes);
+      const expanded =
+        qualifier.length === 0
+          ? expandAll(select.fromClause ?? [], catalog, ctes)
+          : fromItemColumns(findFromItem(select.fromClause ?? [], qualifier), catalog, ctes);
       if (expanded) result.names.push(...expanded);
       else {
         result.names.push(undefined);
@@ -786,7 +919,10 @@ function findFromItem(from: Node[], qualifier: string[]): Node | undefined {
   for (const item of from) {
     const join = asNode<{ larg?: Node; rarg?: Node }>(item, 'JoinExpr');
     if (join) {
-      const found = findFromItem([join.larg, join.rarg].filter((n): n is Node => n !== undefined), qualifier);
+      const found = findFromItem(
+        [join.larg, join.rarg].filter((n): n is Node => n !== undefined),
+        qualifier,
+      );
       if (found) return found;
       continue;
     }
@@ -838,20 +974,37 @@ function fromItemColumns(item: Node | undefined, catalog: EffectContext['catalog
 }
 
 const SQL_VALUE_FUNCTIONS: Record<string, string> = {
-  SVFOP_CURRENT_DATE: 'current_date', SVFOP_CURRENT_TIME: 'current_time', SVFOP_CURRENT_TIME_N: 'current_time',
-  SVFOP_CURRENT_TIMESTAMP: 'current_timestamp', SVFOP_CURRENT_TIMESTAMP_N: 'current_timestamp', SVFOP_LOCALTIME: 'localtime',
-  SVFOP_LOCALTIME_N: 'localtime', SVFOP_LOCALTIMESTAMP: 'localtimestamp', SVFOP_LOCALTIMESTAMP_N: 'localtimestamp',
-  SVFOP_CURRENT_ROLE: 'current_role', SVFOP_CURRENT_USER: 'current_user', SVFOP_USER: 'user', SVFOP_SESSION_USER: 'session_user',
-  SVFOP_CURRENT_CATALOG: 'current_catalog', SVFOP_CURRENT_SCHEMA: 'current_schema',
+  SVFOP_CURRENT_DATE: 'current_date',
+  SVFOP_CURRENT_TIME: 'current_time',
+  SVFOP_CURRENT_TIME_N: 'current_time',
+  SVFOP_CURRENT_TIMESTAMP: 'current_timestamp',
+  SVFOP_CURRENT_TIMESTAMP_N: 'current_timestamp',
+  SVFOP_LOCALTIME: 'localtime',
+  SVFOP_LOCALTIME_N: 'localtime',
+  SVFOP_LOCALTIMESTAMP: 'localtimestamp',
+  SVFOP_LOCALTIMESTAMP_N: 'localtimestamp',
+  SVFOP_CURRENT_ROLE: 'current_role',
+  SVFOP_CURRENT_USER: 'current_user',
+  SVFOP_USER: 'user',
+  SVFOP_SESSION_USER: 'session_user',
+  SVFOP_CURRENT_CATALOG: 'current_catalog',
+  SVFOP_CURRENT_SCHEMA: 'current_schema',
 };
 
 const XML_FUNCTIONS: Record<string, string> = {
-  IS_XMLCONCAT: 'xmlconcat', IS_XMLELEMENT: 'xmlelement', IS_XMLFOREST: 'xmlforest', IS_XMLPARSE: 'xmlparse',
-  IS_XMLPI: 'xmlpi', IS_XMLROOT: 'xmlroot', IS_XMLSERIALIZE: 'xmlserialize',
+  IS_XMLCONCAT: 'xmlconcat',
+  IS_XMLELEMENT: 'xmlelement',
+  IS_XMLFOREST: 'xmlforest',
+  IS_XMLPARSE: 'xmlparse',
+  IS_XMLPI: 'xmlpi',
+  IS_XMLROOT: 'xmlroot',
+  IS_XMLSERIALIZE: 'xmlserialize',
 };
 
 const JSON_FUNCTIONS: Record<string, string> = {
-  JSON_EXISTS_OP: 'json_exists', JSON_QUERY_OP: 'json_query', JSON_VALUE_OP: 'json_value',
+  JSON_EXISTS_OP: 'json_exists',
+  JSON_QUERY_OP: 'json_query',
+  JSON_VALUE_OP: 'json_value',
 };
 
 /** The name PostgreSQL gives an unnamed output column (FigureColname): `?column?` when the expression suggests none. */
@@ -944,7 +1097,11 @@ function colnameOf(node: Node | undefined, catalog: EffectContext['catalog']): [
  */
 function duplicateOutputColumns(query: Node | undefined, aliasList: Node[] | undefined, out: EffectsBuilder, what: string): void {
   for (const name of duplicateColumnNames(query, aliasList, out.ctx.catalog)) {
-    out.fail({ message: `column "${name}" specified more than once in ${what}`, sqlstate: '42701', hint: 'give each column a distinct name (an AS alias, or a column list after the name)' });
+    out.fail({
+      message: `column "${name}" specified more than once in ${what}`,
+      sqlstate: '42701',
+      hint: 'give each column a distinct name (an AS alias, or a column list after the name)',
+    });
   }
 }
 
@@ -952,9 +1109,7 @@ function duplicateColumnNames(query: Node | undefined, aliasList: Node[] | undef
   const aliases = names(aliasList);
   const produced = outputColumns(query, catalog);
   // an explicit list renames the first columns; when a `*` starts before its end, which ones is unknown
-  const columns = aliases.length === 0 ? produced.names
-    : produced.firstStar < aliases.length ? aliases
-      : [...aliases, ...produced.names.slice(aliases.length)];
+  const columns = aliases.length === 0 ? produced.names : produced.firstStar < aliases.length ? aliases : [...aliases, ...produced.names.slice(aliases.length)];
   return duplicateNames(columns);
 }
 
@@ -970,7 +1125,9 @@ function dmlEffect(stmt: Body, out: EffectsBuilder, readsTarget: boolean): void 
   for (const p of partitions) out.lock(p.key, 'RowExclusiveLock');
   if (readsTarget && !usesIndexedEquality(stmt.whereClause, target, out)) {
     const storage = partitions.length ? partitions.filter((p) => p.kind === 'table').map((p) => p.key) : [target];
-    const why = stmt.whereClause ? `no index on ${target.split('.')[1]} serves the WHERE clause: every row is read` : `every row of ${target.split('.')[1]} is read`;
+    const why = stmt.whereClause
+      ? `no index on ${target.split('.')[1]} serves the WHERE clause: every row is read`
+      : `every row of ${target.split('.')[1]} is read`;
     for (const key of storage) out.scan(key, why);
   }
 }
@@ -985,7 +1142,12 @@ function mergeEffect(stmt: Body, out: EffectsBuilder): void {
 function usesIndexedEquality(where: Node | undefined, table: string, out: EffectsBuilder): boolean {
   if (!where) return false;
   const catalog = out.ctx.catalog;
-  const leading = new Set(catalog.indexesOf(table).map((i) => i.columns[0]).filter(Boolean) as string[]);
+  const leading = new Set(
+    catalog
+      .indexesOf(table)
+      .map((i) => i.columns[0])
+      .filter(Boolean) as string[],
+  );
   for (const c of catalog.relation(table)?.constraints ?? []) if ((c.kind === 'primary' || c.kind === 'unique') && c.columns[0]) leading.add(c.columns[0]);
   let found = false;
   walk(where, (tag, body) => {
@@ -1027,5 +1189,3 @@ function doEffect(stmt: Body, out: EffectsBuilder): void {
     out.merge(inner);
   }
 }
-
-

@@ -24,7 +24,12 @@ export const UNNAMED_TARGETS = {
   'reindex-schema': { lock: 'ShareLock', storage: 'scan', which: 'every table of the schema in turn', unseen: 'made outside the migrations' },
   'reindex-database': { lock: 'ShareLock', storage: 'scan', which: 'every table of the database in turn', unseen: 'made outside the migrations' },
   'domain-users': { lock: 'ShareLock', storage: 'scan', which: 'every table with a column of a domain the earlier migrations do not create' },
-  'cluster-all': { lock: 'AccessExclusiveLock', storage: 'rewrite', which: 'every table clustered before, in turn', unseen: 'clustered outside the migrations' },
+  'cluster-all': {
+    lock: 'AccessExclusiveLock',
+    storage: 'rewrite',
+    which: 'every table clustered before, in turn',
+    unseen: 'clustered outside the migrations',
+  },
 } as const satisfies Record<string, UnnamedTargets>;
 
 export type UnnamedTargetsId = keyof typeof UNNAMED_TARGETS;

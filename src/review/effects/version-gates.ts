@@ -1,7 +1,6 @@
 import type { Node } from '@pgsql/types';
 import { names, relationKey, stringValue } from '../ast.js';
-import type { EffectContext } from './builder.js';
-import type { EffectsBuilder } from './builder.js';
+import type { EffectContext, EffectsBuilder } from './builder.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each gate reads a different parse-tree node kind by field name; typing 100+ node shapes here would hide nothing
 type Body = any;
@@ -30,8 +29,7 @@ const UNDEFINED_OBJECT = '42704';
 const FEATURE_NOT_SUPPORTED = '0A000';
 const INVALID_PARAMETER = '22023';
 
-const defnames = (options: Node[] | undefined): string[] =>
-  (options ?? []).map((o) => (o as { DefElem?: { defname?: string } }).DefElem?.defname ?? '');
+const defnames = (options: Node[] | undefined): string[] => (options ?? []).map((o) => (o as { DefElem?: { defname?: string } }).DefElem?.defname ?? '');
 
 /** One gate per option name of a statement's `WITH (…)`/`(…)` list: old majors say "unrecognized option". */
 function optionGates(node: string, field: string, label: string, since: Record<string, number>, sqlstate = SYNTAX): VersionGate[] {
@@ -67,7 +65,12 @@ function isPartitionedIndex(index: unknown, ctx: EffectContext): boolean {
   const table = ctx.catalog.indexes.get(key)?.table;
   if (table) return ctx.catalog.relation(table)?.kind === 'partitioned';
   const [schema, name] = key.split('.');
-  return [...ctx.catalog.relations.values()].some((r) => r.kind === 'partitioned' && r.key.startsWith(`${schema}.`) && r.constraints.some((c) => c.name === name && (c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion')));
+  return [...ctx.catalog.relations.values()].some(
+    (r) =>
+      r.kind === 'partitioned' &&
+      r.key.startsWith(`${schema}.`) &&
+      r.constraints.some((c) => c.name === name && (c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion')),
+  );
 }
 
 /** THE table of statement forms by the major that introduced them (PostgreSQL release notes 13–18). */
@@ -77,9 +80,22 @@ export const VERSION_GATES: VersionGate[] = [
   { node: 'SelectStmt', since: 13, feature: 'FETCH FIRST … WITH TIES', sqlstate: SYNTAX, when: (b) => b.limitOption === 'LIMIT_OPTION_WITH_TIES' },
   { node: 'AlterTypeStmt', since: 13, feature: 'ALTER TYPE … SET (…)', sqlstate: SYNTAX },
   { node: 'AlterStatsStmt', since: 13, feature: 'ALTER STATISTICS … SET STATISTICS', sqlstate: SYNTAX },
-  { node: 'RenameStmt', since: 13, feature: 'ALTER VIEW … RENAME COLUMN', sqlstate: SYNTAX, when: (b) => b.renameType === 'OBJECT_COLUMN' && b.relationType === 'OBJECT_VIEW' },
+  {
+    node: 'RenameStmt',
+    since: 13,
+    feature: 'ALTER VIEW … RENAME COLUMN',
+    sqlstate: SYNTAX,
+    when: (b) => b.renameType === 'OBJECT_COLUMN' && b.relationType === 'OBJECT_VIEW',
+  },
   { node: 'DropdbStmt', since: 13, feature: 'DROP DATABASE … WITH (FORCE)', sqlstate: SYNTAX, when: (b) => defnames(b.options).includes('force') },
-  ...optionGates('VacuumStmt', 'options', 'VACUUM', { parallel: 13, process_toast: 14, skip_database_stats: 16, only_database_stats: 16, buffer_usage_limit: 16, process_main: 16 }),
+  ...optionGates('VacuumStmt', 'options', 'VACUUM', {
+    parallel: 13,
+    process_toast: 14,
+    skip_database_stats: 16,
+    only_database_stats: 16,
+    buffer_usage_limit: 16,
+    process_main: 16,
+  }),
   ...optionGates('ExplainStmt', 'options', 'EXPLAIN', { wal: 13, generic_plan: 16, serialize: 17, memory: 17 }),
   { node: 'IndexElem', since: 13, feature: 'operator class parameters in an index', sqlstate: SYNTAX, when: (b) => (b.opclassopts ?? []).length > 0 },
   { node: 'AlterObjectDependsStmt', since: 13, feature: 'NO DEPENDS ON EXTENSION', sqlstate: SYNTAX, when: (b) => Boolean(b.remove) },
@@ -103,12 +119,25 @@ export const VERSION_GATES: VersionGate[] = [
     feature: 'REINDEX (CONCURRENTLY …/TABLESPACE …) option list',
     sqlstate: SYNTAX,
     // the keyword form (INDEX CONCURRENTLY x, PG 12+) parses to the same valueless option: only a value or TABLESPACE tells the list apart
-    when: (b) => (b.params ?? []).some((p: Body) => p.DefElem && p.DefElem.defname !== 'verbose' && (p.DefElem.arg !== undefined || p.DefElem.defname === 'tablespace')),
+    when: (b) =>
+      (b.params ?? []).some((p: Body) => p.DefElem && p.DefElem.defname !== 'verbose' && (p.DefElem.arg !== undefined || p.DefElem.defname === 'tablespace')),
   },
   // 12 and 13 skip a partitioned table with a warning, but refuse a partitioned index
-  { node: 'ReindexStmt', since: 14, feature: 'REINDEX of a partitioned index', sqlstate: FEATURE_NOT_SUPPORTED, when: (b, ctx) => b.kind === 'REINDEX_OBJECT_INDEX' && isPartitionedIndex(b.relation, ctx) },
+  {
+    node: 'ReindexStmt',
+    since: 14,
+    feature: 'REINDEX of a partitioned index',
+    sqlstate: FEATURE_NOT_SUPPORTED,
+    when: (b, ctx) => b.kind === 'REINDEX_OBJECT_INDEX' && isPartitionedIndex(b.relation, ctx),
+  },
   { node: 'StatsElem', since: 14, feature: 'CREATE STATISTICS on expressions', sqlstate: FEATURE_NOT_SUPPORTED, when: (b) => b.expr !== undefined },
-  { node: 'CreateRangeStmt', since: 14, feature: 'CREATE TYPE … AS RANGE (multirange_type_name …)', sqlstate: SYNTAX, when: (b) => defnames(b.params).includes('multirange_type_name') },
+  {
+    node: 'CreateRangeStmt',
+    since: 14,
+    feature: 'CREATE TYPE … AS RANGE (multirange_type_name …)',
+    sqlstate: SYNTAX,
+    when: (b) => defnames(b.params).includes('multirange_type_name'),
+  },
   { node: 'CommonTableExpr', since: 14, feature: 'WITH RECURSIVE … SEARCH', sqlstate: SYNTAX, when: (b) => b.search_clause !== undefined },
   { node: 'CommonTableExpr', since: 14, feature: 'WITH RECURSIVE … CYCLE', sqlstate: SYNTAX, when: (b) => b.cycle_clause !== undefined },
   { node: 'CreateFunctionStmt', since: 14, feature: 'a BEGIN ATOMIC function body', sqlstate: SYNTAX, when: (b) => b.sql_body !== undefined },
@@ -119,9 +148,29 @@ export const VERSION_GATES: VersionGate[] = [
     sqlstate: FEATURE_NOT_SUPPORTED,
     when: (b) => Boolean(b.is_procedure) && (b.parameters ?? []).some((p: Body) => p.FunctionParameter?.mode === 'FUNC_PARAM_OUT'),
   },
-  { node: 'TableLikeClause', since: 14, feature: 'LIKE … INCLUDING COMPRESSION', sqlstate: SYNTAX, when: (b) => ((b.options ?? 0) & LIKE_COMPRESSION) !== 0 && ((b.options ?? 0) & ~LIKE_OPTIONS_BEFORE_ALL) === 0 },
-  { node: 'AlterSubscriptionStmt', since: 14, feature: 'ALTER SUBSCRIPTION … ADD/DROP PUBLICATION', sqlstate: SYNTAX, when: (b) => b.kind === 'ALTER_SUBSCRIPTION_ADD_PUBLICATION' || b.kind === 'ALTER_SUBSCRIPTION_DROP_PUBLICATION' },
-  ...roleGates({ pg_read_all_data: 14, pg_write_all_data: 14, pg_checkpoint: 15, pg_create_subscription: 16, pg_use_reserved_connections: 16, pg_maintain: 17, pg_signal_autovacuum_worker: 18 }),
+  {
+    node: 'TableLikeClause',
+    since: 14,
+    feature: 'LIKE … INCLUDING COMPRESSION',
+    sqlstate: SYNTAX,
+    when: (b) => ((b.options ?? 0) & LIKE_COMPRESSION) !== 0 && ((b.options ?? 0) & ~LIKE_OPTIONS_BEFORE_ALL) === 0,
+  },
+  {
+    node: 'AlterSubscriptionStmt',
+    since: 14,
+    feature: 'ALTER SUBSCRIPTION … ADD/DROP PUBLICATION',
+    sqlstate: SYNTAX,
+    when: (b) => b.kind === 'ALTER_SUBSCRIPTION_ADD_PUBLICATION' || b.kind === 'ALTER_SUBSCRIPTION_DROP_PUBLICATION',
+  },
+  ...roleGates({
+    pg_read_all_data: 14,
+    pg_write_all_data: 14,
+    pg_checkpoint: 15,
+    pg_create_subscription: 16,
+    pg_use_reserved_connections: 16,
+    pg_maintain: 17,
+    pg_signal_autovacuum_worker: 18,
+  }),
   {
     node: 'A_Indirection',
     since: 14,
@@ -137,7 +186,13 @@ export const VERSION_GATES: VersionGate[] = [
   { node: 'Constraint', since: 15, feature: 'UNIQUE NULLS NOT DISTINCT', sqlstate: SYNTAX, when: (b) => Boolean(b.nulls_not_distinct) },
   { node: 'IndexStmt', since: 15, feature: 'CREATE UNIQUE INDEX … NULLS NOT DISTINCT', sqlstate: SYNTAX, when: (b) => Boolean(b.nulls_not_distinct) },
   { node: 'AlterTableCmd', since: 15, feature: 'SET ACCESS METHOD', sqlstate: SYNTAX, when: (b) => b.subtype === 'AT_SetAccessMethod' },
-  { node: 'ViewStmt', since: 15, feature: 'the security_invoker view option', sqlstate: INVALID_PARAMETER, when: (b) => defnames(b.options).includes('security_invoker') },
+  {
+    node: 'ViewStmt',
+    since: 15,
+    feature: 'the security_invoker view option',
+    sqlstate: INVALID_PARAMETER,
+    when: (b) => defnames(b.options).includes('security_invoker'),
+  },
   {
     node: 'AlterTableCmd',
     since: 15,
@@ -145,9 +200,21 @@ export const VERSION_GATES: VersionGate[] = [
     sqlstate: INVALID_PARAMETER,
     when: (b) => (b.subtype === 'AT_SetRelOptions' || b.subtype === 'AT_ResetRelOptions') && defnames(b.def?.List?.items).includes('security_invoker'),
   },
-  { node: 'ClusterStmt', since: 15, feature: 'CLUSTER of a partitioned table', sqlstate: FEATURE_NOT_SUPPORTED, when: (b, ctx) => b.relation !== undefined && isPartitioned(b.relation, ctx) },
+  {
+    node: 'ClusterStmt',
+    since: 15,
+    feature: 'CLUSTER of a partitioned table',
+    sqlstate: FEATURE_NOT_SUPPORTED,
+    when: (b, ctx) => b.relation !== undefined && isPartitioned(b.relation, ctx),
+  },
   { node: 'Constraint', since: 15, feature: 'ON DELETE SET NULL/SET DEFAULT (columns)', sqlstate: SYNTAX, when: (b) => (b.fk_del_set_cols ?? []).length > 0 },
-  { node: 'PublicationObjSpec', since: 15, feature: 'CREATE/ALTER PUBLICATION … TABLES IN SCHEMA', sqlstate: SYNTAX, when: (b) => String(b.pubobjtype).startsWith('PUBLICATIONOBJ_TABLES_IN_') },
+  {
+    node: 'PublicationObjSpec',
+    since: 15,
+    feature: 'CREATE/ALTER PUBLICATION … TABLES IN SCHEMA',
+    sqlstate: SYNTAX,
+    when: (b) => String(b.pubobjtype).startsWith('PUBLICATIONOBJ_TABLES_IN_'),
+  },
   { node: 'PublicationObjSpec', since: 15, feature: 'a publication row filter (WHERE)', sqlstate: SYNTAX, when: (b) => b.pubtable?.whereClause !== undefined },
   { node: 'PublicationObjSpec', since: 15, feature: 'a publication column list', sqlstate: SYNTAX, when: (b) => (b.pubtable?.columns ?? []).length > 0 },
   { node: 'CreateSeqStmt', since: 15, feature: 'CREATE UNLOGGED SEQUENCE', sqlstate: FEATURE_NOT_SUPPORTED, when: (b) => b.sequence?.relpersistence === 'u' },
@@ -160,17 +227,34 @@ export const VERSION_GATES: VersionGate[] = [
     when: (b) => b.objtype === 'OBJECT_SEQUENCE' && (b.cmds ?? []).some((c: Body) => ['AT_SetLogged', 'AT_SetUnLogged'].includes(c.AlterTableCmd?.subtype)),
   },
   { node: 'AlterDatabaseRefreshCollStmt', since: 15, feature: 'ALTER DATABASE … REFRESH COLLATION VERSION', sqlstate: SYNTAX },
-  { node: 'CopyStmt', since: 15, feature: 'COPY … HEADER MATCH', sqlstate: SYNTAX, when: (b) => (b.options ?? []).some((o: Body) => o.DefElem?.defname === 'header' && stringValue(o.DefElem.arg)?.toLowerCase() === 'match') },
+  {
+    node: 'CopyStmt',
+    since: 15,
+    feature: 'COPY … HEADER MATCH',
+    sqlstate: SYNTAX,
+    when: (b) => (b.options ?? []).some((o: Body) => o.DefElem?.defname === 'header' && stringValue(o.DefElem.arg)?.toLowerCase() === 'match'),
+  },
   { node: 'GrantStmt', since: 15, feature: 'GRANT … ON PARAMETER', sqlstate: SYNTAX, when: (b) => b.objtype === 'OBJECT_PARAMETER_ACL' },
   ...optionGates('CreatedbStmt', 'options', 'CREATE DATABASE', { strategy: 15, oid: 15, locale_provider: 15, builtin_locale: 17 }),
   // PostgreSQL 16
-  { node: 'JsonObjectConstructor', since: 16, feature: 'JSON_OBJECT(key: value …)', sqlstate: (b) => ((b.exprs ?? []).length > 0 || b.output ? SYNTAX : UNDEFINED_FUNCTION) },
+  {
+    node: 'JsonObjectConstructor',
+    since: 16,
+    feature: 'JSON_OBJECT(key: value …)',
+    sqlstate: (b) => ((b.exprs ?? []).length > 0 || b.output ? SYNTAX : UNDEFINED_FUNCTION),
+  },
   { node: 'JsonArrayConstructor', since: 16, feature: 'JSON_ARRAY()', sqlstate: (b) => (b.output ? SYNTAX : UNDEFINED_FUNCTION) },
   { node: 'JsonArrayQueryConstructor', since: 16, feature: 'JSON_ARRAY(query)', sqlstate: SYNTAX },
   { node: 'JsonArrayAgg', since: 16, feature: 'JSON_ARRAYAGG()', sqlstate: (b) => (b.constructor?.output ? SYNTAX : UNDEFINED_FUNCTION) },
   { node: 'JsonObjectAgg', since: 16, feature: 'JSON_OBJECTAGG()', sqlstate: SYNTAX },
   { node: 'JsonIsPredicate', since: 16, feature: 'IS JSON', sqlstate: SYNTAX },
-  { node: 'ReindexStmt', since: 16, feature: 'REINDEX DATABASE/SYSTEM without a database name', sqlstate: SYNTAX, when: (b) => (b.kind === 'REINDEX_OBJECT_DATABASE' || b.kind === 'REINDEX_OBJECT_SYSTEM') && !b.name },
+  {
+    node: 'ReindexStmt',
+    since: 16,
+    feature: 'REINDEX DATABASE/SYSTEM without a database name',
+    sqlstate: SYNTAX,
+    when: (b) => (b.kind === 'REINDEX_OBJECT_DATABASE' || b.kind === 'REINDEX_OBJECT_SYSTEM') && !b.name,
+  },
   { node: 'RangeSubselect', since: 16, feature: 'a subquery in FROM without an alias', sqlstate: SYNTAX, when: (b) => b.alias === undefined && !b.lateral },
   { node: 'ColumnDef', since: 16, feature: 'a column STORAGE clause in CREATE TABLE/ADD COLUMN', sqlstate: SYNTAX, when: (b) => Boolean(b.storage_name) },
   { node: 'CreateStatsStmt', since: 16, feature: 'CREATE STATISTICS without a name', sqlstate: SYNTAX, when: (b) => (b.defnames ?? []).length === 0 },
@@ -183,16 +267,49 @@ export const VERSION_GATES: VersionGate[] = [
     since: 17,
     feature: 'JSON_VALUE/JSON_QUERY/JSON_EXISTS',
     // without SQL/JSON clauses older majors read it as a call of a function they do not have
-    sqlstate: (b) => (b.output || b.on_empty || b.on_error || b.passing || (b.wrapper && b.wrapper !== 'JSW_UNSPEC') || (b.quotes && b.quotes !== 'JS_QUOTES_UNSPEC') ? SYNTAX : UNDEFINED_FUNCTION),
+    sqlstate: (b) =>
+      b.output || b.on_empty || b.on_error || b.passing || (b.wrapper && b.wrapper !== 'JSW_UNSPEC') || (b.quotes && b.quotes !== 'JS_QUOTES_UNSPEC')
+        ? SYNTAX
+        : UNDEFINED_FUNCTION,
   },
-  { node: 'JsonParseExpr', since: 17, feature: 'JSON(… WITH UNIQUE KEYS / FORMAT)', sqlstate: SYNTAX, when: (b) => Boolean(b.unique_keys) || (b.expr?.format?.format_type ?? 'JS_FORMAT_DEFAULT') !== 'JS_FORMAT_DEFAULT' },
+  {
+    node: 'JsonParseExpr',
+    since: 17,
+    feature: 'JSON(… WITH UNIQUE KEYS / FORMAT)',
+    sqlstate: SYNTAX,
+    when: (b) => Boolean(b.unique_keys) || (b.expr?.format?.format_type ?? 'JS_FORMAT_DEFAULT') !== 'JS_FORMAT_DEFAULT',
+  },
   { node: 'JsonScalarExpr', since: 17, feature: 'JSON_SCALAR()', sqlstate: UNDEFINED_FUNCTION },
   { node: 'JsonSerializeExpr', since: 17, feature: 'JSON_SERIALIZE()', sqlstate: (b) => (b.output ? SYNTAX : UNDEFINED_FUNCTION) },
   { node: 'AlterTableCmd', since: 17, feature: 'ALTER COLUMN … SET EXPRESSION', sqlstate: SYNTAX, when: (b) => b.subtype === 'AT_SetExpression' },
-  { node: 'MergeWhenClause', since: 17, feature: 'MERGE … WHEN NOT MATCHED BY SOURCE', sqlstate: SYNTAX, when: (b) => b.matchKind === 'MERGE_WHEN_NOT_MATCHED_BY_SOURCE' },
-  { node: 'MergeStmt', since: 17, feature: 'MERGE … RETURNING', sqlstate: SYNTAX, when: (b) => b.returningClause !== undefined || (b.returningList ?? []).length > 0 },
-  { node: 'MergeStmt', since: 17, feature: 'MERGE into a view', sqlstate: FEATURE_NOT_SUPPORTED, when: (b, ctx) => ctx.catalog.relation(relationKey(b.relation))?.kind === 'view' },
-  { node: 'CreateStmt', since: 17, feature: 'an access method for a partitioned table', sqlstate: FEATURE_NOT_SUPPORTED, when: (b) => b.partspec !== undefined && Boolean(b.accessMethod) },
+  {
+    node: 'MergeWhenClause',
+    since: 17,
+    feature: 'MERGE … WHEN NOT MATCHED BY SOURCE',
+    sqlstate: SYNTAX,
+    when: (b) => b.matchKind === 'MERGE_WHEN_NOT_MATCHED_BY_SOURCE',
+  },
+  {
+    node: 'MergeStmt',
+    since: 17,
+    feature: 'MERGE … RETURNING',
+    sqlstate: SYNTAX,
+    when: (b) => b.returningClause !== undefined || (b.returningList ?? []).length > 0,
+  },
+  {
+    node: 'MergeStmt',
+    since: 17,
+    feature: 'MERGE into a view',
+    sqlstate: FEATURE_NOT_SUPPORTED,
+    when: (b, ctx) => ctx.catalog.relation(relationKey(b.relation))?.kind === 'view',
+  },
+  {
+    node: 'CreateStmt',
+    since: 17,
+    feature: 'an access method for a partitioned table',
+    sqlstate: FEATURE_NOT_SUPPORTED,
+    when: (b) => b.partspec !== undefined && Boolean(b.accessMethod),
+  },
   {
     node: 'AlterTableStmt',
     since: 17,
@@ -205,27 +322,77 @@ export const VERSION_GATES: VersionGate[] = [
     since: 17,
     feature: "interval 'infinity'",
     sqlstate: '22007',
-    when: (b) => names(b.typeName?.names).at(-1) === 'interval' && ['infinity', '+infinity', '-infinity'].includes(String(stringValue(b.arg?.A_Const?.sval) ?? b.arg?.A_Const?.sval?.sval ?? '').toLowerCase()),
+    when: (b) =>
+      names(b.typeName?.names).at(-1) === 'interval' &&
+      ['infinity', '+infinity', '-infinity'].includes(String(stringValue(b.arg?.A_Const?.sval) ?? b.arg?.A_Const?.sval?.sval ?? '').toLowerCase()),
   },
   { node: 'CreateEventTrigStmt', since: 17, feature: 'a login event trigger', sqlstate: SYNTAX, when: (b) => b.eventname === 'login' },
-  { node: 'CopyStmt', since: 17, feature: 'COPY … FORCE_NULL/FORCE_NOT_NULL *', sqlstate: INVALID_PARAMETER, when: (b) => (b.options ?? []).some((o: Body) => ['force_null', 'force_not_null'].includes(o.DefElem?.defname) && o.DefElem.arg?.A_Star !== undefined) },
+  {
+    node: 'CopyStmt',
+    since: 17,
+    feature: 'COPY … FORCE_NULL/FORCE_NOT_NULL *',
+    sqlstate: INVALID_PARAMETER,
+    when: (b) => (b.options ?? []).some((o: Body) => ['force_null', 'force_not_null'].includes(o.DefElem?.defname) && o.DefElem.arg?.A_Star !== undefined),
+  },
   // merge_action() parses to a node of its own
   { node: 'MergeSupportFunc', since: 17, feature: 'merge_action()', sqlstate: UNDEFINED_FUNCTION },
-  { node: 'AlterTableCmd', since: 17, feature: 'ALTER COLUMN … SET STATISTICS DEFAULT', sqlstate: SYNTAX, when: (b) => b.subtype === 'AT_SetStatistics' && b.def === undefined },
+  {
+    node: 'AlterTableCmd',
+    since: 17,
+    feature: 'ALTER COLUMN … SET STATISTICS DEFAULT',
+    sqlstate: SYNTAX,
+    when: (b) => b.subtype === 'AT_SetStatistics' && b.def === undefined,
+  },
   { node: 'AlterTableCmd', since: 17, feature: 'SET ACCESS METHOD DEFAULT', sqlstate: SYNTAX, when: (b) => b.subtype === 'AT_SetAccessMethod' && !b.name },
   { node: 'AccessPriv', since: 17, feature: 'the MAINTAIN privilege', sqlstate: SYNTAX, when: (b) => b.priv_name === 'maintain' },
   // PostgreSQL 18
-  { node: 'Constraint', since: 18, feature: 'virtual generated columns', sqlstate: SYNTAX, when: (b) => b.contype === 'CONSTR_GENERATED' && b.generated_kind === 'v' },
+  {
+    node: 'Constraint',
+    since: 18,
+    feature: 'virtual generated columns',
+    sqlstate: SYNTAX,
+    when: (b) => b.contype === 'CONSTR_GENERATED' && b.generated_kind === 'v',
+  },
   // the PG 18 parser marks enforced CHECK/FOREIGN KEY constraints explicitly; NOT ENFORCED leaves the flag out
-  { node: 'Constraint', since: 18, feature: 'NOT ENFORCED constraints', sqlstate: SYNTAX, when: (b) => (b.contype === 'CONSTR_CHECK' || b.contype === 'CONSTR_FOREIGN') && !b.is_enforced },
+  {
+    node: 'Constraint',
+    since: 18,
+    feature: 'NOT ENFORCED constraints',
+    sqlstate: SYNTAX,
+    when: (b) => (b.contype === 'CONSTR_CHECK' || b.contype === 'CONSTR_FOREIGN') && !b.is_enforced,
+  },
   { node: 'Constraint', since: 18, feature: 'WITHOUT OVERLAPS', sqlstate: SYNTAX, when: (b) => Boolean(b.without_overlaps) },
   { node: 'Constraint', since: 18, feature: 'FOREIGN KEY … PERIOD', sqlstate: SYNTAX, when: (b) => Boolean(b.fk_with_period || b.pk_with_period) },
   // a column's own NOT NULL has no key list; the table-constraint form (ADD CONSTRAINT … NOT NULL col, NOT VALID) is new
-  { node: 'Constraint', since: 18, feature: 'NOT NULL as a table constraint (CONSTRAINT … NOT NULL col)', sqlstate: SYNTAX, when: (b) => b.contype === 'CONSTR_NOTNULL' && (b.keys ?? []).length > 0 },
-  { node: 'ATAlterConstraint', since: 18, feature: 'ALTER CONSTRAINT … [NOT] ENFORCED / [NO] INHERIT', sqlstate: SYNTAX, when: (b) => Boolean(b.alterEnforceability || b.alterInheritability) },
+  {
+    node: 'Constraint',
+    since: 18,
+    feature: 'NOT NULL as a table constraint (CONSTRAINT … NOT NULL col)',
+    sqlstate: SYNTAX,
+    when: (b) => b.contype === 'CONSTR_NOTNULL' && (b.keys ?? []).length > 0,
+  },
+  {
+    node: 'ATAlterConstraint',
+    since: 18,
+    feature: 'ALTER CONSTRAINT … [NOT] ENFORCED / [NO] INHERIT',
+    sqlstate: SYNTAX,
+    when: (b) => Boolean(b.alterEnforceability || b.alterInheritability),
+  },
   { node: 'ReturningClause', since: 18, feature: 'RETURNING WITH (OLD/NEW AS …)', sqlstate: SYNTAX, when: (b) => (b.options ?? []).length > 0 },
-  { node: 'CreateForeignTableStmt', since: 18, feature: 'CREATE FOREIGN TABLE … (LIKE …)', sqlstate: FEATURE_NOT_SUPPORTED, when: (b) => (b.base?.tableElts ?? []).some((e: Body) => e.TableLikeClause !== undefined) },
-  { node: 'CopyStmt', since: 18, feature: 'COPY … TO from a materialized view', sqlstate: '42809', when: (b, ctx) => !b.is_from && b.relation !== undefined && ctx.catalog.relation(relationKey(b.relation))?.kind === 'matview' },
+  {
+    node: 'CreateForeignTableStmt',
+    since: 18,
+    feature: 'CREATE FOREIGN TABLE … (LIKE …)',
+    sqlstate: FEATURE_NOT_SUPPORTED,
+    when: (b) => (b.base?.tableElts ?? []).some((e: Body) => e.TableLikeClause !== undefined),
+  },
+  {
+    node: 'CopyStmt',
+    since: 18,
+    feature: 'COPY … TO from a materialized view',
+    sqlstate: '42809',
+    when: (b, ctx) => !b.is_from && b.relation !== undefined && ctx.catalog.relation(relationKey(b.relation))?.kind === 'matview',
+  },
   { node: 'VacuumRelation', since: 18, feature: 'VACUUM/ANALYZE ONLY', sqlstate: SYNTAX, when: (b) => b.relation !== undefined && !b.relation.inh },
 ];
 
@@ -298,7 +465,13 @@ export const FUNCTION_GATES: Record<string, FunctionGate> = {
 /** Built-in types by the major that introduced them. */
 export const TYPE_GATES: Record<string, number> = {
   xid8: 13,
-  int4multirange: 14, int8multirange: 14, nummultirange: 14, datemultirange: 14, tsmultirange: 14, tstzmultirange: 14, anymultirange: 14,
+  int4multirange: 14,
+  int8multirange: 14,
+  nummultirange: 14,
+  datemultirange: 14,
+  tsmultirange: 14,
+  tstzmultirange: 14,
+  anymultirange: 14,
 };
 
 /** RETURNING old.x / new.x: before 18 old and new are just unknown table names. */

@@ -1,10 +1,9 @@
-import { SHOP } from './docs-history.js';
-import type { ColumnDef, Constraint as PgConstraint } from '@pgsql/types';
-import { columnDefFacts } from '../column-def.js';
-import type { Node, RangeVar } from '@pgsql/types';
+import type { ColumnDef, Node, Constraint as PgConstraint, RangeVar } from '@pgsql/types';
 import { alterCommands, asNode, displayName, names, nodeTag, option, relationKey } from '../ast.js';
+import { columnDefFacts } from '../column-def.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { lockStrength } from '../lock-modes.js';
+import { SHOP } from './docs-history.js';
 import { existingTables, laterStep, quoteIdent, tableName } from './helpers.js';
 
 const SHARE = lockStrength('ShareLock');
@@ -31,7 +30,8 @@ export const blockingFullScan: Rule = {
       'CREATE TABLE coupons (id bigint PRIMARY KEY, code text NOT NULL);\nCREATE INDEX coupons_code_idx ON coupons (code);',
       'REINDEX INDEX CONCURRENTLY orders_user_id_idx;',
     ],
-    drizzle: 'drizzle-kit emits plain `CREATE INDEX`, `ADD CONSTRAINT … FOREIGN KEY` and `SET NOT NULL` for schema changes on existing tables. For an index, ask drizzle for it first: `index("orders_created_at_idx").on(t.createdAt).concurrently()` makes drizzle-kit write `CREATE INDEX CONCURRENTLY`, and `dbtool migrate` runs that statement outside a transaction. For the rest, edit the generated migration: NOT VALID now and VALIDATE in a later migration, CREATE INDEX CONCURRENTLY (and REINDEX … CONCURRENTLY in hand-written ones) in a migration applied outside a transaction.',
+    drizzle:
+      'drizzle-kit emits plain `CREATE INDEX`, `ADD CONSTRAINT … FOREIGN KEY` and `SET NOT NULL` for schema changes on existing tables. For an index, ask drizzle for it first: `index("orders_created_at_idx").on(t.createdAt).concurrently()` makes drizzle-kit write `CREATE INDEX CONCURRENTLY`, and `dbtool migrate` runs that statement outside a transaction. For the rest, edit the generated migration: NOT VALID now and VALIDATE in a later migration, CREATE INDEX CONCURRENTLY (and REINDEX … CONCURRENTLY in hand-written ones) in a migration applied outside a transaction.',
     ignoreWhen: 'the table is small enough that the scan takes milliseconds, or writes are paused during the deploy.',
     history: `${SHOP}\nALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;\nCREATE DOMAIN positive_amount AS integer;\nALTER TABLE orders ADD COLUMN discount positive_amount;`,
   },
@@ -48,19 +48,23 @@ export const blockingFullScan: Rule = {
     const domain = asNode<{ typeName?: Node[] }>(ctx.statement.node, 'AlterDomainStmt');
     if (domain && tables.length === 0 && unnamed.some((u) => u.id === 'domain-users')) {
       const name = names(domain.typeName).join('.');
-      return [{
-        message: `Checks every value of domain ${name} in every table with a column of it, reading each table in full under ShareLock (writes wait). The earlier migrations do not create ${name}, so which tables use it is unknown, not none.`,
-        ...DOMAIN_ADVICE,
-      }];
+      return [
+        {
+          message: `Checks every value of domain ${name} in every table with a column of it, reading each table in full under ShareLock (writes wait). The earlier migrations do not create ${name}, so which tables use it is unknown, not none.`,
+          ...DOMAIN_ADVICE,
+        },
+      ];
     }
     if (tables.length === 0 || addsNotNullColumnWithoutDefault(ctx.statement.node)) return [];
     const blocks = tables.some((t) => ctx.effects.locks[t] === 'AccessExclusiveLock') ? 'reads and writes' : 'writes';
     const { help, fix } = saferAlternative(ctx.statement.sql, ctx.statement.node, laterStep(ctx.settings.transactionMode));
-    return [{
-      message: `Reads every row of ${tables.join(', ')} while ${blocks} to it wait (${tables.map((t) => ctx.effects.locks[t]).join(', ')}).`,
-      help,
-      fix,
-    }];
+    return [
+      {
+        message: `Reads every row of ${tables.join(', ')} while ${blocks} to it wait (${tables.map((t) => ctx.effects.locks[t]).join(', ')}).`,
+        help,
+        fix,
+      },
+    ];
   },
 };
 
@@ -72,7 +76,10 @@ interface ReindexStmt {
 }
 
 const REINDEX_KINDS: Partial<Record<string, string>> = {
-  REINDEX_OBJECT_INDEX: 'INDEX', REINDEX_OBJECT_TABLE: 'TABLE', REINDEX_OBJECT_SCHEMA: 'SCHEMA', REINDEX_OBJECT_DATABASE: 'DATABASE',
+  REINDEX_OBJECT_INDEX: 'INDEX',
+  REINDEX_OBJECT_TABLE: 'TABLE',
+  REINDEX_OBJECT_SCHEMA: 'SCHEMA',
+  REINDEX_OBJECT_DATABASE: 'DATABASE',
 };
 
 /**
@@ -115,13 +122,17 @@ function reindexConcurrently(sql: string, stmt: ReindexStmt, kind: string, targe
 
 /** That scan is only the NOT NULL check; not-null-column-without-default reports it with a better fix. */
 function addsNotNullColumnWithoutDefault(node: Parameters<typeof nodeTag>[0]): boolean {
-  return Boolean(alterCommands(node as never)?.cmds.some((cmd) => {
-    const def = cmd.subtype === 'AT_AddColumn' ? asNode<ColumnDef>(cmd.def, 'ColumnDef') : undefined;
-    if (!def) return false;
-    const facts = columnDefFacts(def);
-    const scansForOtherReasons = facts.constraints.some((c) => c.contype === 'CONSTR_CHECK' || c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_FOREIGN');
-    return facts.notNull && facts.defaultExpr === undefined && !scansForOtherReasons;
-  }));
+  return Boolean(
+    alterCommands(node as never)?.cmds.some((cmd) => {
+      const def = cmd.subtype === 'AT_AddColumn' ? asNode<ColumnDef>(cmd.def, 'ColumnDef') : undefined;
+      if (!def) return false;
+      const facts = columnDefFacts(def);
+      const scansForOtherReasons = facts.constraints.some(
+        (c) => c.contype === 'CONSTR_CHECK' || c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_FOREIGN',
+      );
+      return facts.notNull && facts.defaultExpr === undefined && !scansForOtherReasons;
+    }),
+  );
 }
 
 /**
@@ -129,7 +140,7 @@ function addsNotNullColumnWithoutDefault(node: Parameters<typeof nodeTag>[0]): b
  * alter-domain-validate): splitting only moves the blocking scan, so a table constraint is the way out.
  */
 const DOMAIN_ADVICE = {
-  help: "ADD CONSTRAINT … NOT VALID then VALIDATE CONSTRAINT only moves the scan: on domains VALIDATE blocks writes too (ShareLock on every table using the domain). To check without blocking writes, put the rule on each table instead: ALTER TABLE … ADD CONSTRAINT … CHECK (column …) NOT VALID, then ALTER TABLE … VALIDATE CONSTRAINT, which scans under ShareUpdateExclusiveLock. Otherwise run it when the tables are small or writes are paused.",
+  help: 'ADD CONSTRAINT … NOT VALID then VALIDATE CONSTRAINT only moves the scan: on domains VALIDATE blocks writes too (ShareLock on every table using the domain). To check without blocking writes, put the rule on each table instead: ALTER TABLE … ADD CONSTRAINT … CHECK (column …) NOT VALID, then ALTER TABLE … VALIDATE CONSTRAINT, which scans under ShareUpdateExclusiveLock. Otherwise run it when the tables are small or writes are paused.',
   fix: null,
 };
 
@@ -174,7 +185,10 @@ function saferAlternative(sql: string, node: Parameters<typeof nodeTag>[0], late
       };
     }
     if (cmd.subtype === 'AT_AddConstraint' && constraint && (constraint.contype === 'CONSTR_UNIQUE' || constraint.contype === 'CONSTR_PRIMARY')) {
-      const columns = (constraint.keys ?? []).map((k) => asNode<{ sval?: string }>(k, 'String')?.sval ?? '').map(quoteIdent).join(', ');
+      const columns = (constraint.keys ?? [])
+        .map((k) => asNode<{ sval?: string }>(k, 'String')?.sval ?? '')
+        .map(quoteIdent)
+        .join(', ');
       const name = constraint.conname ?? `${alter.target.split('.')[1]}_${constraint.contype === 'CONSTR_PRIMARY' ? 'pkey' : 'key'}`;
       const kind = constraint.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
       return {
@@ -189,5 +203,8 @@ function saferAlternative(sql: string, node: Parameters<typeof nodeTag>[0], late
       };
     }
   }
-  return { help: 'Split the change so the full read happens under a lock that lets writes continue, or run it when the table is small or traffic is paused.', fix: null };
+  return {
+    help: 'Split the change so the full read happens under a lock that lets writes continue, or run it when the table is small or traffic is paused.',
+    fix: null,
+  };
 }

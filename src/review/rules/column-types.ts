@@ -1,7 +1,7 @@
 import type { ColumnDef, CreateStmt } from '@pgsql/types';
 import { alterCommands, asNode, displayName, relationKey } from '../ast.js';
-import { normalizeType } from '../catalog/types.js';
 import type { TypeRef } from '../catalog/types.js';
+import { normalizeType } from '../catalog/types.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { SHOP } from './docs-history.js';
 import { quoteIdent } from './helpers.js';
@@ -51,12 +51,14 @@ function typeRule(spec: {
     ...(spec.defaultEnabled ? {} : { defaultEnabled: false }),
     docs: spec.docs,
     check(ctx): RuleFinding[] {
-      return declaredColumns(ctx).filter(spec.matches).map((c) => ({
-        message: spec.message(c),
-        help: `${spec.help} Here: ${quoteIdent(c.column)} ${spec.replacement(c)}.${c.alterType ? ' (Changing the type of an existing column may rewrite the table.)' : ''}`,
-        // the column definition is part of a larger statement: the author rewrites it, dbtool only names the type
-        fix: null,
-      }));
+      return declaredColumns(ctx)
+        .filter(spec.matches)
+        .map((c) => ({
+          message: spec.message(c),
+          help: `${spec.help} Here: ${quoteIdent(c.column)} ${spec.replacement(c)}.${c.alterType ? ' (Changing the type of an existing column may rewrite the table.)' : ''}`,
+          // the column definition is part of a larger statement: the author rewrites it, dbtool only names the type
+          fix: null,
+        }));
     },
   };
 }
@@ -89,13 +91,15 @@ export const preferBigint = typeRule({
     why: 'integer stops at 2,147,483,647 and smallint at 32,767. Ids and counters that reach the limit make every insert fail, and moving to bigint later rewrites the table (and every table referencing it). bigint costs 4 more bytes per value.',
     bad: ['CREATE TABLE events (id integer PRIMARY KEY, attempts smallint);', 'ALTER TABLE orders ADD COLUMN quantity int;'],
     good: ['CREATE TABLE events (id bigint PRIMARY KEY, attempts bigint);'],
-    drizzle: 'Use `bigint({ mode: "number" })` (or `mode: "bigint"`) and `bigserial` / `.generatedAlwaysAsIdentity()` on a bigint instead of `integer()`, `smallint()` or `serial()`.',
+    drizzle:
+      'Use `bigint({ mode: "number" })` (or `mode: "bigint"`) and `bigserial` / `.generatedAlwaysAsIdentity()` on a bigint instead of `integer()`, `smallint()` or `serial()`.',
     ignoreWhen: STYLE_IGNORE,
     history: SHOP,
   },
   matches: (c) => c.type.name === 'int4' || c.type.name === 'int2',
   replacement: (c) => (c.serial ? 'bigserial' : 'bigint'),
-  message: (c) => `${c.table}.${c.column} is ${c.type.name === 'int2' ? 'smallint' : 'integer'}: inserts fail once values pass ${c.type.name === 'int2' ? '32,767' : '2,147,483,647'}, and widening it later rewrites the table.`,
+  message: (c) =>
+    `${c.table}.${c.column} is ${c.type.name === 'int2' ? 'smallint' : 'integer'}: inserts fail once values pass ${c.type.name === 'int2' ? '32,767' : '2,147,483,647'}, and widening it later rewrites the table.`,
   help: 'Use bigint (bigserial, or a bigint identity column, for ids).',
 });
 
@@ -113,7 +117,8 @@ export const preferText = typeRule({
   },
   matches: (c) => (c.type.name === 'varchar' && c.type.mods.length > 0) || c.type.name === 'bpchar',
   replacement: () => 'text',
-  message: (c) => `${c.table}.${c.column} is ${c.type.name === 'bpchar' ? 'char(n), padded with spaces' : 'varchar(n)'}: the limit is a check PostgreSQL can only tighten with a rewrite.`,
+  message: (c) =>
+    `${c.table}.${c.column} is ${c.type.name === 'bpchar' ? 'char(n), padded with spaces' : 'varchar(n)'}: the limit is a check PostgreSQL can only tighten with a rewrite.`,
   help: 'Use text, with a CHECK (length(column) <= n) constraint if the limit matters.',
 });
 
@@ -123,10 +128,13 @@ export const preferTimestamptz = typeRule({
   summary: 'A timestamp without time zone column (style): moments without their offset',
   docs: {
     why: 'timestamp without time zone stores wall-clock digits with no offset: the same value means different moments for sessions in different time zones, and arithmetic across DST changes is off by an hour. timestamptz stores the moment (in UTC) and converts on input and output.',
-    bad: ['CREATE TABLE events (id bigint PRIMARY KEY, happened_at timestamp NOT NULL);', 'ALTER TABLE orders ADD COLUMN shipped_at timestamp without time zone;'],
+    bad: [
+      'CREATE TABLE events (id bigint PRIMARY KEY, happened_at timestamp NOT NULL);',
+      'ALTER TABLE orders ADD COLUMN shipped_at timestamp without time zone;',
+    ],
     good: ['CREATE TABLE events (id bigint PRIMARY KEY, happened_at timestamptz NOT NULL);'],
     drizzle: 'Use `timestamp({ withTimezone: true })`; drizzle-kit emits `timestamp` (without time zone) by default.',
-    ignoreWhen: 'the column really holds local wall-clock times (an opening hour, a calendar entry in the user\'s zone).',
+    ignoreWhen: "the column really holds local wall-clock times (an opening hour, a calendar entry in the user's zone).",
     history: SHOP,
   },
   matches: (c) => c.type.name === 'timestamp',

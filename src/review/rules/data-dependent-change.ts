@@ -1,9 +1,9 @@
-import type { AlterTableCmd, ColumnDef, Constraint as PgConstraint, IndexElem, IndexStmt, RangeVar } from '@pgsql/types';
+import type { AlterTableCmd, ColumnDef, IndexElem, IndexStmt, Constraint as PgConstraint, RangeVar } from '@pgsql/types';
 import { alterCommands, asNode, displayName, names, relationKey } from '../ast.js';
 import type { Relation } from '../catalog/model.js';
-import { normalizeType, typeLabel } from '../catalog/types.js';
 import type { TypeRef } from '../catalog/types.js';
-import type { RuleContext, RuleFinding, Rule } from '../findings.js';
+import { normalizeType, typeLabel } from '../catalog/types.js';
+import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { SHOP } from './docs-history.js';
 import { isExisting, quoteIdent, tableName } from './helpers.js';
 
@@ -22,7 +22,7 @@ export const dataDependentChange: Rule = {
   severity: 'warning',
   summary: 'A change that fails if existing rows do not satisfy it: duplicates, NULLs, violations, values that do not fit',
   docs: {
-    why: 'Some changes check every existing row and fail when one does not comply: a unique index or key over duplicate values (SQLSTATE 23505), SET NOT NULL over NULLs (23502), a CHECK or foreign key the data violates (23514, 23503), a type the values do not fit or do not convert to (22001, 22003, 22P02). On a development database with clean or no data they pass; in production the deploy stops at them, and with a runner that wraps every pending migration in one transaction (drizzle\'s) everything before them rolls back too. CREATE UNIQUE INDEX CONCURRENTLY that fails leaves an INVALID index behind that must be dropped.',
+    why: "Some changes check every existing row and fail when one does not comply: a unique index or key over duplicate values (SQLSTATE 23505), SET NOT NULL over NULLs (23502), a CHECK or foreign key the data violates (23514, 23503), a type the values do not fit or do not convert to (22001, 22003, 22P02). On a development database with clean or no data they pass; in production the deploy stops at them, and with a runner that wraps every pending migration in one transaction (drizzle's) everything before them rolls back too. CREATE UNIQUE INDEX CONCURRENTLY that fails leaves an INVALID index behind that must be dropped.",
     bad: [
       'CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);',
       'ALTER TABLE users ALTER COLUMN name SET NOT NULL;',
@@ -39,7 +39,8 @@ export const dataDependentChange: Rule = {
       'ALTER TABLE orders ALTER COLUMN total TYPE bigint;',
       "UPDATE users SET name = '' WHERE name IS NULL;\nALTER TABLE users ALTER COLUMN name SET NOT NULL;",
     ],
-    drizzle: 'drizzle-kit writes these for `.unique()`, `uniqueIndex()`, `.notNull()` on an existing column, a narrower `varchar({ length })`, `check()` and `.references()`. Query production (or a recent copy) for the offending rows before merging, and clean them up in a data migration that runs first.',
+    drizzle:
+      'drizzle-kit writes these for `.unique()`, `uniqueIndex()`, `.notNull()` on an existing column, a narrower `varchar({ length })`, `check()` and `.references()`. Query production (or a recent copy) for the offending rows before merging, and clean them up in a data migration that runs first.',
     ignoreWhen: 'you have checked the production data (the query in the help) and it complies, or the table is empty everywhere the migration runs.',
     history: SHOP,
   },
@@ -58,7 +59,8 @@ function uniqueIndex(ctx: RuleContext, index: IndexStmt): RuleFinding[] {
   if (!index.unique || !isExisting(ctx, key)) return [];
   const columns = (index.indexParams ?? []).map((p) => asNode<IndexElem>(p, 'IndexElem')?.name);
   // an expression key cannot be named in a simple duplicate query
-  if (columns.some((c) => c === undefined)) return [duplicates(key, [], index.concurrent ? 'CREATE UNIQUE INDEX CONCURRENTLY' : 'CREATE UNIQUE INDEX', Boolean(index.concurrent))];
+  if (columns.some((c) => c === undefined))
+    return [duplicates(key, [], index.concurrent ? 'CREATE UNIQUE INDEX CONCURRENTLY' : 'CREATE UNIQUE INDEX', Boolean(index.concurrent))];
   const named = columns as string[];
   // NULLs never collide unless the index says NULLS NOT DISTINCT: a column added empty in this file cannot
   if (!index.nulls_not_distinct && named.every((c) => ctx.effectContext.nullColumns.has(`${key}.${c}`))) return [];
@@ -75,11 +77,13 @@ function alterCommand(ctx: RuleContext, target: string, relation: Relation | und
     case 'AT_ValidateConstraint': {
       const known = relation?.constraints.find((c) => c.name === cmd.name);
       const kind = known?.kind === 'foreign' ? 'the foreign key' : known?.kind === 'check' ? 'the CHECK constraint' : 'the constraint';
-      return [{
-        message: `Fails if any existing row of ${displayName(target)} violates ${kind} ${cmd.name} (added NOT VALID, so rows written before it were never checked): VALIDATE stops the deploy with SQLSTATE ${known?.kind === 'foreign' ? '23503' : '23514'}.`,
-        help: `Before deploying, look for violating rows in production and fix them in a data migration that runs first${known?.kind === 'foreign' && known.references ? ` (rows of ${displayName(target)} whose ${known.columns.join(', ')} match no row of ${displayName(known.references)})` : ''}.`,
-        fix: null,
-      }];
+      return [
+        {
+          message: `Fails if any existing row of ${displayName(target)} violates ${kind} ${cmd.name} (added NOT VALID, so rows written before it were never checked): VALIDATE stops the deploy with SQLSTATE ${known?.kind === 'foreign' ? '23503' : '23514'}.`,
+          help: `Before deploying, look for violating rows in production and fix them in a data migration that runs first${known?.kind === 'foreign' && known.references ? ` (rows of ${displayName(target)} whose ${known.columns.join(', ')} match no row of ${displayName(known.references)})` : ''}.`,
+          fix: null,
+        },
+      ];
     }
     case 'AT_SetNotNull': {
       const column = cmd.name ?? '';
@@ -87,13 +91,15 @@ function alterCommand(ctx: RuleContext, target: string, relation: Relation | und
       // a backfill earlier in the file (UPDATE … SET column = constant WHERE column IS NULL) leaves no NULL behind
       if (ctx.transaction.backfilledColumns.has(`${target}.${column}`)) return [];
       const certain = ctx.effectContext.nullColumns.has(`${target}.${column}`);
-      return [{
-        message: certain
-          ? `Fails as soon as ${displayName(target)} has a row: ${column} was added earlier in this migration without a default, so it is NULL everywhere (SQLSTATE 23502).`
-          : `Fails if any row of ${displayName(target)} has NULL in ${column} (SQLSTATE 23502).`,
-        help: `Backfill first, then check before deploying: SELECT count(*) FROM ${table} WHERE ${quoteIdent(column)} IS NULL; must return 0.`,
-        fix: null,
-      }];
+      return [
+        {
+          message: certain
+            ? `Fails as soon as ${displayName(target)} has a row: ${column} was added earlier in this migration without a default, so it is NULL everywhere (SQLSTATE 23502).`
+            : `Fails if any row of ${displayName(target)} has NULL in ${column} (SQLSTATE 23502).`,
+          help: `Backfill first, then check before deploying: SELECT count(*) FROM ${table} WHERE ${quoteIdent(column)} IS NULL; must return 0.`,
+          fix: null,
+        },
+      ];
     }
     case 'AT_AlterColumnType': {
       const column = cmd.name ?? '';
@@ -102,11 +108,13 @@ function alterCommand(ctx: RuleContext, target: string, relation: Relation | und
       const to = normalizeType(def?.typeName).type;
       const risk = from && from.name !== 'unknown' ? narrowing(from, to) : undefined;
       if (!risk) return [];
-      return [{
-        message: `Fails if a value of ${column} in ${displayName(target)} ${risk.what} (SQLSTATE ${risk.sqlstate}): ${typeLabel(from!)} → ${typeLabel(to)}.`,
-        help: `Check before deploying: SELECT count(*) FROM ${table} WHERE ${risk.check(quoteIdent(column))}; must return 0 — or keep the wider type.`,
-        fix: null,
-      }];
+      return [
+        {
+          message: `Fails if a value of ${column} in ${displayName(target)} ${risk.what} (SQLSTATE ${risk.sqlstate}): ${typeLabel(from!)} → ${typeLabel(to)}.`,
+          help: `Check before deploying: SELECT count(*) FROM ${table} WHERE ${risk.check(quoteIdent(column))}; must return 0 — or keep the wider type.`,
+          fix: null,
+        },
+      ];
     }
     default:
       return [];
@@ -123,29 +131,37 @@ function addedConstraint(ctx: RuleContext, target: string, c: PgConstraint): Rul
     case 'CONSTR_PRIMARY':
       return c.indexname ? [] : [duplicates(target, columns, 'ADD PRIMARY KEY', false, true)];
     case 'CONSTR_EXCLUSION':
-      return [{
-        message: `Fails if existing rows of ${displayName(target)} conflict under the new exclusion constraint (SQLSTATE 23P01).`,
-        help: 'Look for conflicting rows in production before deploying and resolve them in a data migration that runs first.',
-        fix: null,
-      }];
+      return [
+        {
+          message: `Fails if existing rows of ${displayName(target)} conflict under the new exclusion constraint (SQLSTATE 23P01).`,
+          help: 'Look for conflicting rows in production before deploying and resolve them in a data migration that runs first.',
+          fix: null,
+        },
+      ];
     case 'CONSTR_CHECK':
       if (c.skip_validation || nullOnly) return [];
-      return [{
-        message: `Fails if any existing row of ${displayName(target)} violates the new CHECK (SQLSTATE 23514).`,
-        help: `Look for violating rows first (SELECT count(*) FROM ${table} WHERE NOT (<the condition>)), fix them in a data migration, or add the constraint NOT VALID and VALIDATE it once the data is clean.`,
-        fix: null,
-      }];
+      return [
+        {
+          message: `Fails if any existing row of ${displayName(target)} violates the new CHECK (SQLSTATE 23514).`,
+          help: `Look for violating rows first (SELECT count(*) FROM ${table} WHERE NOT (<the condition>)), fix them in a data migration, or add the constraint NOT VALID and VALIDATE it once the data is clean.`,
+          fix: null,
+        },
+      ];
     case 'CONSTR_FOREIGN': {
       if (c.skip_validation || nullOnly) return [];
       const referenced = relationKey(c.pktable);
       const refColumns = names(c.pk_attrs);
-      const parentKey = refColumns.length ? refColumns : ctx.effectContext.catalog.relation(referenced)?.constraints.find((k) => k.kind === 'primary')?.columns ?? [];
+      const parentKey = refColumns.length
+        ? refColumns
+        : (ctx.effectContext.catalog.relation(referenced)?.constraints.find((k) => k.kind === 'primary')?.columns ?? []);
       const join = columns.map((col, i) => `p.${quoteIdent(parentKey[i] ?? col)} = c.${quoteIdent(col)}`).join(' AND ');
-      return [{
-        message: `Fails if a row of ${displayName(target)} has ${columns.join(', ')} values that match no row of ${displayName(referenced)} (SQLSTATE 23503).`,
-        help: `Check before deploying: SELECT count(*) FROM ${table} c WHERE ${columns.map((col) => `c.${quoteIdent(col)} IS NOT NULL`).join(' AND ')} AND NOT EXISTS (SELECT 1 FROM ${tableName(displayName(referenced))} p WHERE ${join}); must return 0.`,
-        fix: null,
-      }];
+      return [
+        {
+          message: `Fails if a row of ${displayName(target)} has ${columns.join(', ')} values that match no row of ${displayName(referenced)} (SQLSTATE 23503).`,
+          help: `Check before deploying: SELECT count(*) FROM ${table} c WHERE ${columns.map((col) => `c.${quoteIdent(col)} IS NOT NULL`).join(' AND ')} AND NOT EXISTS (SELECT 1 FROM ${tableName(displayName(referenced))} p WHERE ${join}); must return 0.`,
+          fix: null,
+        },
+      ];
     }
     default:
       return [];
@@ -182,7 +198,11 @@ function narrowing(from: TypeRef, to: TypeRef): { what: string; sqlstate: string
     const fromBits = INTEGER_BITS[from.name];
     if (fromBits !== undefined && fromBits <= toBits) return undefined;
     if (fromBits !== undefined || from.name === 'numeric' || from.name === 'float4' || from.name === 'float8') {
-      return { what: `lies outside the range of ${to.name}`, sqlstate: '22003', check: (c) => `${c} NOT BETWEEN ${INTEGER_RANGE[to.name] ?? '-9223372036854775808 AND 9223372036854775807'}` };
+      return {
+        what: `lies outside the range of ${to.name}`,
+        sqlstate: '22003',
+        check: (c) => `${c} NOT BETWEEN ${INTEGER_RANGE[to.name] ?? '-9223372036854775808 AND 9223372036854775807'}`,
+      };
     }
   }
   if (from.name === 'numeric' && to.name === 'numeric' && to.mods.length > 0) {
@@ -195,7 +215,11 @@ function narrowing(from: TypeRef, to: TypeRef): { what: string; sqlstate: string
   // text into a type with a grammar of its own (integer, uuid, date, jsonb, an enum …): each value must parse
   if (TEXTUAL.has(from.name) && !TEXTUAL.has(to.name)) {
     // pg_input_is_valid exists from PostgreSQL 16; on older servers, try the cast on a copy of the table
-    return { what: `does not convert to ${typeLabel(to)}`, sqlstate: '22P02', check: (c) => `${c} IS NOT NULL AND NOT pg_input_is_valid(${c}, '${typeLabel(to).replace(/'/g, "''")}')` };
+    return {
+      what: `does not convert to ${typeLabel(to)}`,
+      sqlstate: '22P02',
+      check: (c) => `${c} IS NOT NULL AND NOT pg_input_is_valid(${c}, '${typeLabel(to).replace(/'/g, "''")}')`,
+    };
   }
   return undefined;
 }

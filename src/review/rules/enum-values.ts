@@ -15,7 +15,8 @@ export const enumValueRename: Rule = {
       "ALTER TYPE order_status ADD VALUE 'dispatched';",
       "CREATE TYPE payment_state AS ENUM ('open', 'settled');\nALTER TYPE payment_state RENAME VALUE 'settled' TO 'paid';",
     ],
-    drizzle: "drizzle-kit 0.31 turns a renamed `pgEnum` value into a new value plus a rewritten type; a hand-written RENAME VALUE is a custom migration. Expand and contract instead: add the new value, ship code that accepts both, move the rows, then stop writing the old one.",
+    drizzle:
+      'drizzle-kit 0.31 turns a renamed `pgEnum` value into a new value plus a rewritten type; a hand-written RENAME VALUE is a custom migration. Expand and contract instead: add the new value, ship code that accepts both, move the rows, then stop writing the old one.',
     ignoreWhen: 'no deployed code writes or compares the old label (it was never used, or the application is stopped during the deploy).',
     history: SHOP,
   },
@@ -25,11 +26,13 @@ export const enumValueRename: Rule = {
     const key = qualifiedKey(names(stmt.typeName));
     if (ctx.transaction.createdEnums.has(key)) return [];
     const type = displayName(key);
-    return [{
-      message: `Renames '${stmt.oldVal}' of ${type} to '${stmt.newVal}': instances still running the previous release fail with "invalid input value for enum ${type}" (SQLSTATE 22P02) when they write '${stmt.oldVal}', and read a label they do not know.`,
-      help: `Expand and contract: add '${stmt.newVal}' as a new value, deploy code that writes '${stmt.newVal}' and accepts both, update the rows in batches, and only then stop using '${stmt.oldVal}' (PostgreSQL cannot drop an enum value; leave it unused).`,
-      fix: `ALTER TYPE ${quoteIdent(type)} ADD VALUE IF NOT EXISTS '${stmt.newVal.replace(/'/g, "''")}';`,
-    }];
+    return [
+      {
+        message: `Renames '${stmt.oldVal}' of ${type} to '${stmt.newVal}': instances still running the previous release fail with "invalid input value for enum ${type}" (SQLSTATE 22P02) when they write '${stmt.oldVal}', and read a label they do not know.`,
+        help: `Expand and contract: add '${stmt.newVal}' as a new value, deploy code that writes '${stmt.newVal}' and accepts both, update the rows in batches, and only then stop using '${stmt.oldVal}' (PostgreSQL cannot drop an enum value; leave it unused).`,
+        fix: `ALTER TYPE ${quoteIdent(type)} ADD VALUE IF NOT EXISTS '${stmt.newVal.replace(/'/g, "''")}';`,
+      },
+    ];
   },
 };
 
@@ -49,8 +52,10 @@ export const enumValueUsedInSameTransaction: Rule = {
       "ALTER TYPE order_status ADD VALUE 'refunded';\nUPDATE users SET name = 'refunded' WHERE id = 7;",
       "UPDATE orders SET status = 'paid' WHERE id = 7;",
     ],
-    drizzle: "drizzle-kit emits `ALTER TYPE … ADD VALUE` for a new `pgEnum` value; a data migration (or a `.default()`) that uses it in the same deploy fails, because drizzle's migrator runs all pending migrations in one transaction. Deploy the enum change first, or use a runner that commits each migration (`dbtool migrate`).",
-    ignoreWhen: 'the migrations that add and use the value are always deployed separately (never pending together), or your runner commits each file — set `runner` (e.g. `dbtool`) instead of ignoring.',
+    drizzle:
+      "drizzle-kit emits `ALTER TYPE … ADD VALUE` for a new `pgEnum` value; a data migration (or a `.default()`) that uses it in the same deploy fails, because drizzle's migrator runs all pending migrations in one transaction. Deploy the enum change first, or use a runner that commits each migration (`dbtool migrate`).",
+    ignoreWhen:
+      'the migrations that add and use the value are always deployed separately (never pending together), or your runner commits each file — set `runner` (e.g. `dbtool`) instead of ignoring.',
     history: SHOP,
   },
   check(ctx) {
@@ -64,9 +69,10 @@ export const enumValueUsedInSameTransaction: Rule = {
         const where = origin?.migration === ctx.transaction.currentMigration ? `line ${origin?.line}` : `${origin?.migration} line ${origin?.line}`;
         findings.push({
           message: `Uses '${label}', added to ${displayName(type)} by ALTER TYPE … ADD VALUE (${where}) in the same transaction: PostgreSQL rejects it with "unsafe use of new value" (SQLSTATE 55P04) until that transaction commits, and the migration rolls back.`,
-          help: ctx.settings.transactionMode === 'all'
-            ? "drizzle's migrator applies every pending migration in one transaction: deploy the migration that adds the value on its own first, then the one that uses it (or apply with a runner that commits each file)."
-            : 'Commit the ADD VALUE first: move the statements that use the value into a later migration (or COMMIT between them when the file manages its own transaction).',
+          help:
+            ctx.settings.transactionMode === 'all'
+              ? "drizzle's migrator applies every pending migration in one transaction: deploy the migration that adds the value on its own first, then the one that uses it (or apply with a runner that commits each file)."
+              : 'Commit the ADD VALUE first: move the statements that use the value into a later migration (or COMMIT between them when the file manages its own transaction).',
           fix: null,
         });
       }

@@ -1,4 +1,4 @@
-import type { ColumnDef, Constraint as PgConstraint, CreateStmt, Node } from '@pgsql/types';
+import type { ColumnDef, CreateStmt, Node, Constraint as PgConstraint } from '@pgsql/types';
 import { alterCommands, asNode, displayName, names, relationKey } from '../ast.js';
 import type { Catalog } from '../catalog/model.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
@@ -26,7 +26,8 @@ export const foreignKeyWithoutIndex: Rule = {
       'CREATE TABLE order_notes (id bigint PRIMARY KEY, order_id bigint NOT NULL REFERENCES orders (id), body text);\nCREATE INDEX order_notes_order_id_idx ON order_notes (order_id);',
       'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
     ],
-    drizzle: 'drizzle-kit creates no index for `.references()`: add one in the table\'s extra config, e.g. `(t) => [index().on(t.orderId)]`. drizzle-kit writes the foreign key before the index in the same file; dbtool looks at the whole folder before reporting.',
+    drizzle:
+      "drizzle-kit creates no index for `.references()`: add one in the table's extra config, e.g. `(t) => [index().on(t.orderId)]`. drizzle-kit writes the foreign key before the index in the same file; dbtool looks at the whole folder before reporting.",
     ignoreWhen: 'the referenced table never sees deletes or key updates and nothing joins from it to this table, or the referencing table stays tiny.',
     history: `${SHOP}\nCREATE TABLE coupons (id bigint PRIMARY KEY, code text);`,
   },
@@ -79,6 +80,8 @@ function covered(catalog: Catalog, fk: ForeignKey): boolean {
   if (!relation) return true;
   const wanted = new Set(fk.columns);
   const leads = (columns: readonly string[]) => columns.length >= wanted.size && columns.slice(0, wanted.size).every((c) => wanted.has(c));
-  return catalog.indexesOf(fk.table).some((i) => leads(i.columns))
-    || relation.constraints.some((c) => (c.kind === 'primary' || c.kind === 'unique') && leads(c.columns));
+  return (
+    catalog.indexesOf(fk.table).some((i) => leads(i.columns)) ||
+    relation.constraints.some((c) => (c.kind === 'primary' || c.kind === 'unique') && leads(c.columns))
+  );
 }

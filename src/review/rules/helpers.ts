@@ -32,7 +32,8 @@ export function tableName(display: string): string {
 /** The comment a multi-step fix puts before the step that must commit separately from the ones above it. */
 export function laterStep(mode: TransactionMode): string {
   if (mode === 'none') return '-- then, as its own statement (it commits on its own):';
-  if (mode === 'all') return "-- in a later migration, deployed after this one has committed (drizzle's migrator runs all pending migrations in one transaction):";
+  if (mode === 'all')
+    return "-- in a later migration, deployed after this one has committed (drizzle's migrator runs all pending migrations in one transaction):";
   return '-- in a later migration (its own transaction):';
 }
 

@@ -2,10 +2,10 @@ import type { Node } from '@pgsql/types';
 import { asNode, displayName } from '../ast.js';
 import type { Catalog } from '../catalog/model.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
-import { byteLength, createdNames, longIdentifiers, MAX_IDENTIFIER_BYTES } from '../identifiers.js';
 import type { CreatedName, LongIdentifier } from '../identifiers.js';
-import { doBlocks, rolledBackAsDuplicate } from '../plpgsql.js';
+import { byteLength, createdNames, longIdentifiers, MAX_IDENTIFIER_BYTES } from '../identifiers.js';
 import type { ParsedStatement } from '../parse.js';
+import { doBlocks, rolledBackAsDuplicate } from '../plpgsql.js';
 import { SHOP } from './docs-history.js';
 
 const LONG = 'orders_customer_shipping_address_id_customer_shipping_addresses_id_fk';
@@ -19,7 +19,12 @@ function positionIn(statement: ParsedStatement, offset: number): { line: number;
 }
 
 /** The explicit names of a statement that the file spells longer than PostgreSQL keeps, with the spelling. */
-function spelledLong(statement: ParsedStatement, created: CreatedName[], text = statement.sql, at = 0): Array<{ name: CreatedName; long: LongIdentifier; position: { line: number; column: number } }> {
+function spelledLong(
+  statement: ParsedStatement,
+  created: CreatedName[],
+  text = statement.sql,
+  at = 0,
+): Array<{ name: CreatedName; long: LongIdentifier; position: { line: number; column: number } }> {
   const longs = longIdentifiers(text);
   if (longs.length === 0) return [];
   const out: Array<{ name: CreatedName; long: LongIdentifier; position: { line: number; column: number } }> = [];
@@ -34,7 +39,8 @@ function spelledLong(statement: ParsedStatement, created: CreatedName[], text = 
   return out;
 }
 
-const SNAPSHOT = "drizzle-kit's snapshot keeps the full name while the database has the cut one, so `drizzle-kit push` (and a snapshot rebuilt from the database) sees a difference every time and drops and re-adds the object";
+const SNAPSHOT =
+  "drizzle-kit's snapshot keeps the full name while the database has the cut one, so `drizzle-kit push` (and a snapshot rebuilt from the database) sees a difference every time and drops and re-adds the object";
 
 export const identifierTooLong: Rule = {
   id: 'identifier-too-long',
@@ -50,7 +56,8 @@ export const identifierTooLong: Rule = {
       'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fk FOREIGN KEY (user_id) REFERENCES users (id);',
       'CREATE INDEX orders_status_created_at_idx ON orders (status, created_at);',
     ],
-    drizzle: "drizzle-kit names a foreign key `<table>_<column>_<referenced table>_<referenced column>_fk`, which passes 63 bytes with ordinary names. Name it yourself: `foreignKey({ name: 'orders_address_fk', columns: [t.addressId], foreignColumns: [addresses.id] })` instead of `.references()`, and likewise give long indexes and unique constraints a short name.",
+    drizzle:
+      "drizzle-kit names a foreign key `<table>_<column>_<referenced table>_<referenced column>_fk`, which passes 63 bytes with ordinary names. Name it yourself: `foreignKey({ name: 'orders_address_fk', columns: [t.addressId], foreignColumns: [addresses.id] })` instead of `.references()`, and likewise give long indexes and unique constraints a short name.",
     ignoreWhen: 'never for a name drizzle-kit compares; for a hand-written name nobody refers to, after checking the truncated name is unique.',
     history: SHOP,
   },
@@ -94,12 +101,16 @@ function clash(catalog: Catalog, name: CreatedName, earlier: CreatedName[]): { w
   }
   if (name.namespace === 'constraint') {
     const table = catalog.relation(name.table ?? '');
-    if (same || table?.constraints.some((c) => c.name === name.name)) return { what: `constraint "${name.name}" of ${displayName(name.table ?? '')}`, sqlstate: '42710' };
+    if (same || table?.constraints.some((c) => c.name === name.name))
+      return { what: `constraint "${name.name}" of ${displayName(name.table ?? '')}`, sqlstate: '42710' };
   }
   if (name.namespace === 'relation') {
     const key = `${name.schema}.${name.name}`;
-    const constraintIndex = [...catalog.relations.values()].some((r) => r.key.startsWith(`${name.schema}.`) && r.constraints.some((c) => c.name === name.name && INDEXED.has(c.kind)));
-    if (same || constraintIndex || catalog.relations.has(key) || catalog.indexes.has(key) || catalog.sequences.has(key)) return { what: `relation "${displayName(key)}"`, sqlstate: '42P07' };
+    const constraintIndex = [...catalog.relations.values()].some(
+      (r) => r.key.startsWith(`${name.schema}.`) && r.constraints.some((c) => c.name === name.name && INDEXED.has(c.kind)),
+    );
+    if (same || constraintIndex || catalog.relations.has(key) || catalog.indexes.has(key) || catalog.sequences.has(key))
+      return { what: `relation "${displayName(key)}"`, sqlstate: '42P07' };
   }
   return undefined;
 }
@@ -113,7 +124,8 @@ function collisions(ctx: RuleContext): RuleFinding[] {
     // names the statement creates before this one (two long columns of one CREATE TABLE)
     const earlier = all.slice(0, all.indexOf(name));
     // a primary key, unique or exclusion constraint is also an index: PostgreSQL creates the index first (42P07)
-    const index = name.namespace === 'constraint' ? all.find((n) => n.namespace === 'relation' && n.name === name.name && n.what === "constraint's index") : undefined;
+    const index =
+      name.namespace === 'constraint' ? all.find((n) => n.namespace === 'relation' && n.name === name.name && n.what === "constraint's index") : undefined;
     const hit = (index && clash(ctx.effectContext.catalog, index, earlier)) ?? clash(ctx.effectContext.catalog, name, earlier);
     if (!hit) continue;
     out.push({
@@ -167,7 +179,8 @@ export const truncatedNameCollision: Rule = {
     good: [
       'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\nALTER TABLE orders ADD CONSTRAINT orders_user2_fk FOREIGN KEY (user_id) REFERENCES users (id);',
     ],
-    drizzle: "drizzle-kit's foreign key names (`<table>_<column>_<referenced table>_<referenced column>_fk`) of two columns with a long common prefix collide once cut. Name such foreign keys yourself with `foreignKey({ name: … })`.",
+    drizzle:
+      "drizzle-kit's foreign key names (`<table>_<column>_<referenced table>_<referenced column>_fk`) of two columns with a long common prefix collide once cut. Name such foreign keys yourself with `foreignKey({ name: … })`.",
     ignoreWhen: 'never: the statement fails or does nothing.',
     history: SHOP,
   },

@@ -4,8 +4,8 @@ import { blockingFullScan } from './blocking-full-scan.js';
 import { preferBigint, preferIdentity, preferJsonb, preferText, preferTimestamptz } from './column-types.js';
 import { createTrigger } from './create-trigger.js';
 import { dataDependentChange } from './data-dependent-change.js';
-import { domainCheck } from './domain-check.js';
 import { dropColumn, dropDatabase, dropSchemaCascade, dropTable } from './destructive-drops.js';
+import { domainCheck } from './domain-check.js';
 import { enumValueRename, enumValueUsedInSameTransaction } from './enum-values.js';
 import { foreignKeyWithoutIndex } from './foreign-key-without-index.js';
 import { identifierTooLong, truncatedNameCollision } from './identifier-length.js';
@@ -13,13 +13,13 @@ import { lockTable } from './lock-table.js';
 import { missingLockTimeout } from './missing-lock-timeout.js';
 import { notNullColumnWithoutDefault } from './not-null-column-without-default.js';
 import { refreshMaterializedView } from './refresh-materialized-view.js';
-import { renameColumn, renameTable } from './renames.js';
 import { renameOrDataLoss } from './rename-or-data-loss.js';
+import { renameColumn, renameTable } from './renames.js';
 import { statementWillFail } from './statement-will-fail.js';
 import { tableRewrite } from './table-rewrite.js';
-import { stackedExclusiveLocks, validateInSameTransaction } from './transaction-scope.js';
 import { transactionControl } from './transaction-control.js';
 import { transactionForbidden } from './transaction-forbidden.js';
+import { stackedExclusiveLocks, validateInSameTransaction } from './transaction-scope.js';
 import { truncateTable } from './truncate-table.js';
 import { unbatchedBackfill } from './unbatched-backfill.js';
 
@@ -111,7 +111,8 @@ export const INPUT_RULES = {
     summary: 'A journal tag with a path in it: drizzle reads a migration from outside the folder (or a subfolder)',
     docs: {
       why: "drizzle's migrator reads `<folder>/<tag>.sql` for every journal entry without checking the tag, so a tag like `../shared/seed` or an absolute path makes it run a file that is not in the migrations folder — one that code review of the folder never shows, and that may change without touching the migrations. dbtool reads the same file (to review what drizzle would run) and warns.",
-      drizzle: 'drizzle-kit writes plain tags (`0003_add_email`); a path in a tag comes from hand-editing meta/_journal.json. Move the file into the folder and use its name as the tag.',
+      drizzle:
+        'drizzle-kit writes plain tags (`0003_add_email`); a path in a tag comes from hand-editing meta/_journal.json. Move the file into the folder and use its name as the tag.',
       ignoreWhen: 'the file outside the folder is deliberately shared between several migration folders and reviewed with them.',
     },
   },
@@ -120,7 +121,8 @@ export const INPUT_RULES = {
     summary: 'Two drizzle journal entries with the same tag: the same file is applied twice',
     docs: {
       why: "drizzle's migrator applies journal entries, not files: two entries with the same tag run the same .sql file twice when the second is newer than the last applied migration (its CREATE statements then fail with 42P07, its data changes are repeated), and skip it silently otherwise. It is usually a merge of two branches that both touched meta/_journal.json.",
-      drizzle: 'Remove the repeated entry from meta/_journal.json; if two different migrations were meant, regenerate the second one so it gets its own file and tag.',
+      drizzle:
+        'Remove the repeated entry from meta/_journal.json; if two different migrations were meant, regenerate the second one so it gets its own file and tag.',
       ignoreWhen: 'never: fix the journal.',
     },
   },
@@ -129,7 +131,8 @@ export const INPUT_RULES = {
     summary: 'Two drizzle migrations with the same number: two branches generated from the same parent',
     docs: {
       why: "drizzle-kit numbers a migration after the last one it sees and writes meta/NNNN_snapshot.json next to it. Two branches that each ran `drizzle-kit generate` write the same number; the merge keeps both journal entries but only one snapshot, so the snapshot history describes one of the two migrations. The next `drizzle-kit generate` diffs the schema against that history and writes a migration that repeats or misses changes, and the branch's SQL was never computed against the other branch's schema.",
-      drizzle: 'Rebuild the branch\'s migration on top of the base branch: `dbtool generate --rebase origin/main` removes it with its snapshot and journal entry, runs drizzle-kit generate once on top of the base\'s history and re-appends hand-written (`--custom`) migrations verbatim.',
+      drizzle:
+        "Rebuild the branch's migration on top of the base branch: `dbtool generate --rebase origin/main` removes it with its snapshot and journal entry, runs drizzle-kit generate once on top of the base's history and re-appends hand-written (`--custom`) migrations verbatim.",
       ignoreWhen: 'never: rebuild the migration before merging.',
     },
   },
@@ -138,7 +141,7 @@ export const INPUT_RULES = {
     summary: 'A drizzle journal entry whose idx does not increase: the journal was merged by hand',
     docs: {
       why: "drizzle-kit numbers journal entries 0, 1, 2, …; an idx that repeats or goes backwards means two branches each appended an entry and a merge kept both. The snapshots then no longer form one chain, and drizzle-kit's next generate works from the wrong parent.",
-      drizzle: 'Rebuild the branch\'s migration with `dbtool generate --rebase <base-branch>` instead of hand-merging meta/_journal.json.',
+      drizzle: "Rebuild the branch's migration with `dbtool generate --rebase <base-branch>` instead of hand-merging meta/_journal.json.",
       ignoreWhen: 'never: fix the journal.',
     },
   },
@@ -147,7 +150,8 @@ export const INPUT_RULES = {
     summary: 'Two drizzle snapshots with the same parent: migrations generated in parallel on two branches',
     docs: {
       why: "Each meta/NNNN_snapshot.json names the snapshot it was diffed from (prevId). Two snapshots with the same parent were generated from the same schema on different branches: the later migration's SQL does not include the other branch's changes, and drizzle-kit refuses to generate on top of such a folder until the collision is resolved. drizzle-kit v1 accepts parallel branches whose changes commute (its snapshots list what each statement writes and reads), so in a v1 folder only a pair that changes the same object is reported — the pair v1's generate refuses with \"Conflicting migrations detected\".",
-      drizzle: 'Rebuild the branch\'s migration with `dbtool generate --rebase <base-branch>`, so it is diffed from the base branch\'s latest snapshot (both layouts). drizzle-kit v1\'s own `generate --fix-conflicts` deletes both sides, including migrations databases already ran.',
+      drizzle:
+        "Rebuild the branch's migration with `dbtool generate --rebase <base-branch>`, so it is diffed from the base branch's latest snapshot (both layouts). drizzle-kit v1's own `generate --fix-conflicts` deletes both sides, including migrations databases already ran.",
       ignoreWhen: 'never: rebuild the migration.',
     },
   },
@@ -162,10 +166,11 @@ export const INPUT_RULES = {
   },
   'migration-behind-base': {
     severity: 'error',
-    summary: 'With --base: a migration the branch adds was generated before the base branch\'s latest migration',
+    summary: "With --base: a migration the branch adds was generated before the base branch's latest migration",
     docs: {
       why: "The branch's migration is a diff from an older snapshot than the base branch's latest one: the base gained migrations since the branch generated it. Merged as it is, its number and snapshot collide with the base's, its journal `when` may be older than a migration databases already applied (drizzle's migrator then skips it silently), and its SQL ignores the base's changes. In a drizzle-kit v1 folder parallel migrations are valid when their changes commute, so only a branch whose changes conflict with the base's since the fork (the same object changed on both sides, by drizzle-kit v1's own check) is reported.",
-      drizzle: 'Before merging, run `dbtool generate --rebase <base-ref>`: it keeps the base\'s migrations byte for byte, regenerates the branch\'s schema change on top of them and re-appends hand-written migrations verbatim.',
+      drizzle:
+        "Before merging, run `dbtool generate --rebase <base-ref>`: it keeps the base's migrations byte for byte, regenerates the branch's schema change on top of them and re-appends hand-written migrations verbatim.",
       ignoreWhen: 'never: rebuild the migration before merging.',
     },
   },
@@ -174,8 +179,10 @@ export const INPUT_RULES = {
     summary: 'A migration that was already merged (it exists at --base) has been edited or deleted',
     docs: {
       why: 'Databases that applied the migration will not run it again, so an edit changes only the databases created from now on: environments drift apart silently. Runners that check hashes (dbtool migrate, and drizzle in the future) refuse to continue until the difference is resolved.',
-      drizzle: 'Leave the applied migration as it is and put the change in a new one: change the schema and run `drizzle-kit generate` (or `drizzle-kit generate --custom` for hand-written SQL).',
-      ignoreWhen: 'the migration was never applied anywhere (it was merged but not deployed), or the edit only touches comments and every runner involved ignores hashes.',
+      drizzle:
+        'Leave the applied migration as it is and put the change in a new one: change the schema and run `drizzle-kit generate` (or `drizzle-kit generate --custom` for hand-written SQL).',
+      ignoreWhen:
+        'the migration was never applied anywhere (it was merged but not deployed), or the edit only touches comments and every runner involved ignores hashes.',
     },
   },
   'invalid-ignore': {

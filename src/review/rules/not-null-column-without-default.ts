@@ -1,9 +1,9 @@
-import { SHOP } from './docs-history.js';
 import type { ColumnDef } from '@pgsql/types';
-import { columnDefFacts } from '../column-def.js';
-import { normalizeType, typeLabel } from '../catalog/types.js';
 import { alterCommands, asNode, displayName } from '../ast.js';
+import { normalizeType, typeLabel } from '../catalog/types.js';
+import { columnDefFacts } from '../column-def.js';
 import type { Rule } from '../findings.js';
+import { SHOP } from './docs-history.js';
 import { laterStep, quoteIdent, tableName } from './helpers.js';
 
 export const notNullColumnWithoutDefault: Rule = {
@@ -12,15 +12,14 @@ export const notNullColumnWithoutDefault: Rule = {
   summary: 'ADD COLUMN … NOT NULL without a default on an existing table',
   docs: {
     why: 'A NOT NULL column without a default would be NULL in every existing row, so PostgreSQL rejects the statement as soon as the table has one row ("column … contains null values", SQLSTATE 23502). It passes on an empty development database and fails in production.',
-    bad: [
-      'ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;',
-    ],
+    bad: ['ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;'],
     good: [
       'ALTER TABLE users ADD COLUMN tenant_id bigint;',
-      'ALTER TABLE users ADD COLUMN locale text NOT NULL DEFAULT \'en\';',
+      "ALTER TABLE users ADD COLUMN locale text NOT NULL DEFAULT 'en';",
       'CREATE TABLE teams (id bigint PRIMARY KEY);\nALTER TABLE teams ADD COLUMN owner_id bigint NOT NULL;',
     ],
-    drizzle: 'drizzle-kit emits this for a `.notNull()` column without `.default()` added to an existing table. Add the column nullable first (or with a constant `.default()`), backfill, then add `.notNull()` in a later schema change.',
+    drizzle:
+      'drizzle-kit emits this for a `.notNull()` column without `.default()` added to an existing table. Add the column nullable first (or with a constant `.default()`), backfill, then add `.notNull()` in a later schema change.',
     ignoreWhen: 'the table is guaranteed to be empty in every environment the migration runs in.',
     history: SHOP,
   },

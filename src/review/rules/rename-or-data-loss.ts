@@ -1,4 +1,5 @@
 import type { AlterTableCmd, ColumnDef, CreateStmt, Node, RangeVar } from '@pgsql/types';
+import { escapeRegExp } from '../../regexp.js';
 import { alterCommands, asNode, displayName, names, nodeTag, relationKey } from '../ast.js';
 import type { TypeRef } from '../catalog/types.js';
 import { normalizeType, sameType, typeLabel } from '../catalog/types.js';
@@ -6,7 +7,6 @@ import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import type { ParsedStatement } from '../parse.js';
 import { SHOP } from './docs-history.js';
 import { quoteIdent, tableName } from './helpers.js';
-import { escapeRegExp } from '../../regexp.js';
 
 interface ColumnShape {
   name: string;
@@ -144,7 +144,8 @@ export const renameOrDataLoss: Rule = {
       'ALTER TABLE users ADD COLUMN age integer;\nALTER TABLE users DROP COLUMN name;',
       'ALTER TABLE users DROP COLUMN name;\nALTER TABLE users ADD COLUMN name varchar(200);',
     ],
-    drizzle: 'When drizzle-kit asks "Is full_name column in users table created or renamed from another column?", choose the rename (`~ name › full_name`). In CI or scripts, generate migrations in a terminal first; if a migration with ADD + DROP was already generated, replace the pair with `ALTER TABLE … RENAME COLUMN old TO new` (or `RENAME TO` for a table) and keep the snapshot as drizzle-kit wrote it.',
+    drizzle:
+      'When drizzle-kit asks "Is full_name column in users table created or renamed from another column?", choose the rename (`~ name › full_name`). In CI or scripts, generate migrations in a terminal first; if a migration with ADD + DROP was already generated, replace the pair with `ALTER TABLE … RENAME COLUMN old TO new` (or `RENAME TO` for a table) and keep the snapshot as drizzle-kit wrote it.',
     ignoreWhen: 'the old column or table really is meant to go and the new one is unrelated (say so in the ignore reason).',
     history: SHOP,
   },

@@ -17,8 +17,20 @@ export interface RuleRow {
 
 export function ruleRows(): RuleRow[] {
   return [
-    ...RULES.map((r): RuleRow => ({ id: r.id, severity: r.severity, enabledByDefault: r.defaultEnabled !== false, summary: r.summary, kind: 'statement', docs: r.docs, ...reference(r.id) })),
-    ...Object.entries(INPUT_RULES).map(([id, r]): RuleRow => ({ id, severity: r.severity, enabledByDefault: true, summary: r.summary, kind: 'input', docs: r.docs, ...reference(id) })),
+    ...RULES.map(
+      (r): RuleRow => ({
+        id: r.id,
+        severity: r.severity,
+        enabledByDefault: r.defaultEnabled !== false,
+        summary: r.summary,
+        kind: 'statement',
+        docs: r.docs,
+        ...reference(r.id),
+      }),
+    ),
+    ...Object.entries(INPUT_RULES).map(
+      ([id, r]): RuleRow => ({ id, severity: r.severity, enabledByDefault: true, summary: r.summary, kind: 'input', docs: r.docs, ...reference(id) }),
+    ),
   ];
 }
 

@@ -10,7 +10,8 @@ function where(ctx: RuleContext, origin: Origin | undefined): string {
 }
 
 function separateTransactions(ctx: RuleContext): string {
-  if (ctx.settings.transactionMode === 'all') return "drizzle's migrator runs every pending migration in one transaction, so only separate deploys separate them";
+  if (ctx.settings.transactionMode === 'all')
+    return "drizzle's migrator runs every pending migration in one transaction, so only separate deploys separate them";
   if (ctx.settings.transactionMode === 'per-file') return 'the runner commits after each file, so a later migration file separates them';
   return 'a COMMIT between them separates them';
 }
@@ -21,10 +22,14 @@ export const stackedExclusiveLocks: Rule = {
   summary: 'Several AccessExclusiveLock statements on different existing tables in one transaction',
   oncePerFile: true,
   docs: {
-    why: "Locks are released at commit, not at the end of each statement. A migration that takes AccessExclusiveLock on one table and then needs it on another keeps the first table blocked (no reads, no writes) while it waits for the second, which can take as long as the longest query running on it. Each additional table widens the outage and the chance of a deadlock with application transactions that touch the same tables in another order.",
+    why: 'Locks are released at commit, not at the end of each statement. A migration that takes AccessExclusiveLock on one table and then needs it on another keeps the first table blocked (no reads, no writes) while it waits for the second, which can take as long as the longest query running on it. Each additional table widens the outage and the chance of a deadlock with application transactions that touch the same tables in another order.',
     bad: ['ALTER TABLE users ADD COLUMN locale text;\nALTER TABLE orders ADD COLUMN currency text;'],
-    good: ['ALTER TABLE users ADD COLUMN locale text;\nALTER TABLE users ADD COLUMN timezone text;', 'CREATE TABLE coupons (id bigint PRIMARY KEY);\nALTER TABLE coupons ADD COLUMN code text;\nALTER TABLE users ADD COLUMN locale text;'],
-    drizzle: 'drizzle-kit puts every change of one `generate` into one file, and its migrator runs all pending files in one transaction. Generate changes to busy tables separately, set a lock_timeout so a blocked wait gives up quickly, and deploy them one by one. dbtool reports this once per file, for locks the file itself stacks.',
+    good: [
+      'ALTER TABLE users ADD COLUMN locale text;\nALTER TABLE users ADD COLUMN timezone text;',
+      'CREATE TABLE coupons (id bigint PRIMARY KEY);\nALTER TABLE coupons ADD COLUMN code text;\nALTER TABLE users ADD COLUMN locale text;',
+    ],
+    drizzle:
+      'drizzle-kit puts every change of one `generate` into one file, and its migrator runs all pending files in one transaction. Generate changes to busy tables separately, set a lock_timeout so a blocked wait gives up quickly, and deploy them one by one. dbtool reports this once per file, for locks the file itself stacks.',
     ignoreWhen: 'the tables are small and rarely used during the deploy, or a lock_timeout keeps every wait short.',
     history: SHOP,
   },
@@ -39,11 +44,13 @@ export const stackedExclusiveLocks: Rule = {
     const wanted = existingTables(ctx, Object.keys(ctx.effects.locks)).filter((t) => ctx.effects.locks[t] === 'AccessExclusiveLock' && !heldNames.has(t));
     if (wanted.length === 0) return [];
     const holding = held.map(([t, o]) => `${t} (since ${where(ctx, o)})`).join(', ');
-    return [{
-      message: `Waits for AccessExclusiveLock on ${wanted.join(', ')} while the transaction already holds it on ${holding}: those stay blocked for reads and writes during this wait, and all of them until commit.`,
-      help: `Change one busy table per transaction (${separateTransactions(ctx)}), and set lock_timeout so a wait that would block gives up instead.`,
-      fix: null,
-    }];
+    return [
+      {
+        message: `Waits for AccessExclusiveLock on ${wanted.join(', ')} while the transaction already holds it on ${holding}: those stay blocked for reads and writes during this wait, and all of them until commit.`,
+        help: `Change one busy table per transaction (${separateTransactions(ctx)}), and set lock_timeout so a wait that would block gives up instead.`,
+        fix: null,
+      },
+    ];
   },
 };
 
@@ -57,25 +64,33 @@ export const validateInSameTransaction: Rule = {
       'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_total_check;',
       'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_fk;',
     ],
-    good: ['ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;', 'ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;'],
-    drizzle: "drizzle-kit has no NOT VALID option, so both statements are hand edits. Put the VALIDATE in a migration that is deployed after the one with NOT VALID has committed — with drizzle's migrator, a separate deploy.",
+    good: [
+      'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT VALID;',
+      'ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;',
+    ],
+    drizzle:
+      "drizzle-kit has no NOT VALID option, so both statements are hand edits. Put the VALIDATE in a migration that is deployed after the one with NOT VALID has committed — with drizzle's migrator, a separate deploy.",
     ignoreWhen: 'your runner commits between the two statements in a way dbtool cannot see; set `runner` instead when that is always so.',
     history: `${SHOP}\nALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total > 0) NOT VALID;`,
   },
   check(ctx) {
     const alter = alterCommands(ctx.statement.node);
     if (!alter || !ctx.transaction.inTransaction) return [];
-    return alter.cmds.filter((c) => c.subtype === 'AT_ValidateConstraint').flatMap((cmd) => {
-      const origin = ctx.transaction.notValidConstraints.get(`${alter.target}.${cmd.name}`);
-      if (!origin) return [];
-      const constraint = ctx.effectContext.catalog.relation(alter.target)?.constraints.find((c) => c.name === cmd.name);
-      const lock = constraint?.kind === 'foreign' ? 'ShareRowExclusiveLock (writes wait)' : 'AccessExclusiveLock (reads and writes wait)';
-      const table = displayName(alter.target);
-      return [{
-        message: `Validates ${cmd.name}, added NOT VALID at ${where(ctx, origin)} in the same transaction: that ADD CONSTRAINT still holds ${lock} on ${table}, so this full scan of ${table} runs while it blocks — NOT VALID gained nothing.`,
-        help: `Validate after the ADD CONSTRAINT has committed: ${separateTransactions(ctx)}.`,
-        fix: null,
-      }];
-    });
+    return alter.cmds
+      .filter((c) => c.subtype === 'AT_ValidateConstraint')
+      .flatMap((cmd) => {
+        const origin = ctx.transaction.notValidConstraints.get(`${alter.target}.${cmd.name}`);
+        if (!origin) return [];
+        const constraint = ctx.effectContext.catalog.relation(alter.target)?.constraints.find((c) => c.name === cmd.name);
+        const lock = constraint?.kind === 'foreign' ? 'ShareRowExclusiveLock (writes wait)' : 'AccessExclusiveLock (reads and writes wait)';
+        const table = displayName(alter.target);
+        return [
+          {
+            message: `Validates ${cmd.name}, added NOT VALID at ${where(ctx, origin)} in the same transaction: that ADD CONSTRAINT still holds ${lock} on ${table}, so this full scan of ${table} runs while it blocks — NOT VALID gained nothing.`,
+            help: `Validate after the ADD CONSTRAINT has committed: ${separateTransactions(ctx)}.`,
+            fix: null,
+          },
+        ];
+      });
   },
 };

@@ -14,8 +14,13 @@ export const unbatchedBackfill: Rule = {
   docs: {
     why: "An UPDATE or DELETE without a WHERE clause, or with one no index serves, touches rows across the whole table in one statement. Inside a migration every changed row stays locked until the migration commits (concurrent writes to those rows wait), the table bloats by the number of rows changed, and the whole change goes to the WAL at once, so replicas fall behind. With drizzle's migrator it also shares a transaction with every other pending migration.",
     bad: ["UPDATE orders SET note = '' WHERE note IS NULL;", 'DELETE FROM orders;', "UPDATE users SET name = 'anonymous';"],
-    good: ["UPDATE orders SET note = '' WHERE id = 42;", "CREATE TABLE coupons (id bigint PRIMARY KEY, code text);\nUPDATE coupons SET code = upper(code);", "DELETE FROM orders WHERE user_id = 7;"],
-    drizzle: 'drizzle-kit never generates data changes; they come from custom migrations (`drizzle-kit generate --custom`). Run backfills as a separate batched job after the schema migration, or at least in batches that each commit.',
+    good: [
+      "UPDATE orders SET note = '' WHERE id = 42;",
+      'CREATE TABLE coupons (id bigint PRIMARY KEY, code text);\nUPDATE coupons SET code = upper(code);',
+      'DELETE FROM orders WHERE user_id = 7;',
+    ],
+    drizzle:
+      'drizzle-kit never generates data changes; they come from custom migrations (`drizzle-kit generate --custom`). Run backfills as a separate batched job after the schema migration, or at least in batches that each commit.',
     ignoreWhen: 'the table is small (thousands of rows) in every environment, or the change must be atomic with the schema change.',
     history: SHOP,
   },
@@ -32,11 +37,13 @@ export const unbatchedBackfill: Rule = {
     const name = displayName(key);
     const verb = update ? 'Updates' : 'Deletes';
     const scope = stmt.whereClause ? `the rows of ${name} that match (no index serves the WHERE clause, so every row is read)` : `every row of ${name}`;
-    return [{
-      message: `${verb} ${scope} in one statement inside the migration: each changed row stays locked until the migration commits, and the whole change is written to the WAL at once (replicas lag).`,
-      help: `Run the change in batches of about ${BATCH.toLocaleString('en-US')} rows that each commit, outside the schema migration (a DO block can COMMIT between batches only when it does not run inside a transaction block).`,
-      fix: batchedLoop(ctx, key, Boolean(update), Boolean(update?.fromClause?.length || remove?.usingClause?.length)),
-    }];
+    return [
+      {
+        message: `${verb} ${scope} in one statement inside the migration: each changed row stays locked until the migration commits, and the whole change is written to the WAL at once (replicas lag).`,
+        help: `Run the change in batches of about ${BATCH.toLocaleString('en-US')} rows that each commit, outside the schema migration (a DO block can COMMIT between batches only when it does not run inside a transaction block).`,
+        fix: batchedLoop(ctx, key, Boolean(update), Boolean(update?.fromClause?.length || remove?.usingClause?.length)),
+      },
+    ];
   },
 };
 
@@ -64,7 +71,7 @@ function batchedLoop(ctx: RuleContext, key: string, isUpdate: boolean, joins: bo
     change = `DELETE FROM ${table} WHERE ${id} IN (SELECT ${id} FROM ${table}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} LIMIT ${BATCH});`;
   }
   return [
-    '-- outside the migration\'s transaction (psql or a job), so that each batch commits:',
+    "-- outside the migration's transaction (psql or a job), so that each batch commits:",
     'DO $$',
     'DECLARE changed bigint;',
     'BEGIN',
@@ -84,13 +91,15 @@ function assignments(ctx: RuleContext): Array<{ column: string; value: string }>
   const set = topLevelClause(ctx.statement.sql, 'SET', ['FROM', 'WHERE', 'RETURNING']) ?? '';
   const pieces = splitTopLevel(set);
   if (pieces.length !== targets.length) return [];
-  return targets.flatMap((t, i) => {
-    const target = asNode<{ name?: string; indirection?: Node[]; val?: Node }>(t, 'ResTarget');
-    const value = pieces[i]?.replace(/^[^=]*=/, '').trim();
-    if (!target?.name || target.indirection?.length || !value || !target.val) return [];
-    if (expressionVolatility(target.val, ctx.effectContext.catalog.functions) !== 'immutable') return [];
-    return [{ column: target.name, value }];
-  }).filter((_p, _i, all) => all.length === targets.length);
+  return targets
+    .flatMap((t, i) => {
+      const target = asNode<{ name?: string; indirection?: Node[]; val?: Node }>(t, 'ResTarget');
+      const value = pieces[i]?.replace(/^[^=]*=/, '').trim();
+      if (!target?.name || target.indirection?.length || !value || !target.val) return [];
+      if (expressionVolatility(target.val, ctx.effectContext.catalog.functions) !== 'immutable') return [];
+      return [{ column: target.name, value }];
+    })
+    .filter((_p, _i, all) => all.length === targets.length);
 }
 
 function splitTopLevel(text: string): string[] {
