@@ -87,6 +87,8 @@ export const DISAGREE: Record<string, string> = {
   'adding_field_with_default::default_random_with_args_err#1': 'now(…) is stable, so the default is stored once (and now(123) does not exist)',
   'adding_foreign_key_constraint::add_column_references_lock#1':
     "ADD COLUMN … REFERENCES validates nothing: the new column is NULL in every row (engine-proven); the short lock is missing-lock-timeout's concern",
+  'adding_field_with_default::docs_example_error_on_pg_11#1':
+    'a constant default is kept in the catalog since PostgreSQL 11: no rewrite (engine-proven on 12–18); the case is reviewed as 12',
   'docs::require-table-schema#1': 'the table is created earlier in the same file: new and empty, nothing to break',
   'docs::require-table-schema#2': 'the table is created earlier in the same file: new and empty, nothing to break',
   'docs::prefer-text-field#2': 'the CHECK is added to a table created in the same file: nothing to scan',
@@ -105,7 +107,6 @@ export function settingsFor(c: SquawkCase): Partial<ReviewSettings> {
 
 /** Expectations dbtool disagrees with or cannot judge, and why; undefined when the expectation counts. */
 export function disagreement(c: SquawkCase, rule: string): string | undefined {
-  if (Number(c.settings.pg_version) < 12) return 'squawk assumes PostgreSQL 11 or older; dbtool reviews for 12–18';
   const known = DISAGREE[c.id];
   if (known) return known;
   if (rule === 'require-lock-timeout' && !blocksWrites(c))
@@ -203,4 +204,42 @@ export function squawkCoverage(cases: readonly SquawkCase[]): SquawkCoverage {
 /** `hit/total` as a percentage with one decimal, or — when there is nothing to count. */
 export function percent(x: Tally): string {
   return x.total ? ((100 * x.hit) / x.total).toFixed(1) : '—';
+}
+
+export interface PerCaseCoverage {
+  /** cases where squawk expects one of its safety rules, and how many of them get a warning or error from dbtool */
+  all: Tally;
+  /** the same, leaving out the cases whose every missed expectation dbtool disagrees with on purpose */
+  agreed: Tally;
+  /** the cases with no warning or error: the reason dbtool gives for each, or undefined (a real miss) */
+  missed: Array<{ id: string; rules: string[]; reason: string | undefined }>;
+}
+
+/**
+ * The per-case figure: over squawk's cases that expect a safety rule to fire (PostgreSQL 11 cases run as 12),
+ * how many get any warning or error from dbtool with its default rules. Needs `await loadParser()` first.
+ */
+export function perCaseCoverage(cases: readonly SquawkCase[]): PerCaseCoverage {
+  const all: Tally = { hit: 0, total: 0 };
+  const agreed: Tally = { hit: 0, total: 0 };
+  const missed: PerCaseCoverage['missed'] = [];
+  for (const c of cases) {
+    const rules = (c.expect_rules ?? []).filter((r) => SAFETY[r]);
+    if (rules.length === 0) continue;
+    const { rules: _styles, ...defaults } = settingsFor(c);
+    const report = reviewAfter('', c.sql, defaults);
+    const warned = report.files.some((f) => [...f.findings, ...f.statements.flatMap((st) => st.findings)].some((x) => x.severity === 'error' || x.severity === 'warning'));
+    all.total++;
+    if (warned) {
+      all.hit++;
+      agreed.hit++;
+      agreed.total++;
+      continue;
+    }
+    const reasons = rules.map((r) => disagreement(c, r));
+    const reason = reasons.every((r) => r !== undefined) ? reasons[0] : undefined;
+    if (reason === undefined) agreed.total++;
+    missed.push({ id: c.id, rules, reason });
+  }
+  return { all, agreed, missed };
 }
