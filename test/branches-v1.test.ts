@@ -10,6 +10,7 @@ import { drizzle } from 'drizzle-orm-v1/pglite';
 import { migrate } from 'drizzle-orm-v1/pglite/migrator';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeDrizzleProject } from './drizzle-project.js';
 import { git } from './git.js';
 import { dbtool, freshDatabase, stopSharedServer } from './migrate/helpers.js';
 
@@ -72,13 +73,7 @@ const snapshotOf = (repo: string, folder: string) =>
 function branches(conflicting: boolean): string {
   const repo = mkdtempSync(join(tmpdir(), 'dbtool-branches-v1-'));
   installV1(repo);
-  writeFileSync(join(repo, '.gitignore'), 'node_modules\n');
-  writeFileSync(join(repo, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  writeFileSync(
-    join(repo, 'drizzle.config.ts'),
-    "import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: './schema.ts', out: './drizzle' });\n",
-  );
-  writeFileSync(join(repo, 'schema.ts'), HEAD + USERS);
+  writeDrizzleProject(repo, HEAD + USERS);
   git(repo, 'init', '-q');
   kit(repo, '--name', 'init');
   git(repo, 'add', '.');

@@ -1,7 +1,5 @@
-import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadParser } from '../../src/review/parse.js';
-import { reviewAfter } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { engineBeside } from './engine-beside.js';
 
 // The same object created twice: PostgreSQL refuses the second CREATE. Each case runs on PGlite, and the
 // reviewer must predict exactly the SQLSTATE PostgreSQL raises (or stay silent when PostgreSQL accepts it).
@@ -15,35 +13,7 @@ CREATE SEQUENCE invoice_numbers;
 CREATE VIEW user_emails AS SELECT id, email FROM users;
 CREATE TABLE app.things (id int);`;
 
-let db: PGlite;
-beforeAll(async () => {
-  await loadParser();
-  db = new PGlite();
-  await db.waitReady;
-});
-afterAll(() => db.close());
-
-/** Runs history + sql in a transaction that is rolled back: the SQLSTATE of the failure, or undefined. */
-async function engine(sql: string): Promise<string | undefined> {
-  await db.exec('BEGIN');
-  try {
-    await db.exec(HISTORY);
-    await db.exec(sql);
-    return undefined;
-  } catch (error) {
-    return (error as { code?: string }).code;
-  } finally {
-    await db.exec('ROLLBACK');
-  }
-}
-
-/** The SQLSTATEs the reviewer predicts for the migration `sql` (statement-will-fail findings). */
-function predicted(sql: string): string[] {
-  return reviewAfter(HISTORY, sql)
-    .files.flatMap((f) => f.statements.flatMap((s) => s.findings))
-    .filter((f) => f.rule === 'statement-will-fail' && f.severity === 'error')
-    .map((f) => f.message.match(/SQLSTATE (\w+)/)?.[1] ?? '?');
-}
+const { engine, predicted } = engineBeside(HISTORY);
 
 describe('statement-will-fail: an object created twice', () => {
   it.each([

@@ -1,7 +1,5 @@
-import { PGlite } from '@electric-sql/pglite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadParser } from '../../src/review/parse.js';
-import { reviewAfter } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { engineBeside } from './engine-beside.js';
 
 // A table becomes a partition or an inheritance child only when it has the parent's shape. Each case runs on
 // PGlite, and the reviewer must predict exactly the SQLSTATEs PostgreSQL raises (or stay silent when it accepts).
@@ -14,33 +12,7 @@ CREATE TABLE base (id bigint NOT NULL, label varchar(20), CONSTRAINT base_label 
 const ATTACH = "ALTER TABLE events ATTACH PARTITION e23 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');";
 const MATCHING = `CREATE TABLE e23 (id bigint NOT NULL, at date NOT NULL, kind text COLLATE "C", CONSTRAINT events_id_positive CHECK (id > 0));`;
 
-let db: PGlite;
-beforeAll(async () => {
-  await loadParser();
-  db = new PGlite();
-  await db.waitReady;
-});
-afterAll(() => db.close());
-
-async function engine(sql: string): Promise<string | undefined> {
-  await db.exec('BEGIN');
-  try {
-    await db.exec(HISTORY);
-    await db.exec(sql);
-    return undefined;
-  } catch (error) {
-    return (error as { code?: string }).code;
-  } finally {
-    await db.exec('ROLLBACK');
-  }
-}
-
-function predicted(sql: string): string[] {
-  return reviewAfter(HISTORY, sql)
-    .files.flatMap((f) => f.statements.flatMap((s) => s.findings))
-    .filter((f) => f.rule === 'statement-will-fail')
-    .map((f) => f.message.match(/SQLSTATE (\w+)/)?.[1] ?? '?');
-}
+const { engine, predicted } = engineBeside(HISTORY);
 
 describe('statement-will-fail: a child that does not match its parent', () => {
   it.each([

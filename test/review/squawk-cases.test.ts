@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadParser } from '../../src/review/parse.js';
-import { KNOWN_GAPS, NOT_COVERED, percent, perCaseCoverage, readSquawkCases, SAFETY, SQUAWK_CASES_PATH, STYLE, squawkCoverage } from './squawk-coverage.js';
+import { KNOWN_GAPS, NOT_COVERED, perCaseCoverage, percent, readSquawkCases, SAFETY, SQUAWK_CASES_PATH, STYLE, squawkCoverage } from './squawk-coverage.js';
 
 // squawk's own test cases (../shared/peers/squawk-cases.jsonl, never copied into the project): wherever squawk
 // expects one of its rules to fire on a real safety problem, dbtool must report one of the rules mapped to it.

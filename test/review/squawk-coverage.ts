@@ -228,7 +228,9 @@ export function perCaseCoverage(cases: readonly SquawkCase[]): PerCaseCoverage {
     if (rules.length === 0) continue;
     const { rules: _styles, ...defaults } = settingsFor(c);
     const report = reviewAfter('', c.sql, defaults);
-    const warned = report.files.some((f) => [...f.findings, ...f.statements.flatMap((st) => st.findings)].some((x) => x.severity === 'error' || x.severity === 'warning'));
+    const warned = report.files.some((f) =>
+      [...f.findings, ...f.statements.flatMap((st) => st.findings)].some((x) => x.severity === 'error' || x.severity === 'warning'),
+    );
     all.total++;
     if (warned) {
       all.hit++;
