@@ -40,7 +40,23 @@ export interface LongIdentifier {
  * Identifiers longer than 63 bytes as the file spells them. The parser (PostgreSQL's own lexer) already
  * truncates them in the syntax tree, so the full names only survive in the text.
  */
+/** Runs of text an identifier token lies within: unquoted identifier characters, or a quoted name. */
+const IDENTIFIER_RUN = /[\w$\u0080-\uffff]{16,}|"(?:[^"]|"")*"/g;
+
+/**
+ * Whether the text has a run of identifier characters (or a quoted name) over 63 bytes: a superset of the long
+ * identifier tokens, found without the scanner, which costs a WebAssembly call per statement.
+ */
+function mayHoldLongIdentifier(text: string): boolean {
+  for (const match of text.matchAll(IDENTIFIER_RUN)) {
+    const run = match[0];
+    if (run.length > MAX_IDENTIFIER_BYTES || (/[^\x00-\x7f]/.test(run) && byteLength(run) > MAX_IDENTIFIER_BYTES)) return true;
+  }
+  return false;
+}
+
 export function longIdentifiers(text: string): LongIdentifier[] {
+  if (!mayHoldLongIdentifier(text)) return [];
   let tokens: Array<{ start: number; text?: string; tokenName?: string }>;
   try {
     tokens = scanSync(text).tokens as typeof tokens;
@@ -128,8 +144,19 @@ const INDEX_LABEL: Record<string, string> = {
   CONSTR_CHECK: 'check',
 };
 
-/** The names a statement creates, explicit or made up by PostgreSQL. */
+const CREATED = new WeakMap<object, CreatedName[]>();
+
+/** The names a statement creates, explicit or made up by PostgreSQL (both identifier rules ask: worked out once). */
 export function createdNames(node: Node | undefined): CreatedName[] {
+  if (!node) return [];
+  const known = CREATED.get(node);
+  if (known) return known;
+  const names = namesCreatedBy(node);
+  CREATED.set(node, names);
+  return names;
+}
+
+function namesCreatedBy(node: Node): CreatedName[] {
   const out: CreatedName[] = [];
   const create = asNode<{ relation?: RangeVar; tableElts?: Node[] }>(node, 'CreateStmt');
   if (create?.relation) {

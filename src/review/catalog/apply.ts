@@ -26,8 +26,13 @@ export function applyStatement(catalog: Catalog, node: Node | undefined): void {
   const body = asNode<Record<string, unknown>>(node, tag) ?? {};
   const handler = APPLY[tag];
   if (handler) handler(catalog, body);
-  // a drop or rename removes what depended on the object with it (CASCADE, or a column's own constraints)
-  if (tag === 'DropStmt' || tag === 'AlterTableStmt') pruneDependencies(catalog);
+  // a drop removes what depended on the object with it (CASCADE, or a column's own constraints)
+  if (tag === 'DropStmt' || (tag === 'AlterTableStmt' && dropsSomething(body))) pruneDependencies(catalog);
+}
+
+/** Whether an ALTER TABLE has a DROP subcommand: the others remove nothing a dependency record names. */
+function dropsSomething(body: { cmds?: Node[] }): boolean {
+  return (body.cmds ?? []).some((item) => (asNode<AlterTableCmd>(item, 'AlterTableCmd')?.subtype ?? '').startsWith('AT_Drop'));
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: one table of appliers over every statement kind; each reads its own node's fields

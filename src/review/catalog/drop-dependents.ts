@@ -4,15 +4,14 @@ import { isUserType } from './dependencies.js';
 import type { Dependency, Dependent } from './dependency-records.js';
 import type { Catalog, Constraint, Relation } from './model.js';
 
-/** Whether an index key names a CREATE INDEX of the history or the index of a PRIMARY KEY / UNIQUE / EXCLUDE constraint. */
-export function indexExists(catalog: Catalog, key: string): boolean {
-  if (catalog.indexes.has(key)) return true;
-  const [schema, name] = key.split('.');
+/** The keys of the indexes behind PRIMARY KEY / UNIQUE / EXCLUDE constraints (`schema.constraint`). */
+function constraintIndexKeys(catalog: Catalog): Set<string> {
+  const keys = new Set<string>();
   for (const r of catalog.relations.values()) {
-    if (r.key.startsWith(`${schema}.`) && r.constraints.some((c) => c.name === name && (c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion')))
-      return true;
+    const schema = r.key.split('.')[0];
+    for (const c of r.constraints) if (c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion') keys.add(`${schema}.${c.name}`);
   }
-  return false;
+  return keys;
 }
 
 function dependentExists(catalog: Catalog, d: Dependent): boolean {
@@ -39,10 +38,17 @@ function dependentExists(catalog: Catalog, d: Dependent): boolean {
 
 /** Forgets records whose dependent, or whose depended-on column or index, is gone. */
 export function pruneDependencies(catalog: Catalog): void {
+  if (catalog.dependencies.length === 0) return;
+  // built once per prune: looking each index up among every table's constraints is quadratic on long histories
+  let constraintIndexes: Set<string> | undefined;
   catalog.forgetDependencies((d) => {
     if (!dependentExists(catalog, d.dependent)) return true;
     if (d.on.kind === 'column') return !(catalog.relation(d.on.table)?.columns.has(d.on.column) ?? false);
-    if (d.on.kind === 'index') return !indexExists(catalog, d.on.key);
+    if (d.on.kind === 'index') {
+      if (catalog.indexes.has(d.on.key)) return false;
+      constraintIndexes ??= constraintIndexKeys(catalog);
+      return !constraintIndexes.has(d.on.key);
+    }
     return false;
   });
 }

@@ -25,6 +25,8 @@ function spelledLong(
   text = statement.sql,
   at = 0,
 ): Array<{ name: CreatedName; long: LongIdentifier; position: { line: number; column: number } }> {
+  // the parser keeps the first 63 bytes of a long name (cut on a character boundary): only such names can be long
+  if (!created.some((n) => n.origin === 'explicit' && byteLength(n.name) > MAX_IDENTIFIER_BYTES - 4)) return [];
   const longs = longIdentifiers(text);
   if (longs.length === 0) return [];
   const out: Array<{ name: CreatedName; long: LongIdentifier; position: { line: number; column: number } }> = [];
