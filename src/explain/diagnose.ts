@@ -1,5 +1,6 @@
+import { quoteIdent } from '../sql-ident.js';
 import type { NodeMetrics, PlanMetrics } from './analyze.js';
-import { conditionKeys, indexElements, quoteIdent } from './conditions.js';
+import { conditionKeys, indexElements } from './conditions.js';
 import type { Diagnostic, DiagnosticDraft, DiagnosticSeverity } from './diagnostic.js';
 import { createIndexSql, expressionEstimateAdvice, hashJoinWithoutIndex } from './index-advice.js';
 

@@ -1,6 +1,7 @@
+import { quoteIdent } from '../sql-ident.js';
 import type { NodeMetrics, PlanMetrics } from './analyze.js';
 import type { IndexKey } from './conditions.js';
-import { conditionKeys, indexElements, parenthesized, quoteIdent } from './conditions.js';
+import { conditionKeys, indexElements, parenthesized } from './conditions.js';
 import type { DiagnosticDraft } from './diagnostic.js';
 
 /** Index advice that needs more than one node, or the keys of a condition. Pure; needs the parser loaded. */

@@ -3,6 +3,7 @@ import { asNode, names, option } from '../review/ast.js';
 import type { Report } from '../review/engine.js';
 import { allFindings } from '../review/engine.js';
 import type { ParsedFile } from '../review/parse.js';
+import { quoteAlways } from '../sql-ident.js';
 import type { LocalMigration } from './local.js';
 
 export interface PlannedStatement {
@@ -154,7 +155,7 @@ function indexProbe(sql: string, index: IndexStmt, offset: (byteOffset: number) 
   const end = qualifiedNameEnd(sql, start);
   if (end === undefined) return undefined;
   const only = index.relation?.inh ? '' : 'ONLY ';
-  return { before: `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(index.idxname!)} ON ${only}`, after: sql.slice(end) };
+  return { before: `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${quoteAlways(index.idxname!)} ON ${only}`, after: sql.slice(end) };
 }
 
 /** Where a possibly qualified, possibly quoted name that starts at `at` ends; undefined when it is not one. */
@@ -186,10 +187,6 @@ function qualifiedNameEnd(sql: string, at: number): number | undefined {
     i = j;
   }
   return undefined;
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /**

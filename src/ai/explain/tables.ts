@@ -1,5 +1,6 @@
 import type { DbClient } from '../../db/client.js';
 import type { RawExplain, RawNode } from '../../explain/plan-json.js';
+import { quoteAlways } from '../../sql-ident.js';
 
 /** A relation a plan reads or writes, as the plan names it (no schema for trigger relations). */
 export interface PlanRelation {
@@ -249,10 +250,6 @@ function display(r: PlanRelation): string {
   return r.schema && r.schema !== 'public' ? `${r.schema}.${r.name}` : r.name;
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /**
  * The tables as migration SQL (columns, NOT NULL, the indexes as the server defines them), so dbtool's
  * review judges a suggested schema change against the real schema. Stays on this machine.
@@ -261,8 +258,8 @@ export function historySql(tables: readonly TableDefinition[]): string {
   const statements: string[] = [];
   for (const t of tables) {
     if (t.kind !== 'table' && t.kind !== 'partitioned table') continue;
-    const columns = t.columns.map((c) => `${quoteIdent(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}`);
-    statements.push(`CREATE TABLE ${quoteIdent(t.schema)}.${quoteIdent(t.name)} (${columns.join(', ')});`);
+    const columns = t.columns.map((c) => `${quoteAlways(c.name)} ${c.type}${c.notNull ? ' NOT NULL' : ''}`);
+    statements.push(`CREATE TABLE ${quoteAlways(t.schema)}.${quoteAlways(t.name)} (${columns.join(', ')});`);
     for (const i of t.indexes) statements.push(`${i.definition};`);
   }
   return statements.join('\n--> statement-breakpoint\n');

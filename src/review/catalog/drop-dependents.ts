@@ -4,16 +4,6 @@ import { isUserType } from './dependencies.js';
 import type { Dependency, Dependent } from './dependency-records.js';
 import type { Catalog, Constraint, Relation } from './model.js';
 
-/** The keys of the indexes behind PRIMARY KEY / UNIQUE / EXCLUDE constraints (`schema.constraint`). */
-function constraintIndexKeys(catalog: Catalog): Set<string> {
-  const keys = new Set<string>();
-  for (const r of catalog.relations.values()) {
-    const schema = r.key.split('.')[0];
-    for (const c of r.constraints) if (c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion') keys.add(`${schema}.${c.name}`);
-  }
-  return keys;
-}
-
 function dependentExists(catalog: Catalog, d: Dependent): boolean {
   switch (d.kind) {
     case 'default':
@@ -46,7 +36,7 @@ export function pruneDependencies(catalog: Catalog): void {
     if (d.on.kind === 'column') return !(catalog.relation(d.on.table)?.columns.has(d.on.column) ?? false);
     if (d.on.kind === 'index') {
       if (catalog.indexes.has(d.on.key)) return false;
-      constraintIndexes ??= constraintIndexKeys(catalog);
+      constraintIndexes ??= catalog.constraintIndexKeys();
       return !constraintIndexes.has(d.on.key);
     }
     return false;

@@ -24,11 +24,7 @@ function namedConstraint(relation: Relation, name: string): boolean {
  */
 function relationExists(catalog: Catalog, key: string): boolean {
   if (catalog.relations.has(key) || catalog.indexes.has(key) || catalog.sequences.has(key)) return true;
-  const [schema, name] = key.split('.');
-  for (const r of catalog.relations.values()) {
-    if (r.key.split('.')[0] === schema && r.constraints.some((c) => c.name === name && INDEX_BACKED.has(c.kind))) return true;
-  }
-  return false;
+  return catalog.constraintIndexKeys().has(key);
 }
 
 /** A name PostgreSQL keeps in pg_type: enums, domains, and the row type of every table and view. */

@@ -107,6 +107,16 @@ export class Catalog {
     this.dependencies = this.dependencies.filter((d) => !drop(d));
   }
 
+  /** The keys (`schema.name`) of the indexes behind PRIMARY KEY, UNIQUE and EXCLUDE constraints: relations too. */
+  constraintIndexKeys(): Set<string> {
+    const keys = new Set<string>();
+    for (const r of this.relations.values()) {
+      const schema = r.key.split('.')[0];
+      for (const c of r.constraints) if (c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion') keys.add(`${schema}.${c.name}`);
+    }
+    return keys;
+  }
+
   relation(key: string): Relation | undefined {
     return this.relations.get(key);
   }

@@ -1,10 +1,11 @@
 import type { ColumnDef } from '@pgsql/types';
+import { quoteIdent } from '../../sql-ident.js';
 import { alterCommands, asNode, displayName } from '../ast.js';
 import { normalizeType, typeLabel } from '../catalog/types.js';
 import { columnDefFacts } from '../column-def.js';
 import type { Rule } from '../findings.js';
 import { SHOP } from './docs-history.js';
-import { isExisting, laterStep, quoteIdent, tableName } from './helpers.js';
+import { isExisting, laterStep, tableName } from './helpers.js';
 
 export const addAutoIncrementColumn: Rule = {
   id: 'add-auto-increment-column',

@@ -1,10 +1,11 @@
 import type { ColumnDef, Node, Constraint as PgConstraint, RangeVar } from '@pgsql/types';
+import { quoteIdent } from '../../sql-ident.js';
 import { alterCommands, asNode, displayName, names, nodeTag, option, relationKey } from '../ast.js';
 import { columnDefFacts } from '../column-def.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { lockStrength } from '../lock-modes.js';
 import { SHOP } from './docs-history.js';
-import { existingTables, laterStep, quoteIdent, tableName } from './helpers.js';
+import { existingTables, laterStep, tableName } from './helpers.js';
 
 const SHARE = lockStrength('ShareLock');
 

@@ -1,10 +1,10 @@
 import type { ColumnDef, CreateStmt } from '@pgsql/types';
+import { quoteIdent } from '../../sql-ident.js';
 import { alterCommands, asNode, displayName, relationKey } from '../ast.js';
 import type { TypeRef } from '../catalog/types.js';
 import { normalizeType } from '../catalog/types.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { SHOP } from './docs-history.js';
-import { quoteIdent } from './helpers.js';
 
 /** A column type a statement writes down: CREATE TABLE, ADD COLUMN or ALTER COLUMN … TYPE. */
 interface DeclaredColumn {

@@ -1,11 +1,12 @@
 import type { AlterTableCmd, ColumnDef, IndexElem, IndexStmt, Constraint as PgConstraint, RangeVar } from '@pgsql/types';
+import { quoteIdent } from '../../sql-ident.js';
 import { alterCommands, asNode, displayName, names, relationKey } from '../ast.js';
 import type { Relation } from '../catalog/model.js';
 import type { TypeRef } from '../catalog/types.js';
 import { normalizeType, typeLabel } from '../catalog/types.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { SHOP } from './docs-history.js';
-import { isExisting, quoteIdent, tableName } from './helpers.js';
+import { isExisting, tableName } from './helpers.js';
 
 const TEXTUAL = new Set(['text', 'varchar', 'bpchar']);
 const INTEGER_BITS: Record<string, number> = { int2: 16, int4: 32, int8: 64 };

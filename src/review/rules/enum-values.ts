@@ -1,8 +1,8 @@
 import type { Node } from '@pgsql/types';
+import { quoteIdent } from '../../sql-ident.js';
 import { asNode, displayName, names, nodeTag, qualifiedKey, walk } from '../ast.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { SHOP } from './docs-history.js';
-import { quoteIdent } from './helpers.js';
 
 export const enumValueRename: Rule = {
   id: 'enum-value-rename',

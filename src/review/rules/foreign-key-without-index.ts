@@ -1,9 +1,10 @@
 import type { ColumnDef, CreateStmt, Node, Constraint as PgConstraint } from '@pgsql/types';
+import { quoteIdent } from '../../sql-ident.js';
 import { alterCommands, asNode, displayName, names, relationKey } from '../ast.js';
 import type { Catalog } from '../catalog/model.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import { SHOP } from './docs-history.js';
-import { isExisting, quoteIdent, tableName } from './helpers.js';
+import { isExisting, tableName } from './helpers.js';
 
 interface ForeignKey {
   table: string;

@@ -1,4 +1,5 @@
 import { scanSync } from 'libpg-query';
+import { quoteIdent } from '../../sql-ident.js';
 import { displayName } from '../ast.js';
 import type { RuleContext } from '../findings.js';
 import type { TransactionMode } from '../transaction.js';
@@ -19,10 +20,6 @@ function createdDisplayNames(keys: ReadonlySet<string>): Set<string> {
   const names = new Set([...keys].map(displayName));
   DISPLAY_NAMES.set(keys, { size: keys.size, names });
   return names;
-}
-
-export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
 export function tableName(display: string): string {

@@ -1,12 +1,13 @@
 import type { AlterTableCmd, ColumnDef, CreateStmt, Node, RangeVar } from '@pgsql/types';
 import { escapeRegExp } from '../../regexp.js';
+import { quoteIdent } from '../../sql-ident.js';
 import { alterCommands, asNode, displayName, names, nodeTag, relationKey } from '../ast.js';
 import type { TypeRef } from '../catalog/types.js';
 import { normalizeType, sameType, typeLabel } from '../catalog/types.js';
 import type { Rule, RuleContext, RuleFinding } from '../findings.js';
 import type { ParsedStatement } from '../parse.js';
 import { SHOP } from './docs-history.js';
-import { quoteIdent, tableName } from './helpers.js';
+import { tableName } from './helpers.js';
 
 interface ColumnShape {
   name: string;

@@ -1,11 +1,12 @@
 import type { ColumnDef, Node, Constraint as PgConstraint } from '@pgsql/types';
 import { escapeRegExp } from '../../regexp.js';
+import { quoteIdent } from '../../sql-ident.js';
 import { alterCommands, asNode, displayName, nodeTag } from '../ast.js';
 import { normalizeType } from '../catalog/types.js';
 import { columnDefFacts } from '../column-def.js';
 import type { Rule, RuleContext } from '../findings.js';
 import { SHOP } from './docs-history.js';
-import { existingTables, laterStep, quoteIdent, tableName } from './helpers.js';
+import { existingTables, laterStep, tableName } from './helpers.js';
 
 export const tableRewrite: Rule = {
   id: 'table-rewrite',

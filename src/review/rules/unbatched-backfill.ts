@@ -1,9 +1,10 @@
 import type { Node, RangeVar } from '@pgsql/types';
+import { quoteIdent } from '../../sql-ident.js';
 import { asNode, displayName, relationKey } from '../ast.js';
 import { expressionVolatility } from '../expressions.js';
 import type { Rule, RuleContext } from '../findings.js';
 import { SHOP } from './docs-history.js';
-import { isExisting, quoteIdent, tableName, topLevelClause } from './helpers.js';
+import { isExisting, tableName, topLevelClause } from './helpers.js';
 
 const BATCH = 10_000;
 
