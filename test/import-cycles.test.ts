@@ -20,6 +20,29 @@ describe('import graph of src/', () => {
   });
 });
 
+describe('what a review loads before it knows whether the cache answers it', () => {
+  const loaded = (graph: ReadonlyMap<string, readonly string[]>, from: string): Set<string> => {
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const next of graph.get(file) ?? []) visit(next);
+    };
+    visit(from);
+    return seen;
+  };
+
+  it('is neither the reviewer nor its parser: they load only for what the cache cannot answer', () => {
+    const modules = loaded(importGraph(src, { typeOnly: false }), 'commands/review-migration.ts');
+    expect(modules.has('review/finish.ts')).toBe(true);
+    for (const heavy of ['review/engine.ts', 'review/parse.ts', 'review/rules/index.ts', 'review/catalog/apply.ts', 'report/pretty.ts', 'db/connect.ts']) {
+      expect(modules.has(heavy), heavy).toBe(false);
+    }
+    // with the type-only imports, the same walk does reach the engine: the filter is what tells them apart
+    expect(loaded(importGraph(src), 'commands/review-migration.ts').has('review/engine.ts')).toBe(true);
+  });
+});
+
 describe('importCycles', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dbtool-cycles-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,10 +3,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 /**
  * The static imports between the TypeScript files under `dir`: file → the files it imports, both relative to
- * `dir`. Type-only imports count (a type circle still ties the modules together); `await import()` does not,
+ * `dir`. Type-only imports count unless `typeOnly` is false (a type circle still ties the modules together, but
+ * loading a module evaluates only its other imports); `await import()` does not,
  * as it loads on demand and cannot take part in a cycle of module evaluation. Imports from packages are left out.
  */
-export function importGraph(dir: string): Map<string, string[]> {
+export function importGraph(dir: string, options: { typeOnly?: boolean } = {}): Map<string, string[]> {
+  const typeOnly = options.typeOnly ?? true;
   const root = resolve(dir);
   const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
   const graph = new Map<string, string[]>();
@@ -15,6 +17,8 @@ export function importGraph(dir: string): Map<string, string[]> {
     const targets = new Set<string>();
     // `import … from './x.js'`, `export … from './x.js'` (one or many lines) and `import './x.js'`
     for (const m of text.matchAll(/^\s*(?:import|export)\s(?:[^;'"]*?\sfrom\s)?\s*'(\.{1,2}\/[^']+)'/gm)) {
+      // without type-only imports: what loading the module evaluates
+      if (!typeOnly && /^\s*(?:import|export)\s+type\s/.test(m[0])) continue;
       const target = relative(root, resolve(root, dirname(file), m[1]!.replace(/\.js$/, '.ts')));
       targets.add(target);
     }

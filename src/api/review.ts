@@ -65,7 +65,7 @@ export async function reviewMigrations(paths: string | readonly string[], option
   }
   await parser;
   const runner = options.runner ?? 'drizzle';
-  const reviewed: Report = { ...reviewInputs(inputs, settings), runner: { name: runner, source: options.runner ? 'options' : 'default' } };
+  const reviewed: Report = { ...(await reviewInputs(inputs, settings)), runner: { name: runner, source: options.runner ? 'options' : 'default' } };
   return sizes ? applySizes(reviewed, sizes, options.sizeThresholds ?? DEFAULT_THRESHOLDS) : reviewed;
 }
 

@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto';
 import { Catalog } from '../review/catalog/model.js';
 import type { FileReport, FolderSource, Report } from '../review/engine.js';
-import { finishReview, reviewFolder } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
+import { finishReview } from '../review/finish.js';
+import type { Reviewer } from '../review/load-reviewer.js';
+import { loadReviewer } from '../review/load-reviewer.js';
 import type { ParsedFile, ParsedStatement } from '../review/parse.js';
-import { parseSql } from '../review/parse.js';
 import { SourceText } from '../review/source-text.js';
 import { keyOf } from './store.js';
+import { textHasher } from './text-hash.js';
 
 /** Where entries are kept: `CacheStore`, or anything with the same two methods. */
 export interface EntryStore {
@@ -25,10 +26,12 @@ export interface ReviewCacheCounts {
   parseMisses: number;
   /** folders whose replay started from a stored schema instead of their first file */
   resumed: number;
+  /** runs answered by the stored output of the same run (the command's output cache) */
+  outputHits: number;
 }
 
 export function emptyCounts(): ReviewCacheCounts {
-  return { folderHits: 0, fileHits: 0, fileMisses: 0, parseHits: 0, parseMisses: 0, resumed: 0 };
+  return { folderHits: 0, fileHits: 0, fileMisses: 0, parseHits: 0, parseMisses: 0, resumed: 0, outputHits: 0 };
 }
 
 /**
@@ -43,22 +46,17 @@ export function emptyCounts(): ReviewCacheCounts {
  *
  * `namespace` names the code that computed the entries (dbtool's version and build, the parser's version).
  */
-export function cachedReview(
+export async function cachedReview(
   folders: readonly FolderSource[],
   settings: ReviewSettings,
   store: EntryStore,
   namespace: string,
   counts: ReviewCacheCounts = emptyCounts(),
-): Report {
-  const hashes = new Map<string, string>();
-  const textHash = (text: string): string => {
-    let hash = hashes.get(text);
-    if (hash === undefined) {
-      hash = createHash('sha256').update(text).digest('hex');
-      hashes.set(text, hash);
-    }
-    return hash;
-  };
+  textHash: (text: string) => string = textHasher(),
+): Promise<Report> {
+  const looked = folders.map((folder) => lookUpFolder(folder, settings, store, namespace, textHash, counts));
+  // the reviewer and its parser are loaded only when some folder is not answered whole
+  const reviewer = looked.some((l) => l.kind === 'miss') ? await loadReviewer() : undefined;
   const parse = (text: string): ParsedFile => {
     const key = keyOf('parse', namespace, textHash(text));
     const stored = store.get(key) as StoredParse | undefined;
@@ -67,11 +65,11 @@ export function cachedReview(
       return { source: new SourceText(stored.byteOrderMark ? ` ${text.slice(1)}` : text), statements: stored.statements, byteOrderMark: stored.byteOrderMark };
     }
     counts.parseMisses++;
-    const parsed = parseSql(text);
+    const parsed = (reviewer as Reviewer).parseSql(text);
     store.put(key, { statements: parsed.statements, byteOrderMark: parsed.byteOrderMark } satisfies StoredParse);
     return parsed;
   };
-  const files = folders.flatMap((folder) => cachedFolder(folder, settings, store, namespace, textHash, parse, counts));
+  const files = looked.flatMap((l) => (l.kind === 'hit' ? l.reports : reviewMissed(l, settings, store, reviewer as Reviewer, parse, counts)));
   return finishReview(files, settings);
 }
 
@@ -80,17 +78,30 @@ interface StoredParse {
   byteOrderMark: boolean;
 }
 
-function cachedFolder(
+/** A folder's cache keys, and its reports when the cache holds them all. */
+type LookedUp = { kind: 'hit'; reports: FileReport[] } | ({ kind: 'miss' } & FolderKeys);
+
+interface FolderKeys {
+  folder: FolderSource;
+  /** chain[i]: the file and everything before it; schemas[i]: the same for the schema, which only the texts build */
+  chain: string[];
+  schemas: string[];
+  /** the indexes of the reviewed files */
+  reviewed: number[];
+  /** reports found under their file's own entry (files named one by one) */
+  found: Map<number, FileReport>;
+  folderKey: string;
+}
+
+function lookUpFolder(
   folder: FolderSource,
   settings: ReviewSettings,
   store: EntryStore,
   namespace: string,
   textHash: (text: string) => string,
-  parse: (text: string) => ParsedFile,
   counts: ReviewCacheCounts,
-): FileReport[] {
+): LookedUp {
   const base = keyOf('folder', namespace, canonicalJson(settings), folder.eachAlone ? 'each-alone' : 'one-run');
-  // chain[i]: the file and everything before it; schemas[i]: the same for the schema, which only the texts build
   const chain: string[] = [];
   const schemas: string[] = [];
   let link = base;
@@ -102,17 +113,16 @@ function cachedFolder(
     chain.push(link);
     schemas.push(schema);
   }
-  const whole = link;
   const reviewed = folder.files.flatMap((f, i) => (f.review ? [i] : []));
-  if (reviewed.length === 0) return [];
-  const withText = (report: FileReport, index: number): FileReport => ({ ...report, text: folder.files[index]!.text });
+  if (reviewed.length === 0) return { kind: 'hit', reports: [] };
+  const withText = (reports: FileReport[]): FileReport[] => reports.map((r, n) => ({ ...r, text: folder.files[reviewed[n]!]!.text }));
 
-  const folderKey = keyOf('reports', whole);
+  const folderKey = keyOf('reports', link);
   const all = store.get(folderKey) as { reports: FileReport[] } | undefined;
   if (all && Array.isArray(all.reports) && all.reports.length === reviewed.length && all.reports.every(isReport)) {
     counts.folderHits++;
     counts.fileHits += reviewed.length;
-    return all.reports.map((r, n) => withText(r, reviewed[n]!));
+    return { kind: 'hit', reports: withText(all.reports) };
   }
 
   // files named one by one are each a run of their own: a file's report is its own entry, and a changed file
@@ -125,40 +135,53 @@ function cachedFolder(
       if (entry && isReport(entry.report)) found.set(index, entry.report);
     }
   }
-  const firstMiss = reviewed.find((index) => !found.has(index));
-  let reports: FileReport[];
-  if (firstMiss === undefined) {
-    reports = reviewed.map((index) => found.get(index)!);
+  if (reviewed.every((index) => found.has(index))) {
+    const reports = reviewed.map((index) => found.get(index)!);
     counts.fileHits += reviewed.length;
-  } else {
-    // the replay starts at the first miss when the schema before it was kept and nothing else carries over
-    const carriesOnlySchema = folder.eachAlone || reviewed[0] === firstMiss;
-    const snapshot = carriesOnlySchema && firstMiss > 0 ? storedCatalog(store, schemas[firstMiss - 1]!) : undefined;
-    const last = reviewed[reviewed.length - 1]!;
-    if (snapshot) counts.resumed++;
-    const fresh = reviewFolder(folder, settings, {
-      parse,
-      ...(snapshot ? { resume: { at: firstMiss, catalog: snapshot } } : {}),
-      // the schema before the last reviewed file (what the next review of an edited new migration starts from)
-      // and after the last file (what a review of the next migration added to the folder starts from)
-      onCatalogBoundary: (index, catalog) => {
-        if (index === last && index > 0 && !(snapshot && index === firstMiss)) store.put(keyOf('catalog', schemas[index - 1]!), { ...catalog });
-      },
-      onFolderEnd: (catalog) => store.put(keyOf('catalog', schema), { ...catalog }),
-    });
-    const computed = new Map(fresh.map((f) => [f.index, f.report]));
-    reports = reviewed.map((index) => {
-      const cached = found.get(index);
-      const anew = computed.get(index);
-      if (cached) counts.fileHits++;
-      else counts.fileMisses++;
-      if (!anew) return cached!;
-      if (!cached && folder.eachAlone) store.put(keyOf('file', chain[index]!), { report: { ...anew, text: undefined } });
-      return anew;
-    });
+    store.put(folderKey, { reports });
+    return { kind: 'hit', reports: withText(reports) };
   }
+  return { kind: 'miss', folder, chain, schemas, reviewed, found, folderKey };
+}
+
+/** Reviews a folder the cache could not answer whole, resuming from a stored schema where it can, and stores the results. */
+function reviewMissed(
+  keys: FolderKeys,
+  settings: ReviewSettings,
+  store: EntryStore,
+  reviewer: Reviewer,
+  parse: (text: string) => ParsedFile,
+  counts: ReviewCacheCounts,
+): FileReport[] {
+  const { folder, chain, schemas, reviewed, found, folderKey } = keys;
+  const firstMiss = reviewed.find((index) => !found.has(index))!;
+  // the replay starts at the first miss when the schema before it was kept and nothing else carries over
+  const carriesOnlySchema = folder.eachAlone || reviewed[0] === firstMiss;
+  const snapshot = carriesOnlySchema && firstMiss > 0 ? storedCatalog(store, schemas[firstMiss - 1]!) : undefined;
+  const last = reviewed[reviewed.length - 1]!;
+  if (snapshot) counts.resumed++;
+  const fresh = reviewer.reviewFolder(folder, settings, {
+    parse,
+    ...(snapshot ? { resume: { at: firstMiss, catalog: snapshot } } : {}),
+    // the schema before the last reviewed file (what the next review of an edited new migration starts from)
+    // and after the last file (what a review of the next migration added to the folder starts from)
+    onCatalogBoundary: (index, catalog) => {
+      if (index === last && index > 0 && !(snapshot && index === firstMiss)) store.put(keyOf('catalog', schemas[index - 1]!), { ...catalog });
+    },
+    onFolderEnd: (catalog) => store.put(keyOf('catalog', schemas[schemas.length - 1]!), { ...catalog }),
+  });
+  const computed = new Map(fresh.map((f) => [f.index, f.report]));
+  const reports = reviewed.map((index) => {
+    const cached = found.get(index);
+    const anew = computed.get(index);
+    if (cached) counts.fileHits++;
+    else counts.fileMisses++;
+    if (!anew) return cached!;
+    if (!cached && folder.eachAlone) store.put(keyOf('file', chain[index]!), { report: { ...anew, text: undefined } });
+    return anew;
+  });
   store.put(folderKey, { reports: reports.map((r) => ({ ...r, text: undefined })) });
-  return reports.map((r, n) => withText(r, reviewed[n]!));
+  return reports.map((r, n) => ({ ...r, text: folder.files[reviewed[n]!]!.text }));
 }
 
 function storedCatalog(store: EntryStore, link: string): Catalog | undefined {

@@ -101,7 +101,7 @@ export async function reviewCreated(
   if (flags.fix) (await import('./fix-files.js')).applyFixes([input], settings, io);
   const sizes = await resolveSizes(flags, reviewConfig, io);
   const reviewed = {
-    ...reviewWithCache([input], settings, openReviewCache(flags, reviewConfig, io.cwd)),
+    ...(await reviewWithCache([input], settings, openReviewCache(flags, reviewConfig, io.cwd))),
     runner: { name: reviewConfig.runner, source: reviewConfig.runnerSource },
   };
   const report = sizes ? applySizes(reviewed, sizes, reviewConfig.sizes.thresholds) : reviewed;

@@ -4,13 +4,14 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReviewCacheCounts } from '../cache/review-cache.js';
-import { cachedReview, emptyCounts } from '../cache/review-cache.js';
+import { cachedReview, canonicalJson, emptyCounts } from '../cache/review-cache.js';
 import { CacheStore, keyOf } from '../cache/store.js';
+import { textHasher } from '../cache/text-hash.js';
 import type { ReviewConfig } from '../config.js';
 import { projectRoot } from '../project-root.js';
 import type { FolderSource, Report } from '../review/engine.js';
-import { review } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
+import { loadReviewer } from '../review/load-reviewer.js';
 import { VERSION } from '../version.js';
 
 export interface CacheFlags {
@@ -23,24 +24,55 @@ export interface ReviewCache {
   store: CacheStore;
   namespace: string;
   counts: ReviewCacheCounts;
+  textHash: (text: string) => string;
 }
 
 /** The review cache this run uses, or undefined when --no-cache or the config's "cache": false turn it off. */
 export function openReviewCache(flags: CacheFlags, config: Pick<ReviewConfig, 'cache'>, cwd: string): ReviewCache | undefined {
   if (flags.cache === false || !config.cache) return undefined;
   const dir = flags.cacheDir !== undefined ? resolve(cwd, flags.cacheDir) : join(projectRoot(cwd), '.dbtool', 'cache');
-  return { store: new CacheStore(dir), namespace: codeNamespace(), counts: emptyCounts() };
+  return { store: new CacheStore(dir), namespace: codeNamespace(), counts: emptyCounts(), textHash: textHasher() };
 }
 
 /** `review(folders, settings)`, answered from the cache where it can be; prunes the cache when this run added to it. */
-export function reviewWithCache(folders: readonly FolderSource[], settings: ReviewSettings, cache: ReviewCache | undefined): Report {
-  if (!cache) return review([...folders], settings);
-  const report = cachedReview(folders, settings, cache.store, cache.namespace, cache.counts);
+export async function reviewWithCache(folders: readonly FolderSource[], settings: ReviewSettings, cache: ReviewCache | undefined): Promise<Report> {
+  if (!cache) return (await loadReviewer()).review([...folders], settings);
+  const report = await cachedReview(folders, settings, cache.store, cache.namespace, cache.counts, cache.textHash);
   if (cache.store.counts.writes > 0) {
     keepOutOfGit(cache.store.dir);
     cache.store.prune();
   }
   return report;
+}
+
+/** What a run printed, and what its exit code depends on. */
+interface StoredOutput {
+  text: string;
+  errors: number;
+  warnings: number;
+}
+
+/**
+ * The key of a run's whole output: the code, what was read (every file's path, role, journal problems and
+ * the sha256 of its text), the settings, and how the output is rendered. A run repeated with nothing changed —
+ * a CI re-run, a pre-commit hook — then reads one entry instead of every folder's reports.
+ */
+export function outputKey(cache: ReviewCache, inputs: readonly FolderSource[], settings: ReviewSettings, rendering: unknown): string {
+  const read = JSON.stringify(inputs, (key, value: unknown) => (key === 'text' && typeof value === 'string' ? cache.textHash(value) : value));
+  return keyOf('output', cache.namespace, canonicalJson(settings), canonicalJson(rendering), read);
+}
+
+export function cachedOutput(cache: ReviewCache, key: string): StoredOutput | undefined {
+  const stored = cache.store.get(key) as StoredOutput | undefined;
+  if (!stored || typeof stored.text !== 'string' || !Number.isInteger(stored.errors) || !Number.isInteger(stored.warnings)) return undefined;
+  cache.counts.outputHits++;
+  return stored;
+}
+
+export function storeOutput(cache: ReviewCache, key: string, output: StoredOutput): void {
+  cache.store.put(key, output);
+  keepOutOfGit(cache.store.dir);
+  cache.store.prune();
 }
 
 /** Cached results hold migration SQL: nothing a repository should commit by accident. */

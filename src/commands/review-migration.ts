@@ -9,17 +9,16 @@ import { loadInput } from '../drizzle/inputs.js';
 import { fsInputError, readSqlStdin } from '../drizzle/read-text.js';
 import { UsageError } from '../errors.js';
 import { reviewToJson } from '../report/json.js';
-import { reviewToPretty } from '../report/pretty.js';
 import type { FolderSource, Report } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
-import { loadParser } from '../review/parse.js';
+import { loadReviewer } from '../review/load-reviewer.js';
 import { applySizes } from '../review/sizes.js';
 import { VERSION } from '../version.js';
 import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
 // what only some flags need (--base, --fix, --ai, the CI formats) is imported when used: a plain review starts faster
 import { addAiOptions, aiConnection, checkAiFlags, MIGRATION_AI_HELP } from './ai-options.js';
 import type { Io } from './io.js';
-import { openReviewCache, reviewWithCache } from './review-cache.js';
+import { cachedOutput, openReviewCache, outputKey, reviewWithCache, storeOutput } from './review-cache.js';
 import type { SizeFlags } from './size-options.js';
 import { addStatsOption, resolveSizes } from './size-options.js';
 
@@ -40,10 +39,11 @@ export type ReviewDeps = MigrationAiDeps;
  * second opinion is advisory and never changes it; only a failure to get it (exit 2) does.
  */
 export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: ReviewDeps = {}): Promise<number> {
-  // the parser's WebAssembly compiles on background threads while the config and the files are read
-  const parser = loadParser();
-  parser.catch(() => undefined);
   const config = resolveReviewConfig(opts, io.cwd);
+  // without the cache the reviewer is certainly needed: its parser's WebAssembly compiles on background threads
+  // while the files are read. With the cache, it is loaded only for what the cache cannot answer.
+  const reviewer = opts.cache === false || !config.cache ? loadReviewer() : undefined;
+  reviewer?.catch(() => undefined);
   for (const note of config.deprecations) io.stderr(`${note}\n`);
   checkAiFlags(opts, config, true);
   const maxWarnings = warningLimit(opts.maxWarnings);
@@ -76,32 +76,52 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
       }
     }
   }
-  await parser;
+  await reviewer;
   const settings: ReviewSettings = reviewSettingsOf(config);
   if (opts.fix) await fixReviewed(inputs, settings, opts, io);
   const sizes = await resolveSizes(opts, config, io);
-  // files of one folder named one by one are reviewed in one pass over its history, each as if named alone
   const cache = openReviewCache(opts, config, io.cwd);
-  const reviewed: Report = {
-    ...reviewInputs(inputs, settings, (folders) => reviewWithCache(folders, settings, cache)),
-    runner: { name: config.runner, source: config.runnerSource },
+  const runner = { name: config.runner, source: config.runnerSource };
+  const finish = (counts: { errors: number; warnings: number }, say = true): number => {
+    const tooMany = maxWarnings !== undefined && counts.warnings > maxWarnings;
+    // on stderr, so machine-readable output stays valid
+    if (tooMany && say) io.stderr(`${counts.warnings} warnings, more than --max-warnings ${maxWarnings} allows\n`);
+    return counts.errors > 0 || tooMany ? 1 : 0;
   };
+  // a run that reads production sizes or asks Claude is not repeatable; any other is its inputs' function
+  const repeatable = cache && !sizes && opts.url === undefined && config.sizes.stats.kind === 'none' && !opts.ai && !opts.aiDryRun && !opts.fix;
+  const key = repeatable ? outputKey(cache, inputs, settings, { runner, ...(await renderingOf(opts, io)) }) : undefined;
+  const stored = cache && key ? cachedOutput(cache, key) : undefined;
+  if (stored) {
+    io.stdout(stored.text);
+    return finish(stored);
+  }
+  // files of one folder named one by one are reviewed in one pass over its history, each as if named alone
+  const reviewed: Report = { ...(await reviewInputs(inputs, settings, (folders) => reviewWithCache(folders, settings, cache))), runner };
   const report: Report = sizes ? applySizes(reviewed, sizes, config.sizes.thresholds) : reviewed;
-  const tooManyWarnings = maxWarnings !== undefined && report.summary.warnings > maxWarnings;
-  const exitCode = report.summary.errors > 0 || tooManyWarnings ? 1 : 0;
   if (opts.aiDryRun || opts.ai) {
     const { migrationSecondOpinion } = await import('./migration-ai.js');
     await migrationSecondOpinion({ folders: inputs as FolderSource[], settings, report }, opts, config, connection, io, deps);
-    return exitCode;
+    return finish(report.summary, false);
   }
-  if (opts.format === 'json') io.stdout(reviewToJson(report, VERSION));
-  else if (opts.format === 'sarif') io.stdout((await import('../report/sarif.js')).reviewToSarif(report, VERSION));
-  else if (opts.format === 'github') io.stdout((await import('../report/github.js')).reviewToGithub(report));
-  else if (opts.format === 'markdown') io.stdout((await import('../report/markdown.js')).reviewToMarkdown(report));
-  else io.stdout(reviewToPretty(report, { color: await io.palette(), verbose: Boolean(opts.verbose), width: io.width }));
-  // on stderr, so machine-readable output stays valid
-  if (tooManyWarnings) io.stderr(`${report.summary.warnings} warnings, more than --max-warnings ${maxWarnings} allows\n`);
-  return exitCode;
+  const text = await render(report, opts, io);
+  io.stdout(text);
+  if (cache && key) storeOutput(cache, key, { text, errors: report.summary.errors, warnings: report.summary.warnings });
+  return finish(report.summary);
+}
+
+/** What, besides the report, shapes the printed text. */
+async function renderingOf(opts: ReviewOptions, io: Io): Promise<Record<string, unknown>> {
+  if (opts.format !== 'pretty') return { format: opts.format };
+  return { format: opts.format, colors: (await io.palette()).level, verbose: Boolean(opts.verbose), width: io.width };
+}
+
+async function render(report: Report, opts: ReviewOptions, io: Io): Promise<string> {
+  if (opts.format === 'json') return reviewToJson(report, VERSION);
+  if (opts.format === 'sarif') return (await import('../report/sarif.js')).reviewToSarif(report, VERSION);
+  if (opts.format === 'github') return (await import('../report/github.js')).reviewToGithub(report);
+  if (opts.format === 'markdown') return (await import('../report/markdown.js')).reviewToMarkdown(report);
+  return (await import('../report/pretty.js')).reviewToPretty(report, { color: await io.palette(), verbose: Boolean(opts.verbose), width: io.width });
 }
 
 /** --fix on review-migration: never standard input, and a whole folder only with --base (merged migrations stay as they are). */
@@ -117,7 +137,7 @@ async function fixReviewed(inputs: LoadedInput[], settings: ReviewSettings, opts
   }
   // a merged or applied migration is never rewritten, even when named on its own
   await (await import('./fix-guard.js')).refuseSettledFiles(inputs, opts, io);
-  const { applyFixes } = await import('./fix-files.js');
+  const [{ applyFixes }] = await Promise.all([import('./fix-files.js'), loadReviewer()]);
   applyFixes(inputs, settings, io);
 }
 

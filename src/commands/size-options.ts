@@ -1,11 +1,9 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import type { ReviewConfig } from '../config.js';
-import { loadDrizzleConfig } from '../drizzle/kit-config.js';
 import { UsageError } from '../errors.js';
 import type { SizeSource } from '../review/sizes.js';
 import type { Io } from './io.js';
-import { resolveTarget } from './project.js';
 
 export interface SizeFlags {
   /** a `dbtool stats export` file */
@@ -34,12 +32,14 @@ export async function resolveSizes(flags: SizeFlags, config: ReviewConfig, io: I
       'A stats export is what CI can use offline; --url reads the sizes from a live database.',
     );
   }
-  const { readStatsFile } = await import('../stats/size-source.js');
-  if (flags.stats !== undefined) return readStatsFile(flags.stats, flags.stats);
+  // what reads sizes (and connects to a database) is loaded only when a source of sizes is configured
+  if (flags.stats !== undefined) return (await import('../stats/size-source.js')).readStatsFile(flags.stats, flags.stats);
   if (flags.url === undefined && config.sizes.stats.kind === 'file') {
+    const { readStatsFile } = await import('../stats/size-source.js');
     return readStatsFile(config.sizes.stats.path, relative(io.cwd, config.sizes.stats.path) || config.sizes.stats.display);
   }
   if (flags.url === undefined && config.sizes.stats.kind !== 'live') return undefined;
+  const [{ loadDrizzleConfig }, { resolveTarget }] = await Promise.all([import('../drizzle/kit-config.js'), import('./project.js')]);
   const drizzle = flags.url ? undefined : await loadDrizzleConfig(io.cwd, flags.drizzleConfig).catch(() => undefined);
   const target = resolveTarget(flags, io, drizzle);
   if (target.kind !== 'server') {

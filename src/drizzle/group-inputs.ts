@@ -1,6 +1,6 @@
 import type { FileReport, FolderSource, Report } from '../review/engine.js';
-import { review } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
+import { loadReviewer } from '../review/load-reviewer.js';
 import type { LoadedInput } from './inputs.js';
 
 /** One folder source to review and, in the order its reviewed files come out, the inputs they belong to. */
@@ -48,13 +48,13 @@ export function groupByFolder(inputs: readonly LoadedInput[]): Unit[] {
  * Reviews the inputs like `review(inputs, settings)` does, with the files of one folder named one by one
  * reviewed in one pass over its history; the report keeps the inputs' order. `reviewFolders` may be a cached review.
  */
-export function reviewInputs(
+export async function reviewInputs(
   inputs: readonly LoadedInput[],
   settings: ReviewSettings,
-  reviewFolders: (folders: FolderSource[], settings: ReviewSettings) => Report = review,
-): Report {
+  reviewFolders: (folders: FolderSource[], settings: ReviewSettings) => Report | Promise<Report> = reviewUncached,
+): Promise<Report> {
   const units = groupByFolder(inputs);
-  const report = reviewFolders(
+  const report = await reviewFolders(
     units.map((u) => u.source),
     settings,
   );
@@ -76,4 +76,8 @@ function consistent(a: LoadedInput, b: LoadedInput): boolean {
   const n = Math.min(a.files.length, b.files.length);
   for (let i = 0; i < n; i++) if (a.files[i]!.path !== b.files[i]!.path) return false;
   return true;
+}
+
+async function reviewUncached(folders: FolderSource[], settings: ReviewSettings): Promise<Report> {
+  return (await loadReviewer()).review(folders, settings);
 }

@@ -7,118 +7,16 @@ import { doBlockStatements } from './do-statements.js';
 import type { AnalyzedEffects, EffectContext } from './effects/index.js';
 import { analyzeEffects } from './effects/index.js';
 import type { Finding, ReviewSettings, Rule, RuleContext, RuleFinding, Severity } from './findings.js';
+import { finishReview } from './finish.js';
 import type { IgnoreDirective } from './ignore.js';
 import { findDirectives, invalidDirective, unusedDirective } from './ignore.js';
-import type { LockMode } from './lock-modes.js';
 import type { ParsedFile, ParsedStatement } from './parse.js';
 import { parseSql } from './parse.js';
+import type { FileReport, FolderSource, InputProblem, Report, SourceFile, StatementReport } from './report-types.js';
 import { INPUT_RULES, RULES } from './rules/index.js';
+import { KNOWN_RULE_IDS } from './rules/known-ids.js';
 import type { SourceText } from './source-text.js';
 import { TransactionTracker } from './transaction.js';
-
-export type InputRuleId = keyof typeof INPUT_RULES;
-
-/** A problem the folder reader found before any SQL was parsed. */
-export interface InputProblem {
-  rule: InputRuleId;
-  message: string;
-  help: string;
-  line?: number;
-  column?: number;
-}
-
-export interface SourceFile {
-  path: string;
-  migration: string;
-  /** undefined when the file is missing */
-  text: string | undefined;
-  problems: InputProblem[];
-  /** false: only feeds the schema history (an earlier migration that is not under review) */
-  review: boolean;
-  /** the text already parsed by the caller, so it is not parsed twice */
-  parsed?: ParsedFile;
-}
-
-/** The files of one folder, in the order the runner applies them. */
-export interface FolderSource {
-  files: SourceFile[];
-  /**
-   * each reviewed file is judged as if it were the only one under review: its own run (transaction,
-   * tables new in the run, findings a later statement makes moot) over the history before it
-   */
-  eachAlone?: boolean;
-}
-
-/** A relation's size in production: the planner's row estimate (null: never analysed) and its bytes on disk. */
-export interface RelationSize {
-  rows: number | null;
-  bytes: number;
-}
-
-/** How long a statement holds a lock that stops other sessions, and what it stops. */
-export interface Estimate {
-  ms: number;
-  /** "reads": AccessExclusiveLock, nothing can use the table; "writes": reads continue, writes wait */
-  blocks: 'reads' | 'writes';
-}
-
-export interface StatementReport {
-  line: number;
-  column: number;
-  endLine: number;
-  sql: string;
-  locks: Record<string, LockMode>;
-  rewrites: string[];
-  scans: string[];
-  transaction: 'allowed' | 'forbidden';
-  findings: Finding[];
-  /** production sizes of the relations it locks, rewrites or scans, when a source of sizes is known */
-  sizes?: Record<string, RelationSize>;
-  /** how long it holds a lock that blocks reads or writes of an existing table, when sizes are known */
-  estimate?: Estimate;
-  /** why: the effects model's explanations (pretty output; not part of the JSON contract) */
-  notes: string[];
-  kind: string;
-  unknown: boolean;
-  /**
-   * the relations among its locks, rewrites and scans that an earlier statement of the review created (the
-   * same file, or with newAcrossFiles the same run): new and empty, so nobody waits for them. The JSON keeps
-   * their locks (they are facts); the pretty output leaves them out.
-   */
-  newRelations?: string[];
-}
-
-export interface FileReport {
-  path: string;
-  migration: string;
-  statements: StatementReport[];
-  /** findings about the file itself rather than one statement (journal problems) */
-  findings: Finding[];
-  /** the file text, for code frames */
-  text: string | undefined;
-  /** findings silenced by dbtool-ignore comments */
-  suppressed: number;
-}
-
-export interface Summary {
-  files: number;
-  statements: number;
-  errors: number;
-  warnings: number;
-  infos: number;
-  /** findings silenced by dbtool-ignore comments */
-  suppressed: number;
-}
-
-export interface Report {
-  pgVersion: number;
-  files: FileReport[];
-  summary: Summary;
-  /** the migration runner the review assumed (how it wraps statements in transactions), and where that was set */
-  runner?: { name: string; source: string };
-  /** where production sizes came from, and how many of the touched relations they knew */
-  sizeSource?: { label: string; readAt: string; database: string; serverVersion: string; relations: number; known: number };
-}
 
 /** Reviews folders: each file against the schema its folder's earlier files built. Pure: no IO. */
 export function review(folders: FolderSource[], settings: ReviewSettings): Report {
@@ -181,10 +79,6 @@ export function reviewFolder(folder: FolderSource, settings: ReviewSettings, hoo
 }
 
 /** Applies the configured severities and sums up: the reports of all folders become one Report. */
-export function finishReview(files: FileReport[], settings: ReviewSettings): Report {
-  applyRuleSettings(files, settings.rules ?? {});
-  return { pgVersion: settings.pgVersion, files, summary: summarize(files) };
-}
 
 /** Drops the findings a later statement of the run made moot (an index created after its foreign key). */
 function resolvePending(state: FolderState): void {
@@ -507,37 +401,17 @@ function inputFinding(problem: InputProblem): Finding {
   };
 }
 
-/** Configured severities replace the defaults; rules set to 'off' report nothing (input rules included). */
-function applyRuleSettings(files: FileReport[], rules: Readonly<Record<string, Severity | 'off'>>): void {
-  // the common case, no rule configured: nothing to copy for every statement of every file
-  if (Object.keys(rules).length === 0) return;
-  const adjust = (findings: Finding[]) =>
-    findings.flatMap((f) => {
-      const setting = rules[f.rule];
-      if (setting === 'off') return [];
-      return [setting ? { ...f, severity: setting } : f];
-    });
-  for (const file of files) {
-    file.findings = adjust(file.findings);
-    for (const statement of file.statements) statement.findings = adjust(statement.findings);
-  }
-}
-
-/** Every rule id dbtool can report: statement rules and input rules. */
-export const KNOWN_RULE_IDS: ReadonlySet<string> = new Set([...RULES.map((r) => r.id), ...Object.keys(INPUT_RULES)]);
-
-export function allFindings(file: FileReport): Finding[] {
-  return [...file.findings, ...file.statements.flatMap((s) => s.findings)];
-}
-
-function summarize(files: FileReport[]): Summary {
-  const findings = files.flatMap(allFindings);
-  return {
-    files: files.length,
-    statements: files.reduce((n, f) => n + f.statements.length, 0),
-    errors: findings.filter((f) => f.severity === 'error').length,
-    warnings: findings.filter((f) => f.severity === 'warning').length,
-    infos: findings.filter((f) => f.severity === 'info').length,
-    suppressed: files.reduce((n, f) => n + f.suppressed, 0),
-  };
-}
+export { allFindings, finishReview } from './finish.js';
+export type {
+  Estimate,
+  FileReport,
+  FolderSource,
+  InputProblem,
+  InputRuleId,
+  RelationSize,
+  Report,
+  SourceFile,
+  StatementReport,
+  Summary,
+} from './report-types.js';
+export { KNOWN_RULE_IDS } from './rules/known-ids.js';

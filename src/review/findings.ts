@@ -1,6 +1,7 @@
 import type { Catalog } from './catalog/model.js';
 import type { AnalyzedEffects, EffectContext } from './effects/index.js';
 import type { ParsedStatement } from './parse.js';
+import type { StatementRuleId } from './rules/ids.js';
 import type { TransactionMode, TransactionView } from './transaction.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -75,7 +76,7 @@ export interface RuleFinding extends Omit<Finding, 'rule' | 'severity' | 'line' 
 }
 
 export interface Rule {
-  id: string;
+  id: StatementRuleId;
   severity: Severity;
   summary: string;
   /** false: a style rule that reports nothing until the configuration gives it a severity */

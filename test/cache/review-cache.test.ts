@@ -41,14 +41,14 @@ function inputsOf(paths: string[]): LoadedInput[] {
   return paths.map((p) => loadInput(p, '/', none, folders));
 }
 
-function uncached(paths: string[], settings = SETTINGS): string {
-  return json(reviewInputs(inputsOf(paths), settings, review));
+async function uncached(paths: string[], settings = SETTINGS): Promise<string> {
+  return json(await reviewInputs(inputsOf(paths), settings, review));
 }
 
-function cached(paths: string[], dir: string, settings = SETTINGS): { json: string; counts: ReviewCacheCounts; store: CacheStore } {
+async function cached(paths: string[], dir: string, settings = SETTINGS): Promise<{ json: string; counts: ReviewCacheCounts; store: CacheStore }> {
   const store = new CacheStore(dir);
   const counts = emptyCounts();
-  const report = reviewInputs(inputsOf(paths), settings, (folders) => cachedReview(folders, settings, store, codeNamespace(), counts));
+  const report = await reviewInputs(inputsOf(paths), settings, (folders) => cachedReview(folders, settings, store, codeNamespace(), counts));
   return { json: json(report), counts, store };
 }
 
@@ -94,13 +94,13 @@ describe('cached and uncached reports are byte-identical', () => {
 
   it.skipIf(!corpusPresent)(
     'on the whole real-world corpus, as folders and as files named one by one: empty cache, full cache',
-    () => {
+    async () => {
       const dir = join(work, 'corpus-cache');
       for (const paths of [folders, files]) {
-        const expected = uncached(paths);
-        const cold = cached(paths, dir);
+        const expected = await uncached(paths);
+        const cold = await cached(paths, dir);
         expect(cold.json).toBe(expected);
-        const warm = cached(paths, dir);
+        const warm = await cached(paths, dir);
         expect(warm.json).toBe(expected);
         // the warm run parsed and replayed nothing: every folder came from one entry
         expect(warm.counts.parseMisses + warm.counts.fileMisses).toBe(0);
@@ -113,32 +113,32 @@ describe('cached and uncached reports are byte-identical', () => {
 });
 
 describe('invalidation', () => {
-  it('editing one file of files named one by one misses that file and the later ones; the earlier ones are served', () => {
+  it('editing one file of files named one by one misses that file and the later ones; the earlier ones are served', async () => {
     const folder = drizzleFolder('edit-one', SIX);
     const dir = join(work, 'edit-one-cache');
     const paths = Object.keys(SIX).map((tag) => join(folder, `${tag}.sql`));
-    const first = cached(paths, dir);
-    expect(first.json).toBe(uncached(paths));
+    const first = await cached(paths, dir);
+    expect(first.json).toBe(await uncached(paths));
     expect(first.counts.fileMisses).toBe(6);
     writeFileSync(join(folder, '0003_name.sql'), 'ALTER TABLE "users" ADD COLUMN "name" text;');
-    const edited = cached(paths, dir);
-    expect(edited.json).toBe(uncached(paths));
+    const edited = await cached(paths, dir);
+    expect(edited.json).toBe(await uncached(paths));
     expect(edited.counts).toMatchObject({ folderHits: 0, fileHits: 3, fileMisses: 3, parseMisses: 1 });
     // the edit shows: the column is nullable now, so no finding about a NOT NULL column without a default
     expect(edited.json).not.toBe(first.json);
   });
 
-  it('editing one file of a folder reviews the folder anew with every other file parsed from the cache', () => {
+  it('editing one file of a folder reviews the folder anew with every other file parsed from the cache', async () => {
     const folder = drizzleFolder('edit-folder', SIX);
     const dir = join(work, 'edit-folder-cache');
-    cached([folder], dir);
+    await cached([folder], dir);
     writeFileSync(join(folder, '0004_type.sql'), 'ALTER TABLE "users" ALTER COLUMN "email" SET DATA TYPE varchar(100);');
-    const edited = cached([folder], dir);
-    expect(edited.json).toBe(uncached([folder]));
+    const edited = await cached([folder], dir);
+    expect(edited.json).toBe(await uncached([folder]));
     expect(edited.counts).toMatchObject({ folderHits: 0, parseHits: 5, parseMisses: 1 });
   });
 
-  it('a finding that waits for the end of the folder follows a later file: the index that resolved it removed', () => {
+  it('a finding that waits for the end of the folder follows a later file: the index that resolved it removed', async () => {
     // the foreign key of 0001 has no index until 0002 creates one: in a folder review the finding is dropped,
     // so the report of 0001 depends on a LATER file, and the cache must not serve it once 0002 changes
     const folder = drizzleFolder('lookahead', {
@@ -147,57 +147,57 @@ describe('invalidation', () => {
       '0002_fk_index': 'CREATE INDEX "orders_user_idx" ON "orders" ("user_id");',
     });
     const dir = join(work, 'lookahead-cache');
-    const before = cached([folder], dir);
-    expect(before.json).toBe(uncached([folder]));
+    const before = await cached([folder], dir);
+    expect(before.json).toBe(await uncached([folder]));
     expect(before.json).not.toContain('foreign-key-without-index');
     writeFileSync(join(folder, '0002_fk_index.sql'), 'CREATE INDEX "users_email_idx" ON "users" ("email");');
-    const after = cached([folder], dir);
-    expect(after.json).toBe(uncached([folder]));
+    const after = await cached([folder], dir);
+    expect(after.json).toBe(await uncached([folder]));
     expect(after.json).toContain('foreign-key-without-index');
   });
 
-  it('a changed setting is a different entry', () => {
+  it('a changed setting is a different entry', async () => {
     const folder = drizzleFolder('settings', SIX);
     const dir = join(work, 'settings-cache');
-    cached([folder], dir);
+    await cached([folder], dir);
     const pg12: ReviewSettings = { ...SETTINGS, pgVersion: 12 };
-    const other = cached([folder], dir, pg12);
+    const other = await cached([folder], dir, pg12);
     expect(other.counts.folderHits).toBe(0);
-    expect(other.json).toBe(uncached([folder], pg12));
+    expect(other.json).toBe(await uncached([folder], pg12));
     const severities: ReviewSettings = { ...SETTINGS, rules: { 'adding-not-nullable-field': 'off' } };
-    expect(cached([folder], dir, severities).counts.folderHits).toBe(0);
+    expect((await cached([folder], dir, severities)).counts.folderHits).toBe(0);
   });
 
-  it('a new migration after an unchanged history starts from the stored schema, edited or not', () => {
+  it('a new migration after an unchanged history starts from the stored schema, edited or not', async () => {
     const { '0005_drop': added, ...history } = SIX;
     const folder = drizzleFolder('pre-merge', history);
     const dir = join(work, 'pre-merge-cache');
     // the folder reviewed whole (on the main branch) keeps the schema after its last file
-    cached([folder], dir);
+    await cached([folder], dir);
     const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: Array<Record<string, unknown>> };
     journal.entries.push({ idx: 5, version: '7', when: 1736154005000, tag: '0005_drop', breakpoints: true });
     writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify(journal));
     const last = join(folder, '0005_drop.sql');
     writeFileSync(last, added);
     // the branch's new migration: its history is neither parsed nor replayed
-    const branch = cached([last], dir);
+    const branch = await cached([last], dir);
     expect(branch.counts).toMatchObject({ resumed: 1, parseMisses: 1, parseHits: 0 });
-    expect(branch.json).toBe(uncached([last]));
+    expect(branch.json).toBe(await uncached([last]));
     writeFileSync(last, 'ALTER TABLE "orders" ALTER COLUMN "user_id" SET NOT NULL;');
-    const edited = cached([last], dir);
+    const edited = await cached([last], dir);
     expect(edited.counts).toMatchObject({ resumed: 1, parseMisses: 1, parseHits: 0 });
-    expect(edited.json).toBe(uncached([last]));
+    expect(edited.json).toBe(await uncached([last]));
     expect(edited.json).not.toBe(branch.json);
   });
 });
 
 describe('entries that cannot be trusted', () => {
-  it('corrupt, truncated and foreign entries are ignored and rewritten', () => {
+  it('corrupt, truncated and foreign entries are ignored and rewritten', async () => {
     const folder = drizzleFolder('corrupt', SIX);
     const paths = Object.keys(SIX).map((tag) => join(folder, `${tag}.sql`));
     const dir = join(work, 'corrupt-cache');
-    const expected = uncached(paths);
-    cached(paths, dir);
+    const expected = await uncached(paths);
+    await cached(paths, dir);
     const entries = entryFiles(dir);
     expect(entries.length).toBeGreaterThan(6);
     entries.forEach((file, i) => {
@@ -214,30 +214,30 @@ describe('entries that cannot be trusted', () => {
       }
       writeFileSync(file, bytes);
     });
-    const damaged = cached(paths, dir);
+    const damaged = await cached(paths, dir);
     expect(damaged.json).toBe(expected);
     expect(damaged.store.counts.rejected).toBeGreaterThan(0);
     expect(damaged.store.counts.hits).toBe(0);
     // rewritten: the next run is answered from the cache again
-    const again = cached(paths, dir);
+    const again = await cached(paths, dir);
     expect(again.json).toBe(expected);
     expect(again.counts.folderHits).toBe(1);
     expect(again.store.counts.rejected).toBe(0);
   });
 
-  it('an entry of another dbtool build is not read', () => {
+  it('an entry of another dbtool build is not read', async () => {
     const store = new CacheStore(join(work, 'namespace-cache'));
     const folder = drizzleFolder('namespace', SIX);
     const counts = emptyCounts();
-    cachedReview([loadInput(folder, '/', none)], SETTINGS, store, keyOf('another build'), counts);
+    await cachedReview([loadInput(folder, '/', none)], SETTINGS, store, keyOf('another build'), counts);
     const mine = emptyCounts();
-    cachedReview([loadInput(folder, '/', none)], SETTINGS, store, codeNamespace(), mine);
+    await cachedReview([loadInput(folder, '/', none)], SETTINGS, store, codeNamespace(), mine);
     expect(mine).toMatchObject({ folderHits: 0, parseHits: 0 });
   });
 });
 
 describe('the store', () => {
-  it('prunes the oldest entries first down to its size bound, and stale temporary files', () => {
+  it('prunes the oldest entries first down to its size bound, and stale temporary files', async () => {
     const dir = join(work, 'prune-cache');
     const store = new CacheStore(dir, 10_000);
     const keys = Array.from({ length: 10 }, (_, i) => keyOf('entry', String(i)));
@@ -262,7 +262,7 @@ describe('the store', () => {
     expect(existsSync(stale)).toBe(false);
   });
 
-  it('reads nothing from a missing folder and writes nothing into an unwritable one, without failing', () => {
+  it('reads nothing from a missing folder and writes nothing into an unwritable one, without failing', async () => {
     const file = join(work, 'a-file');
     writeFileSync(file, 'not a folder');
     const store = new CacheStore(join(file, 'cache'));
@@ -311,6 +311,69 @@ describe('the command line', () => {
     const third = await dbtool(['review-migration', folder, '--format', 'json'], project);
     expect(third.stdout).toBe(expected.stdout);
     expect(new Map(entryFiles(dir).map((f) => [f, statSync(f).mtimeMs]))).toEqual(written);
+  }, 60_000);
+
+  /** The entry holding a run's whole output: the one whose stored text is what the run printed. */
+  function outputEntry(dir: string, printed: string): string {
+    const found = entryFiles(dir).filter((file) => {
+      const value = new CacheStore(dir).get(file.slice(-64)) as { text?: unknown } | undefined;
+      return value?.text === printed;
+    });
+    expect(found).toHaveLength(1);
+    return found[0]!.slice(-64);
+  }
+
+  it('a run repeated with nothing changed prints the stored output of the first, and nothing else answers it', async () => {
+    const project = join(work, 'repeated');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'package.json'), '{"name":"app"}');
+    const folder = drizzleFolder('repeated/drizzle', SIX);
+    const args = ['review-migration', folder, '--format', 'json', '--cache-dir', 'c'];
+    const first = await dbtool(args, project);
+    expect(first.code).toBe(1);
+    const dir = join(project, 'c');
+    const key = outputEntry(dir, first.stdout);
+    // with every other entry gone, the repeat is still answered, and writes nothing: no folder was reviewed
+    for (const file of entryFiles(dir)) if (!file.endsWith(key)) rmSync(file);
+    const again = await dbtool(args, project);
+    expect(again).toEqual(first);
+    expect(entryFiles(dir).map((f) => f.slice(-64))).toEqual([key]);
+    // the entry is what is printed: a planted text comes out as it is, with the exit code its counts give
+    new CacheStore(dir).put(key, { text: 'planted\n', errors: 0, warnings: 3 });
+    expect(await dbtool(args, project)).toEqual({ code: 0, stdout: 'planted\n', stderr: '' });
+    const limited = await dbtool([...args, '--max-warnings', '2'], project);
+    expect(limited).toEqual({ code: 1, stdout: 'planted\n', stderr: '3 warnings, more than --max-warnings 2 allows\n' });
+    // and a corrupt entry is reviewed anew, never printed
+    const entry = entryFiles(dir).find((f) => f.endsWith(key))!;
+    writeFileSync(entry, readFileSync(entry).subarray(0, 100));
+    expect(await dbtool(args, project)).toEqual(first);
+  }, 60_000);
+
+  it('the stored output is keyed by everything that shapes it: the files, the settings, the format and its options', async () => {
+    const project = join(work, 'keyed');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'package.json'), '{"name":"app"}');
+    const folder = drizzleFolder('keyed/drizzle', SIX);
+    const cached = (...args: string[]) => dbtool(['review-migration', folder, '--cache-dir', 'c', ...args], project);
+    const uncached = (...args: string[]) => dbtool(['review-migration', folder, '--no-cache', ...args], project);
+    const variants = [
+      ['--format', 'json'],
+      ['--format', 'markdown'],
+      ['--format', 'pretty'],
+      ['--format', 'pretty', '--verbose'],
+      ['--format', 'json', '--pg-version', '12'],
+    ];
+    for (const variant of variants) await cached(...variant);
+    // each variant, repeated, prints what the uncached run prints
+    for (const variant of variants) expect(await cached(...variant), variant.join(' ')).toEqual(await uncached(...variant));
+    // an edited migration and a changed rule severity are seen at once
+    writeFileSync(join(folder, '0005_drop.sql'), 'ALTER TABLE "orders" ADD COLUMN "note" text;');
+    const edited = await cached('--format', 'json');
+    expect(edited).toEqual(await uncached('--format', 'json'));
+    writeFileSync(join(project, 'dbtool.config.json'), '{"rules": {"table-rewrite": "info"}}');
+    const relaxed = await cached('--format', 'json');
+    expect(relaxed).toEqual(await uncached('--format', 'json'));
+    expect(relaxed.stdout).not.toBe(edited.stdout);
   }, 60_000);
 
   it('--cache-dir moves the cache; the config\'s "cache": false turns it off', async () => {

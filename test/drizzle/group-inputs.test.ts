@@ -46,9 +46,9 @@ function sum(reports: Report[]): Report['summary'] {
 }
 
 /** What review-migration now does: one folder read, one pass over its history. */
-function grouped(paths: string[], settings: ReviewSettings): Report {
+async function grouped(paths: string[], settings: ReviewSettings): Promise<Report> {
   const folders = new Map<string, LoadedInput>();
-  return reviewInputs(
+  return await reviewInputs(
     paths.map((p) => loadInput(p, '/', none, folders)),
     settings,
   );
@@ -93,34 +93,34 @@ beforeAll(loadParser);
 describe('files of one folder named one by one', () => {
   const fixtureFolders = drizzleFolders(FIXTURES);
 
-  it('has drizzle fixture folders to test with', () => {
+  it('has drizzle fixture folders to test with', async () => {
     expect(fixtureFolders.length).toBeGreaterThanOrEqual(10);
   });
 
   it.each([
     ['defaults', DEFAULTS],
     ['one run, PG 14', ONE_RUN],
-  ] as const)('fixtures (%s): same report as each file alone (and, under the defaults, as the folder with only them under review)', (_, settings) => {
+  ] as const)('fixtures (%s): same report as each file alone (and, under the defaults, as the folder with only them under review)', async (_, settings) => {
     for (const folder of fixtureFolders) {
       const files = filesOf(folder);
-      expect(json(grouped(files, settings)), folder).toEqual(json(oneByOne(files, settings)));
+      expect(json(await grouped(files, settings)), folder).toEqual(json(oneByOne(files, settings)));
       // every other file, in folder order: the folder reviewed with only those under review
       const some = files.filter((_, i) => i % 2 === 1);
       if (some.length === 0) continue;
-      expect(json(grouped(some, settings)), folder).toEqual(json(oneByOne(some, settings)));
-      if (settings === DEFAULTS) expect(json(grouped(some, settings)), folder).toEqual(json(folderWithOnly(folder, some, settings)));
+      expect(json(await grouped(some, settings)), folder).toEqual(json(oneByOne(some, settings)));
+      if (settings === DEFAULTS) expect(json(await grouped(some, settings)), folder).toEqual(json(folderWithOnly(folder, some, settings)));
     }
   });
 
-  it('keeps the order the paths were given in, across folders, with a file named twice', () => {
+  it('keeps the order the paths were given in, across folders, with a file named twice', async () => {
     const paths = shuffled(fixtureFolders.flatMap(filesOf), 7);
     paths.splice(3, 0, paths[10] as string);
-    const report = grouped(paths, DEFAULTS);
+    const report = await grouped(paths, DEFAULTS);
     expect(report.files.map((f) => resolve('/', f.path))).toEqual(paths);
     expect(json(report)).toEqual(json(oneByOne(paths, DEFAULTS)));
   });
 
-  it('leaves a file excluded from review out of the report and in the history', () => {
+  it('leaves a file excluded from review out of the report and in the history', async () => {
     const folder = join(FIXTURES, 'drizzle-index-on-existing-table');
     const files = filesOf(folder);
     const inputs = files.map((p) => loadInput(p, '/', none, new Map()));
@@ -128,10 +128,10 @@ describe('files of one folder named one by one', () => {
     const groupedInputs = files.map((p) => loadInput(p, '/', none, folders));
     for (const list of [inputs, groupedInputs]) (list[0]?.files.at(-1) ?? { review: true }).review = false;
     const alone = inputs.flatMap((input) => review([input], DEFAULTS).files);
-    expect(json(reviewInputs(groupedInputs, DEFAULTS))).toEqual(json({ pgVersion: 18, files: alone, summary: review(inputs, DEFAULTS).summary }));
+    expect(json(await reviewInputs(groupedInputs, DEFAULTS))).toEqual(json({ pgVersion: 18, files: alone, summary: review(inputs, DEFAULTS).summary }));
   });
 
-  it('review-migration names the files of a folder in reverse and reports them in that order, as one by one', () => {
+  it('review-migration names the files of a folder in reverse and reports them in that order, as one by one', async () => {
     const folder = join(FIXTURES, 'drizzle-foreign-key-existing-tables');
     const files = filesOf(folder).reverse();
     const cli = (args: string[]) =>
@@ -144,33 +144,32 @@ describe('files of one folder named one by one', () => {
 });
 
 describe.skipIf(!corpusPresent)('corpus files named one by one', () => {
-  it("every folder, every 10th file and the last named: same report as each file alone (today's path), in the order named", () => {
+  it("every folder, every 10th file and the last named: same report as each file alone (today's path), in the order named", async () => {
     // today's path is the quadratic one: all 2,049 files one by one take a minute here, a tenth of them seconds
     for (const folder of corpusFolders()) {
       const files = filesOf(folder).filter((_, i, all) => i % 10 === 0 || i === all.length - 1);
-      expect(json(grouped(files, DEFAULTS)), folder).toEqual(json(oneByOne(files, DEFAULTS)));
+      expect(json(await grouped(files, DEFAULTS)), folder).toEqual(json(oneByOne(files, DEFAULTS)));
     }
   }, 120_000);
 
-  it('a few corpus folders: a subset named, shuffled, under one-run settings too', () => {
+  it('a few corpus folders: a subset named, shuffled, under one-run settings too', async () => {
     for (const folder of corpusFolders().slice(0, 6)) {
       const some = shuffled(
         filesOf(folder).filter((_, i) => i % 3 === 0),
         3,
       );
-      expect(json(grouped(some, ONE_RUN)), folder).toEqual(json(oneByOne(some, ONE_RUN)));
+      expect(json(await grouped(some, ONE_RUN)), folder).toEqual(json(oneByOne(some, ONE_RUN)));
     }
   }, 120_000);
 
-  it('is not the folder reviewed with only those files under review: there they run together (why eachAlone exists)', () => {
+  it('is not the folder reviewed with only those files under review: there they run together (why eachAlone exists)', async () => {
     // the folder named runs its reviewed files in one transaction, so a lock one file takes stacks with the
     // next file's; each file named alone is its own run. The corpus has such pairs.
-    const differs = corpusFolders()
-      .slice(0, 6)
-      .filter((folder) => {
-        const some = filesOf(folder).filter((_, i) => i % 3 === 0);
-        return JSON.stringify(json(grouped(some, DEFAULTS))) !== JSON.stringify(json(folderWithOnly(folder, some, DEFAULTS)));
-      });
+    const differs: string[] = [];
+    for (const folder of corpusFolders().slice(0, 6)) {
+      const some = filesOf(folder).filter((_, i) => i % 3 === 0);
+      if (JSON.stringify(json(await grouped(some, DEFAULTS))) !== JSON.stringify(json(folderWithOnly(folder, some, DEFAULTS)))) differs.push(folder);
+    }
     expect(differs.length).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Rule } from '../../src/review/findings.js';
 import { loadParser } from '../../src/review/parse.js';
+import { STATEMENT_RULE_IDS } from '../../src/review/rules/ids.js';
 import { INPUT_RULES, RULES } from '../../src/review/rules/index.js';
+import { KNOWN_RULE_IDS } from '../../src/review/rules/known-ids.js';
 import { reviewAfter, rulesOf } from './helpers.js';
 
 // Docs are tests: every Bad example reports its rule and every Good example does not.
@@ -52,5 +54,15 @@ describe('rules that are off by default', () => {
         .map((r) => r.id)
         .sort(),
     ).toEqual([...styles].sort());
+  });
+});
+
+describe('the list of rule ids', () => {
+  // configuration files are checked against it without loading the rules: a rule missing from it would be refused
+  it('names every statement rule once, in the order findings are listed', () => {
+    expect(RULES.map((r) => r.id)).toEqual([...STATEMENT_RULE_IDS]);
+  });
+  it('is what a configuration may name, input rules included', () => {
+    expect([...KNOWN_RULE_IDS].sort()).toEqual([...RULES.map((r) => r.id), ...Object.keys(INPUT_RULES)].sort());
   });
 });

@@ -35,7 +35,7 @@ function declaredColumns(ctx: RuleContext): DeclaredColumn[] {
 
 /** One rule per type preference: which declared columns it objects to, and what to say. */
 function typeRule(spec: {
-  id: string;
+  id: Rule['id'];
   defaultEnabled: boolean;
   summary: string;
   docs: Rule['docs'];
