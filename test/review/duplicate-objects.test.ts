@@ -60,6 +60,7 @@ describe('statement-will-fail: an object created twice', () => {
       "ALTER TYPE mood SET SCHEMA app;\nCREATE TYPE mood AS ENUM ('x');\nALTER SEQUENCE invoice_numbers SET SCHEMA app;\nCREATE SEQUENCE invoice_numbers;",
     ],
     ['the same name in another schema', 'CREATE TABLE app.users (id int);\nCREATE INDEX users_email_idx ON app.things (id);'],
+    ["a primary key's index name in another schema", 'CREATE INDEX users_pkey ON app.things (id);'],
     ['a temporary table', 'CREATE TEMP TABLE users (id int);'],
     ['an unnamed index (PostgreSQL picks a free name)', 'CREATE INDEX ON users (email);'],
   ])('not for %s', async (_what, sql) => {

@@ -29,16 +29,14 @@ function dependentExists(catalog: Catalog, d: Dependent): boolean {
 /** Forgets records whose dependent, or whose depended-on column or index, is gone. */
 export function pruneDependencies(catalog: Catalog): void {
   if (catalog.dependencies.length === 0) return;
-  // built once per prune: looking each index up among every table's constraints is quadratic on long histories
-  let constraintIndexes: Set<string> | undefined;
+  // the indexes that are not plain ones are looked up among the constraints in one pass: one lookup each is
+  // quadratic on long histories
+  const viaConstraints = catalog.dependencies.flatMap((d) => (d.on.kind === 'index' && !catalog.indexes.has(d.on.key) ? [d.on.key] : []));
+  const constraintIndexes = catalog.constraintIndexesAmong(viaConstraints);
   catalog.forgetDependencies((d) => {
     if (!dependentExists(catalog, d.dependent)) return true;
     if (d.on.kind === 'column') return !(catalog.relation(d.on.table)?.columns.has(d.on.column) ?? false);
-    if (d.on.kind === 'index') {
-      if (catalog.indexes.has(d.on.key)) return false;
-      constraintIndexes ??= catalog.constraintIndexKeys();
-      return !constraintIndexes.has(d.on.key);
-    }
+    if (d.on.kind === 'index') return !catalog.indexes.has(d.on.key) && !constraintIndexes.has(d.on.key);
     return false;
   });
 }

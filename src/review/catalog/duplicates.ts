@@ -24,7 +24,7 @@ function namedConstraint(relation: Relation, name: string): boolean {
  */
 function relationExists(catalog: Catalog, key: string): boolean {
   if (catalog.relations.has(key) || catalog.indexes.has(key) || catalog.sequences.has(key)) return true;
-  return catalog.constraintIndexKeys().has(key);
+  return catalog.constraintIndexesAmong([key]).size > 0;
 }
 
 /** A name PostgreSQL keeps in pg_type: enums, domains, and the row type of every table and view. */

@@ -107,14 +107,25 @@ export class Catalog {
     this.dependencies = this.dependencies.filter((d) => !drop(d));
   }
 
-  /** The keys (`schema.name`) of the indexes behind PRIMARY KEY, UNIQUE and EXCLUDE constraints: relations too. */
-  constraintIndexKeys(): Set<string> {
-    const keys = new Set<string>();
+  /**
+   * Which of these keys (`schema.name`) name the index of a PRIMARY KEY, UNIQUE or EXCLUDE constraint (such an
+   * index is a relation too). Asked for every CREATE and after every DROP: building every constraint's key each
+   * time was the costliest step of replaying a long history.
+   */
+  constraintIndexesAmong(keys: Iterable<string>): Set<string> {
+    const wanted = new Set(keys);
+    const found = new Set<string>();
+    if (wanted.size === 0) return found;
+    // a key is `schema.name` with no dot in the schema, as constraintIndexKeys builds it
+    const names = new Set([...wanted].map((k) => k.slice(k.indexOf('.') + 1)));
     for (const r of this.relations.values()) {
-      const schema = r.key.split('.')[0];
-      for (const c of r.constraints) if (c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion') keys.add(`${schema}.${c.name}`);
+      for (const c of r.constraints) {
+        if (!names.has(c.name) || !(c.kind === 'primary' || c.kind === 'unique' || c.kind === 'exclusion')) continue;
+        const key = `${r.key.split('.')[0]}.${c.name}`;
+        if (wanted.has(key)) found.add(key);
+      }
     }
-    return keys;
+    return found;
   }
 
   relation(key: string): Relation | undefined {
