@@ -46,11 +46,15 @@ function squawkBinary() {
   return join(dir, 'bin', readdirSync(join(dir, 'bin'))[0]);
 }
 
-/** Runs a command `runs` times; returns the median wall time and the largest peak RSS (undefined when an optional one fails). */
-function measure(label, command, args, runs, optional = false) {
+/**
+ * Runs a command `runs` times; returns the median wall time and the largest peak RSS (undefined when an optional
+ * one fails). `before(i)` runs untimed ahead of each run (and of the RSS run after it).
+ */
+function measure(label, command, args, runs, optional = false, before = () => {}) {
   const times = [];
   let peakKb = 0;
   for (let i = 0; i < runs; i++) {
+    before(2 * i);
     const started = process.hrtime.bigint();
     const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 });
     const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
@@ -61,6 +65,7 @@ function measure(label, command, args, runs, optional = false) {
       process.exit(2);
     }
     times.push(elapsed);
+    before(2 * i + 1);
     peakKb = Math.max(peakKb, peakRss(command, args));
   }
   times.sort((a, b) => a - b);
@@ -235,6 +240,10 @@ const pgfenceCorpus =
   measure(`pgfence 0.1 (the ${parsable.length} files that parse)`, node, [pgfence, 'analyze', '--format', 'sql', '--output', 'json', ...parsable], runs, true);
 const preCold = measure('dbtool, 1 new migration after sim (299 files), cold', node, review([newFile], '--no-cache'), 5);
 const preWarm = measure('dbtool, 1 new migration after sim (299 files), warm', node, review([newFile], '--cache-dir', preMergeCache), 5);
+// the developer's loop: the new migration edited between runs, so only its own review is new
+const edit = (i) => writeFileSync(newFile, `${NEW_MIGRATION}-- edit ${i}\n`);
+const preEdited = measure('dbtool, 1 new migration after sim, edited each run, cache', node, review([newFile], '--cache-dir', preMergeCache), 5, false, edit);
+writeFileSync(newFile, NEW_MIGRATION);
 const preAlone = measure('dbtool, the same new migration alone (no history)', node, review([aloneFile], '--no-cache'), 5);
 const squawkNew = measure('squawk, the new migration', squawk, ['--reporter', 'json', aloneFile], 5);
 const pgfenceNew = pgfence && measure('pgfence, the new migration', node, [pgfence, 'analyze', '--format', 'sql', '--output', 'json', aloneFile], 5, true);
@@ -252,6 +261,7 @@ for (const m of [
   pgfenceCorpus,
   preCold,
   preWarm,
+  preEdited,
   preAlone,
   squawkNew,
   pgfenceNew,
@@ -271,8 +281,10 @@ if (pgfenceCorpus)
   console.log(`  ${'corpus cold / pgfence (pgfence reviews fewer files)'.padEnd(62)} ${(folderCold.ms / pgfenceCorpus.ms).toFixed(2).padStart(7)}x`);
 ratio('pre-merge warm / the new migration alone', preWarm.ms / preAlone.ms, 1.3);
 console.log(`  ${'pre-merge cold / the new migration alone'.padEnd(62)} ${(preCold.ms / preAlone.ms).toFixed(2).padStart(7)}x`);
+// the stricter reading of the target: the migration under review is new to the cache, its history is not
+ratio('pre-merge, new migration edited, history cached / alone', preEdited.ms / preAlone.ms, 1.3);
 console.log(`  ${'one file cold'.padEnd(62)} ${oneCold.ms.toFixed(0).padStart(7)} ms (target <= 150 ms) ${oneCold.ms <= 150 ? 'met' : 'MISSED'}`);
-const peak = Math.max(folderCold.peakKb, filesCold.peakKb, folderWarm.peakKb, preCold.peakKb, preWarm.peakKb) / 1024;
+const peak = Math.max(folderCold.peakKb, filesCold.peakKb, folderWarm.peakKb, preCold.peakKb, preWarm.peakKb, preEdited.peakKb) / 1024;
 console.log(`  ${'peak RSS of dbtool over these runs'.padEnd(62)} ${peak.toFixed(0).padStart(7)} MB (target <= 250 MB) ${peak <= 250 ? 'met' : 'MISSED'}`);
 
 /** pgfence's CLI script, when the devDependency is installed. */
