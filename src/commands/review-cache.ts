@@ -46,7 +46,7 @@ export async function reviewWithCache(folders: readonly FolderSource[], settings
 }
 
 /** What a run printed, and what its exit code depends on. */
-interface StoredOutput {
+export interface RunOutput {
   text: string;
   errors: number;
   warnings: number;
@@ -62,15 +62,20 @@ export function outputKey(cache: ReviewCache, inputs: readonly FolderSource[], s
   return keyOf('output', cache.namespace, canonicalJson(settings), canonicalJson(rendering), read);
 }
 
-export function cachedOutput(cache: ReviewCache, key: string): StoredOutput | undefined {
-  const stored = cache.store.get(key) as StoredOutput | undefined;
-  if (!stored || typeof stored.text !== 'string' || !Number.isInteger(stored.errors) || !Number.isInteger(stored.warnings)) return undefined;
+export function cachedOutput(cache: ReviewCache, key: string): RunOutput | undefined {
+  const stored = cache.store.get(key) as { utf8?: unknown; errors?: unknown; warnings?: unknown } | undefined;
+  if (!stored || !(stored.utf8 instanceof Uint8Array) || !Number.isInteger(stored.errors) || !Number.isInteger(stored.warnings)) return undefined;
   cache.counts.outputHits++;
-  return stored;
+  return {
+    text: Buffer.from(stored.utf8.buffer, stored.utf8.byteOffset, stored.utf8.byteLength).toString('utf8'),
+    errors: stored.errors as number,
+    warnings: stored.warnings as number,
+  };
 }
 
-export function storeOutput(cache: ReviewCache, key: string, output: StoredOutput): void {
-  cache.store.put(key, output);
+export function storeOutput(cache: ReviewCache, key: string, output: RunOutput): void {
+  // as UTF-8 bytes: a report with one character beyond Latin-1 would be kept as a two-byte string, twice the size
+  cache.store.put(key, { utf8: Buffer.from(output.text, 'utf8'), errors: output.errors, warnings: output.warnings });
   keepOutOfGit(cache.store.dir);
   cache.store.prune();
 }
