@@ -5,7 +5,8 @@ export interface Io {
   cwd: string;
   /** environment variables (DATABASE_URL, NO_COLOR, …) */
   env: NodeJS.ProcessEnv;
-  stdout(text: string): void;
+  /** text, or UTF-8 bytes as they are (a stored report is printed without decoding and encoding it again) */
+  stdout(text: string | Uint8Array): void;
   stderr(text: string): void;
   /** chalk at the right colour level, loaded on first use: machine-readable output never needs it */
   palette(): Promise<ChalkInstance>;

@@ -45,9 +45,9 @@ export async function reviewWithCache(folders: readonly FolderSource[], settings
   return report;
 }
 
-/** What a run printed, and what its exit code depends on. */
+/** What a run printed (UTF-8), and what its exit code depends on. */
 export interface RunOutput {
-  text: string;
+  bytes: Uint8Array;
   errors: number;
   warnings: number;
 }
@@ -63,19 +63,15 @@ export function outputKey(cache: ReviewCache, inputs: readonly FolderSource[], s
 }
 
 export function cachedOutput(cache: ReviewCache, key: string): RunOutput | undefined {
-  const stored = cache.store.get(key) as { utf8?: unknown; errors?: unknown; warnings?: unknown } | undefined;
-  if (!stored || !(stored.utf8 instanceof Uint8Array) || !Number.isInteger(stored.errors) || !Number.isInteger(stored.warnings)) return undefined;
+  const stored = cache.store.get(key) as Partial<RunOutput> | undefined;
+  if (!stored || !(stored.bytes instanceof Uint8Array) || !Number.isInteger(stored.errors) || !Number.isInteger(stored.warnings)) return undefined;
   cache.counts.outputHits++;
-  return {
-    text: Buffer.from(stored.utf8.buffer, stored.utf8.byteOffset, stored.utf8.byteLength).toString('utf8'),
-    errors: stored.errors as number,
-    warnings: stored.warnings as number,
-  };
+  return stored as RunOutput;
 }
 
+/** Kept as bytes: a report with one character beyond Latin-1 would be kept as a two-byte string, twice the size. */
 export function storeOutput(cache: ReviewCache, key: string, output: RunOutput): void {
-  // as UTF-8 bytes: a report with one character beyond Latin-1 would be kept as a two-byte string, twice the size
-  cache.store.put(key, { utf8: Buffer.from(output.text, 'utf8'), errors: output.errors, warnings: output.warnings });
+  cache.store.put(key, output);
   keepOutOfGit(cache.store.dir);
   cache.store.prune();
 }

@@ -93,7 +93,7 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
   const key = repeatable ? outputKey(cache, inputs, settings, { runner, ...(await renderingOf(opts, io)) }) : undefined;
   const stored = cache && key ? cachedOutput(cache, key) : undefined;
   if (stored) {
-    io.stdout(stored.text);
+    io.stdout(stored.bytes);
     return finish(stored);
   }
   // files of one folder named one by one are reviewed in one pass over its history, each as if named alone
@@ -105,8 +105,14 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
     return finish(report.summary, false);
   }
   const text = await render(report, opts, io);
-  io.stdout(text);
-  if (cache && key) storeOutput(cache, key, { text, errors: report.summary.errors, warnings: report.summary.warnings });
+  if (!cache || !key) {
+    io.stdout(text);
+    return finish(report.summary);
+  }
+  // encoded once, for the terminal and for the cache
+  const bytes = Buffer.from(text, 'utf8');
+  io.stdout(bytes);
+  storeOutput(cache, key, { bytes, errors: report.summary.errors, warnings: report.summary.warnings });
   return finish(report.summary);
 }
 

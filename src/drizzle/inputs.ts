@@ -5,7 +5,7 @@ import { InputError, UsageError } from '../errors.js';
 import type { FolderSource, InputProblem, SourceFile } from '../review/engine.js';
 import { journalBranchProblems, readSnapshot, readSnapshots, unlistedCollision, v1BranchProblems } from './branch-history.js';
 import { outOfOrderEntries, outOfOrderProblem, parseJournal, tagProblems } from './journal.js';
-import { readSqlFile } from './read-text.js';
+import { readSqlFile, readSqlFileIfPresent } from './read-text.js';
 import { v1ForkProblems } from './v1-branches.js';
 import { readV1Nodes, V1_FOLDER } from './v1-history.js';
 
@@ -93,7 +93,8 @@ function resolvePath(cwd: string, path: string): string {
 }
 
 function sqlFile(path: string, migration: string, display: (p: string) => string): SourceFile {
-  return { path: display(path), migration, text: readSqlFile(path, display(path)), problems: [], review: true };
+  const shown = display(path);
+  return { path: shown, migration, text: readSqlFile(path, shown), problems: [], review: true };
 }
 
 /**
@@ -169,15 +170,17 @@ function loadJournalFolder(dir: string, journalPath: string, path: string, displ
     const problems: InputProblem[] = [...(tags.get(i) ?? []), ...(branch.get(i) ?? [])];
     const lateProblem = late.get(entry.tag);
     if (lateProblem) problems.push(lateProblem);
-    if (!existsSync(filePath)) {
+    const shown = display(filePath);
+    // opened without asking first whether it exists: a long history is thousands of files
+    const text = readSqlFileIfPresent(filePath, shown);
+    if (text === undefined) {
       problems.push({
         rule: 'journal-missing-file',
-        message: `The journal lists ${entry.tag} but ${display(filePath)} does not exist: drizzle's migrator fails when it reaches it.`,
+        message: `The journal lists ${entry.tag} but ${shown} does not exist: drizzle's migrator fails when it reaches it.`,
         help: 'Restore the file from version control, or regenerate the journal with drizzle-kit if the migration was deliberately removed.',
       });
-      return { path: display(filePath), migration: entry.tag, text: undefined, problems, review: true };
     }
-    return { path: display(filePath), migration: entry.tag, text: readSqlFile(filePath, display(filePath)), problems, review: true };
+    return { path: shown, migration: entry.tag, text, problems, review: true };
   });
   const listed = new Set(journal.entries.map((e) => `${e.tag}.sql`));
   const unlisted = readdirSync(dir)

@@ -22,12 +22,22 @@ export interface ReadOptions {
  * it, and drizzle hashes the file with it). `display` is the path as the user should see it in messages.
  */
 export function readSqlFile(path: string, display: string = path, options: ReadOptions = {}): string {
+  return readSql(path, display, options, false) as string;
+}
+
+/** `readSqlFile`, or undefined when nothing (or a dangling link) is at the path. */
+export function readSqlFileIfPresent(path: string, display: string = path, options: ReadOptions = {}): string | undefined {
+  return readSql(path, display, options, true);
+}
+
+function readSql(path: string, display: string, options: ReadOptions, absentIsUndefined: boolean): string | undefined {
   const max = options.maxBytes ?? MAX_SQL_BYTES;
   let fd: number;
   try {
     // O_NONBLOCK: opening a named pipe for reading would otherwise wait for a writer before fstat can refuse it
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
+    if (absentIsUndefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw fsInputError(error, display);
   }
   try {

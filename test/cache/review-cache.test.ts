@@ -316,8 +316,8 @@ describe('the command line', () => {
   /** The entry holding a run's whole output: the one whose stored text is what the run printed. */
   function outputEntry(dir: string, printed: string): string {
     const found = entryFiles(dir).filter((file) => {
-      const value = new CacheStore(dir).get(file.slice(-64)) as { utf8?: Uint8Array } | undefined;
-      return value?.utf8 !== undefined && Buffer.from(value.utf8).toString('utf8') === printed;
+      const value = new CacheStore(dir).get(file.slice(-64)) as { bytes?: Uint8Array } | undefined;
+      return value?.bytes !== undefined && Buffer.from(value.bytes).toString('utf8') === printed;
     });
     expect(found).toHaveLength(1);
     return found[0]!.slice(-64);
@@ -339,7 +339,7 @@ describe('the command line', () => {
     expect(again).toEqual(first);
     expect(entryFiles(dir).map((f) => f.slice(-64))).toEqual([key]);
     // the entry is what is printed: a planted text comes out as it is, with the exit code its counts give
-    new CacheStore(dir).put(key, { utf8: Buffer.from('planted ✓\n'), errors: 0, warnings: 3 });
+    new CacheStore(dir).put(key, { bytes: Buffer.from('planted ✓\n'), errors: 0, warnings: 3 });
     expect(await dbtool(args, project)).toEqual({ code: 0, stdout: 'planted ✓\n', stderr: '' });
     const limited = await dbtool([...args, '--max-warnings', '2'], project);
     expect(limited).toEqual({ code: 1, stdout: 'planted ✓\n', stderr: '3 warnings, more than --max-warnings 2 allows\n' });
