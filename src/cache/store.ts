@@ -7,6 +7,8 @@ import { deserialize, serialize } from 'node:v8';
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 
 const MAGIC = Buffer.from('DBTCACHE');
+/** beside the entries: the folder's size in bytes as last known */
+const USAGE_FILE = 'usage';
 const FORMAT = 1;
 // magic, format, key (32 bytes), payload length, payload sha256 (32 bytes)
 const HEADER = MAGIC.length + 4 + 32 + 4 + 32;
@@ -19,6 +21,8 @@ export interface CacheCounts {
   /** entries that were present but corrupt, partial or written for another key: ignored, then rewritten */
   rejected: number;
   writes: number;
+  /** bytes this store wrote */
+  bytesWritten: number;
 }
 
 /**
@@ -27,8 +31,10 @@ export interface CacheCounts {
  * Writes go to a temporary file renamed into place, so concurrent runs sharing the folder see whole entries.
  */
 export class CacheStore {
-  readonly counts: CacheCounts = { hits: 0, misses: 0, rejected: 0, writes: 0 };
+  readonly counts: CacheCounts = { hits: 0, misses: 0, rejected: 0, writes: 0, bytesWritten: 0 };
   private made = new Set<string>();
+  /** bytes written since the folder's size was last brought up to date */
+  private unaccounted = 0;
 
   constructor(
     readonly dir: string,
@@ -82,12 +88,42 @@ export class CacheStore {
       // rename is atomic: a concurrent reader gets the old entry or the new one, never half of one
       renameSync(temp, file);
       this.counts.writes++;
+      this.counts.bytesWritten += HEADER + payload.length;
+      this.unaccounted += HEADER + payload.length;
     } catch {
       try {
         unlinkSync(temp);
       } catch {
         // never written
       }
+    }
+  }
+
+  /**
+   * `prune()` when the folder may have outgrown its bound. Listing every entry costs a stat each (tens of ms on
+   * a cache of thousands), so the folder's size is kept in a file beside the entries, which each run adds its
+   * writes to; only once that passes the bound is the folder listed and pruned, which sets it right again.
+   * Concurrent runs may lose each other's additions: the folder can then pass its bound by what they wrote,
+   * until the next run that writes notices.
+   */
+  pruneIfFull(now: number = Date.now()): void {
+    if (this.unaccounted === 0) return;
+    const added = this.unaccounted;
+    this.unaccounted = 0;
+    const usage = join(this.dir, USAGE_FILE);
+    let known: number | undefined;
+    try {
+      const value = Number(readFileSync(usage, 'utf8'));
+      if (Number.isSafeInteger(value) && value >= 0) known = value;
+    } catch {
+      // never pruned here yet, or unreadable: list the folder
+    }
+    const estimate = known === undefined ? undefined : known + added;
+    const bytes = estimate === undefined || estimate > this.maxBytes ? this.prune(now).bytes : estimate;
+    try {
+      writeFileSync(usage, String(bytes));
+    } catch {
+      // an unwritable folder holds nothing to prune
     }
   }
 

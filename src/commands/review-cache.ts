@@ -40,7 +40,7 @@ export async function reviewWithCache(folders: readonly FolderSource[], settings
   const report = await cachedReview(folders, settings, cache.store, cache.namespace, cache.counts, cache.textHash);
   if (cache.store.counts.writes > 0) {
     keepOutOfGit(cache.store.dir);
-    cache.store.prune();
+    cache.store.pruneIfFull();
   }
   return report;
 }
@@ -73,7 +73,7 @@ export function cachedOutput(cache: ReviewCache, key: string): RunOutput | undef
 export function storeOutput(cache: ReviewCache, key: string, output: RunOutput): void {
   cache.store.put(key, output);
   keepOutOfGit(cache.store.dir);
-  cache.store.prune();
+  cache.store.pruneIfFull();
 }
 
 /** Cached results hold migration SQL: nothing a repository should commit by accident. */

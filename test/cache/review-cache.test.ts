@@ -262,6 +262,35 @@ describe('the store', () => {
     expect(existsSync(stale)).toBe(false);
   });
 
+  it('lists the folder only when the size it keeps of it passes the bound', async () => {
+    const dir = join(work, 'usage-cache');
+    const store = new CacheStore(dir, 10_000);
+    const put = (i: number) => store.put(keyOf('usage', String(i)), { payload: 'x'.repeat(1_900), i });
+    put(0);
+    store.pruneIfFull();
+    // the first time it lists the folder and notes its size
+    const first = Number(readFileSync(join(dir, 'usage'), 'utf8'));
+    expect(first).toBe(entryFiles(dir).reduce((n, f) => n + statSync(f).size, 0));
+    // later runs add what they wrote, without listing: an entry written behind its back is not seen
+    writeFileSync(join(dir, 'usage'), String(first + 1));
+    put(1);
+    store.pruneIfFull();
+    expect(Number(readFileSync(join(dir, 'usage'), 'utf8'))).toBe(2 * first + 1);
+    store.pruneIfFull();
+    expect(Number(readFileSync(join(dir, 'usage'), 'utf8'))).toBe(2 * first + 1);
+    // past the bound, it prunes to the bound and notes the real size
+    for (let i = 2; i < 8; i++) put(i);
+    store.pruneIfFull();
+    const after = entryFiles(dir).reduce((n, f) => n + statSync(f).size, 0);
+    expect(after).toBeLessThanOrEqual(10_000);
+    expect(Number(readFileSync(join(dir, 'usage'), 'utf8'))).toBe(after);
+    // a corrupt note is a listing, never trusted
+    writeFileSync(join(dir, 'usage'), 'many');
+    put(9);
+    store.pruneIfFull();
+    expect(Number(readFileSync(join(dir, 'usage'), 'utf8'))).toBe(entryFiles(dir).reduce((n, f) => n + statSync(f).size, 0));
+  });
+
   it('reads nothing from a missing folder and writes nothing into an unwritable one, without failing', async () => {
     const file = join(work, 'a-file');
     writeFileSync(file, 'not a folder');
