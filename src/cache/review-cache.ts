@@ -53,11 +53,33 @@ export async function cachedReview(
   namespace: string,
   counts: ReviewCacheCounts = emptyCounts(),
   textHash: (text: string) => string = textHasher(),
+  reviewMisses?: (misses: FolderKeys[]) => Promise<FileReport[][]>,
 ): Promise<Report> {
   const looked = folders.map((folder) => lookUpFolder(folder, settings, store, namespace, textHash, counts));
-  // the reviewer and its parser are loaded only when some folder is not answered whole
-  const reviewer = looked.some((l) => l.kind === 'miss') ? await loadReviewer() : undefined;
-  const parse = (text: string): ParsedFile => {
+  const misses = looked.filter((l): l is LookedUp & { kind: 'miss' } => l.kind === 'miss');
+  // several folders to review may go to other threads (`reviewMisses`); here, the reviewer and its parser are
+  // loaded only when some folder is not answered whole
+  const elsewhere = misses.length > 1 && reviewMisses ? await reviewMisses(misses) : undefined;
+  const reviewer = misses.length > 0 && !elsewhere ? await loadReviewer() : undefined;
+  const parse = reviewer && cachedParse(store, namespace, textHash, counts, reviewer);
+  let next = 0;
+  const files = looked.flatMap((l) => {
+    if (l.kind === 'hit') return l.reports;
+    if (elsewhere) return elsewhere[next++]!;
+    return reviewMissed(l, settings, store, reviewer as Reviewer, parse as (text: string) => ParsedFile, counts);
+  });
+  return finishReview(files, settings);
+}
+
+/** Parses a file's text, answered from the cache where it can be, and keeps what it parsed. */
+export function cachedParse(
+  store: EntryStore,
+  namespace: string,
+  textHash: (text: string) => string,
+  counts: ReviewCacheCounts,
+  reviewer: Reviewer,
+): (text: string) => ParsedFile {
+  return (text) => {
     const key = keyOf('parse', namespace, textHash(text));
     const stored = store.get(key) as StoredParse | undefined;
     if (stored && Array.isArray(stored.statements) && typeof stored.byteOrderMark === 'boolean') {
@@ -65,12 +87,10 @@ export async function cachedReview(
       return { source: new SourceText(stored.byteOrderMark ? ` ${text.slice(1)}` : text), statements: stored.statements, byteOrderMark: stored.byteOrderMark };
     }
     counts.parseMisses++;
-    const parsed = (reviewer as Reviewer).parseSql(text);
+    const parsed = reviewer.parseSql(text);
     store.put(key, { statements: parsed.statements, byteOrderMark: parsed.byteOrderMark } satisfies StoredParse);
     return parsed;
   };
-  const files = looked.flatMap((l) => (l.kind === 'hit' ? l.reports : reviewMissed(l, settings, store, reviewer as Reviewer, parse, counts)));
-  return finishReview(files, settings);
 }
 
 interface StoredParse {
@@ -81,7 +101,8 @@ interface StoredParse {
 /** A folder's cache keys, and its reports when the cache holds them all. */
 type LookedUp = { kind: 'hit'; reports: FileReport[] } | ({ kind: 'miss' } & FolderKeys);
 
-interface FolderKeys {
+/** What reviewing a folder the cache could not answer needs: plain data, so another thread can take it. */
+export interface FolderKeys {
   folder: FolderSource;
   /** chain[i]: the file and everything before it; schemas[i]: the same for the schema, which only the texts build */
   chain: string[];
@@ -145,7 +166,7 @@ function lookUpFolder(
 }
 
 /** Reviews a folder the cache could not answer whole, resuming from a stored schema where it can, and stores the results. */
-function reviewMissed(
+export function reviewMissed(
   keys: FolderKeys,
   settings: ReviewSettings,
   store: EntryStore,

@@ -33,8 +33,8 @@ export interface CacheCounts {
 export class CacheStore {
   readonly counts: CacheCounts = { hits: 0, misses: 0, rejected: 0, writes: 0, bytesWritten: 0 };
   private made = new Set<string>();
-  /** bytes written since the folder's size was last brought up to date */
-  private unaccounted = 0;
+  /** `counts.bytesWritten` when the folder's size was last brought up to date (worker threads add theirs to the counts) */
+  private accounted = 0;
 
   constructor(
     readonly dir: string,
@@ -89,7 +89,6 @@ export class CacheStore {
       renameSync(temp, file);
       this.counts.writes++;
       this.counts.bytesWritten += HEADER + payload.length;
-      this.unaccounted += HEADER + payload.length;
     } catch {
       try {
         unlinkSync(temp);
@@ -107,9 +106,9 @@ export class CacheStore {
    * until the next run that writes notices.
    */
   pruneIfFull(now: number = Date.now()): void {
-    if (this.unaccounted === 0) return;
-    const added = this.unaccounted;
-    this.unaccounted = 0;
+    const added = this.counts.bytesWritten - this.accounted;
+    if (added <= 0) return;
+    this.accounted = this.counts.bytesWritten;
     const usage = join(this.dir, USAGE_FILE);
     let known: number | undefined;
     try {

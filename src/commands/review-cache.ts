@@ -11,6 +11,7 @@ import type { ReviewConfig } from '../config.js';
 import { projectRoot } from '../project-root.js';
 import type { FolderSource, Report } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
+import { finishReview } from '../review/finish.js';
 import { loadReviewer } from '../review/load-reviewer.js';
 import { VERSION } from '../version.js';
 
@@ -36,8 +37,27 @@ export function openReviewCache(flags: CacheFlags, config: Pick<ReviewConfig, 'c
 
 /** `review(folders, settings)`, answered from the cache where it can be; prunes the cache when this run added to it. */
 export async function reviewWithCache(folders: readonly FolderSource[], settings: ReviewSettings, cache: ReviewCache | undefined): Promise<Report> {
-  if (!cache) return (await loadReviewer()).review([...folders], settings);
-  const report = await cachedReview(folders, settings, cache.store, cache.namespace, cache.counts, cache.textHash);
+  if (!cache) {
+    if (folders.length < 2) return (await loadReviewer()).review([...folders], settings);
+    // several folders may be spread over worker threads; the pool is loaded only for a run that reviews
+    const { reviewAcrossThreads } = await import('../parallel/pool.js');
+    const { files } = await reviewAcrossThreads(
+      folders.map((folder) => ({ folder })),
+      settings,
+      undefined,
+    );
+    return finishReview(files.flat(), settings);
+  }
+  const report = await cachedReview(folders, settings, cache.store, cache.namespace, cache.counts, cache.textHash, async (misses) => {
+    const { reviewAcrossThreads } = await import('../parallel/pool.js');
+    return (
+      await reviewAcrossThreads(
+        misses.map((keys) => ({ folder: keys.folder, keys })),
+        settings,
+        cache,
+      )
+    ).files;
+  });
   if (cache.store.counts.writes > 0) {
     keepOutOfGit(cache.store.dir);
     cache.store.pruneIfFull();

@@ -8,6 +8,7 @@ import type { LoadedInput } from '../drizzle/inputs.js';
 import { loadInput } from '../drizzle/inputs.js';
 import { fsInputError, readSqlStdin } from '../drizzle/read-text.js';
 import { UsageError } from '../errors.js';
+import { forcedThreads } from '../parallel/threads-setting.js';
 import { reviewToJson } from '../report/json.js';
 import type { FolderSource, Report } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
@@ -40,6 +41,8 @@ export type ReviewDeps = MigrationAiDeps;
  */
 export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: ReviewDeps = {}): Promise<number> {
   const config = resolveReviewConfig(opts, io.cwd);
+  // checked before any work: a mistyped value is refused whether or not this run would start threads
+  forcedThreads(io.env);
   // without the cache the reviewer is certainly needed: its parser's WebAssembly compiles on background threads
   // while the files are read. With the cache, it is loaded only for what the cache cannot answer.
   const reviewer = opts.cache === false || !config.cache ? loadReviewer() : undefined;
