@@ -1,4 +1,4 @@
-import { KNOWN_RULE_IDS } from '../review/engine.js';
+import { KNOWN_RULE_IDS } from '../review/rules/known-ids.js';
 
 const LEVELS = ['error', 'warning', 'info', 'off'];
 

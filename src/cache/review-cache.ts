@@ -6,13 +6,30 @@ import type { Reviewer } from '../review/load-reviewer.js';
 import { loadReviewer } from '../review/load-reviewer.js';
 import type { ParsedFile, ParsedStatement } from '../review/parse.js';
 import { SourceText } from '../review/source-text.js';
+import type { CacheStore } from './store.js';
 import { keyOf } from './store.js';
 import { textHasher } from './text-hash.js';
 
-/** Where entries are kept: `CacheStore`, or anything with the same two methods. */
-export interface EntryStore {
+/** What looking entries up and keeping them needs of `CacheStore`. */
+interface EntryStore {
   get(key: string): unknown;
   put(key: string, value: unknown): void;
+}
+
+/**
+ * A run's review cache: the store, the namespace of the code that computes its entries (dbtool's version and
+ * build, the parser's version), what it did, and the hashes of the texts it has seen.
+ */
+export interface ReviewCache {
+  store: CacheStore;
+  namespace: string;
+  counts: ReviewCacheCounts;
+  textHash: (text: string) => string;
+}
+
+/** A review cache on `store` for code `namespace`, with fresh counts. */
+export function reviewCacheOn(store: CacheStore, namespace: string): ReviewCache {
+  return { store, namespace, counts: emptyCounts(), textHash: textHasher() };
 }
 
 /** What a cached review did, for tests and the benchmark. */
@@ -49,36 +66,27 @@ export function emptyCounts(): ReviewCacheCounts {
 export async function cachedReview(
   folders: readonly FolderSource[],
   settings: ReviewSettings,
-  store: EntryStore,
-  namespace: string,
-  counts: ReviewCacheCounts = emptyCounts(),
-  textHash: (text: string) => string = textHasher(),
+  cache: ReviewCache,
   reviewMisses?: (misses: FolderKeys[]) => Promise<FileReport[][]>,
 ): Promise<Report> {
+  const { store, namespace, counts, textHash } = cache;
   const looked = folders.map((folder) => lookUpFolder(folder, settings, store, namespace, textHash, counts));
   const misses = looked.filter((l): l is LookedUp & { kind: 'miss' } => l.kind === 'miss');
-  // several folders to review may go to other threads (`reviewMisses`); here, the reviewer and its parser are
+  // the folders to review may go to other threads (`reviewMisses`); here, the reviewer and its parser are
   // loaded only when some folder is not answered whole
-  const elsewhere = misses.length > 1 && reviewMisses ? await reviewMisses(misses) : undefined;
+  const elsewhere = misses.length > 0 && reviewMisses ? await reviewMisses(misses) : undefined;
   const reviewer = misses.length > 0 && !elsewhere ? await loadReviewer() : undefined;
-  const parse = reviewer && cachedParse(store, namespace, textHash, counts, reviewer);
   let next = 0;
   const files = looked.flatMap((l) => {
     if (l.kind === 'hit') return l.reports;
     if (elsewhere) return elsewhere[next++]!;
-    return reviewMissed(l, settings, store, reviewer as Reviewer, parse as (text: string) => ParsedFile, counts);
+    return reviewMissed(l, settings, cache, reviewer as Reviewer);
   });
   return finishReview(files, settings);
 }
 
 /** Parses a file's text, answered from the cache where it can be, and keeps what it parsed. */
-export function cachedParse(
-  store: EntryStore,
-  namespace: string,
-  textHash: (text: string) => string,
-  counts: ReviewCacheCounts,
-  reviewer: Reviewer,
-): (text: string) => ParsedFile {
+export function cachedParse({ store, namespace, textHash, counts }: ReviewCache, reviewer: Reviewer): (text: string) => ParsedFile {
   return (text) => {
     const key = keyOf('parse', namespace, textHash(text));
     const stored = store.get(key) as StoredParse | undefined;
@@ -166,14 +174,8 @@ function lookUpFolder(
 }
 
 /** Reviews a folder the cache could not answer whole, resuming from a stored schema where it can, and stores the results. */
-export function reviewMissed(
-  keys: FolderKeys,
-  settings: ReviewSettings,
-  store: EntryStore,
-  reviewer: Reviewer,
-  parse: (text: string) => ParsedFile,
-  counts: ReviewCacheCounts,
-): FileReport[] {
+export function reviewMissed(keys: FolderKeys, settings: ReviewSettings, cache: ReviewCache, reviewer: Reviewer): FileReport[] {
+  const { store, counts } = cache;
   const { folder, chain, schemas, reviewed, found, folderKey } = keys;
   const firstMiss = reviewed.find((index) => !found.has(index))!;
   // the replay starts at the first miss when the schema before it was kept and nothing else carries over
@@ -182,7 +184,7 @@ export function reviewMissed(
   const last = reviewed[reviewed.length - 1]!;
   if (snapshot) counts.resumed++;
   const fresh = reviewer.reviewFolder(folder, settings, {
-    parse,
+    parse: cachedParse(cache, reviewer),
     ...(snapshot ? { resume: { at: firstMiss, catalog: snapshot } } : {}),
     // the schema before the last reviewed file (what the next review of an edited new migration starts from)
     // and after the last file (what a review of the next migration added to the folder starts from)

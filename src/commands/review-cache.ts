@@ -3,16 +3,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ReviewCacheCounts } from '../cache/review-cache.js';
-import { cachedReview, canonicalJson, emptyCounts } from '../cache/review-cache.js';
+import type { ReviewCache } from '../cache/review-cache.js';
+import { cachedReview, canonicalJson, reviewCacheOn } from '../cache/review-cache.js';
 import { CacheStore, keyOf } from '../cache/store.js';
-import { textHasher } from '../cache/text-hash.js';
 import type { ReviewConfig } from '../config.js';
+import type { FolderJob } from '../parallel/review-folder.js';
 import { projectRoot } from '../project-root.js';
-import type { FolderSource, Report } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
 import { finishReview } from '../review/finish.js';
-import { loadReviewer } from '../review/load-reviewer.js';
+import type { FileReport, FolderSource, Report } from '../review/report-types.js';
 import { VERSION } from '../version.js';
 
 export interface CacheFlags {
@@ -21,43 +20,20 @@ export interface CacheFlags {
   cacheDir?: string;
 }
 
-export interface ReviewCache {
-  store: CacheStore;
-  namespace: string;
-  counts: ReviewCacheCounts;
-  textHash: (text: string) => string;
-}
-
 /** The review cache this run uses, or undefined when --no-cache or the config's "cache": false turn it off. */
 export function openReviewCache(flags: CacheFlags, config: Pick<ReviewConfig, 'cache'>, cwd: string): ReviewCache | undefined {
   if (flags.cache === false || !config.cache) return undefined;
   const dir = flags.cacheDir !== undefined ? resolve(cwd, flags.cacheDir) : join(projectRoot(cwd), '.dbtool', 'cache');
-  return { store: new CacheStore(dir), namespace: codeNamespace(), counts: emptyCounts(), textHash: textHasher() };
+  return reviewCacheOn(new CacheStore(dir), codeNamespace());
 }
 
 /** `review(folders, settings)`, answered from the cache where it can be; prunes the cache when this run added to it. */
 export async function reviewWithCache(folders: readonly FolderSource[], settings: ReviewSettings, cache: ReviewCache | undefined): Promise<Report> {
-  if (!cache) {
-    if (folders.length < 2) return (await loadReviewer()).review([...folders], settings);
-    // several folders may be spread over worker threads; the pool is loaded only for a run that reviews
-    const { reviewAcrossThreads } = await import('../parallel/pool.js');
-    const { files } = await reviewAcrossThreads(
-      folders.map((folder) => ({ folder })),
-      settings,
-      undefined,
-    );
-    return finishReview(files.flat(), settings);
-  }
-  const report = await cachedReview(folders, settings, cache.store, cache.namespace, cache.counts, cache.textHash, async (misses) => {
-    const { reviewAcrossThreads } = await import('../parallel/pool.js');
-    return (
-      await reviewAcrossThreads(
-        misses.map((keys) => ({ folder: keys.folder, keys })),
-        settings,
-        cache,
-      )
-    ).files;
-  });
+  // the folders to review are spread over worker threads where that pays; the pool loads only for them
+  const acrossThreads = async (jobs: FolderJob[]): Promise<FileReport[][]> =>
+    (await (await import('../parallel/pool.js')).reviewAcrossThreads(jobs, settings, cache)).files;
+  if (!cache) return finishReview((await acrossThreads(folders.map((folder) => ({ folder })))).flat(), settings);
+  const report = await cachedReview(folders, settings, cache, (misses) => acrossThreads(misses.map((keys) => ({ folder: keys.folder, keys }))));
   if (cache.store.counts.writes > 0) {
     keepOutOfGit(cache.store.dir);
     cache.store.pruneIfFull();

@@ -91,8 +91,9 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
     if (tooMany && say) io.stderr(`${counts.warnings} warnings, more than --max-warnings ${maxWarnings} allows\n`);
     return counts.errors > 0 || tooMany ? 1 : 0;
   };
-  // a run that reads production sizes or asks Claude is not repeatable; any other is its inputs' function
-  const repeatable = cache && !sizes && opts.url === undefined && config.sizes.stats.kind === 'none' && !opts.ai && !opts.aiDryRun && !opts.fix;
+  // a run that reads production sizes, asks Claude or rewrites files is not repeatable; any other is its inputs' function
+  const sized = opts.stats !== undefined || opts.url !== undefined || config.sizes.stats.kind !== 'none';
+  const repeatable = cache && !sized && !opts.ai && !opts.aiDryRun && !opts.fix;
   const key = repeatable ? outputKey(cache, inputs, settings, { runner, ...(await renderingOf(opts, io)) }) : undefined;
   const stored = cache && key ? cachedOutput(cache, key) : undefined;
   if (stored) {

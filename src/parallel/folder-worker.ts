@@ -1,6 +1,7 @@
 // One worker of the folder pool (pool.ts): claims folders from the shared queue until it is empty, and posts
 // each folder's reports back. It runs the same per-folder review as the main thread, so results are the same.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ReviewCache } from '../cache/review-cache.js';
 import { emptyCounts } from '../cache/review-cache.js';
 import { CacheStore } from '../cache/store.js';
 import { textHasher } from '../cache/text-hash.js';
@@ -22,7 +23,7 @@ for (;;) {
   const before = store && { ...store.counts };
   let message: FolderWorkerMessage;
   try {
-    const cache = store && data.cache ? { store, namespace: data.cache.namespace, counts, textHash } : undefined;
+    const cache: ReviewCache | undefined = store && data.cache ? { store, namespace: data.cache.namespace, counts, textHash } : undefined;
     const files = reviewJob(data.jobs[n]!, data.settings, reviewer, cache);
     message = { n, files, counts, store: store && before ? storeDelta(store.counts, before) : undefined };
   } catch {

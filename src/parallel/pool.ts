@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ReviewCacheCounts } from '../cache/review-cache.js';
-import type { CacheCounts, CacheStore } from '../cache/store.js';
+import type { ReviewCache, ReviewCacheCounts } from '../cache/review-cache.js';
+import type { CacheCounts } from '../cache/store.js';
 import type { ReviewSettings } from '../review/findings.js';
 import { loadReviewer } from '../review/load-reviewer.js';
 import type { FileReport, FolderSource } from '../review/report-types.js';
@@ -27,14 +27,6 @@ export const MIN_WORKER_CHARS = 128 * 1024;
  * 1.48 s on two cores (medians of 5 alternating runs, +25 MB peak memory).
  */
 const CORES_PER_THREAD = 1;
-
-/** The main thread's cache, whose counts the workers' counts are added to. */
-export interface PoolCache {
-  store: CacheStore;
-  namespace: string;
-  counts: ReviewCacheCounts;
-  textHash: (text: string) => string;
-}
 
 export interface FolderWorkerData {
   /** this worker's number, from 1 (0: unclaimed) */
@@ -72,7 +64,7 @@ const WORKER = new URL('./folder-worker.js', import.meta.url);
 export async function reviewAcrossThreads(
   jobs: readonly FolderJob[],
   settings: ReviewSettings,
-  cache: PoolCache | undefined,
+  cache: ReviewCache | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ParallelReview> {
   const forced = forcedThreads(env);
@@ -127,7 +119,7 @@ async function acrossWorkers(
   count: number,
   all: readonly FolderJob[],
   settings: ReviewSettings,
-  cache: PoolCache | undefined,
+  cache: ReviewCache | undefined,
   results: Array<FileReport[] | undefined>,
   here: (i: number) => void,
 ): Promise<number> {
@@ -212,7 +204,8 @@ function withoutParsed(folder: FolderSource): FolderSource {
   return { ...folder, files: folder.files.map(({ parsed: _, ...file }) => file) };
 }
 
-function addCounts(cache: PoolCache, counts: ReviewCacheCounts, store: CacheCounts | undefined): void {
+/** The workers' counts are added to the main thread's cache, whose counts the run reports. */
+function addCounts(cache: ReviewCache, counts: ReviewCacheCounts, store: CacheCounts | undefined): void {
   for (const key of Object.keys(counts) as Array<keyof ReviewCacheCounts>) cache.counts[key] += counts[key];
   if (store) for (const key of Object.keys(store) as Array<keyof CacheCounts>) cache.store.counts[key] += store[key];
 }

@@ -1,6 +1,5 @@
-import type { FolderKeys, ReviewCacheCounts } from '../cache/review-cache.js';
-import { cachedParse, reviewMissed } from '../cache/review-cache.js';
-import type { CacheStore } from '../cache/store.js';
+import type { FolderKeys, ReviewCache } from '../cache/review-cache.js';
+import { reviewMissed } from '../cache/review-cache.js';
 import type { ReviewSettings } from '../review/findings.js';
 import type { Reviewer } from '../review/load-reviewer.js';
 import type { FileReport, FolderSource } from '../review/report-types.js';
@@ -11,20 +10,11 @@ export interface FolderJob {
   keys?: FolderKeys;
 }
 
-/** The review cache as one thread sees it: its own store on the shared folder, and its own counts. */
-export interface ThreadCache {
-  store: CacheStore;
-  namespace: string;
-  counts: ReviewCacheCounts;
-  textHash: (text: string) => string;
-}
-
 /**
- * The reviewed files of one folder, the same on every thread: what `review` or `cachedReview` gives for it
- * among the others, before `finishReview` sums up.
+ * The reviewed files of one folder, the same on every thread (with the cache: on this thread's own cache on
+ * the shared folder): what `review` or `cachedReview` gives for it among the others, before `finishReview`.
  */
-export function reviewJob(job: FolderJob, settings: ReviewSettings, reviewer: Reviewer, cache: ThreadCache | undefined): FileReport[] {
+export function reviewJob(job: FolderJob, settings: ReviewSettings, reviewer: Reviewer, cache: ReviewCache | undefined): FileReport[] {
   if (!job.keys || !cache) return reviewer.reviewFolder(job.folder, settings).map((r) => r.report);
-  const parse = cachedParse(cache.store, cache.namespace, cache.textHash, cache.counts, reviewer);
-  return reviewMissed(job.keys, settings, cache.store, reviewer, parse, cache.counts);
+  return reviewMissed(job.keys, settings, cache, reviewer);
 }

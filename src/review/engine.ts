@@ -401,7 +401,6 @@ function inputFinding(problem: InputProblem): Finding {
   };
 }
 
-export { allFindings, finishReview } from './finish.js';
 export type {
   Estimate,
   FileReport,
@@ -414,4 +413,3 @@ export type {
   StatementReport,
   Summary,
 } from './report-types.js';
-export { KNOWN_RULE_IDS } from './rules/known-ids.js';

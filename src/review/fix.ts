@@ -1,6 +1,7 @@
 import type { FileReport, FolderSource, SourceFile } from './engine.js';
-import { allFindings, review } from './engine.js';
+import { review } from './engine.js';
 import type { Finding, ReviewSettings } from './findings.js';
+import { allFindings } from './finish.js';
 import type { ParsedStatement } from './parse.js';
 import { parseSql } from './parse.js';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewCacheCounts } from '../../src/cache/review-cache.js';
-import { cachedReview, emptyCounts } from '../../src/cache/review-cache.js';
+import { cachedReview, emptyCounts, reviewCacheOn } from '../../src/cache/review-cache.js';
 import { CacheStore, keyOf } from '../../src/cache/store.js';
 import { codeNamespace } from '../../src/commands/review-cache.js';
 import { reviewInputs } from '../../src/drizzle/group-inputs.js';
@@ -48,7 +48,9 @@ async function uncached(paths: string[], settings = SETTINGS): Promise<string> {
 async function cached(paths: string[], dir: string, settings = SETTINGS): Promise<{ json: string; counts: ReviewCacheCounts; store: CacheStore }> {
   const store = new CacheStore(dir);
   const counts = emptyCounts();
-  const report = await reviewInputs(inputsOf(paths), settings, (folders) => cachedReview(folders, settings, store, codeNamespace(), counts));
+  const report = await reviewInputs(inputsOf(paths), settings, (folders) =>
+    cachedReview(folders, settings, { ...reviewCacheOn(store, codeNamespace()), counts }),
+  );
   return { json: json(report), counts, store };
 }
 
@@ -229,9 +231,9 @@ describe('entries that cannot be trusted', () => {
     const store = new CacheStore(join(work, 'namespace-cache'));
     const folder = drizzleFolder('namespace', SIX);
     const counts = emptyCounts();
-    await cachedReview([loadInput(folder, '/', none)], SETTINGS, store, keyOf('another build'), counts);
+    await cachedReview([loadInput(folder, '/', none)], SETTINGS, { ...reviewCacheOn(store, keyOf('another build')), counts });
     const mine = emptyCounts();
-    await cachedReview([loadInput(folder, '/', none)], SETTINGS, store, codeNamespace(), mine);
+    await cachedReview([loadInput(folder, '/', none)], SETTINGS, { ...reviewCacheOn(store, codeNamespace()), counts: mine });
     expect(mine).toMatchObject({ folderHits: 0, parseHits: 0 });
   });
 });

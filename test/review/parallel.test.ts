@@ -138,15 +138,14 @@ describe('cache counts across threads', () => {
   it('adds the workers’ counts to the main thread’s', async () => {
     const { reviewAcrossThreads } = (await import(dist('parallel/pool.js'))) as typeof import('../../src/parallel/pool.js');
     const { loadInput } = (await import(dist('drizzle/inputs.js'))) as typeof import('../../src/drizzle/inputs.js');
-    const { cachedReview, emptyCounts } = (await import(dist('cache/review-cache.js'))) as typeof import('../../src/cache/review-cache.js');
+    const { cachedReview, emptyCounts, reviewCacheOn } = (await import(dist('cache/review-cache.js'))) as typeof import('../../src/cache/review-cache.js');
     const { CacheStore } = (await import(dist('cache/store.js'))) as typeof import('../../src/cache/store.js');
-    const { textHasher } = (await import(dist('cache/text-hash.js'))) as typeof import('../../src/cache/text-hash.js');
     const folders = distinctFolders().map((path) => loadInput(path, '/', () => ''));
     const settings = { pgVersion: 18, timezoneIsUtc: true, transactionMode: 'all' as const };
     const run = async (threads: string, dir: string) => {
-      const cache = { store: new CacheStore(join(work, dir)), namespace: 'counts-test', counts: emptyCounts(), textHash: textHasher() };
+      const cache = reviewCacheOn(new CacheStore(join(work, dir)), 'counts-test');
       let byWorkers = 0;
-      const report = await cachedReview(folders, settings, cache.store, cache.namespace, cache.counts, cache.textHash, async (misses) => {
+      const report = await cachedReview(folders, settings, cache, async (misses) => {
         const across = await reviewAcrossThreads(
           misses.map((keys) => ({ folder: keys.folder, keys })),
           settings,

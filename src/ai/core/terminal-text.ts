@@ -56,3 +56,15 @@ export function footerLines(call: AnsweredCall, color: ChalkInstance, width: num
   lines.push(color.dim(`  ${usageLine(call)}`));
   return lines;
 }
+
+/**
+ * A checked suggestion's SQL, indented under its verdict, and the findings dbtool still has for it (none at
+ * error level, or it would have been withheld).
+ */
+export function suggestedSqlLines(sql: string, findings: ReadonlyArray<{ rule: string; severity: string }>, color: ChalkInstance): string[] {
+  const lines = plain(sql)
+    .split('\n')
+    .map((l) => `        ${l}`);
+  if (findings.length) lines.push(`      ${color.dim(`dbtool still notes: ${findings.map((f) => `${f.rule} (${f.severity})`).join(', ')}`)}`);
+  return lines;
+}

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Risk } from '../core/request.js';
-import { footerLines, plain, wrap } from '../core/terminal-text.js';
+import { footerLines, plain, suggestedSqlLines, wrap } from '../core/terminal-text.js';
 import type { PlanOpinion } from './opinion.js';
 import type { ExplainPayload } from './payload.js';
 import type { CheckedPlanSuggestion, VerifiedPlanVerdict } from './verify.js';
@@ -48,12 +48,7 @@ function renderSuggestion(s: CheckedPlanSuggestion, kind: 'schema' | 'query', op
           : '(checked by dbtool: one read-only statement, not proven to return the same rows: compare both with dbtool explain; $n stand for your literals)';
       const [first = '', ...rest] = wrap(`${what} ${note}`, opts.width - 6);
       const lines = [`      ${c.green(what)}${c.dim(first.slice(what.length))}`, ...rest.map((l) => `      ${c.dim(l)}`)];
-      lines.push(
-        ...plain(s.sql)
-          .split('\n')
-          .map((l) => `        ${l}`),
-      );
-      if (s.findings.length) lines.push(`      ${c.dim(`dbtool still notes: ${s.findings.map((f) => `${f.rule} (${f.severity})`).join(', ')}`)}`);
+      lines.push(...suggestedSqlLines(s.sql, s.findings, c));
       return lines;
     }
     case 'unsafe':

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { CostEstimate, Usage } from '../core/models.js';
 import type { Risk } from '../core/request.js';
-import { footerLines, plain, wrap } from '../core/terminal-text.js';
+import { footerLines, plain, suggestedSqlLines, wrap } from '../core/terminal-text.js';
 import type { CheckedSuggestion, VerifiedAnswer, VerifiedVerdict } from './verify.js';
 
 /** A finished second opinion, whether it came from the API or from the cache. */
@@ -48,12 +48,7 @@ function renderSuggestion(s: CheckedSuggestion, opts: RenderOptions): string[] {
   switch (s.status) {
     case 'checked': {
       const lines = [`      ${c.green('suggested instead')} ${c.dim('(re-reviewed by dbtool: no error-level finding; $n stand for your literals)')}`];
-      lines.push(
-        ...plain(s.sql)
-          .split('\n')
-          .map((l) => `        ${l}`),
-      );
-      if (s.findings.length) lines.push(`      ${c.dim(`dbtool still notes: ${s.findings.map((f) => `${f.rule} (${f.severity})`).join(', ')}`)}`);
+      lines.push(...suggestedSqlLines(s.sql, s.findings, c));
       return lines;
     }
     case 'unsafe':

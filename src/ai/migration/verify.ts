@@ -1,5 +1,5 @@
-import { KNOWN_RULE_IDS } from '../../review/engine.js';
 import type { Severity } from '../../review/findings.js';
+import { KNOWN_RULE_IDS } from '../../review/rules/known-ids.js';
 import type { SuggestionStatus } from '../core/suggestion.js';
 import { sameStatement, syntaxError } from '../core/suggestion.js';
 import type { MigrationAnswer, StatementVerdict } from './answer.js';
