@@ -6,23 +6,28 @@ import { SourceText } from './source-text.js';
 /** NAMEDATALEN - 1: the longest name PostgreSQL stores, in bytes. */
 export const MAX_IDENTIFIER_BYTES = 63;
 
-const encoder = new TextEncoder();
-
 export function byteLength(name: string): number {
-  return encoder.encode(name).length;
+  return Buffer.byteLength(name, 'utf8');
+}
+
+/** UTF-8 length of one code point. */
+function codePointBytes(code: number): number {
+  return code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
 }
 
 /** The first `limit` bytes of a name, cut on a character boundary as PostgreSQL's pg_mbcliplen does. */
 export function clipBytes(name: string, limit: number): string {
+  // asked of every name a statement creates: nearly all fit whole
+  if (name.length <= limit && byteLength(name) <= limit) return name;
   let bytes = 0;
-  let out = '';
+  let end = 0;
   for (const ch of name) {
-    const size = byteLength(ch);
+    const size = codePointBytes(ch.codePointAt(0)!);
     if (bytes + size > limit) break;
     bytes += size;
-    out += ch;
+    end += ch.length;
   }
-  return out;
+  return name.slice(0, end);
 }
 
 export function truncateIdentifier(name: string): string {
