@@ -52,6 +52,10 @@ describe('npm pack', () => {
     const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
     expect(files).toContain('bin/dbtool.js');
     expect(files).toContain('dist/cli.js');
+    // the bundle bin/dbtool.js runs, with its worker and the seed unpacker it reaches by path
+    expect(files).toContain('dist/bundle/cli.js');
+    expect(files).toContain('dist/bundle/folder-worker.js');
+    expect(files).toContain('dist/db/pglite-seed.js');
     expect(files).toContain('README.md');
     const outside = files.filter((p) => !p.startsWith('dist/') && !['bin/dbtool.js', 'README.md', 'package.json', 'LICENSE'].includes(p));
     expect(outside).toEqual([]);

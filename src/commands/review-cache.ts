@@ -96,7 +96,8 @@ export function codeNamespace(): string {
   if (namespace) return namespace;
   const here = dirname(fileURLToPath(import.meta.url));
   const hash = createHash('sha256');
-  // the reviewer, the cache, and the one module outside them the reviewer imports
+  // the reviewer, the cache, and the one module outside them the reviewer imports, as tsc built them: the CLI
+  // bundle (dist/bundle/, one folder below like this module) is made from those same files
   for (const folder of ['review', 'cache']) hashTree(join(here, '..', folder), hash);
   for (const file of ['regexp.js', 'regexp.ts']) {
     try {

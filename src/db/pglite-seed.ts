@@ -44,7 +44,7 @@ export function pgliteVersion(): string | undefined {
   }
 }
 
-/** dist/pglite-seed/pglite-<version>.tar.br, next to the compiled code. */
+/** dist/pglite-seed/pglite-<version>.tar.br, next to the compiled code (dist/db/ and the CLI bundle's dist/bundle/ are both one folder below). */
 export function seedPathFor(version: string): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', 'pglite-seed', `pglite-${version}.tar.br`);
 }
@@ -63,7 +63,9 @@ export async function seedDataDir(dataDir: string, seedFile = seedFileForInstall
     mkdirSync(staging, { mode: 0o700 });
     // in a short-lived child: the brotli decoder's 16 MB window, freed, would otherwise stay in this process's
     // malloc heap and add ~15 MB to the peak PGlite reaches next (the child is gone before PGlite starts)
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), seedFile, staging], { stdio: 'ignore', timeout: 60_000 });
+    // the compiled module itself: this code may be running from the CLI bundle (dist/bundle/), one folder below it
+    const script = fileURLToPath(new URL('../db/pglite-seed.js', import.meta.url));
+    const child = spawnSync(process.execPath, [script, seedFile, staging], { stdio: 'ignore', timeout: 60_000 });
     if (child.status !== 0) throw new Error(`unpacking the seed failed (${child.status ?? child.signal})`);
     if (!existsSync(join(staging, 'PG_VERSION'))) throw new Error('the seed holds no PG_VERSION');
     rmdirSync(dataDir);

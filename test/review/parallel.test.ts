@@ -176,20 +176,20 @@ describe('cache counts across threads', () => {
 });
 
 describe('workers of a copied package', () => {
-  // a copy of the built package whose worker script is replaced: one that reports what it reviewed, a broken
-  // install, a crash mid-folder
+  // a copy of the built package whose worker script (the CLI bundle's, which bin/dbtool.js runs) is replaced: one
+  // that reports what it reviewed, a broken install, a crash mid-folder
   let bin: string;
-  const parallel = () => join(work, 'package', 'dist', 'parallel');
+  const bundle = () => join(work, 'package', 'dist', 'bundle');
   beforeAll(() => {
     const copy = join(work, 'package');
     cpSync(join(ROOT, 'dist'), join(copy, 'dist'), { recursive: true });
     cpSync(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
     cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
-    cpSync(join(parallel(), 'folder-worker.js'), join(parallel(), 'real-folder-worker.js'));
+    cpSync(join(bundle(), 'folder-worker.js'), join(bundle(), 'real-folder-worker.js'));
     bin = join(copy, 'bin', 'dbtool.js');
   });
-  const worker = (source: string) => writeFileSync(join(parallel(), 'folder-worker.js'), source);
+  const worker = (source: string) => writeFileSync(join(bundle(), 'folder-worker.js'), source);
 
   it('the worker reviews folders of the run', () => {
     const log = join(work, 'reviewed-by-worker');
