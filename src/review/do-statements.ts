@@ -1,5 +1,4 @@
 import type { Node } from '@pgsql/types';
-import { parseSync } from 'libpg-query';
 import { asNode, option, stringValue } from './ast.js';
 import type { Catalog } from './catalog/model.js';
 import type { ParsedStatement } from './parse.js';
@@ -37,11 +36,13 @@ export function doBlockStatements(statement: ParsedStatement, source: SourceText
   let cursor = 0;
   for (const block of blocks) {
     if (rolledBackAsDuplicate(block, catalog)) continue;
-    for (const sql of block.statements) {
+    for (const [i, sql] of block.statements.entries()) {
       const at = quoted.indexOf(spell(sql), cursor);
       if (at < 0) continue;
       cursor = at + spell(sql).length;
-      const node = parsedAlone(sql);
+      // parsed once with the block; a statement is judged alone only when it is exactly one
+      const parsed = block.parsed?.[i];
+      const node = parsed?.length === 1 ? parsed[0] : undefined;
       if (!node) continue;
       const start = statement.start + bodyAt + at;
       const end = start + spell(sql).length;
@@ -62,13 +63,4 @@ export function doBlockStatements(statement: ParsedStatement, source: SourceText
     }
   }
   return out;
-}
-
-function parsedAlone(sql: string): Node | undefined {
-  try {
-    const stmts = (parseSync(sql).stmts ?? []) as Array<{ stmt?: Node }>;
-    return stmts.length === 1 ? stmts[0]?.stmt : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -9,6 +9,8 @@ export interface PlpgsqlBlock {
   statements: string[];
   /** those statements parsed; undefined when one does not parse */
   nodes?: Node[] | undefined;
+  /** each statement parsed on its own (undefined: it does not parse), in the order of `statements` */
+  parsed?: Array<Node[] | undefined>;
   /** condition names its EXCEPTION clause handles */
   catches: Set<string>;
   /** PL/pgSQL COMMIT or ROLLBACK among its statements, in the order they come */
@@ -32,7 +34,10 @@ export function doBlocks(stmt: { args?: Node[] }): PlpgsqlBlock[] | 'not-plpgsql
   else {
     try {
       result = plpgsqlBlocks(source);
-      for (const block of result) block.nodes = parsedStatements(block.statements);
+      for (const block of result) {
+        block.parsed = block.statements.map(parsedStatement);
+        block.nodes = block.parsed.every((nodes) => nodes !== undefined) ? block.parsed.flat() : undefined;
+      }
     } catch {
       result = 'unparsable';
     }
@@ -41,9 +46,9 @@ export function doBlocks(stmt: { args?: Node[] }): PlpgsqlBlock[] | 'not-plpgsql
   return result;
 }
 
-function parsedStatements(statements: string[]): Node[] | undefined {
+function parsedStatement(sql: string): Node[] | undefined {
   try {
-    return statements.flatMap((sql) => (parseSync(sql).stmts ?? []).map((raw: { stmt?: Node }) => raw.stmt).filter((n): n is Node => n !== undefined));
+    return (parseSync(sql).stmts ?? []).map((raw: { stmt?: Node }) => raw.stmt).filter((n): n is Node => n !== undefined);
   } catch {
     return undefined;
   }

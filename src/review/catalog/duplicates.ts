@@ -108,6 +108,12 @@ function renameClash(
 function alterTableClash(catalog: Catalog, stmt: { relation?: RangeVar; cmds?: Node[] }): DuplicateObject | undefined {
   const relation = catalog.relation(relationKey(stmt.relation));
   if (!relation) return undefined;
+  // most ALTER TABLEs add no name: the table's names are gathered only for one that does
+  const addsName = (stmt.cmds ?? []).some((item) => {
+    const subtype = asNode<AlterTableCmd>(item, 'AlterTableCmd')?.subtype;
+    return subtype === 'AT_AddColumn' || subtype === 'AT_AddConstraint';
+  });
+  if (!addsName) return undefined;
   const table = relation.key.split('.')[1] ?? relation.key;
   const columns = new Set(relation.columns.keys());
   const constraints = new Set(relation.constraints.filter((c) => namedConstraint(relation, c.name)).map((c) => c.name));
