@@ -68,10 +68,13 @@ export async function reviewAcrossThreads(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ParallelReview> {
   const forced = forcedThreads(env);
-  const reviewer = await loadReviewer();
   const results: Array<FileReport[] | undefined> = jobs.map(() => undefined);
-  const here = (i: number): void => {
-    results[i] = reviewJob(jobs[i]!, settings, reviewer, cache);
+  // the main thread's reviewer loads while the workers start, not before
+  const reviewHere = async (): Promise<(i: number) => void> => {
+    const reviewer = await loadReviewer();
+    return (i) => {
+      results[i] = reviewJob(jobs[i]!, settings, reviewer, cache);
+    };
   };
   const chars = jobs.map((job) => folderChars(job.folder));
   // largest first: the folders started last are the smallest, so the threads finish close together
@@ -85,10 +88,11 @@ export async function reviewAcrossThreads(
       )
     : 0;
   if (workers === 0) {
+    const here = await reviewHere();
     for (const i of pending) here(i);
     return { files: results as FileReport[][], byWorkers: 0 };
   }
-  const byWorkers = await acrossWorkers(pending, workers, jobs, settings, cache, results, here);
+  const byWorkers = await acrossWorkers(pending, workers, jobs, settings, cache, results, reviewHere);
   return { files: results as FileReport[][], byWorkers };
 }
 
@@ -121,7 +125,7 @@ async function acrossWorkers(
   settings: ReviewSettings,
   cache: ReviewCache | undefined,
   results: Array<FileReport[] | undefined>,
-  here: (i: number) => void,
+  reviewHere: () => Promise<(i: number) => void>,
 ): Promise<number> {
   const next = new Int32Array(new SharedArrayBuffer(4));
   const claims = new Int32Array(new SharedArrayBuffer(4 * pending.length));
@@ -172,6 +176,7 @@ async function acrossWorkers(
     });
   }
   try {
+    const here = await reviewHere();
     for (;;) {
       const n = Atomics.add(next, 0, 1);
       if (n >= pending.length) break;
