@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { reviewerBuildHash } from '../dist/commands/review-cache.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const outdir = join(dist, 'bundle');
@@ -25,6 +26,8 @@ await build({
   external: ['libpg-query', '@electric-sql/pglite', 'pg', 'jiti', '@anthropic-ai/sdk', '@anthropic-ai/sdk/*'],
   // commander is CommonJS: its require() of Node's modules needs a require in an ES module
   banner: { js: "import { createRequire as dbtoolCreateRequire } from 'node:module'; const require = dbtoolCreateRequire(import.meta.url);" },
+  // the review cache's namespace names the build: worked out here once rather than on every run
+  define: { DBTOOL_BUILD_HASH: JSON.stringify(reviewerBuildHash(dist)) },
   sourcemap: 'linked',
   logLevel: 'warning',
 });

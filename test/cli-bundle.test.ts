@@ -3,7 +3,7 @@
 // that the bundle is what runs, that it still loads the parser only when the cache cannot answer, and that the
 // code it reaches by path (package.json, the PGlite seed's unpacker) is found from dist/bundle/ too.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -81,6 +81,15 @@ describe('the CLI bundle', () => {
     expect(warm.code).toBe(1);
     expect(parser(warm.loaded)).toBe(false);
     expect(fromDist(warm.loaded).length).toBeLessThan(fromDist(cold.loaded).length);
+  });
+
+  it('names its build, for the review cache, by the hash of the reviewer it was made from', async () => {
+    const built = (await import(pathToFileURL(join(ROOT, 'dist', 'commands', 'review-cache.js')).href)) as typeof import('../src/commands/review-cache.js');
+    const hash = built.reviewerBuildHash(join(ROOT, 'dist'));
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    const bundle = join(ROOT, 'dist', 'bundle');
+    const holding = readdirSync(bundle).filter((name) => name.endsWith('.js') && readFileSync(join(bundle, name), 'utf8').includes(`"${hash}"`));
+    expect(holding).toHaveLength(1);
   });
 
   it('creates the embedded database from the seed, unpacked by the compiled seed module in a child process', () => {
