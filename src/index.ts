@@ -14,9 +14,9 @@ export type { Buffers, NodeMetrics, TriggerMetrics } from './explain/analyze.js'
 export type { Diagnostic, DiagnosticSeverity } from './explain/diagnostic.js';
 export type { RawExplain, RawNode } from './explain/plan-json.js';
 export * from './migrator.js';
-export type { Estimate, FileReport, InputProblem, RelationSize, Report, StatementReport, Summary } from './review/engine.js';
 export type { Finding, Severity } from './review/findings.js';
 export type { LockMode } from './review/lock-modes.js';
+export type { Estimate, FileReport, InputProblem, RelationSize, Report, StatementReport, Summary } from './review/report-types.js';
 export type { SizeThresholds } from './review/sizes.js';
 export type { TransactionMode } from './review/transaction.js';
 export { VERSION } from './version.js';

@@ -21,9 +21,9 @@ import { migrate as runMigrations } from './migrate/migrate.js';
 import { addProgress } from './migrate/progress.js';
 import type { AppliedRow, MigrationState } from './migrate/state.js';
 import { folderStatus, needsAttention } from './migrate/state.js';
-import type { Report } from './review/engine.js';
 import type { Severity } from './review/findings.js';
 import { loadParser } from './review/parse.js';
+import type { Report } from './review/report-types.js';
 
 export type { AppliedMigration, BlockingFinding } from './api/errors.js';
 export { IntegrityError, MigrationError, MigrationStoppedError, ReviewBlockedError } from './api/errors.js';

@@ -2,11 +2,11 @@ import { Chalk } from 'chalk';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { codeFrame, FRAME_WIDTH } from '../src/report/code-frame.js';
 import { reviewToPretty } from '../src/report/pretty.js';
-import type { Report } from '../src/review/engine.js';
 import { review } from '../src/review/engine.js';
 import type { ReviewSettings } from '../src/review/findings.js';
 import { fixFolder } from '../src/review/fix.js';
 import { loadParser } from '../src/review/parse.js';
+import type { Report } from '../src/review/report-types.js';
 
 // Cost checks (issue 11, item 9): each runs the same work at n and 4n and asserts the time grows far less than the
 // 16x a quadratic algorithm takes. The sizes are chosen so the quadratic versions took seconds at 4n (the pretty

@@ -2,8 +2,8 @@ import { DbtoolError, UsageError } from '../errors.js';
 import type { Blocker } from '../migrate/blockers.js';
 import type { IntegrityProblem } from '../migrate/migrate.js';
 import type { RunFailure } from '../migrate/runner.js';
-import type { Report } from '../review/engine.js';
 import type { Finding } from '../review/findings.js';
+import type { Report } from '../review/report-types.js';
 
 /** What the library's migrate() applied before it stopped. */
 export interface AppliedMigration {

@@ -1,18 +1,12 @@
 import { Catalog } from '../review/catalog/model.js';
-import type { FileReport, FolderSource, Report } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
 import { finishReview } from '../review/finish.js';
 import type { Reviewer } from '../review/load-reviewer.js';
 import { loadReviewer } from '../review/load-reviewer.js';
+import type { FileReport, FolderSource, Report } from '../review/report-types.js';
 import type { CacheStore } from './store.js';
 import { keyOf } from './store.js';
 import { textHasher } from './text-hash.js';
-
-/** What looking entries up and keeping them needs of `CacheStore`. */
-interface EntryStore {
-  get(key: string): unknown;
-  put(key: string, value: unknown): void;
-}
 
 /**
  * A run's review cache: the store, the namespace of the code that computes its entries (dbtool's version and
@@ -67,8 +61,7 @@ export async function cachedReview(
   cache: ReviewCache,
   reviewMisses?: (misses: FolderKeys[]) => Promise<FileReport[][]>,
 ): Promise<Report> {
-  const { store, namespace, counts, textHash } = cache;
-  const looked = folders.map((folder) => lookUpFolder(folder, settings, store, namespace, textHash, counts));
+  const looked = folders.map((folder) => lookUpFolder(folder, settings, cache));
   const misses = looked.filter((l): l is LookedUp & { kind: 'miss' } => l.kind === 'miss');
   // the folders to review may go to other threads (`reviewMisses`); here, the reviewer and its parser are
   // loaded only when some folder is not answered whole
@@ -99,14 +92,7 @@ export interface FolderKeys {
   folderKey: string;
 }
 
-function lookUpFolder(
-  folder: FolderSource,
-  settings: ReviewSettings,
-  store: EntryStore,
-  namespace: string,
-  textHash: (text: string) => string,
-  counts: ReviewCacheCounts,
-): LookedUp {
+function lookUpFolder(folder: FolderSource, settings: ReviewSettings, { store, namespace, textHash, counts }: ReviewCache): LookedUp {
   const base = keyOf('folder', namespace, canonicalJson(settings), folder.eachAlone ? 'each-alone' : 'one-run');
   const chain: string[] = [];
   const schemas: string[] = [];
@@ -121,14 +107,13 @@ function lookUpFolder(
   }
   const reviewed = folder.files.flatMap((f, i) => (f.review ? [i] : []));
   if (reviewed.length === 0) return { kind: 'hit', reports: [] };
-  const withText = (reports: FileReport[]): FileReport[] => reports.map((r, n) => ({ ...r, text: folder.files[reviewed[n]!]!.text }));
 
   const folderKey = keyOf('reports', link);
   const all = store.get(folderKey) as { reports: FileReport[] } | undefined;
   if (all && Array.isArray(all.reports) && all.reports.length === reviewed.length && all.reports.every(isReport)) {
     counts.folderHits++;
     counts.fileHits += reviewed.length;
-    return { kind: 'hit', reports: withText(all.reports) };
+    return { kind: 'hit', reports: withTexts(folder, reviewed, all.reports) };
   }
 
   // files named one by one are each a run of their own: a file's report is its own entry, and a changed file
@@ -145,7 +130,7 @@ function lookUpFolder(
     const reports = reviewed.map((index) => found.get(index)!);
     counts.fileHits += reviewed.length;
     store.put(folderKey, { reports });
-    return { kind: 'hit', reports: withText(reports) };
+    return { kind: 'hit', reports: withTexts(folder, reviewed, reports) };
   }
   return { kind: 'miss', folder, chain, schemas, reviewed, found, folderKey };
 }
@@ -186,10 +171,15 @@ export function reviewMissed(keys: FolderKeys, settings: ReviewSettings, cache: 
     return anew;
   });
   store.put(folderKey, { reports: reports.map((r) => ({ ...r, text: undefined })) });
+  return withTexts(folder, reviewed, reports);
+}
+
+/** Stored reports leave the file text out (the file has it): the reports of the `reviewed` files with theirs. */
+function withTexts(folder: FolderSource, reviewed: readonly number[], reports: readonly FileReport[]): FileReport[] {
   return reports.map((r, n) => ({ ...r, text: folder.files[reviewed[n]!]!.text }));
 }
 
-function storedCatalog(store: EntryStore, link: string): Catalog | undefined {
+function storedCatalog(store: CacheStore, link: string): Catalog | undefined {
   const value = store.get(keyOf('catalog', link));
   if (!value || typeof value !== 'object' || !((value as Catalog).relations instanceof Map)) return undefined;
   return Object.assign(new Catalog(), value);

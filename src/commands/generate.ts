@@ -17,7 +17,7 @@ import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
 import { addAiOptions, aiConnection, checkAiFlags, MIGRATION_AI_HELP } from './ai-options.js';
 import type { Io } from './io.js';
 import { migrationSecondOpinion } from './migration-ai.js';
-import { openReviewCache, reviewWithCache } from './review-cache.js';
+import { openReviewCache, reviewWithCache, tidyReviewCache } from './review-cache.js';
 import type { SizeFlags } from './size-options.js';
 import { addStatsOption, resolveSizes } from './size-options.js';
 
@@ -100,10 +100,9 @@ export async function reviewCreated(
   // only the new files are under review, so only they can be rewritten: nothing merged is touched
   if (flags.fix) (await import('./fix-files.js')).applyFixes([input], settings, io);
   const sizes = await resolveSizes(flags, reviewConfig, io);
-  const reviewed = {
-    ...(await reviewWithCache([input], settings, openReviewCache(flags, reviewConfig, io.cwd))),
-    runner: { name: reviewConfig.runner, source: reviewConfig.runnerSource },
-  };
+  const cache = openReviewCache(flags, reviewConfig, io.cwd);
+  const reviewed = { ...(await reviewWithCache([input], settings, cache)), runner: { name: reviewConfig.runner, source: reviewConfig.runnerSource } };
+  tidyReviewCache(cache);
   const report = sizes ? applySizes(reviewed, sizes, reviewConfig.sizes.thresholds) : reviewed;
   const heading = `\nReviewing ${created.length === 1 ? 'the new migration' : `the ${created.length} new migrations`}: ${[...wanted].join(', ')}\n`;
   if (flags.ai || flags.aiDryRun) {

@@ -27,18 +27,20 @@ export function openReviewCache(flags: CacheFlags, config: Pick<ReviewConfig, 'c
   return reviewCacheOn(new CacheStore(dir), codeNamespace());
 }
 
-/** `review(folders, settings)`, answered from the cache where it can be; prunes the cache when this run added to it. */
+/** `review(folders, settings)`, answered from the cache where it can be (`tidyReviewCache` when the run is done). */
 export async function reviewWithCache(folders: readonly FolderSource[], settings: ReviewSettings, cache: ReviewCache | undefined): Promise<Report> {
   // the folders to review are spread over worker threads where that pays; the pool loads only for them
   const acrossThreads = async (jobs: FolderJob[]): Promise<FileReport[][]> =>
     (await (await import('../parallel/pool.js')).reviewAcrossThreads(jobs, settings, cache)).files;
   if (!cache) return finishReview((await acrossThreads(folders.map((folder) => ({ folder })))).flat(), settings);
-  const report = await cachedReview(folders, settings, cache, (misses) => acrossThreads(misses.map((keys) => ({ folder: keys.folder, keys }))));
-  if (cache.store.counts.writes > 0) {
-    keepOutOfGit(cache.store.dir);
-    cache.store.pruneIfFull();
-  }
-  return report;
+  return cachedReview(folders, settings, cache, (misses) => acrossThreads(misses.map((keys) => ({ folder: keys.folder, keys }))));
+}
+
+/** A run's last step with the cache, once whatever it wrote is written: keeps the folder out of git and within its bound. */
+export function tidyReviewCache(cache: ReviewCache | undefined): void {
+  if (!cache || cache.store.counts.writes === 0) return;
+  keepOutOfGit(cache.store.dir);
+  cache.store.pruneIfFull();
 }
 
 /** What a run printed (UTF-8), and what its exit code depends on. */
@@ -68,8 +70,6 @@ export function cachedOutput(cache: ReviewCache, key: string): RunOutput | undef
 /** Kept as bytes: a report with one character beyond Latin-1 would be kept as a two-byte string, twice the size. */
 export function storeOutput(cache: ReviewCache, key: string, output: RunOutput): void {
   cache.store.put(key, output);
-  keepOutOfGit(cache.store.dir);
-  cache.store.pruneIfFull();
 }
 
 /** Cached results hold migration SQL: nothing a repository should commit by accident. */

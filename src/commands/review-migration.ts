@@ -10,16 +10,16 @@ import { fsInputError, readSqlStdin } from '../drizzle/read-text.js';
 import { UsageError } from '../errors.js';
 import { forcedThreads } from '../parallel/threads-setting.js';
 import { reviewToJson } from '../report/json.js';
-import type { FolderSource, Report } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
 import { loadReviewer } from '../review/load-reviewer.js';
+import type { FolderSource, Report } from '../review/report-types.js';
 import { applySizes } from '../review/sizes.js';
 import { VERSION } from '../version.js';
 import type { MigrationAiDeps, MigrationAiFlags } from './ai-options.js';
 // what only some flags need (--base, --fix, --ai, the CI formats) is imported when used: a plain review starts faster
 import { addAiOptions, aiConnection, checkAiFlags, MIGRATION_AI_HELP } from './ai-options.js';
 import type { Io } from './io.js';
-import { cachedOutput, openReviewCache, outputKey, reviewWithCache, storeOutput } from './review-cache.js';
+import { cachedOutput, openReviewCache, outputKey, reviewWithCache, storeOutput, tidyReviewCache } from './review-cache.js';
 import type { SizeFlags } from './size-options.js';
 import { addStatsOption, resolveSizes } from './size-options.js';
 
@@ -100,24 +100,29 @@ export async function run(paths: string[], opts: ReviewOptions, io: Io, deps: Re
     io.stdout(stored.bytes);
     return finish(stored);
   }
-  // files of one folder named one by one are reviewed in one pass over its history, each as if named alone
-  const reviewed: Report = { ...(await reviewInputs(inputs, settings, (folders) => reviewWithCache(folders, settings, cache))), runner };
-  const report: Report = sizes ? applySizes(reviewed, sizes, config.sizes.thresholds) : reviewed;
-  if (opts.aiDryRun || opts.ai) {
-    const { migrationSecondOpinion } = await import('./migration-ai.js');
-    await migrationSecondOpinion({ folders: inputs as FolderSource[], settings, report }, opts, config, connection, io, deps);
-    return finish(report.summary, false);
-  }
-  const text = await render(report, opts, io);
-  if (!cache || !key) {
-    io.stdout(text);
+  try {
+    // files of one folder named one by one are reviewed in one pass over its history, each as if named alone
+    const reviewed: Report = { ...(await reviewInputs(inputs, settings, (folders) => reviewWithCache(folders, settings, cache))), runner };
+    const report: Report = sizes ? applySizes(reviewed, sizes, config.sizes.thresholds) : reviewed;
+    if (opts.aiDryRun || opts.ai) {
+      const { migrationSecondOpinion } = await import('./migration-ai.js');
+      await migrationSecondOpinion({ folders: inputs as FolderSource[], settings, report }, opts, config, connection, io, deps);
+      return finish(report.summary, false);
+    }
+    const text = await render(report, opts, io);
+    if (!cache || !key) {
+      io.stdout(text);
+      return finish(report.summary);
+    }
+    // encoded once, for the terminal and for the cache
+    const bytes = Buffer.from(text, 'utf8');
+    io.stdout(bytes);
+    storeOutput(cache, key, { bytes, errors: report.summary.errors, warnings: report.summary.warnings });
     return finish(report.summary);
+  } finally {
+    // once, after the reports and the output are written
+    tidyReviewCache(cache);
   }
-  // encoded once, for the terminal and for the cache
-  const bytes = Buffer.from(text, 'utf8');
-  io.stdout(bytes);
-  storeOutput(cache, key, { bytes, errors: report.summary.errors, warnings: report.summary.warnings });
-  return finish(report.summary);
 }
 
 /** What, besides the report, shapes the printed text. */

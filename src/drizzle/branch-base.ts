@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { GitTree } from '../git/tree.js';
-import type { InputProblem } from '../review/engine.js';
+import type { InputProblem } from '../review/report-types.js';
 import type { SnapshotLink } from './branch-history.js';
 import { migrationNumber, REBASE_HINT, readSnapshots, snapshotLink } from './branch-history.js';
 import type { LoadedInput } from './inputs.js';

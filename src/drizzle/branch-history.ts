@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InputProblem } from '../review/engine.js';
+import type { InputProblem } from '../review/report-types.js';
 import type { Journal } from './journal.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { FileReport, FolderSource, Report } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
 import { loadReviewer } from '../review/load-reviewer.js';
+import type { FileReport, FolderSource, Report } from '../review/report-types.js';
 import type { LoadedInput } from './inputs.js';
 
 /** One folder source to review and, in the order its reviewed files come out, the inputs they belong to. */

@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
-import type { FolderSource, InputProblem, SourceFile } from '../review/engine.js';
+import type { FolderSource, InputProblem, SourceFile } from '../review/report-types.js';
 import { journalBranchProblems, readSnapshot, readSnapshots, unlistedCollision, v1BranchProblems } from './branch-history.js';
 import { outOfOrderEntries, outOfOrderProblem, parseJournal, tagProblems } from './journal.js';
 import { readSqlFile, readSqlFileIfPresent } from './read-text.js';

@@ -1,4 +1,4 @@
-import type { InputProblem } from '../review/engine.js';
+import type { InputProblem } from '../review/report-types.js';
 
 export interface JournalEntry {
   idx: number;

@@ -1,6 +1,6 @@
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { ChangesSince } from '../git/changes.js';
-import type { SourceFile } from '../review/engine.js';
+import type { SourceFile } from '../review/report-types.js';
 import type { LoadedInput } from './inputs.js';
 import { withoutDownMigrations } from './inputs.js';
 

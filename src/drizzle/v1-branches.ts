@@ -1,4 +1,4 @@
-import type { InputProblem } from '../review/engine.js';
+import type { InputProblem } from '../review/report-types.js';
 import { REBASE_HINT } from './branch-history.js';
 import type { BranchConflict, ConflictSide, V1Node } from './v1-history.js';
 import { branchConflicts } from './v1-history.js';

@@ -1,10 +1,10 @@
 import { asServerError, serverMajor } from '../db/client.js';
 import type { Session } from '../db/connect.js';
 import { DatabaseError, isDbtoolError, LockWaitError } from '../errors.js';
-import type { Report } from '../review/engine.js';
 import { review } from '../review/engine.js';
 import type { ReviewSettings } from '../review/findings.js';
 import { parseSql } from '../review/parse.js';
+import type { Report } from '../review/report-types.js';
 import type { SizeThresholds } from '../review/sizes.js';
 import { applySizes, DEFAULT_THRESHOLDS } from '../review/sizes.js';
 import { sizesFromSession } from '../stats/live.js';

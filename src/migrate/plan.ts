@@ -1,8 +1,8 @@
 import type { AlterEnumStmt, CallStmt, CreateFunctionStmt, DropStmt, IndexStmt, Node, TransactionStmt } from '@pgsql/types';
 import { asNode, names, option } from '../review/ast.js';
-import type { Report } from '../review/engine.js';
 import { allFindings } from '../review/finish.js';
 import type { ParsedFile } from '../review/parse.js';
+import type { Report } from '../review/report-types.js';
 import { quoteAlways } from '../sql-ident.js';
 import type { LocalMigration } from './local.js';
 

@@ -1,10 +1,8 @@
 // One worker of the folder pool (pool.ts): claims folders from the shared queue until it is empty, and posts
 // each folder's reports back. It runs the same per-folder review as the main thread, so results are the same.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ReviewCache } from '../cache/review-cache.js';
-import { emptyCounts } from '../cache/review-cache.js';
+import { emptyCounts, reviewCacheOn } from '../cache/review-cache.js';
 import { CacheStore } from '../cache/store.js';
-import { textHasher } from '../cache/text-hash.js';
 import { loadReviewer } from '../review/load-reviewer.js';
 import type { FolderWorkerData, FolderWorkerMessage } from './pool.js';
 import { reviewJob } from './review-folder.js';
@@ -13,19 +11,18 @@ const data = workerData as FolderWorkerData;
 const port = parentPort!;
 const reviewer = await loadReviewer();
 const store = data.cache && new CacheStore(data.cache.dir, data.cache.maxBytes);
-const textHash = textHasher();
 for (;;) {
   const n = Atomics.add(data.next, 0, 1);
   if (n >= data.jobs.length) break;
   // the claim tells the main thread whose folders to take over if this worker dies
   Atomics.store(data.claims, n, data.id);
-  const counts = emptyCounts();
+  // this folder's counts, for the main thread to add to its own
+  const cache = store && data.cache && reviewCacheOn(store, data.cache.namespace);
   const before = store && { ...store.counts };
   let message: FolderWorkerMessage;
   try {
-    const cache: ReviewCache | undefined = store && data.cache ? { store, namespace: data.cache.namespace, counts, textHash } : undefined;
     const files = reviewJob(data.jobs[n]!, data.settings, reviewer, cache);
-    message = { n, files, counts, store: store && before ? storeDelta(store.counts, before) : undefined };
+    message = { n, files, counts: cache ? cache.counts : emptyCounts(), store: store && before ? storeDelta(store.counts, before) : undefined };
   } catch {
     // the main thread reviews the folder again, so the error surfaces there as it would without workers
     message = { n, failed: true };

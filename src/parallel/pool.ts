@@ -11,8 +11,6 @@ import type { FolderJob } from './review-folder.js';
 import { reviewJob } from './review-folder.js';
 import { forcedThreads } from './threads-setting.js';
 
-export { forcedThreads } from './threads-setting.js';
-
 /**
  * Below this many characters of SQL that a worker could take off the main thread, starting one costs more
  * than it saves: a worker loads the reviewer and instantiates the parser's WebAssembly (150–250 ms), then

@@ -1,5 +1,5 @@
-import type { Report } from '../review/engine.js';
 import { allFindings } from '../review/finish.js';
+import type { Report } from '../review/report-types.js';
 import { visible } from './visible.js';
 
 const LEVEL = { error: 'error', warning: 'warning', info: 'notice' } as const;

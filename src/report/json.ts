@@ -1,4 +1,4 @@
-import type { Report } from '../review/engine.js';
+import type { Report } from '../review/report-types.js';
 
 /** Bumped only when a field changes meaning or disappears; new fields may appear at any time. */
 export const REVIEW_REPORT_VERSION = 1;

@@ -1,6 +1,6 @@
-import type { FileReport, Report } from '../review/engine.js';
 import type { Finding, Severity } from '../review/findings.js';
 import { allFindings } from '../review/finish.js';
+import type { FileReport, Report } from '../review/report-types.js';
 import { visible } from './visible.js';
 
 const BADGE = { error: '🔴 error', warning: '🟡 warning', info: '🔵 info' } as const;

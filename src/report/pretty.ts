@@ -1,8 +1,8 @@
 import type { ChalkInstance } from 'chalk';
-import type { FileReport, Report, StatementReport } from '../review/engine.js';
 import { describeEstimate } from '../review/estimate.js';
 import type { Finding } from '../review/findings.js';
 import type { LockMode } from '../review/lock-modes.js';
+import type { FileReport, Report, StatementReport } from '../review/report-types.js';
 import { describeSize } from '../review/sizes.js';
 import { codeFrame, FrameSource } from './code-frame.js';
 import { visible } from './visible.js';

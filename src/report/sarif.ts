@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { FileReport, Report } from '../review/engine.js';
 import type { Finding, Severity } from '../review/findings.js';
 import { allFindings } from '../review/finish.js';
+import type { FileReport, Report } from '../review/report-types.js';
 import type { RuleRow } from '../review/rules/rows.js';
 import { ruleRows } from '../review/rules/rows.js';
 import { rulePageMarkdown, rulePageText } from './rule-markdown.js';

@@ -400,16 +400,3 @@ function inputFinding(problem: InputProblem): Finding {
     fix: null,
   };
 }
-
-export type {
-  Estimate,
-  FileReport,
-  FolderSource,
-  InputProblem,
-  InputRuleId,
-  RelationSize,
-  Report,
-  SourceFile,
-  StatementReport,
-  Summary,
-} from './report-types.js';

@@ -1,5 +1,5 @@
-import type { Estimate, RelationSize, StatementReport } from './engine.js';
 import { lockStrength } from './lock-modes.js';
+import type { Estimate, RelationSize, StatementReport } from './report-types.js';
 
 /**
  * The cost model, calibrated on PostgreSQL 14 and 18 servers (bench/estimate.mjs prints estimate against

@@ -1,9 +1,9 @@
-import type { FileReport, FolderSource, SourceFile } from './engine.js';
 import { review } from './engine.js';
 import type { Finding, ReviewSettings } from './findings.js';
 import { allFindings } from './finish.js';
 import type { ParsedStatement } from './parse.js';
 import { parseSql } from './parse.js';
+import type { FileReport, FolderSource, SourceFile } from './report-types.js';
 
 /**
  * Rules whose `fix` can be applied without a decision: a lock_timeout in front of the statement, or a

@@ -1,7 +1,7 @@
-import type { FileReport, RelationSize, Report, StatementReport } from './engine.js';
 import type { RelationShape } from './estimate.js';
 import { estimateStatement } from './estimate.js';
 import type { Finding, Severity } from './findings.js';
+import type { FileReport, RelationSize, Report, StatementReport } from './report-types.js';
 
 /** What a statistics source knows beyond rows and bytes, for the blocked-time estimate. */
 export interface RelationDetail extends RelationSize {

@@ -3,10 +3,10 @@ import type { MigrationReview } from '../../src/ai/migration/history.js';
 import { statementRefs } from '../../src/ai/migration/history.js';
 import { buildMigrationPayload } from '../../src/ai/migration/payload.js';
 import { MIGRATION_TOOL, migrationRequest } from '../../src/ai/migration/prompt.js';
-import type { FolderSource } from '../../src/review/engine.js';
 import { review } from '../../src/review/engine.js';
 import type { ReviewSettings } from '../../src/review/findings.js';
 import { loadParser } from '../../src/review/parse.js';
+import type { FolderSource } from '../../src/review/report-types.js';
 
 beforeAll(() => loadParser());
 

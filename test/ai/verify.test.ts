@@ -3,10 +3,10 @@ import { completedItems, parseMigrationAnswer } from '../../src/ai/migration/ans
 import type { MigrationReview } from '../../src/ai/migration/history.js';
 import { statementRefs } from '../../src/ai/migration/history.js';
 import { checkSuggestion, verifyMigrationAnswer } from '../../src/ai/migration/verify.js';
-import type { FolderSource } from '../../src/review/engine.js';
 import { review } from '../../src/review/engine.js';
 import type { ReviewSettings } from '../../src/review/findings.js';
 import { loadParser } from '../../src/review/parse.js';
+import type { FolderSource } from '../../src/review/report-types.js';
 import type { TransactionMode } from '../../src/review/transaction.js';
 
 beforeAll(() => loadParser());

@@ -14,10 +14,10 @@ import { reviewInputs } from '../../src/drizzle/group-inputs.js';
 import type { LoadedInput } from '../../src/drizzle/inputs.js';
 import { loadInput } from '../../src/drizzle/inputs.js';
 import { reviewToJson } from '../../src/report/json.js';
-import type { Report } from '../../src/review/engine.js';
 import { review } from '../../src/review/engine.js';
 import type { ReviewSettings } from '../../src/review/findings.js';
 import { loadParser } from '../../src/review/parse.js';
+import type { Report } from '../../src/review/report-types.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'real-world');
@@ -63,6 +63,14 @@ function drizzleFolder(name: string, migrations: Record<string, string>): string
   writeFileSync(join(dir, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'postgresql', entries }));
   for (const tag of tags) writeFileSync(join(dir, `${tag}.sql`), migrations[tag]!);
   return dir;
+}
+
+/** An app (its package.json: the project root, where .dbtool/ goes) with the SIX migrations in its drizzle folder. */
+function appProject(name: string): { project: string; folder: string } {
+  const project = join(work, name);
+  mkdirSync(project, { recursive: true });
+  writeFileSync(join(project, 'package.json'), '{"name":"app"}');
+  return { project, folder: drizzleFolder(`${name}/drizzle`, SIX) };
 }
 
 function entryFiles(dir: string): string[] {
@@ -318,10 +326,7 @@ describe('the command line', () => {
   }
 
   it('two concurrent runs share one cache folder; both reports equal the uncached one and the entries they left are whole', async () => {
-    const project = join(work, 'concurrent');
-    mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, 'package.json'), '{"name":"app"}');
-    const folder = drizzleFolder('concurrent/drizzle', SIX);
+    const { project, folder } = appProject('concurrent');
     const expected = await dbtool(['review-migration', folder, '--format', 'json', '--no-cache'], project);
     expect(existsSync(join(project, '.dbtool', 'cache'))).toBe(false);
     const both = await Promise.all([1, 2].map(() => dbtool(['review-migration', folder, '--format', 'json'], project)));
@@ -355,10 +360,7 @@ describe('the command line', () => {
   }
 
   it('a run repeated with nothing changed prints the stored output of the first, and nothing else answers it', async () => {
-    const project = join(work, 'repeated');
-    mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, 'package.json'), '{"name":"app"}');
-    const folder = drizzleFolder('repeated/drizzle', SIX);
+    const { project, folder } = appProject('repeated');
     const args = ['review-migration', folder, '--format', 'json', '--cache-dir', 'c'];
     const first = await dbtool(args, project);
     expect(first.code).toBe(1);
@@ -381,10 +383,7 @@ describe('the command line', () => {
   }, 60_000);
 
   it('the stored output is keyed by everything that shapes it: the files, the settings, the format and its options', async () => {
-    const project = join(work, 'keyed');
-    mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, 'package.json'), '{"name":"app"}');
-    const folder = drizzleFolder('keyed/drizzle', SIX);
+    const { project, folder } = appProject('keyed');
     const cached = (...args: string[]) => dbtool(['review-migration', folder, '--cache-dir', 'c', ...args], project);
     const uncached = (...args: string[]) => dbtool(['review-migration', folder, '--no-cache', ...args], project);
     const variants = [
@@ -408,10 +407,7 @@ describe('the command line', () => {
   }, 60_000);
 
   it('--cache-dir moves the cache; the config\'s "cache": false turns it off', async () => {
-    const project = join(work, 'flags');
-    mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, 'package.json'), '{"name":"app"}');
-    const folder = drizzleFolder('flags/drizzle', SIX);
+    const { project, folder } = appProject('flags');
     const moved = await dbtool(['review-migration', folder, '--format', 'json', '--cache-dir', 'ci-cache'], project);
     expect(moved.code).toBe(1);
     expect(entryFiles(join(project, 'ci-cache')).length).toBeGreaterThan(0);

@@ -8,10 +8,10 @@ import { reviewInputs } from '../../src/drizzle/group-inputs.js';
 import type { LoadedInput } from '../../src/drizzle/inputs.js';
 import { loadInput } from '../../src/drizzle/inputs.js';
 import { reviewToJson } from '../../src/report/json.js';
-import type { Report } from '../../src/review/engine.js';
 import { review } from '../../src/review/engine.js';
 import type { ReviewSettings } from '../../src/review/findings.js';
 import { loadParser } from '../../src/review/parse.js';
+import type { Report } from '../../src/review/report-types.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIXTURES = join(ROOT, 'fixtures');

@@ -1,6 +1,6 @@
-import type { Report, StatementReport } from '../../src/review/engine.js';
 import { review } from '../../src/review/engine.js';
 import type { ReviewSettings } from '../../src/review/findings.js';
+import type { Report, StatementReport } from '../../src/review/report-types.js';
 
 export const DEFAULTS: ReviewSettings = { pgVersion: 18, timezoneIsUtc: true, transactionMode: 'all' };
 

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forcedThreads, MIN_WORKER_CHARS, plannedWorkers } from '../../src/parallel/pool.js';
+import { MIN_WORKER_CHARS, plannedWorkers } from '../../src/parallel/pool.js';
+import { forcedThreads } from '../../src/parallel/threads-setting.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'dbtool.js');

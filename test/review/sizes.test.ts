@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RelationSize } from '../../src/review/engine.js';
+import type { RelationSize } from '../../src/review/report-types.js';
 import type { SizeSource } from '../../src/review/sizes.js';
 import { applySizes, DEFAULT_THRESHOLDS, describeSize, scaledSeverity } from '../../src/review/sizes.js';
 import type { StatsFile } from '../../src/stats/format.js';

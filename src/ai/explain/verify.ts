@@ -1,9 +1,9 @@
 import { checkExplainable } from '../../explain/guard.js';
 import { nodeTag } from '../../review/ast.js';
-import type { SourceFile } from '../../review/engine.js';
 import { review } from '../../review/engine.js';
 import type { ReviewSettings, Severity } from '../../review/findings.js';
 import { parseSql } from '../../review/parse.js';
+import type { SourceFile } from '../../review/report-types.js';
 import type { SuggestionStatus } from '../core/suggestion.js';
 import { sameStatement, syntaxError } from '../core/suggestion.js';
 import type { PlanVerdict } from './answer.js';

@@ -1,10 +1,10 @@
 import { applyStatement } from '../../review/catalog/apply.js';
 import { Catalog } from '../../review/catalog/model.js';
-import type { FileReport, FolderSource, Report, SourceFile, StatementReport } from '../../review/engine.js';
 import { review as runReview } from '../../review/engine.js';
 import type { ReviewSettings } from '../../review/findings.js';
 import type { ParsedFile } from '../../review/parse.js';
 import { parseSql } from '../../review/parse.js';
+import type { FileReport, FolderSource, Report, SourceFile, StatementReport } from '../../review/report-types.js';
 
 /** What the AI side needs to know about a migration review: its inputs, its settings and its result. */
 export interface MigrationReview {

@@ -116,7 +116,7 @@ export class Catalog {
     const wanted = new Set(keys);
     const found = new Set<string>();
     if (wanted.size === 0) return found;
-    // a key is `schema.name` with no dot in the schema, as constraintIndexKeys builds it
+    // a key is `schema.name` with no dot in the schema, as the loop below builds it
     const names = new Set([...wanted].map((k) => k.slice(k.indexOf('.') + 1)));
     for (const r of this.relations.values()) {
       for (const c of r.constraints) {
