@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 
@@ -7,8 +7,10 @@ import { deserialize, serialize } from 'node:v8';
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 
 const MAGIC = Buffer.from('DBTCACHE');
-/** beside the entries: the folder's size in bytes as last known */
+/** beside the entries: the folder's size in bytes as last listed, then what each run since added, a line each */
 const USAGE_FILE = 'usage';
+/** a note this long is summed into one line by the next run that writes (by listing the folder: it is rare) */
+const MAX_USAGE_LINES = 1_000;
 const FORMAT = 1;
 // magic, format, key (32 bytes), payload length, payload sha256 (32 bytes)
 const HEADER = MAGIC.length + 4 + 32 + 4 + 32;
@@ -100,27 +102,22 @@ export class CacheStore {
 
   /**
    * `prune()` when the folder may have outgrown its bound. Listing every entry costs a stat each (tens of ms on
-   * a cache of thousands), so the folder's size is kept in a file beside the entries, which each run adds its
-   * writes to; only once that passes the bound is the folder listed and pruned, which sets it right again.
-   * Concurrent runs may lose each other's additions: the folder can then pass its bound by what they wrote,
-   * until the next run that writes notices.
+   * a cache of thousands), so the folder's size is kept in a note beside the entries: the size last listed, then
+   * a line per run that wrote with what it added (each after a newline of its own, should a line be cut short).
+   * Only once their sum passes the bound is the folder listed and pruned, and the note rewritten with the real
+   * size. Appending (O_APPEND) keeps concurrent runs' lines whole and both counted; rewriting the note every run
+   * made ext4 write it back at once (a truncated file is flushed at close), which stalled 3 runs in 11 here by
+   * 18–127 ms.
    */
   pruneIfFull(now: number = Date.now()): void {
     const added = this.counts.bytesWritten - this.accounted;
     if (added <= 0) return;
     this.accounted = this.counts.bytesWritten;
     const usage = join(this.dir, USAGE_FILE);
-    let known: number | undefined;
+    const noted = notedUsage(usage);
     try {
-      const value = Number(readFileSync(usage, 'utf8'));
-      if (Number.isSafeInteger(value) && value >= 0) known = value;
-    } catch {
-      // never pruned here yet, or unreadable: list the folder
-    }
-    const estimate = known === undefined ? undefined : known + added;
-    const bytes = estimate === undefined || estimate > this.maxBytes ? this.prune(now).bytes : estimate;
-    try {
-      writeFileSync(usage, String(bytes));
+      if (noted !== undefined && noted.bytes + added <= this.maxBytes && noted.lines < MAX_USAGE_LINES) appendFileSync(usage, `\n${added}\n`);
+      else writeFileSync(usage, `${this.prune(now).bytes}\n`);
     } catch {
       // an unwritable folder holds nothing to prune
     }
@@ -196,4 +193,17 @@ export function keyOf(...parts: string[]): string {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(`${part.length}:${part}\0`);
   return hash.digest('hex');
+}
+
+/** The size the usage note adds up to, or undefined when there is none or any line of it is not a byte count. */
+function notedUsage(file: string): { bytes: number; lines: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n').filter((line) => line !== '');
+  if (lines.length === 0 || !lines.every((line) => /^\d{1,15}$/.test(line))) return undefined;
+  return { bytes: lines.reduce((sum, line) => sum + Number(line), 0), lines: lines.length };
 }

@@ -73,6 +73,14 @@ function appProject(name: string): { project: string; folder: string } {
   return { project, folder: drizzleFolder(`${name}/drizzle`, SIX) };
 }
 
+/** The folder size the store's usage note adds up to. */
+function noted(dir: string): number {
+  return readFileSync(join(dir, 'usage'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .reduce((sum, line) => sum + Number(line), 0);
+}
+
 function entryFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true })
     .map(String)
@@ -279,26 +287,32 @@ describe('the store', () => {
     put(0);
     store.pruneIfFull();
     // the first time it lists the folder and notes its size
-    const first = Number(readFileSync(join(dir, 'usage'), 'utf8'));
+    const first = noted(dir);
     expect(first).toBe(entryFiles(dir).reduce((n, f) => n + statSync(f).size, 0));
     // later runs add what they wrote, without listing: an entry written behind its back is not seen
     writeFileSync(join(dir, 'usage'), String(first + 1));
     put(1);
     store.pruneIfFull();
-    expect(Number(readFileSync(join(dir, 'usage'), 'utf8'))).toBe(2 * first + 1);
+    expect(noted(dir)).toBe(2 * first + 1);
     store.pruneIfFull();
-    expect(Number(readFileSync(join(dir, 'usage'), 'utf8'))).toBe(2 * first + 1);
-    // past the bound, it prunes to the bound and notes the real size
+    expect(noted(dir)).toBe(2 * first + 1);
+    // a second run writing into the same folder adds its share beside the first's: neither is lost
+    const other = new CacheStore(dir, 10_000);
+    other.put(keyOf('usage', 'other'), { payload: 'x'.repeat(1_900), i: -1 });
+    other.pruneIfFull();
+    expect(noted(dir)).toBe(2 * first + 1 + other.counts.bytesWritten);
+    expect(readFileSync(join(dir, 'usage'), 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+    // past the bound, it prunes to the bound and notes the real size, on one line again
     for (let i = 2; i < 8; i++) put(i);
     store.pruneIfFull();
     const after = entryFiles(dir).reduce((n, f) => n + statSync(f).size, 0);
     expect(after).toBeLessThanOrEqual(10_000);
-    expect(Number(readFileSync(join(dir, 'usage'), 'utf8'))).toBe(after);
+    expect(readFileSync(join(dir, 'usage'), 'utf8')).toBe(`${after}\n`);
     // a corrupt note is a listing, never trusted
-    writeFileSync(join(dir, 'usage'), 'many');
+    writeFileSync(join(dir, 'usage'), '120\nmany\n');
     put(9);
     store.pruneIfFull();
-    expect(Number(readFileSync(join(dir, 'usage'), 'utf8'))).toBe(entryFiles(dir).reduce((n, f) => n + statSync(f).size, 0));
+    expect(readFileSync(join(dir, 'usage'), 'utf8')).toBe(`${entryFiles(dir).reduce((n, f) => n + statSync(f).size, 0)}\n`);
   });
 
   it('reads nothing from a missing folder and writes nothing into an unwritable one, without failing', async () => {
